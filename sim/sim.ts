@@ -85,6 +85,8 @@ export class Process {
   #waitingOn: Signal | null = null;
   #done: Signal | null = null;
   #finished = false;
+  /** True while the body runs; see `interrupt`. */
+  #stepping = false;
 
   constructor(sim: Sim, body: ProcessBody) {
     this.#sim = sim;
@@ -107,6 +109,10 @@ export class Process {
   /** Throws an `Interrupt` into the process at the current time, ending its current wait. */
   interrupt(cause: unknown): void {
     assert(!this.#finished, "cannot interrupt a finished process");
+    // The pending-resume handle is only set after the body yields, so an interrupt from
+    // inside the body would leave its next wait live and resume it later by mistake.
+    // SimPy forbids this too.
+    assert(!this.#stepping, "a process cannot interrupt itself");
     if (this.#pendingHandle >= 0) this.#sim._cancel(this.#pendingHandle);
     if (this.#waitingOn !== null) this.#waitingOn._removeWaiter(this);
     this.#waitingOn = null;
@@ -122,7 +128,13 @@ export class Process {
   /** @internal Runs the body up to its next yield. */
   _step(value: unknown, isThrow: boolean): void {
     this.#pendingHandle = -1;
-    const result = isThrow ? this.#body.throw(value) : this.#body.next(value);
+    this.#stepping = true;
+    let result: IteratorResult<Yieldable, void>;
+    try {
+      result = isThrow ? this.#body.throw(value) : this.#body.next(value);
+    } finally {
+      this.#stepping = false;
+    }
     if (result.done === true) {
       this.#finished = true;
       if (this.#done !== null) this.#done.trigger();
@@ -222,6 +234,11 @@ export class Sim {
     return stream;
   }
 
+  /** Whether `record` keeps what it is given; callers skip building costly records when not. */
+  get recording(): boolean {
+    return this.#keepRecords;
+  }
+
   /** Logs a fact at the current time. */
   record(record: SimRecord): void {
     if (this.#keepRecords) this.records.push({ timeUs: this.now, ...record });
@@ -239,7 +256,9 @@ export class Sim {
   run(untilUs = Infinity): void {
     const queue = this.#queue;
     this.#stopped = false;
-    while (!this.#stopped && queue.peekTime() <= untilUs) {
+    // pendingCount first: peekTime() is Infinity when the queue is empty, and that is
+    // <= the default untilUs, so without it run() would pop from an empty queue.
+    while (!this.#stopped && queue.pendingCount > 0 && queue.peekTime() <= untilUs) {
       const slot = queue.popSlot();
       const kind = queue.kindOf(slot);
       if (kind === SlotKind.Cancelled) {
@@ -276,5 +295,5 @@ export class Sim {
 
 function checkDelay(delayUs: number): void {
   assert(delayUs >= 0, "delay must not be negative");
-  assert(Math.floor(delayUs) === delayUs, "delay must be whole microseconds");
+  assert(Number.isSafeInteger(delayUs), "delay must be a finite whole number of microseconds");
 }

@@ -1,0 +1,136 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { comparisonTable } from "../reports/table.js";
+import { runsCsv } from "../reports/csv.js";
+import { summaryJson } from "../reports/json.js";
+import { reportHtml } from "../reports/html.js";
+import { reportMarkdown } from "../reports/markdown.js";
+import { bundledScenarios, loadScenario, packageRoot } from "../scenarios/library.js";
+import { runScenario, type ReplicationFailure } from "../scenarios/runner.js";
+import { scenarioSchema, type Scenario } from "../scenarios/schema.js";
+import { writeResultFolder } from "./result-files.js";
+import { ProgressBar, useColor } from "./terminal.js";
+import { HELP, InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
+
+/** The version in package.json. */
+export function faultlineVersion(): string {
+  return JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version as string;
+}
+
+async function loadOrThrow(pathOrName: string): Promise<Scenario> {
+  const result = await loadScenario(pathOrName);
+  if (!result.ok) throw new InputError(result.problems);
+  return result.value;
+}
+
+export async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs("run", args, {
+    seed: { type: "string" },
+    replications: { type: "string" },
+    strategy: { type: "string", multiple: true },
+    out: { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (values.help === true) return help("run");
+  if (positionals.length !== 1) throw new UsageError("run", "expects one scenario (a file or a bundled name)");
+  const file = positionals[0];
+  const loaded = await loadOrThrow(file);
+  const seed = integerOption("run", "seed", values.seed, 0) ?? loaded.seed;
+  const replications = integerOption("run", "replications", values.replications, 1) ?? loaded.replications;
+  const scenario = selectStrategies(loaded, values.strategy);
+  const out = values.out ?? join("results", scenario.name);
+
+  process.stderr.write(`faultline ${faultlineVersion()}: ${scenario.name}, seed ${seed}, ${replications} replications\n`);
+  const progress = new ProgressBar(scenario.name);
+  const results = runScenario(scenario, {
+    seed,
+    replications,
+    faultlineVersion: faultlineVersion(),
+    onProgress: (done, total) => progress.update(done, total),
+    reproduce: (failure: ReplicationFailure) =>
+      `faultline run ${file} --seed ${failure.seed} --replications 1 --strategy ${failure.strategy}`,
+  });
+  progress.finish();
+
+  const summary = summaryJson(results.summary);
+  writeResultFolder(
+    out,
+    new Map([
+      ["summary.json", summary],
+      ["runs.csv", runsCsv(results.runs)],
+      ["report.md", reportMarkdown(results)],
+      ["report.html", reportHtml(results)],
+    ]),
+  );
+  if (values.json === true) {
+    process.stdout.write(summary);
+  } else {
+    process.stdout.write(comparisonTable(results.summary, { color: useColor(process.stdout) }));
+  }
+  process.stderr.write(`results: ${out}/ (summary.json, runs.csv, report.md, report.html)\n`);
+  return 0;
+}
+
+/** Keeps only the named strategies, in the scenario's order. */
+function selectStrategies(scenario: Scenario, names: string[] | undefined): Scenario {
+  if (names === undefined) return scenario;
+  const known = scenario.strategies.map((strategy) => strategy.name);
+  for (const name of names) {
+    if (!known.includes(name)) {
+      throw new UsageError("run", `--strategy "${name}" is not in the scenario (it has: ${known.join(", ")})`);
+    }
+  }
+  return { ...scenario, strategies: scenario.strategies.filter((strategy) => names.includes(strategy.name)) };
+}
+
+export async function validateCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs("validate", args, {});
+  if (values.help === true) return help("validate");
+  if (positionals.length === 0) throw new UsageError("validate", "expects at least one scenario file");
+  const problems: string[] = [];
+  for (const file of positionals) {
+    const result = await loadScenario(file);
+    if (result.ok) {
+      const scenario = result.value;
+      process.stdout.write(
+        `${file}: ok (${scenario.strategies.length} strategies, ${scenario.replications} replications)\n`,
+      );
+    } else {
+      problems.push(...result.problems);
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return 0;
+}
+
+export function listCommand(args: string[]): number {
+  const { values, positionals } = parseCommandArgs("list", args, {});
+  if (values.help === true) return help("list");
+  if (positionals.length > 0) throw new UsageError("list", "takes no arguments");
+  const scenarios = bundledScenarios();
+  const width = Math.max(...scenarios.map((scenario) => scenario.name.length));
+  for (const scenario of scenarios) process.stdout.write(`${scenario.name.padEnd(width)}  ${scenario.description}\n`);
+  return 0;
+}
+
+export function schemaCommand(args: string[]): number {
+  const { values, positionals } = parseCommandArgs("schema", args, {});
+  if (values.help === true) return help("schema");
+  if (positionals.length > 0) throw new UsageError("schema", "takes no arguments");
+  process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+  return 0;
+}
+
+/** The JSON Schema of what a scenario file may contain (the input side of the zod schema). */
+export function scenarioJsonSchema(): object {
+  return {
+    ...z.toJSONSchema(scenarioSchema, { io: "input", unrepresentable: "any" }),
+    title: "faultline scenario",
+  };
+}
+
+export function help(command: string): number {
+  process.stdout.write(`${HELP[command]}\n`);
+  return 0;
+}

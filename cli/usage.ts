@@ -1,0 +1,105 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Bad command-line input: exit 2 with this message and a pointer to --help. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+  readonly command: string;
+
+  constructor(command: string, message: string) {
+    super(message);
+    this.command = command;
+  }
+}
+
+/** Invalid input files: exit 2, one line per problem, already formatted. */
+export class InputError extends Error {
+  override readonly name = "InputError";
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.problems = problems;
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parses argv strictly; unknown options and missing values become UsageErrors. */
+export function parseCommandArgs<T extends Options>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(command, (error as Error).message.replace(/\. To specify a positional.*$/s, ""));
+  }
+}
+
+/** An integer option within bounds, or a UsageError naming the option. */
+export function integerOption(command: string, name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min) {
+    throw new UsageError(command, `--${name} expects an integer ≥ ${min}, got "${value}"`);
+  }
+  return parsed;
+}
+
+export const HELP: Readonly<Record<string, string>> = {
+  main: `faultline — a deterministic simulator of HPC/GPU clusters and a chaos lab
+
+Usage: faultline <command> [options]
+
+Commands:
+  run <scenario>         run every strategy of a scenario and write result files
+  validate <scenario>…   check scenario files and print every problem with its field path
+  list                   bundled scenarios with one-line descriptions
+  schema                 print the JSON Schema of the scenario format
+
+Options:
+  -h, --help             help for faultline or a command (faultline run --help)
+  -v, --version          print the version
+
+A scenario is a YAML or JSON file, or the name of a bundled one (faultline list).
+
+Example:
+  faultline run quickstart
+
+Exit codes: 0 success, 1 a gate failed, 2 bad input, 3 internal error (a bug).`,
+  run: `Usage: faultline run <scenario> [options]
+
+Runs every strategy of the scenario for R replications on common random numbers (the
+same arrivals and failures for every strategy), prints a comparison table on stdout, and
+writes summary.json, runs.csv, report.md and report.html to the output folder.
+
+Options:
+  --seed N            master seed (default: the scenario's seed); replication r uses N + r
+  --replications R    replications per strategy (default: the scenario's)
+  --strategy NAME     run only this strategy (repeatable)
+  --out DIR           output folder (default: results/<scenario name>)
+  --json              print summary.json on stdout instead of the table
+  -h, --help          this help
+
+Example:
+  faultline run scenarios/quickstart.yaml --replications 20 --out results/qs`,
+  validate: `Usage: faultline validate <scenario>…
+
+Checks each scenario file against the schema. Prints "file: ok" per valid file; for an
+invalid one, every problem as "file:line:col path: message" on stderr, and exits 2.
+
+Example:
+  faultline validate scenarios/*.yaml`,
+  list: `Usage: faultline list
+
+Lists the bundled scenarios with the question each answers. Run one by name:
+faultline run <name>.
+
+Example:
+  faultline list`,
+  schema: `Usage: faultline schema
+
+Prints the JSON Schema of the scenario format on stdout, for editor completion and
+checking (for example with the YAML language server: put
+"# yaml-language-server: $schema=faultline.schema.json" at the top of a scenario file).
+
+Example:
+  faultline schema > faultline.schema.json`,
+};

@@ -1,0 +1,412 @@
+import { assert } from "../sim/assert.js";
+import type { DistributionSpec } from "../sim/distribution.js";
+import { sample } from "../sim/distribution.js";
+import { SampleSet } from "../sim/metrics.js";
+import type { RngStream } from "../sim/rng.js";
+import type { Sim } from "../sim/sim.js";
+import { US_PER_H, US_PER_S, secondsToUs } from "../sim/time.js";
+import { NodeCrashInjector, type NodeCrashOptions } from "./failures/node-crash.js";
+import { Cluster, type ClusterListener, type ClusterOptions } from "./hardware/cluster.js";
+import { finiteOrNull, type RunMetrics } from "./metrics.js";
+import { FifoScheduler } from "./scheduler/fifo.js";
+import type { SchedulerPolicy, SchedulingContext } from "./scheduler/policy.js";
+import {
+  attemptDurationUs,
+  checkpointsNeeded,
+  interruptAttempt,
+  restartCostUs,
+  type CheckpointPlan,
+} from "./strategies/checkpoint.js";
+import { Job, JobState } from "./workload/job.js";
+
+/**
+ * A batch cluster end to end: jobs arrive, wait in the scheduler's queue, run on whole
+ * nodes, checkpoint, lose work when a node under them crashes, and are requeued.
+ *
+ * Accounting is kept in node·µs by category, and at the end it must equal the busy
+ * node·µs the cluster measured on its own (useful + overhead + lost + in flight = busy):
+ * two bookkeepings that a bug in either would make disagree.
+ */
+export interface WorkloadOptions {
+  /** Poisson arrival rate, jobs per hour; 0 when jobs come only through `submit`. */
+  readonly arrivalsPerHour: number;
+  /** Nodes per job; a draw is rounded to the nearest integer and kept within [1, cluster size]. */
+  readonly nodes: DistributionSpec;
+  /** Compute work per job, seconds (its run time on a failure-free cluster). */
+  readonly workS: DistributionSpec;
+  /** Times a job cut short by a failure is requeued before it is failed for good. */
+  readonly maxRequeues: number;
+}
+
+export interface SloOptions {
+  /** Fraction of ended jobs that must complete. */
+  readonly jobSuccessRate: number | null;
+  /** 90% of completed jobs must finish within this time from submission, seconds. */
+  readonly timeToSolutionP90S: number | null;
+}
+
+export interface ClusterModelOptions {
+  readonly horizonUs: number;
+  readonly cluster: ClusterOptions;
+  readonly workload: WorkloadOptions;
+  readonly nodeCrash: NodeCrashOptions | null;
+  readonly checkpoint: CheckpointPlan;
+  readonly slo: SloOptions | null;
+  /** Points of utilisation and queue length to sample over the horizon (0: none). */
+  readonly traceSamples: number;
+}
+
+/** A sampled time series value. */
+export interface TracePoint {
+  readonly timeUs: number;
+  readonly value: number;
+}
+
+/** A failure and the outage it left, for the failure timeline. */
+export interface FailureOccurred {
+  readonly timeUs: number;
+  readonly kind: string;
+  readonly target: string;
+  readonly durationUs: number;
+}
+
+export interface ClusterRunResult {
+  readonly metrics: RunMetrics;
+  /** Node-hours by what they bought, up to the horizon; they add up to `busyNodeH`. */
+  readonly nodeHours: NodeHours;
+  readonly utilization: readonly TracePoint[];
+  readonly queueLength: readonly TracePoint[];
+  readonly failures: readonly FailureOccurred[];
+}
+
+export interface NodeHours {
+  readonly busy: number;
+  readonly up: number;
+  readonly useful: number;
+  readonly overhead: number;
+  readonly lost: number;
+  readonly inFlight: number;
+}
+
+/** Node·µs spent, by what they bought. */
+interface Ledger {
+  /** Work that will not be redone: finished, or saved by a checkpoint. */
+  usefulUs: number;
+  /** Writing checkpoints (cut short or not) and reading them back on restart. */
+  overheadUs: number;
+  /** Compute since the last checkpoint of an attempt a failure cut short. */
+  lostUs: number;
+  /** Compute not yet checkpointed by jobs still running at the horizon. */
+  inFlightUs: number;
+}
+
+export class ClusterModel implements ClusterListener {
+  readonly cluster: Cluster;
+  readonly scheduler: SchedulerPolicy;
+  readonly #sim: Sim;
+  readonly #options: ClusterModelOptions;
+  readonly #injector: NodeCrashInjector | null;
+  readonly #arrivals: RngStream;
+  readonly #sizes: RngStream;
+  readonly #runtimes: RngStream;
+  readonly #running = new Map<number, Job>();
+  readonly #ledger: Ledger = { usefulUs: 0, overheadUs: 0, lostUs: 0, inFlightUs: 0 };
+  readonly #waitsH = new SampleSet();
+  readonly #timesToSolutionH = new SampleSet();
+  readonly #boundedSlowdowns = new SampleSet();
+  readonly #utilization: TracePoint[] = [];
+  readonly #queueLength: TracePoint[] = [];
+  #nextJobId = 0;
+  #completed = 0;
+  #failed = 0;
+  #lastEndUs = 0;
+  #checkpointsCompleted = 0;
+  #checkpointsCut = 0;
+  #finished = false;
+
+  readonly #onArrival = (): void => this.#arrive();
+  readonly #onJobEnded = (job: Job): void => this.#complete(job);
+  readonly #onSample = (): void => this.#sample();
+  readonly #context: SchedulingContext;
+
+  constructor(sim: Sim, options: ClusterModelOptions) {
+    assert(options.horizonUs > 0);
+    assert(options.workload.arrivalsPerHour >= 0);
+    assert(options.workload.maxRequeues >= 0);
+    this.#sim = sim;
+    this.#options = options;
+    this.cluster = new Cluster(sim, options.cluster);
+    this.cluster.setListener(this);
+    this.scheduler = new FifoScheduler();
+    this.#injector = options.nodeCrash === null ? null : new NodeCrashInjector(sim, this.cluster, options.nodeCrash);
+    this.#arrivals = sim.rng("workload.arrivals");
+    this.#sizes = sim.rng("workload.size");
+    this.#runtimes = sim.rng("workload.runtime");
+    const model = this;
+    this.#context = {
+      get nowUs() {
+        return sim.now;
+      },
+      get freeNodes() {
+        return model.cluster.freeCount;
+      },
+      start: (job: Job) => this.#start(job),
+    };
+  }
+
+  /** Runs the model to its horizon and returns its metrics. One model per Sim. */
+  run(): ClusterRunResult {
+    assert(!this.#finished, "a model runs once");
+    const horizonUs = this.#options.horizonUs;
+    this.#scheduleArrival();
+    this.#injector?.start();
+    if (this.#options.traceSamples > 0) this.#sim.schedule(0, this.#onSample);
+    this.#sim.run(horizonUs);
+    this.#finished = true;
+    // Jobs still running at the horizon: book what they did so far, without ending them.
+    const ledger = { ...this.#ledger };
+    for (const job of this.#running.values()) this.#settleInterrupted(job, ledger, true);
+    return {
+      metrics: this.#metrics(ledger),
+      nodeHours: {
+        busy: this.cluster.busyNodes.areaUs(horizonUs) / US_PER_H,
+        up: this.cluster.upNodes.areaUs(horizonUs) / US_PER_H,
+        useful: ledger.usefulUs / US_PER_H,
+        overhead: ledger.overheadUs / US_PER_H,
+        lost: ledger.lostUs / US_PER_H,
+        inFlight: ledger.inFlightUs / US_PER_H,
+      },
+      utilization: this.#utilization,
+      queueLength: this.#queueLength,
+      failures: this.#failures(),
+    };
+  }
+
+  jobLostNode(jobId: number, node: number): void {
+    const job = this.#running.get(jobId);
+    assert(job !== undefined, "a crashed node's job is running");
+    assert(this.#sim.cancel(job.endHandle), "a running job has a pending end");
+    const elapsedUs = this.#sim.now - job.attemptStartUs;
+    if (elapsedUs >= attemptDurationUs(this.#options.checkpoint, job.remainingUs, job.committedUs > 0)) {
+      // The crash fell in the very microsecond the job ended: the job's work is done.
+      this.#complete(job);
+      return;
+    }
+    this.#settleInterrupted(job, this.#ledger, false);
+    this.#sim.record({ kind: "JobKilled", job: job.id, cause: "node-crash", node });
+    this.#stop(job);
+    if (job.attempts > this.#options.workload.maxRequeues) {
+      job.state = JobState.Failed;
+      job.endUs = this.#sim.now;
+      this.#sim.record({ kind: "JobFailed", job: job.id, cause: "node-crash" });
+      this.#failed++;
+      this.#lastEndUs = this.#sim.now;
+    } else {
+      job.state = JobState.Queued;
+      this.scheduler.requeue(job);
+    }
+    this.#schedule();
+  }
+
+  nodeRestored(): void {
+    this.#schedule();
+  }
+
+  #scheduleArrival(): void {
+    if (this.#options.workload.arrivalsPerHour === 0) return;
+    const gapUs = secondsToUs(this.#arrivals.exponential(3_600 / this.#options.workload.arrivalsPerHour));
+    if (this.#sim.now + gapUs < this.#options.horizonUs) this.#sim.schedule(gapUs, this.#onArrival);
+  }
+
+  #arrive(): void {
+    const workload = this.#options.workload;
+    const drawnNodes = Math.round(sample(this.#sizes, workload.nodes));
+    const workUs = Math.max(US_PER_S, secondsToUs(sample(this.#runtimes, workload.workS)));
+    this.submit(Math.min(this.cluster.nodeCount, Math.max(1, drawnNodes)), workUs);
+    this.#scheduleArrival();
+  }
+
+  /** A job arrives now, needing `nodeCount` nodes for `workUs` of compute. */
+  submit(nodeCount: number, workUs: number): Job {
+    assert(nodeCount >= 1 && nodeCount <= this.cluster.nodeCount, "a job must fit the cluster");
+    assert(workUs > 0);
+    const job = new Job(this.#nextJobId++, nodeCount, workUs, this.#sim.now);
+    if (this.#sim.recording) this.#sim.record({ kind: "JobSubmitted", job: job.id, nodes: nodeCount, workUs });
+    this.scheduler.submit(job);
+    this.#schedule();
+    return job;
+  }
+
+  #schedule(): void {
+    this.scheduler.schedule(this.#context);
+  }
+
+  #start(job: Job): void {
+    assert(job.state === JobState.Queued, "only a queued job starts");
+    job.firstNode = this.cluster.allocate(job.id, job.nodeCount);
+    job.state = JobState.Running;
+    job.attempts++;
+    job.attemptStartUs = this.#sim.now;
+    if (job.firstStartUs < 0) {
+      job.firstStartUs = this.#sim.now;
+      this.#waitsH.add((job.firstStartUs - job.submitUs) / US_PER_H);
+    }
+    this.#running.set(job.id, job);
+    if (this.#sim.recording) this.#sim.record({ kind: "JobStarted", job: job.id, nodes: this.#nodesOf(job) });
+    const durationUs = attemptDurationUs(this.#options.checkpoint, job.remainingUs, job.committedUs > 0);
+    job.endHandle = this.#sim.schedule(durationUs, this.#onJobEnded, job);
+  }
+
+  #nodesOf(job: Job): number[] {
+    const nodes: number[] = [];
+    for (let node = job.firstNode; node >= 0; node = this.cluster.nextNode(node)) nodes.push(node);
+    return nodes;
+  }
+
+  /** Releases a job's nodes and forgets it as running. */
+  #stop(job: Job): void {
+    assert(job.firstNode >= 0);
+    this.cluster.release(job.id, job.firstNode);
+    job.firstNode = -1;
+    job.endHandle = -1;
+    this.#running.delete(job.id);
+  }
+
+  #complete(job: Job): void {
+    const plan = this.#options.checkpoint;
+    const nodes = job.nodeCount;
+    const checkpoints = checkpointsNeeded(plan, job.remainingUs);
+    this.#ledger.usefulUs += job.remainingUs * nodes;
+    this.#ledger.overheadUs += (restartCostUs(plan, job.committedUs > 0) + checkpoints * plan.costUs) * nodes;
+    this.#checkpointsCompleted += checkpoints;
+    job.committedUs = job.workUs;
+    job.state = JobState.Completed;
+    job.endUs = this.#sim.now;
+    if (this.#sim.recording) this.#sim.record({ kind: "JobCompleted", job: job.id });
+    this.#stop(job);
+    this.#completed++;
+    this.#lastEndUs = this.#sim.now;
+    const runS = job.workUs / US_PER_S;
+    const waitS = (job.firstStartUs - job.submitUs) / US_PER_S;
+    const responseS = (job.endUs - job.submitUs) / US_PER_S;
+    this.#timesToSolutionH.add(responseS / 3_600);
+    // Bounded slowdown as Feitelson defines it: response over max(run, 10 s), at least 1.
+    this.#boundedSlowdowns.add(Math.max(1, (waitS + runS) / Math.max(runS, 10)));
+    this.#schedule();
+  }
+
+  /**
+   * Books the attempt of `job` up to now. At the horizon the compute not yet checkpointed
+   * is in flight, not lost: the job would go on.
+   */
+  #settleInterrupted(job: Job, ledger: Ledger, atHorizon: boolean): void {
+    const nodes = job.nodeCount;
+    const outcome = interruptAttempt(
+      this.#options.checkpoint,
+      job.remainingUs,
+      job.committedUs > 0,
+      this.#sim.now - job.attemptStartUs,
+    );
+    ledger.usefulUs += outcome.committedUs * nodes;
+    ledger.overheadUs += outcome.overheadUs * nodes;
+    if (atHorizon) ledger.inFlightUs += outcome.lostComputeUs * nodes;
+    else ledger.lostUs += outcome.lostComputeUs * nodes;
+    this.#checkpointsCompleted += outcome.checkpointsCompleted;
+    if (outcome.checkpointCut && !atHorizon) this.#checkpointsCut++;
+    job.committedUs += outcome.committedUs;
+  }
+
+  #sample(): void {
+    const now = this.#sim.now;
+    const up = this.cluster.upNodes.value;
+    this.#utilization.push({ timeUs: now, value: up > 0 ? this.cluster.busyNodes.value / up : 0 });
+    this.#queueLength.push({ timeUs: now, value: this.scheduler.queuedCount });
+    const stepUs = Math.max(1, Math.floor(this.#options.horizonUs / this.#options.traceSamples));
+    if (now + stepUs <= this.#options.horizonUs) this.#sim.schedule(stepUs, this.#onSample);
+  }
+
+  #failures(): FailureOccurred[] {
+    const failures: FailureOccurred[] = [];
+    for (const record of this.#sim.records) {
+      if (record.kind === "NodeCrashed") {
+        failures.push({
+          timeUs: record.timeUs as number,
+          kind: "node-crash",
+          target: record.target as string,
+          durationUs: record.repairUs as number,
+        });
+      }
+    }
+    return failures;
+  }
+
+  #metrics(ledger: Ledger): RunMetrics {
+    const horizonUs = this.#options.horizonUs;
+    const gpusPerNode = this.cluster.gpusPerNode;
+
+    const busyNodeUs = this.cluster.busyNodes.areaUs(horizonUs);
+    const bookedNodeUs = ledger.usefulUs + ledger.overheadUs + ledger.lostUs + ledger.inFlightUs;
+    assert(Math.abs(busyNodeUs - bookedNodeUs) <= 1e-9 * Math.max(1, busyNodeUs), "node-hours do not add up");
+
+    const submitted = this.#nextJobId;
+    const running = this.#running.size;
+    const queued = this.scheduler.queuedCount;
+    assert(submitted === this.#completed + this.#failed + running + queued, "jobs are not conserved");
+    this.cluster.checkInvariants();
+
+    const upGpuH = (this.cluster.upNodes.areaUs(horizonUs) * gpusPerNode) / US_PER_H;
+    const toGpuH = (nodeUs: number): number => (nodeUs * gpusPerNode) / US_PER_H;
+    const ended = this.#completed + this.#failed;
+    const checkpointsTried = this.#checkpointsCompleted + this.#checkpointsCut;
+    const failuresModelled = this.#injector !== null;
+    return {
+      jobs_submitted: submitted,
+      jobs_completed: this.#completed,
+      jobs_failed: this.#failed,
+      job_failure_rate: ended > 0 ? this.#failed / ended : null,
+      time_to_solution_p50_h: finiteOrNull(this.#timesToSolutionH.percentile(0.5)),
+      time_to_solution_p90_h: finiteOrNull(this.#timesToSolutionH.percentile(0.9)),
+      time_to_solution_p99_h: finiteOrNull(this.#timesToSolutionH.percentile(0.99)),
+      queue_wait_p50_h: finiteOrNull(this.#waitsH.percentile(0.5)),
+      queue_wait_p90_h: finiteOrNull(this.#waitsH.percentile(0.9)),
+      bounded_slowdown_mean: finiteOrNull(this.#boundedSlowdowns.mean()),
+      gpu_utilization: upGpuH > 0 ? toGpuH(busyNodeUs) / upGpuH : null,
+      goodput: upGpuH > 0 ? toGpuH(ledger.usefulUs) / upGpuH : null,
+      lost_work_gpu_h: failuresModelled ? toGpuH(ledger.lostUs) : null,
+      checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
+      checkpoint_success_rate: checkpointsTried > 0 ? this.#checkpointsCompleted / checkpointsTried : null,
+      scheduler_success_rate: null,
+      fabric_p99_latency_us: null,
+      storage_throughput_gbps_mean: null,
+      control_plane_availability: null,
+      downtime_min: null,
+      slo_error_budget_used: this.#errorBudgetUsed(ended),
+      cost_total: null,
+      cost_per_completed_job: null,
+      makespan_h: submitted > 0 && ended === submitted ? this.#lastEndUs / US_PER_H : null,
+    };
+  }
+
+  /**
+   * The larger of the two budgets' use: failed jobs against the (1 − success target)
+   * allowance, and completed jobs slower than the p90 target against the 10% allowance.
+   */
+  #errorBudgetUsed(ended: number): number | null {
+    const slo = this.#options.slo;
+    if (slo === null) return null;
+    let used: number | null = null;
+    if (slo.jobSuccessRate !== null && ended > 0) {
+      const allowed = (1 - slo.jobSuccessRate) * ended;
+      used = allowed > 0 ? this.#failed / allowed : this.#failed > 0 ? Infinity : 0;
+    }
+    if (slo.timeToSolutionP90S !== null && this.#timesToSolutionH.count > 0) {
+      const limitH = slo.timeToSolutionP90S / 3_600;
+      const values = this.#timesToSolutionH.sortedValues();
+      let slow = 0;
+      for (let i = values.length - 1; i >= 0 && values[i] > limitH; i--) slow++;
+      const slowUsed = slow / (0.1 * values.length);
+      used = used === null ? slowUsed : Math.max(used, slowUsed);
+    }
+    return used === null ? null : finiteOrNull(used);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The metrics one run of a model produces, named as DESIGN.md fixes them (snake_case,
+ * units last). A metric the run does not exercise is null, never a made-up zero.
+ */
+export interface RunMetrics {
+  jobs_submitted: number | null;
+  jobs_completed: number | null;
+  jobs_failed: number | null;
+  job_failure_rate: number | null;
+  time_to_solution_p50_h: number | null;
+  time_to_solution_p90_h: number | null;
+  time_to_solution_p99_h: number | null;
+  queue_wait_p50_h: number | null;
+  queue_wait_p90_h: number | null;
+  bounded_slowdown_mean: number | null;
+  gpu_utilization: number | null;
+  goodput: number | null;
+  lost_work_gpu_h: number | null;
+  checkpoint_overhead_gpu_h: number | null;
+  checkpoint_success_rate: number | null;
+  scheduler_success_rate: number | null;
+  fabric_p99_latency_us: number | null;
+  storage_throughput_gbps_mean: number | null;
+  control_plane_availability: number | null;
+  downtime_min: number | null;
+  slo_error_budget_used: number | null;
+  cost_total: number | null;
+  cost_per_completed_job: number | null;
+  makespan_h: number | null;
+}
+
+/** NaN (an empty sample, a ratio over zero) becomes null. */
+export function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}

@@ -1,0 +1,108 @@
+/**
+ * Comparisons across strategies that every human-facing report shares: which metrics to
+ * show, which strategy is best on a metric, whether two confidence intervals overlap, and
+ * which trace to draw for a strategy.
+ */
+
+import { roundForOutput } from "./format.js";
+import type { MetricName, MetricSummary, RunTrace, Summary } from "./records.js";
+import { METRIC_BETTER, METRIC_NAMES } from "./records.js";
+
+/** Metrics that at least one strategy exercises, in METRIC_NAMES order. */
+export function shownMetrics(summary: Summary): MetricName[] {
+  return METRIC_NAMES.filter((metric) =>
+    summary.strategies.some((strategy) => strategy.metrics[metric] !== null),
+  );
+}
+
+/**
+ * Indices (into `summary.strategies`) of the strategies with the best mean on a metric,
+ * judged by METRIC_BETTER on the means as written to summary.json, so float noise cannot
+ * pick a winner. Ties share the highlight. Empty when the metric has no better direction,
+ * when fewer than two strategies exercise it, or when every strategy has the same mean
+ * (nobody is best).
+ */
+export function bestStrategyIndices(summary: Summary, metric: MetricName): number[] {
+  const better = METRIC_BETTER[metric];
+  if (better === "neither") return [];
+  const means: { index: number; mean: number }[] = [];
+  summary.strategies.forEach((strategy, index) => {
+    const stats = strategy.metrics[metric];
+    if (stats !== null && Number.isFinite(stats.mean)) {
+      means.push({ index, mean: roundForOutput(stats.mean) });
+    }
+  });
+  if (means.length < 2) return [];
+  const values = means.map((entry) => entry.mean);
+  const best = better === "higher" ? Math.max(...values) : Math.min(...values);
+  const worst = better === "higher" ? Math.min(...values) : Math.max(...values);
+  if (best === worst) return [];
+  return means.filter((entry) => entry.mean === best).map((entry) => entry.index);
+}
+
+/** Whether the 95% confidence intervals of two means share any point. */
+export function cisOverlap(a: MetricSummary, b: MetricSummary): boolean {
+  return a.ci95[0] <= b.ci95[1] && b.ci95[0] <= a.ci95[1];
+}
+
+/**
+ * The trace to draw for each strategy, in the order strategies first appear in `order`
+ * (then any strategy only the traces name): the one with the lowest replication number,
+ * so the choice does not depend on the order traces were merged in.
+ */
+export function tracePerStrategy(
+  traces: readonly RunTrace[],
+  order: readonly string[] = [],
+): RunTrace[] {
+  const chosen = new Map<string, RunTrace>();
+  for (const trace of traces) {
+    const current = chosen.get(trace.strategy);
+    if (current === undefined || trace.replication < current.replication) {
+      chosen.set(trace.strategy, trace);
+    }
+  }
+  const result: RunTrace[] = [];
+  for (const name of order) {
+    const trace = chosen.get(name);
+    if (trace !== undefined) {
+      result.push(trace);
+      chosen.delete(name);
+    }
+  }
+  // Strategies missing from `order`, in first-appearance order of `traces`.
+  for (const trace of chosen.values()) result.push(trace);
+  return result;
+}
+
+/** Failures of each kind in one strategy's drawn trace. */
+export interface FailureCountRow {
+  readonly strategy: string;
+  readonly replication: number;
+  /** Counts in the order of `FailureCounts.kinds`. */
+  readonly counts: readonly number[];
+  readonly total: number;
+}
+
+export interface FailureCounts {
+  /** Every kind seen in any trace, sorted by name. */
+  readonly kinds: readonly string[];
+  readonly rows: readonly FailureCountRow[];
+}
+
+/** Per-strategy failure counts by kind, from the trace `tracePerStrategy` picks. */
+export function failureCounts(traces: readonly RunTrace[], order: readonly string[] = []): FailureCounts {
+  const chosen = tracePerStrategy(traces, order);
+  const kindSet = new Set<string>();
+  for (const trace of chosen) for (const failure of trace.failures) kindSet.add(failure.kind);
+  const kinds = [...kindSet].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const rows = chosen.map((trace) => {
+    const counts = kinds.map((kind) => trace.failures.filter((f) => f.kind === kind).length);
+    return {
+      strategy: trace.strategy,
+      replication: trace.replication,
+      counts,
+      total: trace.failures.length,
+    };
+  });
+  return { kinds, rows };
+}

@@ -1,0 +1,188 @@
+/**
+ * runs.csv: one row per (strategy, replication), every metric a column, and its reader for
+ * rebuilding reports from saved results. Written with csv-stringify (RFC 4180 quoting);
+ * read with a small RFC 4180 reader below, since the project has no csv-parse dependency
+ * and the format it must read is only the one written here.
+ */
+
+import { stringify } from "csv-stringify/sync";
+
+import { roundForOutput } from "./format.js";
+import type { MetricName, MetricValues, RunRecord } from "./records.js";
+import { METRIC_NAMES } from "./records.js";
+
+/** runs.csv's columns, in order. */
+export const RUNS_CSV_COLUMNS: readonly string[] = ["strategy", "replication", "seed", ...METRIC_NAMES];
+
+/**
+ * runs.csv's text: the header `strategy,replication,seed,<METRIC_NAMES…>` and one row per
+ * run in the order given; null metrics are empty cells, other metrics go through
+ * `roundForOutput`; replication and seed are written exactly. Rows end in `\n`.
+ */
+export function runsCsv(runs: readonly RunRecord[]): string {
+  const rows: string[][] = [[...RUNS_CSV_COLUMNS]];
+  for (const run of runs) {
+    assertSafeInteger(run.replication, "replication", run);
+    assertSafeInteger(run.seed, "seed", run);
+    const row = [run.strategy, String(run.replication), String(run.seed)];
+    for (const metric of METRIC_NAMES) {
+      const value = run.metrics[metric];
+      if (value === undefined) {
+        throw new Error(`run ${describeRun(run)} has no entry for metric ${metric}`);
+      }
+      row.push(value === null ? "" : String(roundForOutput(value)));
+    }
+    rows.push(row);
+  }
+  // Cells are all strings already, so csv-stringify's own number casting never runs.
+  return stringify(rows, { record_delimiter: "unix" });
+}
+
+/**
+ * Reads runs.csv back. Columns may come in any order but must be exactly runs.csv's:
+ * an unknown, duplicated or missing column throws an Error naming it, as does a cell that
+ * is not a number (empty metric cells read as null; replication and seed must be integers).
+ */
+export function parseRunsCsv(text: string): RunRecord[] {
+  const records = readCsv(text);
+  if (records.length === 0) throw new Error("runs CSV is empty: missing column \"strategy\"");
+  const header = records[0];
+  const columnIndex = new Map<string, number>();
+  header.forEach((column, index) => {
+    if (!RUNS_CSV_COLUMNS.includes(column)) {
+      throw new Error(`runs CSV: unknown column "${column}"`);
+    }
+    if (columnIndex.has(column)) throw new Error(`runs CSV: duplicate column "${column}"`);
+    columnIndex.set(column, index);
+  });
+  for (const column of RUNS_CSV_COLUMNS) {
+    if (!columnIndex.has(column)) throw new Error(`runs CSV: missing column "${column}"`);
+  }
+  const at = (column: string): number => columnIndex.get(column) as number;
+
+  const runs: RunRecord[] = [];
+  for (let r = 1; r < records.length; r++) {
+    const cells = records[r];
+    const rowNumber = r + 1; // The header is row 1.
+    if (cells.length !== header.length) {
+      throw new Error(
+        `runs CSV row ${rowNumber}: expected ${header.length} cells, got ${cells.length}`,
+      );
+    }
+    const metrics = {} as Record<MetricName, number | null>;
+    for (const metric of METRIC_NAMES) {
+      const cell = cells[at(metric)];
+      metrics[metric] = cell === "" ? null : parseNumber(cell, metric, rowNumber);
+    }
+    runs.push({
+      strategy: cells[at("strategy")],
+      replication: parseInteger(cells[at("replication")], "replication", rowNumber),
+      seed: parseInteger(cells[at("seed")], "seed", rowNumber),
+      metrics: metrics as MetricValues,
+    });
+  }
+  return runs;
+}
+
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+function parseNumber(cell: string, column: string, rowNumber: number): number {
+  const value = NUMBER.test(cell) ? Number(cell) : Number.NaN;
+  if (!Number.isFinite(value)) {
+    throw new Error(
+      `runs CSV row ${rowNumber}, column "${column}": expected a number, got ${JSON.stringify(cell)}`,
+    );
+  }
+  return value;
+}
+
+function parseInteger(cell: string, column: string, rowNumber: number): number {
+  const value = parseNumber(cell, column, rowNumber);
+  if (!Number.isSafeInteger(value)) {
+    throw new Error(
+      `runs CSV row ${rowNumber}, column "${column}": expected an integer, got ${JSON.stringify(cell)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * RFC 4180 records: fields separated by commas, records by LF or CRLF, fields optionally
+ * quoted with `"` and `""` inside quotes for a quote. A trailing line break (or none) ends
+ * the last record; a leading byte-order mark is ignored; blank lines are skipped.
+ */
+function readCsv(text: string): string[][] {
+  const input = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = "";
+  let quoted = false; // The current field began with a quote and it has not closed yet.
+  let fieldWasQuoted = false;
+  let i = 0;
+
+  const endField = (): void => {
+    record.push(field);
+    field = "";
+    fieldWasQuoted = false;
+  };
+  const endRecord = (): void => {
+    // A blank line reads as one empty unquoted field; it is not a record.
+    const blank = record.length === 0 && field === "" && !fieldWasQuoted;
+    endField();
+    if (!blank) records.push(record);
+    record = [];
+  };
+
+  while (i < input.length) {
+    const ch = input[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (input[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i += 1;
+        continue;
+      }
+      field += ch;
+      i += 1;
+      continue;
+    }
+    if (ch === '"' && field === "" && !fieldWasQuoted) {
+      quoted = true;
+      fieldWasQuoted = true;
+      i += 1;
+      continue;
+    }
+    if (ch === ",") {
+      endField();
+      i += 1;
+      continue;
+    }
+    if (ch === "\n" || ch === "\r") {
+      endRecord();
+      i += ch === "\r" && input[i + 1] === "\n" ? 2 : 1;
+      continue;
+    }
+    if (fieldWasQuoted) {
+      throw new Error(`runs CSV: unexpected ${JSON.stringify(ch)} after a closing quote`);
+    }
+    field += ch;
+    i += 1;
+  }
+  if (quoted) throw new Error("runs CSV: a quoted field is not closed");
+  if (field !== "" || fieldWasQuoted || record.length > 0) endRecord();
+  return records;
+}
+
+function assertSafeInteger(value: number, field: string, run: RunRecord): void {
+  if (!Number.isSafeInteger(value)) {
+    throw new Error(`run ${describeRun(run)}: ${field} must be a safe integer, got ${value}`);
+  }
+}
+
+function describeRun(run: RunRecord): string {
+  return `${JSON.stringify(run.strategy)} replication ${run.replication}`;
+}

@@ -1,0 +1,245 @@
+/**
+ * report.html: one self-contained page (inline CSS and SVG, no script, no URL of any kind)
+ * that opens offline, survives being mailed around, and cannot phone home.
+ */
+
+import { bestStrategyIndices, failureCounts, shownMetrics, tracePerStrategy } from "./compare.js";
+import { ciHalfWidth, formatHalfWidth, formatHours, formatMetric } from "./format.js";
+import type { MetricName, ResultSet } from "./records.js";
+import { METRIC_BETTER } from "./records.js";
+import { boxplotSvg, failureTimelineSvg, timeSeriesSvg } from "./svg.js";
+import { escapeXml } from "./text.js";
+import { verdicts } from "./verdict.js";
+
+const CSS = `
+:root { color-scheme: light; }
+body { font-family: system-ui, sans-serif; color: #222; background: #fff; margin: 0; line-height: 1.45; }
+main { max-width: 980px; margin: 0 auto; padding: 24px 20px 48px; }
+h1 { font-size: 1.6rem; margin: 0 0 4px; }
+h2 { font-size: 1.2rem; margin: 32px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+.question { font-size: 1.1rem; margin: 4px 0 12px; }
+.meta { display: flex; flex-wrap: wrap; gap: 4px 20px; margin: 0; color: #555; font-size: 0.9rem; }
+.meta div { display: flex; gap: 6px; }
+.meta dt { font-weight: 600; }
+.meta dd { margin: 0; }
+.note { color: #555; font-size: 0.9rem; }
+table { border-collapse: collapse; font-size: 0.9rem; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #eee; }
+th { text-align: right; font-weight: 600; background: #f6f6f6; }
+th:first-child, td:first-child { text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.best { background: #e3f4e6; color: #0b5d1e; font-weight: 600; }
+td.null { color: #999; }
+.ci { color: #777; font-weight: normal; }
+.metric { font-family: ui-monospace, monospace; font-size: 0.85rem; }
+figure { margin: 16px 0; }
+svg { max-width: 100%; height: auto; }
+.verdict p { max-width: 75ch; }
+footer { margin-top: 40px; color: #888; font-size: 0.8rem; }
+`;
+
+/** The whole report page. Deterministic: no date, no randomness, the same results give the same bytes. */
+export function reportHtml(results: ResultSet): string {
+  const { summary } = results;
+  const names = summary.strategies.map((s) => s.name);
+  const metrics = shownMetrics(summary);
+  const e = escapeXml;
+  const out: string[] = [];
+
+  out.push("<!DOCTYPE html>");
+  out.push('<html lang="en">');
+  out.push("<head>");
+  out.push('<meta charset="utf-8">');
+  out.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
+  out.push(`<title>${e(`${summary.scenario} — faultline report`)}</title>`);
+  out.push(`<style>${CSS}</style>`);
+  out.push("</head>");
+  out.push("<body>");
+  out.push("<main>");
+
+  // Title, question, provenance.
+  out.push("<header>");
+  out.push(`<h1>${e(summary.scenario)}</h1>`);
+  for (const paragraph of paragraphs(results.description)) {
+    out.push(`<p class="question">${e(paragraph)}</p>`);
+  }
+  out.push('<dl class="meta">');
+  const meta: [string, string][] = [
+    ["seed", String(summary.seed)],
+    ["replications", String(summary.replications)],
+    ["strategies", String(summary.strategies.length)],
+    ["horizon", formatHours(results.horizonH)],
+    ["faultline", summary.faultlineVersion],
+  ];
+  for (const [term, value] of meta) out.push(`<div><dt>${e(term)}</dt><dd>${e(value)}</dd></div>`);
+  out.push("</dl>");
+  out.push("</header>");
+
+  // Comparison table.
+  out.push('<section id="comparison">');
+  out.push("<h2>Comparison</h2>");
+  out.push(
+    `<p class="note">Mean over ${summary.replications} replication${summary.replications === 1 ? "" : "s"} ± half-width of its 95% confidence interval. ` +
+      "The best strategy per metric is highlighted; metrics with no better direction are not judged; — marks a metric a strategy does not exercise.</p>",
+  );
+  if (metrics.length === 0 || summary.strategies.length === 0) {
+    out.push('<p class="note">No metric was exercised.</p>');
+  } else {
+    out.push(comparisonTableHtml(results, metrics));
+  }
+  out.push("</section>");
+
+  // Verdict.
+  out.push('<section id="verdict" class="verdict">');
+  out.push("<h2>Verdict</h2>");
+  const paragraphsOfVerdict = verdicts(summary);
+  if (paragraphsOfVerdict.length === 0) {
+    out.push('<p class="note">Only one strategy: nothing to compare.</p>');
+  } else {
+    if (summary.strategies.length > 0) {
+      out.push(
+        `<p class="note">Each strategy against the first, ${e(summary.strategies[0].name)}. ` +
+          "A difference is called significant when the 95% confidence intervals of the two means do not overlap.</p>",
+      );
+    }
+    for (const paragraph of paragraphsOfVerdict) out.push(`<p>${e(paragraph)}</p>`);
+  }
+  out.push("</section>");
+
+  // Boxplots.
+  out.push('<section id="distributions">');
+  out.push("<h2>Distributions across replications</h2>");
+  for (const metric of metrics) {
+    const svg = boxplotSvg(
+      metric,
+      summary.strategies.map((strategy) => ({
+        name: strategy.name,
+        summary: strategy.metrics[metric],
+        values: runValues(results, strategy.name, metric),
+      })),
+    );
+    out.push(`<figure id="boxplot-${metric}">${svg}</figure>`);
+  }
+  out.push("</section>");
+
+  // Time series and failures, from the traces.
+  const traces = tracePerStrategy(results.traces, names);
+  out.push('<section id="time-series">');
+  out.push("<h2>Utilisation and queue length</h2>");
+  if (traces.length === 0) {
+    out.push('<p class="note">No traces were kept for this result set.</p>');
+  } else {
+    out.push(`<p class="note">${e(traceNote(traces))}</p>`);
+    out.push(
+      `<figure>${timeSeriesSvg(
+        "GPU utilisation",
+        "fraction of GPUs busy",
+        traces.map((t) => ({ name: t.strategy, points: t.utilization })),
+        results.horizonH,
+      )}</figure>`,
+    );
+    out.push(
+      `<figure>${timeSeriesSvg(
+        "Queue length",
+        "jobs waiting",
+        traces.map((t) => ({ name: t.strategy, points: t.queueLength })),
+        results.horizonH,
+      )}</figure>`,
+    );
+  }
+  out.push("</section>");
+
+  out.push('<section id="failures">');
+  out.push("<h2>Failures</h2>");
+  if (traces.length === 0) {
+    out.push('<p class="note">No traces were kept for this result set.</p>');
+  } else {
+    out.push(`<figure>${failureTimelineSvg(traces, results.horizonH)}</figure>`);
+    out.push(failureCountsHtml(results));
+  }
+  out.push("</section>");
+
+  out.push(`<footer>Generated by faultline ${e(summary.faultlineVersion)} from ${e(summary.scenario)}, seed ${summary.seed}.</footer>`);
+  out.push("</main>");
+  out.push("</body>");
+  out.push("</html>");
+  return `${out.join("\n")}\n`;
+}
+
+function comparisonTableHtml(results: ResultSet, metrics: readonly MetricName[]): string {
+  const { summary } = results;
+  const e = escapeXml;
+  const rows: string[] = [];
+  rows.push("<table>");
+  rows.push(
+    `<thead><tr><th>metric</th>${summary.strategies.map((s) => `<th>${e(s.name)}</th>`).join("")}</tr></thead>`,
+  );
+  rows.push("<tbody>");
+  for (const metric of metrics) {
+    const best = new Set(bestStrategyIndices(summary, metric));
+    const better = METRIC_BETTER[metric];
+    const hint = better === "neither" ? "not judged" : `${better} is better`;
+    const cells = summary.strategies.map((strategy, index) => {
+      const stats = strategy.metrics[metric];
+      if (stats === null) return '<td class="num null">—</td>';
+      const halfWidth = ciHalfWidth(stats);
+      const ci = halfWidth > 0 ? ` <span class="ci">±${e(formatHalfWidth(halfWidth))}</span>` : "";
+      const range = `95% CI ${formatMetric(metric, stats.ci95[0])} to ${formatMetric(metric, stats.ci95[1])}`;
+      const classes = best.has(index) ? "num best" : "num";
+      return `<td class="${classes}" title="${e(range)}">${e(formatMetric(metric, stats.mean))}${ci}</td>`;
+    });
+    rows.push(`<tr><td class="metric" title="${e(hint)}">${e(metric)}</td>${cells.join("")}</tr>`);
+  }
+  rows.push("</tbody>");
+  rows.push("</table>");
+  return rows.join("\n");
+}
+
+function failureCountsHtml(results: ResultSet): string {
+  const e = escapeXml;
+  const counts = failureCounts(results.traces, results.summary.strategies.map((s) => s.name));
+  if (counts.rows.length === 0) return "";
+  const rows: string[] = ["<table>"];
+  rows.push(
+    `<thead><tr><th>strategy</th><th>replication</th>${counts.kinds.map((k) => `<th>${e(k)}</th>`).join("")}<th>total</th></tr></thead>`,
+  );
+  rows.push("<tbody>");
+  for (const row of counts.rows) {
+    rows.push(
+      `<tr><td>${e(row.strategy)}</td><td class="num">${row.replication}</td>${row.counts
+        .map((c) => `<td class="num">${c}</td>`)
+        .join("")}<td class="num">${row.total}</td></tr>`,
+    );
+  }
+  rows.push("</tbody>");
+  rows.push("</table>");
+  return rows.join("\n");
+}
+
+/** The metric's value in each run of a strategy, in the order the runs are given. */
+function runValues(results: ResultSet, strategy: string, metric: MetricName): number[] {
+  const values: number[] = [];
+  for (const run of results.runs) {
+    if (run.strategy !== strategy) continue;
+    const value = run.metrics[metric];
+    if (value !== null) values.push(value);
+  }
+  return values;
+}
+
+/** Which replication each strategy's traces come from. */
+function traceNote(traces: readonly { strategy: string; replication: number }[]): string {
+  const replications = new Set(traces.map((t) => t.replication));
+  if (replications.size === 1) {
+    return `Replication ${traces[0].replication} of each strategy.`;
+  }
+  return `Lowest kept replication of each strategy: ${traces.map((t) => `${t.strategy} ${t.replication}`).join(", ")}.`;
+}
+
+/** Blank-line-separated paragraphs, each on one line. */
+function paragraphs(text: string): string[] {
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s+/g, " ").trim())
+    .filter((p) => p !== "");
+}

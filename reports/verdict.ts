@@ -1,0 +1,170 @@
+/**
+ * The verdict: what each strategy changes against the first (the baseline), in sentences
+ * that the HTML and Markdown reports share. A difference counts as significant when the 95%
+ * confidence intervals of the two means do not overlap. That is conservative (two means can
+ * differ at the 5% level while their intervals still overlap a little) and easy to check
+ * by eye in the table, which is why the reports use it rather than a t-test.
+ */
+
+import { cisOverlap } from "./compare.js";
+import { ciHalfWidth, formatMetric, formatPercent, roundForOutput } from "./format.js";
+import type { MetricName, MetricSummary, StrategySummary, Summary } from "./records.js";
+import { METRIC_BETTER, METRIC_NAMES } from "./records.js";
+
+/** At most this many metric sentences per strategy: the most significant differences. */
+export const VERDICT_METRICS_MAX = 4;
+
+/** One judged metric of one strategy against the baseline. */
+export interface MetricComparison {
+  readonly metric: MetricName;
+  readonly baselineMean: number;
+  readonly mean: number;
+  /** (mean − baseline) / |baseline|; null when the baseline mean is 0. */
+  readonly relative: number | null;
+  /** False when the means (as written to summary.json) are equal. */
+  readonly changed: boolean;
+  /** The 95% CIs do not overlap (never true with a single replication). */
+  readonly significant: boolean;
+  /** The change goes the way METRIC_BETTER prefers. */
+  readonly better: boolean;
+  /** |difference| / (sum of CI half-widths): how far apart the intervals sit. */
+  readonly separation: number;
+}
+
+/**
+ * One paragraph per strategy after the first, comparing it with the first on the metrics
+ * that have a better direction and are exercised by both. Empty with fewer than two
+ * strategies.
+ */
+export function verdicts(summary: Summary): string[] {
+  if (summary.strategies.length < 2) return [];
+  const baseline = summary.strategies[0];
+  const single = summary.replications < 2;
+  return summary.strategies
+    .slice(1)
+    .map((strategy) => verdictParagraph(baseline, strategy, single));
+}
+
+/** The judged comparisons of `strategy` against `baseline`, in METRIC_NAMES order. */
+export function compareWithBaseline(
+  baseline: StrategySummary,
+  strategy: StrategySummary,
+  single: boolean,
+): MetricComparison[] {
+  const result: MetricComparison[] = [];
+  for (const metric of METRIC_NAMES) {
+    const better = METRIC_BETTER[metric];
+    if (better === "neither") continue;
+    const base = baseline.metrics[metric];
+    const other = strategy.metrics[metric];
+    if (base === null || other === null) continue;
+    result.push(compareMetric(metric, better, base, other, single));
+  }
+  return result;
+}
+
+function compareMetric(
+  metric: MetricName,
+  better: "higher" | "lower",
+  base: MetricSummary,
+  other: MetricSummary,
+  single: boolean,
+): MetricComparison {
+  // Compare what the files say, so float noise in the last bit is never a "change".
+  const baselineMean = roundForOutput(base.mean);
+  const mean = roundForOutput(other.mean);
+  const difference = mean - baselineMean;
+  const changed = difference !== 0;
+  const spread = ciHalfWidth(base) + ciHalfWidth(other);
+  return {
+    metric,
+    baselineMean,
+    mean,
+    relative: baselineMean === 0 ? null : difference / Math.abs(baselineMean),
+    changed,
+    significant: changed && !single && !cisOverlap(base, other),
+    better: changed && (better === "higher" ? difference > 0 : difference < 0),
+    separation: !changed ? 0 : spread > 0 ? Math.abs(difference) / spread : Number.POSITIVE_INFINITY,
+  };
+}
+
+/** Most significant first: non-overlapping CIs, then separation, then size, then name order. */
+function byImportance(a: MetricComparison, b: MetricComparison): number {
+  if (a.significant !== b.significant) return a.significant ? -1 : 1;
+  if (a.separation !== b.separation) return b.separation - a.separation;
+  const sizeA = Math.abs(a.relative ?? 0);
+  const sizeB = Math.abs(b.relative ?? 0);
+  if (sizeA !== sizeB) return sizeB - sizeA;
+  return METRIC_NAMES.indexOf(a.metric) - METRIC_NAMES.indexOf(b.metric);
+}
+
+function verdictParagraph(
+  baseline: StrategySummary,
+  strategy: StrategySummary,
+  single: boolean,
+): string {
+  const comparisons = compareWithBaseline(baseline, strategy, single);
+  const name = strategy.name;
+  const base = baseline.name;
+  if (comparisons.length === 0) {
+    return `No metric with a better direction is exercised by both ${name} and ${base}.`;
+  }
+  const changed = comparisons.filter((c) => c.changed).sort(byImportance);
+  const sentences: string[] = [leadSentence(name, base, comparisons, single)];
+  const shown = changed.slice(0, VERDICT_METRICS_MAX);
+  for (const comparison of shown) sentences.push(metricSentence(name, base, comparison, single));
+  const moreSignificant = changed.slice(shown.length).filter((c) => c.significant).length;
+  if (moreSignificant > 0) {
+    sentences.push(
+      `${moreSignificant} more ${plural(moreSignificant, "metric differs", "metrics differ")} significantly; see the table.`,
+    );
+  }
+  return sentences.join(" ");
+}
+
+function leadSentence(
+  name: string,
+  base: string,
+  comparisons: readonly MetricComparison[],
+  single: boolean,
+): string {
+  const total = comparisons.length;
+  const of = `of the ${total} judged ${plural(total, "metric", "metrics")} both exercise`;
+  if (single) {
+    const better = comparisons.filter((c) => c.better).length;
+    const worse = comparisons.filter((c) => c.changed && !c.better).length;
+    return `Against ${base} (one replication, so no confidence intervals), ${name} is better on ${better} and worse on ${worse} ${of}.`;
+  }
+  const better = comparisons.filter((c) => c.significant && c.better).length;
+  const worse = comparisons.filter((c) => c.significant && !c.better).length;
+  if (better === 0 && worse === 0) {
+    return `Against ${base}, ${name} differs significantly on none ${of}.`;
+  }
+  return `Against ${base}, ${name} is significantly better on ${better} and significantly worse on ${worse} ${of}.`;
+}
+
+/**
+ * E.g. "fixed-30m lowers lost_work_gpu_h by 31% vs no-checkpoint (95% CIs do not overlap)."
+ * or "… vs no-checkpoint, difference not significant: CIs overlap."
+ */
+export function metricSentence(
+  name: string,
+  base: string,
+  comparison: MetricComparison,
+  single: boolean,
+): string {
+  const { metric, relative, mean, baselineMean } = comparison;
+  const verb = mean > baselineMean ? "raises" : "lowers";
+  const change =
+    relative === null
+      ? `${verb} ${metric} from ${formatMetric(metric, baselineMean)} to ${formatMetric(metric, mean)}`
+      : `${verb} ${metric} by ${formatPercent(relative)}`;
+  const claim = `${name} ${change} vs ${base}`;
+  if (single) return `${claim} (one replication: no confidence interval).`;
+  if (comparison.significant) return `${claim} (95% CIs do not overlap).`;
+  return `${claim}, difference not significant: CIs overlap.`;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return count === 1 ? one : many;
+}

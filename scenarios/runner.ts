@@ -1,0 +1,212 @@
+import type { DistributionSpec } from "../sim/distribution.js";
+import { fiveNumberSummary } from "../sim/metrics.js";
+import { Sim } from "../sim/sim.js";
+import { meanWithCi95 } from "../sim/statistics.js";
+import { US_PER_H, secondsToUs } from "../sim/time.js";
+import { ClusterModel, type ClusterModelOptions } from "../models/cluster-model.js";
+import type { NodeCrashOptions } from "../models/failures/node-crash.js";
+import type { RunMetrics } from "../models/metrics.js";
+import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpoint.js";
+// Type-only: the record shapes are the contract between a run and its reports.
+import type {
+  MetricName,
+  MetricSummary,
+  ResultSet,
+  RunRecord,
+  RunTrace,
+  StrategySummary,
+  Summary,
+} from "../reports/records.js";
+import type { Scenario, Strategy } from "./schema.js";
+
+/**
+ * Runs every strategy of a scenario over its replications. Replication r of every strategy
+ * uses master seed `seed + r`, and failure and arrival streams do not name the strategy,
+ * so strategies are compared on common random numbers: the same jobs and the same crashes.
+ */
+
+/** Points sampled for the time series of the first replication. */
+const TRACE_SAMPLES = 240;
+
+export interface RunScenarioOptions {
+  readonly seed: number;
+  readonly replications: number;
+  readonly faultlineVersion: string;
+  /** Called after each finished (strategy, replication). */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** The command that reruns one failed replication, for the error message. */
+  readonly reproduce?: (failure: ReplicationFailure) => string;
+}
+
+/** A replication ended in an error (an assert: a bug). Says which, and how to rerun it. */
+export class ReplicationFailure extends Error {
+  override readonly name = "ReplicationFailure";
+  readonly strategy: string;
+  readonly replication: number;
+  readonly seed: number;
+  reproduceCommand = "";
+
+  constructor(strategy: string, replication: number, seed: number, cause: unknown) {
+    super(`${strategy}, replication ${replication} (seed ${seed}): ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
+    this.strategy = strategy;
+    this.replication = replication;
+    this.seed = seed;
+  }
+}
+
+/** The seed of replication `replication`: shared by all strategies. */
+export function replicationSeed(seed: number, replication: number): number {
+  return seed + replication;
+}
+
+/** The model's options for one strategy of a scenario. */
+export function modelOptions(scenario: Scenario, strategy: Strategy, traceSamples: number): ClusterModelOptions {
+  const crash = scenario.failures.find((failure) => failure.kind === "node-crash");
+  const nodeCrash: NodeCrashOptions | null =
+    crash === undefined
+      ? null
+      : {
+          timeToFailureS:
+            crash.distribution === "exponential"
+              ? { kind: "exponential", mean: crash.mtbf }
+              : { kind: "weibull", shape: crash.distribution.weibull.shape, mean: crash.mtbf },
+          repairS: meanAsExponential(crash.repair),
+        };
+  const generator = scenario.workload.generator;
+  return {
+    horizonUs: secondsToUs(scenario.horizon),
+    cluster: {
+      racks: scenario.cluster.racks,
+      nodesPerRack: scenario.cluster.nodesPerRack,
+      gpusPerNode: scenario.cluster.node.gpus,
+    },
+    workload: {
+      arrivalsPerHour: generator.arrivalsPerHour,
+      nodes: generator.nodes,
+      workS: generator.runtime,
+      maxRequeues: scenario.workload.maxRequeues,
+    },
+    nodeCrash,
+    checkpoint: checkpointPlan(strategy),
+    slo:
+      scenario.slo === undefined
+        ? null
+        : {
+            jobSuccessRate: scenario.slo.jobSuccessRate ?? null,
+            timeToSolutionP90S: scenario.slo.timeToSolutionP90 ?? null,
+          },
+    traceSamples,
+  };
+}
+
+/** A repair time given as a plain duration is the mean of an exponential repair. */
+function meanAsExponential(spec: DistributionSpec): DistributionSpec {
+  return spec.kind === "constant" ? { kind: "exponential", mean: spec.value } : spec;
+}
+
+function checkpointPlan(strategy: Strategy): CheckpointPlan {
+  const checkpoint = strategy.checkpoint;
+  switch (checkpoint.policy) {
+    case "none":
+      return NO_CHECKPOINT;
+    case "fixed":
+      return {
+        policy: "fixed",
+        intervalUs: secondsToUs(checkpoint.interval),
+        costUs: secondsToUs(checkpoint.cost),
+        restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
+      };
+  }
+}
+
+/** One replication of one strategy. */
+export function runReplication(
+  scenario: Scenario,
+  strategy: Strategy,
+  seed: number,
+  withTrace: boolean,
+): { metrics: RunMetrics; trace: Omit<RunTrace, "strategy" | "replication"> | null } {
+  const sim = new Sim({ seed, keepRecords: withTrace });
+  const model = new ClusterModel(sim, modelOptions(scenario, strategy, withTrace ? TRACE_SAMPLES : 0));
+  const result = model.run();
+  if (!withTrace) return { metrics: result.metrics, trace: null };
+  return {
+    metrics: result.metrics,
+    trace: {
+      utilization: result.utilization.map((point) => ({ timeH: point.timeUs / US_PER_H, value: point.value })),
+      queueLength: result.queueLength.map((point) => ({ timeH: point.timeUs / US_PER_H, value: point.value })),
+      failures: result.failures.map((failure) => ({
+        timeH: failure.timeUs / US_PER_H,
+        kind: failure.kind,
+        target: failure.target,
+        durationH: failure.durationUs / US_PER_H,
+      })),
+    },
+  };
+}
+
+/** Runs the whole scenario: every strategy × replication, results ordered by both. */
+export function runScenario(scenario: Scenario, options: RunScenarioOptions): ResultSet {
+  const runs: RunRecord[] = [];
+  const traces: RunTrace[] = [];
+  const total = scenario.strategies.length * options.replications;
+  let done = 0;
+  for (const strategy of scenario.strategies) {
+    for (let replication = 0; replication < options.replications; replication++) {
+      const seed = replicationSeed(options.seed, replication);
+      let outcome: ReturnType<typeof runReplication>;
+      try {
+        outcome = runReplication(scenario, strategy, seed, replication === 0);
+      } catch (error) {
+        const failure = new ReplicationFailure(strategy.name, replication, seed, error);
+        failure.reproduceCommand = options.reproduce?.(failure) ?? "";
+        throw failure;
+      }
+      const { metrics, trace } = outcome;
+      runs.push({ strategy: strategy.name, replication, seed, metrics });
+      if (trace !== null) traces.push({ strategy: strategy.name, replication, ...trace });
+      options.onProgress?.(++done, total);
+    }
+  }
+  return {
+    summary: summarize(scenario.name, options, scenario.strategies.map((s) => s.name), runs),
+    description: scenario.description,
+    horizonH: scenario.horizon / 3_600,
+    runs,
+    traces,
+  };
+}
+
+/** Per strategy and metric: mean with 95% CI and the five-number summary across replications. */
+export function summarize(
+  scenarioName: string,
+  options: Pick<RunScenarioOptions, "seed" | "replications" | "faultlineVersion">,
+  strategyNames: readonly string[],
+  runs: readonly RunRecord[],
+): Summary {
+  const strategies: StrategySummary[] = strategyNames.map((name) => {
+    const mine = runs.filter((run) => run.strategy === name);
+    const metrics = {} as Record<MetricName, MetricSummary | null>;
+    const names = Object.keys(mine[0]?.metrics ?? {}) as MetricName[];
+    for (const metric of names) {
+      const values = mine.map((run) => run.metrics[metric]).filter((value): value is number => value !== null);
+      metrics[metric] = values.length === 0 ? null : summarizeValues(values);
+    }
+    return { name, metrics };
+  });
+  return {
+    scenario: scenarioName,
+    seed: options.seed,
+    replications: options.replications,
+    faultlineVersion: options.faultlineVersion,
+    strategies,
+  };
+}
+
+function summarizeValues(values: readonly number[]): MetricSummary {
+  const { mean, ci95 } = meanWithCi95(values);
+  const five = fiveNumberSummary(values);
+  return { mean, ci95, min: five.min, q1: five.q1, median: five.median, q3: five.q3, max: five.max };
+}

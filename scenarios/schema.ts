@@ -1,0 +1,147 @@
+import { z } from "zod";
+import { zDuration } from "./units.js";
+
+/**
+ * The scenario file format. Every object is strict, so a misspelt key is an error with a
+ * "did you mean" hint rather than a silently ignored setting. Durations are strings with
+ * units ("90s", "30m", "4h", "7d", "5y") or seconds; after parsing they are seconds.
+ */
+
+/** A positive whole number. */
+const count = z.number().int().positive();
+
+/**
+ * A distribution of values of `value`'s kind (durations or counts): a plain value, or an
+ * object naming one distribution.
+ */
+function distribution(value: z.ZodType<number, unknown>) {
+  return z.union([
+    value.transform((v) => ({ kind: "constant" as const, value: v })),
+    z.strictObject({ constant: value }).transform((d) => ({ kind: "constant" as const, value: d.constant })),
+    z.strictObject({ exponential: z.strictObject({ mean: value }) }).transform((d) => ({
+      kind: "exponential" as const,
+      mean: d.exponential.mean,
+    })),
+    z
+      .strictObject({ weibull: z.strictObject({ shape: z.number().positive(), mean: value }) })
+      .transform((d) => ({ kind: "weibull" as const, shape: d.weibull.shape, mean: d.weibull.mean })),
+    z
+      .strictObject({ lognormal: z.strictObject({ median: value, sigma: z.number().nonnegative() }) })
+      .transform((d) => ({ kind: "lognormal" as const, median: d.lognormal.median, sigma: d.lognormal.sigma })),
+    z
+      .strictObject({ uniform: z.tuple([value, value]) })
+      .refine((d) => d.uniform[0] <= d.uniform[1], { message: "uniform needs [low, high] with low ≤ high" })
+      .transform((d) => ({ kind: "uniform" as const, low: d.uniform[0], high: d.uniform[1] })),
+    z
+      .strictObject({ logUniform: z.tuple([value, value]) })
+      .refine((d) => d.logUniform[0] > 0 && d.logUniform[0] <= d.logUniform[1], {
+        message: "logUniform needs [low, high] with 0 < low ≤ high",
+      })
+      .transform((d) => ({ kind: "logUniform" as const, low: d.logUniform[0], high: d.logUniform[1] })),
+    z
+      .strictObject({ empirical: z.array(value).min(1) })
+      .transform((d) => ({ kind: "empirical" as const, sortedValues: [...d.empirical].sort((a, b) => a - b) })),
+  ]);
+}
+
+const durationDistribution = distribution(zDuration({ positive: true }));
+const countDistribution = distribution(z.number().positive());
+
+const nodeSchema = z.strictObject({
+  gpus: z.number().int().nonnegative().describe("GPUs per node"),
+  cpus: count.optional().describe("CPU cores per node (not scheduled yet)"),
+  memoryGiB: z.number().positive().optional().describe("memory per node (not scheduled yet)"),
+  gpuModel: z.string().optional(),
+  driver: z.string().optional(),
+});
+
+const clusterSchema = z.strictObject({
+  racks: count,
+  nodesPerRack: count,
+  node: nodeSchema,
+});
+
+const generatorSchema = z.strictObject({
+  arrivalsPerHour: z.number().positive().describe("Poisson arrival rate of jobs"),
+  nodes: countDistribution.describe("whole nodes per job; draws are rounded"),
+  runtime: durationDistribution.describe("compute time per job on a failure-free cluster"),
+});
+
+const workloadSchema = z.strictObject({
+  generator: generatorSchema,
+  maxRequeues: z.number().int().nonnegative().default(3).describe("requeues after failures before a job fails"),
+});
+
+const schedulerSchema = z.strictObject({
+  policy: z.enum(["fifo"]),
+});
+
+const timeToFailureSchema = z.union([
+  z.literal("exponential"),
+  z.strictObject({ weibull: z.strictObject({ shape: z.number().positive() }) }),
+]);
+
+const nodeCrashSchema = z.strictObject({
+  kind: z.literal("node-crash"),
+  mtbf: zDuration({ positive: true }).describe("mean time between failures of one node"),
+  distribution: timeToFailureSchema.default("exponential").describe("shape of the time to failure"),
+  repair: durationDistribution.describe("time to repair; a plain duration means exponential with that mean"),
+});
+
+const failureSchema = z.discriminatedUnion("kind", [nodeCrashSchema]);
+
+const checkpointSchema = z.discriminatedUnion("policy", [
+  z.strictObject({ policy: z.literal("none") }),
+  z.strictObject({
+    policy: z.literal("fixed"),
+    interval: zDuration({ positive: true }).describe("compute between checkpoints"),
+    cost: zDuration().describe("time to write one checkpoint"),
+    restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
+  }),
+]);
+
+const strategySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"),
+  checkpoint: checkpointSchema.default({ policy: "none" }),
+});
+
+const sloSchema = z.strictObject({
+  jobSuccessRate: z.number().gt(0).lt(1).optional(),
+  timeToSolutionP90: zDuration({ positive: true }).optional(),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and '-'"),
+    description: z.string().min(1).describe("the question the scenario answers"),
+    seed: z.number().int().nonnegative().default(1),
+    horizon: zDuration({ positive: true }).describe("simulated time per replication"),
+    replications: count.default(10),
+    cluster: clusterSchema,
+    workload: workloadSchema,
+    scheduler: schedulerSchema.default({ policy: "fifo" }),
+    failures: z.array(failureSchema).default([]),
+    strategies: z.array(strategySchema).min(1),
+    slo: sloSchema.optional(),
+  })
+  .superRefine((scenario, context) => {
+    const seen = new Set<string>();
+    scenario.strategies.forEach((strategy, index) => {
+      if (seen.has(strategy.name)) {
+        context.addIssue({
+          code: "custom",
+          path: ["strategies", index, "name"],
+          message: `strategy name "${strategy.name}" is used twice`,
+        });
+      }
+      seen.add(strategy.name);
+    });
+    const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
+    if (crashes > 1) {
+      context.addIssue({ code: "custom", path: ["failures"], message: "at most one node-crash failure model" });
+    }
+  });
+
+/** A scenario after validation: durations in seconds, defaults filled in. */
+export type Scenario = z.output<typeof scenarioSchema>;
+export type Strategy = Scenario["strategies"][number];

@@ -1,0 +1,70 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { holdCallbacks, holdProcesses } from "./hold.js";
+import type { ClusterYearFigures } from "./cluster-year.js";
+
+/**
+ * `npm run bench`: the kernel and model figures the issues set targets for. Prints a
+ * table, or with --json one JSON object, so the figures can be tracked over time. Never
+ * run by `npm test`: speed is measured here, not asserted in timed tests.
+ */
+const json = process.argv.includes("--json");
+const log = (line: string): void => {
+  if (!json) process.stdout.write(`${line}\n`);
+};
+const now = (): number => performance.now();
+
+function best<T extends { eventsPerSecond: number }>(runs: number, measure: () => T): T {
+  let bestRun = measure();
+  for (let i = 1; i < runs; i++) {
+    const run = measure();
+    if (run.eventsPerSecond > bestRun.eventsPerSecond) bestRun = run;
+  }
+  return bestRun;
+}
+
+log("hold model: N pending, pop earliest, schedule at now + Exp(1 s); best of 3");
+const hold1k = best(3, () => holdCallbacks(1_000, 5_000_000, now));
+const hold100k = best(3, () => holdCallbacks(100_000, 5_000_000, now));
+const process1k = best(3, () => holdProcesses(1_000, 5_000_000, now));
+const process100k = best(3, () => holdProcesses(100_000, 5_000_000, now));
+const mps = (eps: number): string => `${(eps / 1e6).toFixed(2)} M events/s`;
+log(`  callbacks  N=1,000    ${mps(hold1k.eventsPerSecond)}   (target ≥ 5.0)`);
+log(`  callbacks  N=100,000  ${mps(hold100k.eventsPerSecond)}   (target ≥ 2.5)`);
+log(`  processes  N=1,000    ${mps(process1k.eventsPerSecond)}   (target ≥ 0.8 × callbacks)`);
+log(`  processes  N=100,000  ${mps(process100k.eventsPerSecond)}   (target ≥ 0.8 × callbacks)`);
+
+/** Runs the cluster model in a fresh process, timing the whole process from outside. */
+function clusterInChildProcess(years: number): ClusterYearFigures & { processSeconds: number } {
+  const script = fileURLToPath(new URL("./cluster-year.js", import.meta.url));
+  const start = now();
+  const child = spawnSync(process.execPath, [script, String(years)], { encoding: "utf8" });
+  const processSeconds = (now() - start) / 1_000;
+  if (child.status !== 0) throw new Error(`cluster-year failed: ${child.stderr}`);
+  return { ...(JSON.parse(child.stdout) as ClusterYearFigures), processSeconds };
+}
+
+log("cluster-year: 4,096 nodes × 8 GPUs, FIFO, jobs 1–256 nodes, MTBF 5 y, repair 4 h");
+const year = clusterInChildProcess(1);
+log(`  1 year    event loop ${year.loopSeconds.toFixed(3)} s (target ≤ 0.3), whole process ${year.processSeconds.toFixed(3)} s (≤ 0.6), peak RSS ${year.peakRssMiB} MiB (≤ 120)`);
+log(`            ${year.events.toLocaleString("en")} events, ${year.jobs.toLocaleString("en")} jobs, utilisation ${year.utilization.toFixed(3)}`);
+const decade = clusterInChildProcess(10);
+log(`  10 years  event loop ${decade.loopSeconds.toFixed(3)} s, peak RSS ${decade.peakRssMiB} MiB`);
+log(`            heap by year (MiB): ${decade.heapByYearMiB.join(" ")}`);
+log(`            RSS by year (MiB):  ${decade.rssByYearMiB.join(" ")}`);
+
+if (json) {
+  const figures = {
+    hold_1k_eps: Math.round(hold1k.eventsPerSecond),
+    hold_100k_eps: Math.round(hold100k.eventsPerSecond),
+    hold_1k_process_eps: Math.round(process1k.eventsPerSecond),
+    hold_100k_process_eps: Math.round(process100k.eventsPerSecond),
+    cluster_year_s: Number(year.loopSeconds.toFixed(4)),
+    cluster_year_process_s: Number(year.processSeconds.toFixed(4)),
+    cluster_year_peak_rss_mib: year.peakRssMiB,
+    cluster_10y_s: Number(decade.loopSeconds.toFixed(4)),
+    cluster_10y_peak_rss_mib: decade.peakRssMiB,
+    cluster_10y_heap_by_year_mib: decade.heapByYearMiB,
+  };
+  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+}

@@ -1,0 +1,191 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { explainError } from "../../cli/errors.js";
+import { ReplicationFailure } from "../../scenarios/runner.js";
+import { AssertionFailure } from "../../sim/assert.js";
+
+/**
+ * The built CLI, run as users run it (`npm test` builds first). Every bad-input path must
+ * exit 2 with one line per problem naming the file and field, and no stack trace.
+ */
+const CLI = join(import.meta.dirname, "../../dist/cli/main.js");
+const work = mkdtempSync(join(tmpdir(), "faultline-cli-"));
+
+function faultline(...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: "utf8",
+    cwd: work,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function scenarioFile(name: string, text: string): string {
+  const path = join(work, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const GOOD = `name: tiny
+description: A tiny scenario for the CLI tests.
+seed: 3
+horizon: 5d
+replications: 2
+cluster: { racks: 1, nodesPerRack: 4, node: { gpus: 4 } }
+workload:
+  generator: { arrivalsPerHour: 1, nodes: { logUniform: [1, 4] }, runtime: { lognormal: { median: 2h, sigma: 1 } } }
+failures:
+  - { kind: node-crash, mtbf: 10d, repair: 2h }
+strategies:
+  - { name: none, checkpoint: { policy: none } }
+  - { name: fixed-30m, checkpoint: { policy: fixed, interval: 30m, cost: 2m } }
+`;
+
+function expectBadInput(result: ReturnType<typeof faultline>, ...lines: string[]): void {
+  expect(result.code).toBe(2);
+  expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  for (const line of lines) expect(result.stderr).toContain(line);
+}
+
+describe("faultline run", () => {
+  it("writes the four result files and prints a comparison table", () => {
+    const file = scenarioFile("good.yaml", GOOD);
+    const result = faultline("run", file, "--out", "out-good");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("lost_work_gpu_h");
+    expect(result.stdout).not.toContain("\x1b[");
+    expect(readdirSync(join(work, "out-good")).sort()).toEqual(["report.html", "report.md", "runs.csv", "summary.json"]);
+    const summary = JSON.parse(readFileSync(join(work, "out-good", "summary.json"), "utf8"));
+    expect(summary.scenario).toBe("tiny");
+    expect(summary.strategies.map((s: { name: string }) => s.name)).toEqual(["none", "fixed-30m"]);
+    // Not modelled yet: null, never a made-up zero.
+    expect(summary.strategies[0].metrics.fabric_p99_latency_us).toBeNull();
+  });
+
+  it("gives byte-identical result files for the same scenario and seed", () => {
+    const file = scenarioFile("same.yaml", GOOD);
+    expect(faultline("run", file, "--out", "a", "--seed", "11").code).toBe(0);
+    expect(faultline("run", file, "--out", "b", "--seed", "11").code).toBe(0);
+    for (const name of ["summary.json", "runs.csv", "report.md", "report.html"]) {
+      expect(readFileSync(join(work, "b", name)), name).toEqual(readFileSync(join(work, "a", name)));
+    }
+    expect(faultline("run", file, "--out", "c", "--seed", "12").code).toBe(0);
+    expect(readFileSync(join(work, "c", "runs.csv"))).not.toEqual(readFileSync(join(work, "a", "runs.csv")));
+  });
+
+  it("prints summary.json with --json and runs a bundled scenario by name", () => {
+    const result = faultline("run", "quickstart", "--replications", "1", "--json", "--out", "qs");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).scenario).toBe("quickstart");
+    expect(result.stdout).toBe(readFileSync(join(work, "qs", "summary.json"), "utf8"));
+  });
+
+  it("runs only the strategies named with --strategy", () => {
+    const file = scenarioFile("pick.yaml", GOOD);
+    const result = faultline("run", file, "--strategy", "fixed-30m", "--json", "--out", "pick");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).strategies.map((s: { name: string }) => s.name)).toEqual(["fixed-30m"]);
+  });
+});
+
+describe("bad input exits 2 with the file and field path", () => {
+  it("an unknown key, with a did-you-mean hint", () => {
+    const file = scenarioFile("typo.yaml", GOOD.replace("nodesPerRack", "nodesPerRak"));
+    expectBadInput(faultline("run", file), `${file}:6:22 cluster.nodesPerRak: unknown key; did you mean "nodesPerRack"?`);
+  });
+
+  it("a duration without a unit it knows", () => {
+    const file = scenarioFile("duration.yaml", GOOD.replace("mtbf: 10d", 'mtbf: "10 days"'));
+    expectBadInput(faultline("validate", file), `${file}:10:31 failures[0].mtbf: expected a duration such as "5y", got "10 days"`);
+  });
+
+  it("several problems at once, one line each", () => {
+    const file = scenarioFile(
+      "many.yaml",
+      GOOD.replace("racks: 1", "racks: 0").replace("policy: none", "policy: never").replace("horizon: 5d", "horizon: -1"),
+    );
+    const result = faultline("validate", file);
+    expectBadInput(result, "horizon:", "cluster.racks:", "strategies[0].checkpoint.policy:");
+    expect(result.stderr.trim().split("\n")).toHaveLength(3);
+  });
+
+  it("a YAML syntax error", () => {
+    const file = scenarioFile("syntax.yaml", "name: [unclosed\n");
+    expectBadInput(faultline("run", file), `${file}:`);
+  });
+
+  it("a missing file", () => {
+    expectBadInput(faultline("run", "no-such-file.yaml"), "no-such-file.yaml: cannot read file (ENOENT)");
+  });
+
+  it("a duplicate strategy name", () => {
+    const file = scenarioFile("dup.yaml", GOOD.replace("name: fixed-30m", "name: none"));
+    expectBadInput(faultline("validate", file), 'strategies[1].name: strategy name "none" is used twice');
+  });
+
+  it("usage errors: unknown command, unknown option, bad numbers, missing scenario, unknown strategy", () => {
+    const file = scenarioFile("usage.yaml", GOOD);
+    expectBadInput(faultline("frobnicate"), 'faultline: unknown command "frobnicate"');
+    expectBadInput(faultline("run", file, "--sed", "1"), "faultline run: Unknown option '--sed'", "faultline run --help");
+    expectBadInput(faultline("run", file, "--seed", "x"), 'faultline run: --seed expects an integer ≥ 0, got "x"');
+    expectBadInput(faultline("run", file, "--replications", "0"), "--replications expects an integer ≥ 1");
+    expectBadInput(faultline("run"), "faultline run: expects one scenario");
+    expectBadInput(faultline("run", file, "--strategy", "nope"), '--strategy "nope" is not in the scenario');
+    expectBadInput(faultline("validate"), "faultline validate: expects at least one scenario file");
+  });
+
+  it("validate reports good files on stdout and exits 2 when any file is bad", () => {
+    const good = scenarioFile("v-good.yaml", GOOD);
+    const bad = scenarioFile("v-bad.yaml", GOOD.replace("arrivalsPerHour: 1", "arrivalsPerHour: fast"));
+    const result = faultline("validate", good, bad);
+    expect(result.stdout).toContain(`${good}: ok (2 strategies, 2 replications)`);
+    expectBadInput(result, `${bad}:8:33 workload.generator.arrivalsPerHour: expected number, got string "fast"`);
+  });
+});
+
+describe("other commands", () => {
+  it("--help on every command, with an example", () => {
+    for (const command of ["run", "validate", "list", "schema"]) {
+      const result = faultline(command, "--help");
+      expect(result.code, command).toBe(0);
+      expect(result.stdout, command).toContain(`Usage: faultline ${command}`);
+      expect(result.stdout, command).toContain("Example:");
+    }
+    expect(faultline("--help").stdout).toContain("Commands:");
+    expect(faultline("--version").stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("list names every bundled scenario with its question", () => {
+    const result = faultline("list");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^quickstart\s+Does hourly checkpointing/m);
+  });
+
+  it("schema prints a JSON Schema that knows the scenario's keys", () => {
+    const result = faultline("schema");
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.stdout);
+    expect(schema.$schema).toContain("json-schema.org");
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(["name", "horizon", "cluster", "workload", "failures", "strategies"]),
+    );
+    expect(schema.additionalProperties).toBe(false);
+  });
+});
+
+describe("internal errors exit 3 with the seed and a reproduce command", () => {
+  it("explains an assertion failure inside a replication", () => {
+    const failure = new ReplicationFailure("fixed-30m", 4, 46, new AssertionFailure("node allocated twice"));
+    failure.reproduceCommand = "faultline run x.yaml --seed 46 --replications 1 --strategy fixed-30m";
+    const { lines, exitCode } = explainError(failure);
+    expect(exitCode).toBe(3);
+    expect(lines[0]).toBe(
+      "faultline: assertion failed (a bug in faultline): fixed-30m, replication 4 (seed 46): node allocated twice",
+    );
+    expect(lines).toContain("seed: 46");
+    expect(lines).toContain("reproduce: faultline run x.yaml --seed 46 --replications 1 --strategy fixed-30m");
+  });
+});

@@ -1,0 +1,197 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import { NO_CHECKPOINT, type CheckpointPlan } from "../../models/strategies/checkpoint.js";
+import { Sim } from "../../sim/sim.js";
+import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
+import { METRIC_NAMES } from "../../reports/records.js";
+import { checkRecords } from "./state-checker.js";
+
+const DAY_S = 86_400;
+
+function smallOptions(overrides: Partial<ClusterModelOptions> = {}): ClusterModelOptions {
+  return {
+    horizonUs: 10 * 24 * US_PER_H,
+    cluster: { racks: 2, nodesPerRack: 4, gpusPerNode: 4 },
+    workload: {
+      arrivalsPerHour: 2,
+      nodes: { kind: "logUniform", low: 1, high: 8 },
+      workS: { kind: "lognormal", median: 2 * 3_600, sigma: 1 },
+      maxRequeues: 2,
+    },
+    nodeCrash: {
+      timeToFailureS: { kind: "exponential", mean: 5 * DAY_S },
+      repairS: { kind: "exponential", mean: 4 * 3_600 },
+    },
+    checkpoint: NO_CHECKPOINT,
+    slo: null,
+    traceSamples: 0,
+    ...overrides,
+  };
+}
+
+function run(options: ClusterModelOptions, seed = 1) {
+  const sim = new Sim({ seed, keepRecords: true });
+  const model = new ClusterModel(sim, options);
+  const result = model.run();
+  return { sim, result, model };
+}
+
+const checkpointArbitrary: fc.Arbitrary<CheckpointPlan> = fc.oneof(
+  fc.constant(NO_CHECKPOINT),
+  fc.record({
+    policy: fc.constant("fixed"),
+    intervalUs: fc.integer({ min: 1, max: 240 }).map((minutes) => minutes * US_PER_MIN),
+    costUs: fc.integer({ min: 0, max: 30 }).map((minutes) => minutes * US_PER_MIN),
+    restartUs: fc.integer({ min: 0, max: 30 }).map((minutes) => minutes * US_PER_MIN),
+  }),
+);
+
+const optionsArbitrary: fc.Arbitrary<ClusterModelOptions> = fc
+  .record({
+    racks: fc.integer({ min: 1, max: 3 }),
+    nodesPerRack: fc.integer({ min: 1, max: 5 }),
+    gpusPerNode: fc.integer({ min: 0, max: 8 }),
+    arrivalsPerHour: fc.double({ min: 0.05, max: 20, noNaN: true }),
+    maxNodes: fc.integer({ min: 1, max: 20 }),
+    medianWorkH: fc.double({ min: 0.01, max: 24, noNaN: true }),
+    mtbfDays: fc.double({ min: 0.2, max: 100, noNaN: true }),
+    weibullShape: fc.option(fc.double({ min: 0.4, max: 3, noNaN: true }), { nil: undefined }),
+    repairH: fc.double({ min: 0.01, max: 48, noNaN: true }),
+    maxRequeues: fc.integer({ min: 0, max: 4 }),
+    horizonDays: fc.integer({ min: 1, max: 20 }),
+    checkpoint: checkpointArbitrary,
+    crashes: fc.boolean(),
+  })
+  .map((p) =>
+    smallOptions({
+      horizonUs: p.horizonDays * 24 * US_PER_H,
+      cluster: { racks: p.racks, nodesPerRack: p.nodesPerRack, gpusPerNode: p.gpusPerNode },
+      workload: {
+        arrivalsPerHour: p.arrivalsPerHour,
+        nodes: { kind: "logUniform", low: 1, high: p.maxNodes },
+        workS: { kind: "lognormal", median: p.medianWorkH * 3_600, sigma: 1 },
+        maxRequeues: p.maxRequeues,
+      },
+      nodeCrash: p.crashes
+        ? {
+            timeToFailureS:
+              p.weibullShape === undefined
+                ? { kind: "exponential", mean: p.mtbfDays * DAY_S }
+                : { kind: "weibull", shape: p.weibullShape, mean: p.mtbfDays * DAY_S },
+            repairS: { kind: "exponential", mean: p.repairH * 3_600 },
+          }
+        : null,
+      checkpoint: p.checkpoint,
+    }),
+  );
+
+describe("cluster model invariants (fast-check, judged by an independent state checker)", () => {
+  it("conserves jobs, never double-allocates, and its node-hours add up", () => {
+    fc.assert(
+      fc.property(optionsArbitrary, fc.integer({ min: 0, max: 1_000_000 }), (options, seed) => {
+        const { sim, result } = run(options, seed);
+        const nodeCount = options.cluster.racks * options.cluster.nodesPerRack;
+        const checked = checkRecords(sim.records, nodeCount, options.horizonUs);
+        const metrics = result.metrics;
+        // Jobs conserved: submitted = completed + failed + running + queued.
+        expect(checked.submitted).toBe(metrics.jobs_submitted);
+        expect(checked.completed).toBe(metrics.jobs_completed);
+        expect(checked.failed).toBe(metrics.jobs_failed);
+        expect(checked.submitted).toBe(checked.completed + checked.failed + checked.running + checked.queued);
+        // Node-hours add up: the checker's busy hours, the cluster's, and the ledger's.
+        const hours = result.nodeHours;
+        const tolerance = 1e-6 * Math.max(1, hours.busy);
+        expect(Math.abs(checked.busyNodeHours - hours.busy)).toBeLessThan(tolerance);
+        expect(Math.abs(hours.useful + hours.overhead + hours.lost + hours.inFlight - hours.busy)).toBeLessThan(tolerance);
+        expect(hours.busy).toBeLessThanOrEqual(hours.up + tolerance);
+        expect(hours.up).toBeLessThanOrEqual((nodeCount * options.horizonUs) / US_PER_H + tolerance);
+        if (options.nodeCrash === null) expect(hours.lost).toBe(0);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("draws the same arrivals and crashes whatever the checkpoint policy (common random numbers)", () => {
+    const base = smallOptions();
+    const withCheckpoints = smallOptions({
+      checkpoint: { policy: "fixed", intervalUs: 30 * US_PER_MIN, costUs: 2 * US_PER_MIN, restartUs: 2 * US_PER_MIN },
+    });
+    const submissions = (options: ClusterModelOptions) =>
+      run(options, 7).sim.records.filter((r) => r.kind === "JobSubmitted" || r.kind === "NodeCrashed" || r.kind === "NodeRestored");
+    expect(submissions(withCheckpoints)).toEqual(submissions(base));
+  });
+});
+
+describe("cluster model stories", () => {
+  it("produces exactly DESIGN.md's metrics, in order", () => {
+    expect(Object.keys(run(smallOptions()).result.metrics)).toEqual([...METRIC_NAMES]);
+  });
+
+  it("a job whose node crashes loses the work since its last checkpoint and is requeued", () => {
+    // One node, one job of 10 h of work, checkpoint every 3 h costing 30 min, restart 30 min.
+    // The node crashes once, 5 h in: 3 h of work was checkpointed at 3.5 h; the 1.5 h
+    // since then is lost. After a 1 h repair the job resumes: 30 min restart, 7 h of work,
+    // two checkpoints (after 3 h and 6 h), done at 6 h + 0.5 + 7 + 1 = 14.5 h.
+    const options = smallOptions({
+      horizonUs: 48 * US_PER_H,
+      cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
+      workload: {
+        arrivalsPerHour: 0, // no generated arrivals; the job is submitted below
+        nodes: { kind: "constant", value: 1 },
+        workS: { kind: "constant", value: 10 * 3_600 },
+        maxRequeues: 3,
+      },
+      nodeCrash: null,
+      checkpoint: { policy: "fixed", intervalUs: 3 * US_PER_H, costUs: 30 * US_PER_MIN, restartUs: 30 * US_PER_MIN },
+    });
+    const sim = new Sim({ seed: 1, keepRecords: true });
+    const model = new ClusterModel(sim, options);
+    model.submit(1, 10 * US_PER_H);
+    sim.schedule(5 * US_PER_H, () => model.cluster.crash(0));
+    sim.schedule(6 * US_PER_H, () => model.cluster.restore(0));
+    const result = model.run();
+    const story = sim.records
+      .filter((r) => r.kind.startsWith("Job"))
+      .map((r) => [r.kind, (r.timeUs as number) / US_PER_H]);
+    expect(story).toEqual([
+      ["JobSubmitted", 0],
+      ["JobStarted", 0],
+      ["JobKilled", 5],
+      ["JobStarted", 6],
+      ["JobCompleted", 14.5],
+    ]);
+    expect(result.nodeHours.lost).toBeCloseTo(1.5, 9);
+    // First attempt: 1 checkpoint (0.5 h); second: restart 0.5 h + 2 checkpoints (1 h).
+    expect(result.nodeHours.overhead).toBeCloseTo(2, 9);
+    expect(result.nodeHours.useful).toBeCloseTo(10, 9);
+    expect(result.metrics.time_to_solution_p50_h).toBeCloseTo(14.5, 9);
+    expect(result.metrics.checkpoint_success_rate).toBe(1);
+  });
+
+  it("FIFO holds back a small job behind a large one that does not fit", () => {
+    const options = smallOptions({
+      horizonUs: 48 * US_PER_H,
+      cluster: { racks: 1, nodesPerRack: 4, gpusPerNode: 1 },
+      workload: {
+        arrivalsPerHour: 0,
+        nodes: { kind: "constant", value: 1 },
+        workS: { kind: "constant", value: 3_600 },
+        maxRequeues: 0,
+      },
+      nodeCrash: null,
+    });
+    const sim = new Sim({ seed: 1, keepRecords: true });
+    const model = new ClusterModel(sim, options);
+    model.submit(3, 2 * US_PER_H); // job 0: 3 nodes for 2 h
+    model.submit(4, 1 * US_PER_H); // job 1: all 4 nodes, waits for job 0
+    model.submit(1, 1 * US_PER_H); // job 2: would fit now, but FIFO keeps order
+    model.run();
+    const starts = sim.records.filter((r) => r.kind === "JobStarted").map((r) => [r.job, (r.timeUs as number) / US_PER_H]);
+    expect(starts).toEqual([
+      [0, 0],
+      [1, 2],
+      [2, 3],
+    ]);
+  });
+});

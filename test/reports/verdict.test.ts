@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+
+import type { Summary } from "../../reports/records.js";
+import { verdicts } from "../../reports/verdict.js";
+import { fixtureResults, stats, strategy } from "./fixture.js";
+
+function twoStrategies(replications: number, base: Parameters<typeof strategy>[1], other: Parameters<typeof strategy>[1]): Summary {
+  return {
+    scenario: "s",
+    seed: 1,
+    replications,
+    faultlineVersion: "0.1.0",
+    strategies: [strategy("no-checkpoint", base), strategy("fixed-30m", other)],
+  };
+}
+
+describe("verdicts", () => {
+  it("says a 100 → 69 drop with separate intervals lowers the metric by 31%", () => {
+    const [paragraph] = verdicts(
+      twoStrategies(10, { lost_work_gpu_h: stats(100, 5) }, { lost_work_gpu_h: stats(69, 4) }),
+    );
+    expect(paragraph).toBe(
+      "Against no-checkpoint, fixed-30m is significantly better on 1 and significantly worse on 0 " +
+        "of the 1 judged metric both exercise. " +
+        "fixed-30m lowers lost_work_gpu_h by 31% vs no-checkpoint (95% CIs do not overlap).",
+    );
+  });
+
+  it("calls a difference inside overlapping intervals not significant", () => {
+    const [paragraph] = verdicts(
+      twoStrategies(10, { cost_total: stats(125000, 2500) }, { cost_total: stats(126000, 2500) }),
+    );
+    expect(paragraph).toContain(
+      "fixed-30m raises cost_total by 0.8% vs no-checkpoint, difference not significant: CIs overlap.",
+    );
+    expect(paragraph).toContain("differs significantly on none of the 1 judged metric");
+  });
+
+  it("gives one paragraph per strategy after the first, most significant metrics first", () => {
+    const paragraphs = verdicts(fixtureResults().summary);
+    expect(paragraphs).toHaveLength(2);
+    const [fixed, daly] = paragraphs;
+    expect(fixed.startsWith("Against no-checkpoint, fixed-30m is significantly better on 3")).toBe(true);
+    expect(fixed).toContain("fixed-30m lowers lost_work_gpu_h by 31% vs no-checkpoint (95% CIs do not overlap).");
+    // Four sentences at most: cost_total (intervals overlap most) is left out.
+    expect(fixed).not.toContain("cost_total");
+    expect(daly).toContain("daly lowers lost_work_gpu_h by 3.0% vs no-checkpoint, difference not significant: CIs overlap.");
+    // Metrics with no better direction are never judged.
+    expect(paragraphs.join(" ")).not.toContain("jobs_submitted");
+    expect(paragraphs.join(" ")).not.toContain("gpu_utilization");
+  });
+
+  it("keeps to the few most significant metrics and counts the rest", () => {
+    const base = {
+      jobs_completed: stats(100, 1),
+      jobs_failed: stats(100, 1),
+      queue_wait_p50_h: stats(100, 1),
+      queue_wait_p90_h: stats(100, 1),
+      makespan_h: stats(100, 1),
+      downtime_min: stats(100, 1),
+    };
+    const other = {
+      jobs_completed: stats(110, 1),
+      jobs_failed: stats(50, 1),
+      queue_wait_p50_h: stats(120, 1),
+      queue_wait_p90_h: stats(130, 1),
+      makespan_h: stats(105, 1),
+      downtime_min: stats(101, 1),
+    };
+    const [paragraph] = verdicts(twoStrategies(10, base, other));
+    expect(paragraph).toContain("jobs_failed by 50%");
+    expect(paragraph).not.toContain("downtime_min");
+    expect(paragraph).toContain("1 more metric differs significantly; see the table.");
+  });
+
+  it("states a change from a zero baseline without a percentage", () => {
+    const [paragraph] = verdicts(twoStrategies(5, { jobs_failed: stats(0, 0) }, { jobs_failed: stats(2.5, 0.5) }));
+    expect(paragraph).toContain("fixed-30m raises jobs_failed from 0 to 2.50 vs no-checkpoint (95% CIs do not overlap).");
+  });
+
+  it("does not claim significance from a single replication", () => {
+    const [paragraph] = verdicts(twoStrategies(1, { lost_work_gpu_h: stats(100, 0) }, { lost_work_gpu_h: stats(69, 0) }));
+    expect(paragraph).toContain("one replication, so no confidence intervals");
+    expect(paragraph).toContain("lowers lost_work_gpu_h by 31% vs no-checkpoint (one replication: no confidence interval).");
+  });
+
+  it("says when no judged metric is exercised by both", () => {
+    const [paragraph] = verdicts(twoStrategies(3, { goodput: stats(0.5, 0.1) }, { makespan_h: stats(4, 1) }));
+    expect(paragraph).toBe("No metric with a better direction is exercised by both fixed-30m and no-checkpoint.");
+  });
+
+  it("has nothing to say about a single strategy", () => {
+    const { summary } = fixtureResults(["only"]);
+    expect(verdicts(summary)).toEqual([]);
+  });
+});
