@@ -6,7 +6,8 @@ import { runsCsv } from "../reports/csv.js";
 import { summaryJson } from "../reports/json.js";
 import { reportHtml } from "../reports/html.js";
 import { reportMarkdown } from "../reports/markdown.js";
-import { bundledScenarios, loadScenario, packageRoot } from "../scenarios/library.js";
+import { bundledScenarios, loadScenario, packageRoot, resolveScenarioPath } from "../scenarios/library.js";
+import { prepareScenario, TraceInputError } from "../scenarios/prepare.js";
 import { runScenario, type ReplicationFailure } from "../scenarios/runner.js";
 import { scenarioSchema, type Scenario } from "../scenarios/schema.js";
 import { writeResultFolder } from "./result-files.js";
@@ -22,6 +23,18 @@ async function loadOrThrow(pathOrName: string): Promise<Scenario> {
   const result = await loadScenario(pathOrName);
   if (!result.ok) throw new InputError(result.problems);
   return result.value;
+}
+
+/** Reads the scenario's trace, if any; bad trace lines are bad input (exit 2). */
+function prepareOrThrow(scenario: Scenario, pathOrName: string) {
+  try {
+    const prepared = prepareScenario(scenario, resolveScenarioPath(pathOrName));
+    for (const note of prepared.notes) process.stderr.write(`note: ${note}\n`);
+    return prepared;
+  } catch (error) {
+    if (error instanceof TraceInputError) throw new InputError(error.problems);
+    throw error;
+  }
 }
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -43,7 +56,8 @@ export async function runCommand(args: string[]): Promise<number> {
 
   process.stderr.write(`faultline ${faultlineVersion()}: ${scenario.name}, seed ${seed}, ${replications} replications\n`);
   const progress = new ProgressBar(scenario.name);
-  const results = runScenario(scenario, {
+  const prepared = prepareOrThrow(scenario, file);
+  const results = runScenario(prepared, {
     seed,
     replications,
     faultlineVersion: faultlineVersion(),

@@ -6,10 +6,12 @@ import type { RngStream } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
 import { US_PER_H, US_PER_S, secondsToUs } from "../sim/time.js";
 import { NodeCrashInjector, type NodeCrashOptions } from "./failures/node-crash.js";
-import { Cluster, type ClusterListener, type ClusterOptions } from "./hardware/cluster.js";
+import { Cluster, type ClusterListener, type ClusterOptions, type Placement } from "./hardware/cluster.js";
 import { finiteOrNull, type RunMetrics } from "./metrics.js";
-import { FifoScheduler } from "./scheduler/fifo.js";
-import type { SchedulerPolicy, SchedulingContext } from "./scheduler/policy.js";
+import { BatchScheduler, type BackfillMode } from "./scheduler/batch.js";
+import type { SchedulingContext } from "./scheduler/policy.js";
+import type { PriorityOptions } from "./scheduler/priority.js";
+import { TimeWeighted } from "../sim/metrics.js";
 import {
   attemptDurationUs,
   checkpointsNeeded,
@@ -17,25 +19,57 @@ import {
   restartCostUs,
   type CheckpointPlan,
 } from "./strategies/checkpoint.js";
-import { Job, JobState } from "./workload/job.js";
+import { Job, JobState, type JobLabels } from "./workload/job.js";
 
 /**
- * A batch cluster end to end: jobs arrive, wait in the scheduler's queue, run on whole
- * nodes, checkpoint, lose work when a node under them crashes, and are requeued.
+ * A batch cluster end to end: jobs arrive (generated or replayed from a trace), wait in
+ * the scheduler's queue, run on whole nodes, checkpoint, lose work when a node under them
+ * crashes and are requeued, or are killed at their time limit.
  *
  * Accounting is kept in node·µs by category, and at the end it must equal the busy
  * node·µs the cluster measured on its own (useful + overhead + lost + in flight = busy):
  * two bookkeepings that a bug in either would make disagree.
  */
-export interface WorkloadOptions {
-  /** Poisson arrival rate, jobs per hour; 0 when jobs come only through `submit`. */
+export interface GeneratorOptions {
+  /** Poisson arrival rate, jobs per hour. */
   readonly arrivalsPerHour: number;
   /** Nodes per job; a draw is rounded to the nearest integer and kept within [1, cluster size]. */
   readonly nodes: DistributionSpec;
   /** Compute work per job, seconds (its run time on a failure-free cluster). */
   readonly workS: DistributionSpec;
+  /** Time limit a user asks = work × this (users overestimate); null: no limit. */
+  readonly timeLimitFactor: number | null;
+  /** Jobs come from this many users, drawn uniformly; each user is a fair-share account. */
+  readonly users: number;
+}
+
+/** A job replayed from a trace. */
+export interface TracedJob {
+  readonly submitUs: number;
+  readonly nodeCount: number;
+  readonly workUs: number;
+  /** The recorded time limit; Infinity when the trace has none. */
+  readonly requestedUs: number;
+  readonly labels: JobLabels;
+}
+
+export interface WorkloadOptions {
+  readonly generator: GeneratorOptions | null;
+  /** Jobs in submit order. */
+  readonly trace: readonly TracedJob[] | null;
   /** Times a job cut short by a failure is requeued before it is failed for good. */
   readonly maxRequeues: number;
+}
+
+export interface SchedulerOptions {
+  readonly backfill: BackfillMode;
+  /** Null: first come, first served. */
+  readonly priority: PriorityOptions | null;
+  readonly placement: Placement;
+  /** Kill a job that reaches its time limit (Slurm's TIMEOUT). */
+  readonly enforceTimeLimit: boolean;
+  /** Keep reservations for checks (tests). */
+  readonly trackReservations?: boolean;
 }
 
 export interface SloOptions {
@@ -46,9 +80,11 @@ export interface SloOptions {
 }
 
 export interface ClusterModelOptions {
-  readonly horizonUs: number;
+  /** Simulated time; null runs until every job has ended (a trace replay). */
+  readonly horizonUs: number | null;
   readonly cluster: ClusterOptions;
   readonly workload: WorkloadOptions;
+  readonly scheduler: SchedulerOptions;
   readonly nodeCrash: NodeCrashOptions | null;
   readonly checkpoint: CheckpointPlan;
   readonly slo: SloOptions | null;
@@ -72,6 +108,8 @@ export interface FailureOccurred {
 
 export interface ClusterRunResult {
   readonly metrics: RunMetrics;
+  /** Mean of first start − submission over jobs that started, hours; NaN when none did. */
+  readonly meanWaitH: number;
   /** Node-hours by what they bought, up to the horizon; they add up to `busyNodeH`. */
   readonly nodeHours: NodeHours;
   readonly utilization: readonly TracePoint[];
@@ -102,14 +140,18 @@ interface Ledger {
 
 export class ClusterModel implements ClusterListener {
   readonly cluster: Cluster;
-  readonly scheduler: SchedulerPolicy;
+  readonly scheduler: BatchScheduler;
   readonly #sim: Sim;
   readonly #options: ClusterModelOptions;
   readonly #injector: NodeCrashInjector | null;
   readonly #arrivals: RngStream;
   readonly #sizes: RngStream;
   readonly #runtimes: RngStream;
+  readonly #users: RngStream;
+  readonly #userLabels: JobLabels[] = [];
   readonly #running = new Map<number, Job>();
+  /** Free nodes while some waiting job would fit in that many: idle by fragmentation. */
+  readonly #fragmentedNodes: TimeWeighted;
   readonly #ledger: Ledger = { usefulUs: 0, overheadUs: 0, lostUs: 0, inFlightUs: 0 };
   readonly #waitsH = new SampleSet();
   readonly #timesToSolutionH = new SampleSet();
@@ -117,31 +159,51 @@ export class ClusterModel implements ClusterListener {
   readonly #utilization: TracePoint[] = [];
   readonly #queueLength: TracePoint[] = [];
   #nextJobId = 0;
+  #nextTraceIndex = 0;
+  #started = 0;
   #completed = 0;
   #failed = 0;
   #lastEndUs = 0;
   #checkpointsCompleted = 0;
   #checkpointsCut = 0;
   #finished = false;
+  /** The end of simulated time: the horizon, or when the last job ended. */
+  #endUs = 0;
 
   readonly #onArrival = (): void => this.#arrive();
+  readonly #onTracedArrival = (job: TracedJob): void => this.#arriveFromTrace(job);
   readonly #onJobEnded = (job: Job): void => this.#complete(job);
+  readonly #onTimeLimit = (job: Job): void => this.#killAtTimeLimit(job);
   readonly #onSample = (): void => this.#sample();
+  readonly #onPass = (): void => this.#pass();
+  #passPending = false;
   readonly #context: SchedulingContext;
 
   constructor(sim: Sim, options: ClusterModelOptions) {
-    assert(options.horizonUs > 0);
-    assert(options.workload.arrivalsPerHour >= 0);
+    assert(options.horizonUs === null || options.horizonUs > 0);
+    assert(options.horizonUs !== null || options.workload.generator === null, "a generated workload needs a horizon");
     assert(options.workload.maxRequeues >= 0);
+    assert(options.horizonUs !== null || (options.workload.trace?.length ?? 0) > 0, "without a horizon, replay a trace");
     this.#sim = sim;
     this.#options = options;
     this.cluster = new Cluster(sim, options.cluster);
     this.cluster.setListener(this);
-    this.scheduler = new FifoScheduler();
+    this.scheduler = new BatchScheduler({
+      backfill: options.scheduler.backfill,
+      priority: options.scheduler.priority,
+      trackReservations: options.scheduler.trackReservations ?? false,
+    });
+    this.#fragmentedNodes = new TimeWeighted(sim.now, 0);
     this.#injector = options.nodeCrash === null ? null : new NodeCrashInjector(sim, this.cluster, options.nodeCrash);
     this.#arrivals = sim.rng("workload.arrivals");
     this.#sizes = sim.rng("workload.size");
     this.#runtimes = sim.rng("workload.runtime");
+    this.#users = sim.rng("workload.user");
+    const users = options.workload.generator?.users ?? 0;
+    for (let u = 0; u < users; u++) {
+      const name = `u${String(u).padStart(3, "0")}`;
+      this.#userLabels.push({ user: name, account: name, qos: "normal" });
+    }
     const model = this;
     this.#context = {
       get nowUs() {
@@ -150,24 +212,31 @@ export class ClusterModel implements ClusterListener {
       get freeNodes() {
         return model.cluster.freeCount;
       },
+      totalNodes: this.cluster.nodeCount,
       start: (job: Job) => this.#start(job),
     };
   }
 
-  /** Runs the model to its horizon and returns its metrics. One model per Sim. */
+  /**
+   * Runs the model to its horizon (or, replaying a trace without one, until the last job
+   * ends) and returns its metrics. One model per Sim.
+   */
   run(): ClusterRunResult {
     assert(!this.#finished, "a model runs once");
-    const horizonUs = this.#options.horizonUs;
     this.#scheduleArrival();
+    this.#scheduleTracedArrival();
     this.#injector?.start();
-    if (this.#options.traceSamples > 0) this.#sim.schedule(0, this.#onSample);
-    this.#sim.run(horizonUs);
+    if (this.#options.traceSamples > 0 && this.#options.horizonUs !== null) this.#sim.schedule(0, this.#onSample);
+    this.#sim.run(this.#options.horizonUs ?? Infinity);
     this.#finished = true;
+    const horizonUs = this.#options.horizonUs ?? this.#lastEndUs;
+    this.#endUs = horizonUs;
     // Jobs still running at the horizon: book what they did so far, without ending them.
     const ledger = { ...this.#ledger };
     for (const job of this.#running.values()) this.#settleInterrupted(job, ledger, true);
     return {
       metrics: this.#metrics(ledger),
+      meanWaitH: this.#waitsH.mean(),
       nodeHours: {
         busy: this.cluster.busyNodes.areaUs(horizonUs) / US_PER_H,
         up: this.cluster.upNodes.areaUs(horizonUs) / US_PER_H,
@@ -196,11 +265,7 @@ export class ClusterModel implements ClusterListener {
     this.#sim.record({ kind: "JobKilled", job: job.id, cause: "node-crash", node });
     this.#stop(job);
     if (job.attempts > this.#options.workload.maxRequeues) {
-      job.state = JobState.Failed;
-      job.endUs = this.#sim.now;
-      this.#sim.record({ kind: "JobFailed", job: job.id, cause: "node-crash" });
-      this.#failed++;
-      this.#lastEndUs = this.#sim.now;
+      this.#fail(job, "node-crash");
     } else {
       job.state = JobState.Queued;
       this.scheduler.requeue(job);
@@ -208,43 +273,113 @@ export class ClusterModel implements ClusterListener {
     this.#schedule();
   }
 
+  /** Slurm's TIMEOUT: the job reached its time limit and is killed, not requeued. */
+  #killAtTimeLimit(job: Job): void {
+    this.#settleInterrupted(job, this.#ledger, false);
+    this.#sim.record({ kind: "JobKilled", job: job.id, cause: "time-limit" });
+    this.#stop(job);
+    this.#fail(job, "time-limit");
+    this.#schedule();
+  }
+
+  #fail(job: Job, cause: string): void {
+    job.state = JobState.Failed;
+    job.endUs = this.#sim.now;
+    this.#sim.record({ kind: "JobFailed", job: job.id, cause });
+    this.#failed++;
+    this.#jobEnded();
+  }
+
+  /** Without a horizon, the run ends when the last job has. */
+  #jobEnded(): void {
+    this.#lastEndUs = this.#sim.now;
+    if (this.#options.horizonUs === null && this.#allJobsEnded()) this.#sim.stop();
+  }
+
+  #allJobsEnded(): boolean {
+    const traceDone = this.#options.workload.trace === null || this.#nextTraceIndex === this.#options.workload.trace.length;
+    return traceDone && this.#running.size === 0 && this.scheduler.queuedCount === 0;
+  }
+
   nodeRestored(): void {
     this.#schedule();
   }
 
   #scheduleArrival(): void {
-    if (this.#options.workload.arrivalsPerHour === 0) return;
-    const gapUs = secondsToUs(this.#arrivals.exponential(3_600 / this.#options.workload.arrivalsPerHour));
-    if (this.#sim.now + gapUs < this.#options.horizonUs) this.#sim.schedule(gapUs, this.#onArrival);
+    const generator = this.#options.workload.generator;
+    if (generator === null || generator.arrivalsPerHour === 0) return;
+    const gapUs = secondsToUs(this.#arrivals.exponential(3_600 / generator.arrivalsPerHour));
+    if (this.#sim.now + gapUs < (this.#options.horizonUs ?? Infinity)) this.#sim.schedule(gapUs, this.#onArrival);
   }
 
   #arrive(): void {
-    const workload = this.#options.workload;
-    const drawnNodes = Math.round(sample(this.#sizes, workload.nodes));
-    const workUs = Math.max(US_PER_S, secondsToUs(sample(this.#runtimes, workload.workS)));
-    this.submit(Math.min(this.cluster.nodeCount, Math.max(1, drawnNodes)), workUs);
+    const generator = this.#options.workload.generator!;
+    const drawnNodes = Math.round(sample(this.#sizes, generator.nodes));
+    const workUs = Math.max(US_PER_S, secondsToUs(sample(this.#runtimes, generator.workS)));
+    const requestedUs = generator.timeLimitFactor === null ? Infinity : Math.ceil(workUs * generator.timeLimitFactor);
+    const labels = this.#userLabels[Math.floor(this.#users.random() * this.#userLabels.length)];
+    this.submit(Math.min(this.cluster.nodeCount, Math.max(1, drawnNodes)), workUs, requestedUs, labels);
     this.#scheduleArrival();
   }
 
+  /** One pending arrival at a time: the trace's jobs are not all put in the queue at once. */
+  #scheduleTracedArrival(): void {
+    const trace = this.#options.workload.trace;
+    if (trace === null || this.#nextTraceIndex === trace.length) return;
+    const job = trace[this.#nextTraceIndex];
+    if (job.submitUs < (this.#options.horizonUs ?? Infinity)) {
+      this.#sim.scheduleAt(Math.max(job.submitUs, this.#sim.now), this.#onTracedArrival, job);
+    }
+  }
+
+  #arriveFromTrace(traced: TracedJob): void {
+    this.#nextTraceIndex++;
+    this.submit(traced.nodeCount, traced.workUs, traced.requestedUs, traced.labels);
+    this.#scheduleTracedArrival();
+  }
+
   /** A job arrives now, needing `nodeCount` nodes for `workUs` of compute. */
-  submit(nodeCount: number, workUs: number): Job {
+  submit(
+    nodeCount: number,
+    workUs: number,
+    requestedUs = Infinity,
+    labels: JobLabels = { user: "user", account: "account", qos: "normal" },
+  ): Job {
     assert(nodeCount >= 1 && nodeCount <= this.cluster.nodeCount, "a job must fit the cluster");
     assert(workUs > 0);
-    const job = new Job(this.#nextJobId++, nodeCount, workUs, this.#sim.now);
+    assert(requestedUs > 0);
+    const job = new Job(this.#nextJobId++, nodeCount, workUs, this.#sim.now, requestedUs, labels);
     if (this.#sim.recording) this.#sim.record({ kind: "JobSubmitted", job: job.id, nodes: nodeCount, workUs });
     this.scheduler.submit(job);
     this.#schedule();
     return job;
   }
 
+  /**
+   * Asks for a scheduling pass at the end of this instant: it runs after every event
+   * already due now (a job ending at this very microsecond has released its nodes), and
+   * several changes at one instant share one pass.
+   */
   #schedule(): void {
+    if (this.#passPending) return;
+    this.#passPending = true;
+    this.#sim.schedule(0, this.#onPass);
+  }
+
+  #pass(): void {
+    this.#passPending = false;
     this.scheduler.schedule(this.#context);
+    // Idle by fragmentation: free nodes while some waiting job would fit in that many.
+    const free = this.cluster.freeCount;
+    const fragmented = free > 0 && this.scheduler.smallestQueuedNodeCount() <= free ? free : 0;
+    if (fragmented !== this.#fragmentedNodes.value) this.#fragmentedNodes.set(this.#sim.now, fragmented);
   }
 
   #start(job: Job): void {
     assert(job.state === JobState.Queued, "only a queued job starts");
-    job.firstNode = this.cluster.allocate(job.id, job.nodeCount);
+    job.firstNode = this.cluster.allocate(job.id, job.nodeCount, this.#options.scheduler.placement);
     job.state = JobState.Running;
+    if (job.attempts === 0) this.#started++;
     job.attempts++;
     job.attemptStartUs = this.#sim.now;
     if (job.firstStartUs < 0) {
@@ -252,9 +387,14 @@ export class ClusterModel implements ClusterListener {
       this.#waitsH.add((job.firstStartUs - job.submitUs) / US_PER_H);
     }
     this.#running.set(job.id, job);
+    this.scheduler.jobStarted(job);
     if (this.#sim.recording) this.#sim.record({ kind: "JobStarted", job: job.id, nodes: this.#nodesOf(job) });
     const durationUs = attemptDurationUs(this.#options.checkpoint, job.remainingUs, job.committedUs > 0);
-    job.endHandle = this.#sim.schedule(durationUs, this.#onJobEnded, job);
+    if (this.#options.scheduler.enforceTimeLimit && job.requestedUs < durationUs) {
+      job.endHandle = this.#sim.schedule(job.requestedUs, this.#onTimeLimit, job);
+    } else {
+      job.endHandle = this.#sim.schedule(durationUs, this.#onJobEnded, job);
+    }
   }
 
   #nodesOf(job: Job): number[] {
@@ -270,6 +410,7 @@ export class ClusterModel implements ClusterListener {
     job.firstNode = -1;
     job.endHandle = -1;
     this.#running.delete(job.id);
+    this.scheduler.jobEnded(job, this.#sim.now);
   }
 
   #complete(job: Job): void {
@@ -285,7 +426,7 @@ export class ClusterModel implements ClusterListener {
     if (this.#sim.recording) this.#sim.record({ kind: "JobCompleted", job: job.id });
     this.#stop(job);
     this.#completed++;
-    this.#lastEndUs = this.#sim.now;
+    this.#jobEnded();
     const runS = job.workUs / US_PER_S;
     const waitS = (job.firstStartUs - job.submitUs) / US_PER_S;
     const responseS = (job.endUs - job.submitUs) / US_PER_S;
@@ -321,8 +462,9 @@ export class ClusterModel implements ClusterListener {
     const up = this.cluster.upNodes.value;
     this.#utilization.push({ timeUs: now, value: up > 0 ? this.cluster.busyNodes.value / up : 0 });
     this.#queueLength.push({ timeUs: now, value: this.scheduler.queuedCount });
-    const stepUs = Math.max(1, Math.floor(this.#options.horizonUs / this.#options.traceSamples));
-    if (now + stepUs <= this.#options.horizonUs) this.#sim.schedule(stepUs, this.#onSample);
+    const horizonUs = this.#options.horizonUs!;
+    const stepUs = Math.max(1, Math.floor(horizonUs / this.#options.traceSamples));
+    if (now + stepUs <= horizonUs) this.#sim.schedule(stepUs, this.#onSample);
   }
 
   #failures(): FailureOccurred[] {
@@ -341,7 +483,7 @@ export class ClusterModel implements ClusterListener {
   }
 
   #metrics(ledger: Ledger): RunMetrics {
-    const horizonUs = this.#options.horizonUs;
+    const horizonUs = this.#endUs;
     const gpusPerNode = this.cluster.gpusPerNode;
 
     const busyNodeUs = this.cluster.busyNodes.areaUs(horizonUs);
@@ -354,8 +496,9 @@ export class ClusterModel implements ClusterListener {
     assert(submitted === this.#completed + this.#failed + running + queued, "jobs are not conserved");
     this.cluster.checkInvariants();
 
-    const upGpuH = (this.cluster.upNodes.areaUs(horizonUs) * gpusPerNode) / US_PER_H;
-    const toGpuH = (nodeUs: number): number => (nodeUs * gpusPerNode) / US_PER_H;
+    const upNodeUs = this.cluster.upNodes.areaUs(horizonUs);
+    const upGpuH = (upNodeUs * gpusPerNode) / US_PER_H;
+    const toGpuH = (nodeUs: number): number | null => (gpusPerNode > 0 ? (nodeUs * gpusPerNode) / US_PER_H : null);
     const ended = this.#completed + this.#failed;
     const checkpointsTried = this.#checkpointsCompleted + this.#checkpointsCut;
     const failuresModelled = this.#injector !== null;
@@ -370,12 +513,14 @@ export class ClusterModel implements ClusterListener {
       queue_wait_p50_h: finiteOrNull(this.#waitsH.percentile(0.5)),
       queue_wait_p90_h: finiteOrNull(this.#waitsH.percentile(0.9)),
       bounded_slowdown_mean: finiteOrNull(this.#boundedSlowdowns.mean()),
-      gpu_utilization: upGpuH > 0 ? toGpuH(busyNodeUs) / upGpuH : null,
-      goodput: upGpuH > 0 ? toGpuH(ledger.usefulUs) / upGpuH : null,
+      gpu_utilization: upGpuH > 0 ? toGpuH(busyNodeUs)! / upGpuH : null,
+      node_utilization: upNodeUs > 0 ? busyNodeUs / upNodeUs : null,
+      fragmentation_node_h: this.#fragmentedNodes.areaUs(horizonUs) / US_PER_H,
+      goodput: upGpuH > 0 ? toGpuH(ledger.usefulUs)! / upGpuH : null,
       lost_work_gpu_h: failuresModelled ? toGpuH(ledger.lostUs) : null,
       checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
       checkpoint_success_rate: checkpointsTried > 0 ? this.#checkpointsCompleted / checkpointsTried : null,
-      scheduler_success_rate: null,
+      scheduler_success_rate: submitted > 0 ? this.#started / submitted : null,
       fabric_p99_latency_us: null,
       storage_throughput_gbps_mean: null,
       control_plane_availability: null,

@@ -14,6 +14,10 @@ export interface RunMetrics {
   queue_wait_p90_h: number | null;
   bounded_slowdown_mean: number | null;
   gpu_utilization: number | null;
+  /** Node-hours held by jobs over node-hours of nodes up (CPU clusters and traces). */
+  node_utilization: number | null;
+  /** Node-hours idle while a waiting job would have fitted in the free nodes. */
+  fragmentation_node_h: number | null;
   goodput: number | null;
   lost_work_gpu_h: number | null;
   checkpoint_overhead_gpu_h: number | null;

@@ -33,6 +33,7 @@ export type MetricKind = "count" | "fraction" | "quantity";
 const FRACTION_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
   "job_failure_rate",
   "gpu_utilization",
+  "node_utilization",
   "goodput",
   "checkpoint_success_rate",
   "scheduler_success_rate",

@@ -3,7 +3,7 @@ import { fiveNumberSummary } from "../sim/metrics.js";
 import { Sim } from "../sim/sim.js";
 import { meanWithCi95 } from "../sim/statistics.js";
 import { US_PER_H, secondsToUs } from "../sim/time.js";
-import { ClusterModel, type ClusterModelOptions } from "../models/cluster-model.js";
+import { ClusterModel, type ClusterModelOptions, type SchedulerOptions } from "../models/cluster-model.js";
 import type { NodeCrashOptions } from "../models/failures/node-crash.js";
 import type { RunMetrics } from "../models/metrics.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpoint.js";
@@ -17,6 +17,7 @@ import type {
   StrategySummary,
   Summary,
 } from "../reports/records.js";
+import type { PreparedScenario } from "./prepare.js";
 import type { Scenario, Strategy } from "./schema.js";
 
 /**
@@ -62,7 +63,8 @@ export function replicationSeed(seed: number, replication: number): number {
 }
 
 /** The model's options for one strategy of a scenario. */
-export function modelOptions(scenario: Scenario, strategy: Strategy, traceSamples: number): ClusterModelOptions {
+export function modelOptions(prepared: PreparedScenario, strategy: Strategy, traceSamples: number): ClusterModelOptions {
+  const scenario = prepared.scenario;
   const crash = scenario.failures.find((failure) => failure.kind === "node-crash");
   const nodeCrash: NodeCrashOptions | null =
     crash === undefined
@@ -76,18 +78,27 @@ export function modelOptions(scenario: Scenario, strategy: Strategy, traceSample
         };
   const generator = scenario.workload.generator;
   return {
-    horizonUs: secondsToUs(scenario.horizon),
+    horizonUs: scenario.horizon === undefined ? null : secondsToUs(scenario.horizon),
     cluster: {
       racks: scenario.cluster.racks,
       nodesPerRack: scenario.cluster.nodesPerRack,
       gpusPerNode: scenario.cluster.node.gpus,
     },
     workload: {
-      arrivalsPerHour: generator.arrivalsPerHour,
-      nodes: generator.nodes,
-      workS: generator.runtime,
+      generator:
+        generator === undefined
+          ? null
+          : {
+              arrivalsPerHour: generator.arrivalsPerHour,
+              nodes: generator.nodes,
+              workS: generator.runtime,
+              timeLimitFactor: generator.timeLimitFactor,
+              users: generator.users,
+            },
+      trace: prepared.traceJobs,
       maxRequeues: scenario.workload.maxRequeues,
     },
+    scheduler: schedulerOptions(strategy.scheduler ?? scenario.scheduler),
     nodeCrash,
     checkpoint: checkpointPlan(strategy),
     slo:
@@ -100,6 +111,34 @@ export function modelOptions(scenario: Scenario, strategy: Strategy, traceSample
     traceSamples,
   };
 }
+
+function schedulerOptions(scheduler: Scenario["scheduler"]): SchedulerOptions {
+  const priority = scheduler.priority;
+  return {
+    backfill: BACKFILL_BY_POLICY[scheduler.policy],
+    placement: scheduler.topologyAware ? "topology" : "first-fit",
+    enforceTimeLimit: scheduler.enforceTimeLimit,
+    priority:
+      priority === undefined
+        ? null
+        : {
+            ageWeight: priority.weights.age,
+            sizeWeight: priority.weights.size,
+            fairShareWeight: priority.weights.fairShare,
+            qosWeight: priority.weights.qos,
+            maxAgeUs: secondsToUs(priority.maxAge),
+            halfLifeUs: secondsToUs(priority.halfLife),
+            recalcPeriodUs: secondsToUs(priority.recalcPeriod),
+            qosPriority: priority.qos,
+          },
+  };
+}
+
+const BACKFILL_BY_POLICY = {
+  fifo: "none",
+  "easy-backfill": "easy",
+  "conservative-backfill": "conservative",
+} as const;
 
 /** A repair time given as a plain duration is the mean of an exponential repair. */
 function meanAsExponential(spec: DistributionSpec): DistributionSpec {
@@ -123,13 +162,13 @@ function checkpointPlan(strategy: Strategy): CheckpointPlan {
 
 /** One replication of one strategy. */
 export function runReplication(
-  scenario: Scenario,
+  prepared: PreparedScenario,
   strategy: Strategy,
   seed: number,
   withTrace: boolean,
 ): { metrics: RunMetrics; trace: Omit<RunTrace, "strategy" | "replication"> | null } {
   const sim = new Sim({ seed, keepRecords: withTrace });
-  const model = new ClusterModel(sim, modelOptions(scenario, strategy, withTrace ? TRACE_SAMPLES : 0));
+  const model = new ClusterModel(sim, modelOptions(prepared, strategy, withTrace ? TRACE_SAMPLES : 0));
   const result = model.run();
   if (!withTrace) return { metrics: result.metrics, trace: null };
   return {
@@ -148,7 +187,8 @@ export function runReplication(
 }
 
 /** Runs the whole scenario: every strategy × replication, results ordered by both. */
-export function runScenario(scenario: Scenario, options: RunScenarioOptions): ResultSet {
+export function runScenario(prepared: PreparedScenario, options: RunScenarioOptions): ResultSet {
+  const scenario = prepared.scenario;
   const runs: RunRecord[] = [];
   const traces: RunTrace[] = [];
   const total = scenario.strategies.length * options.replications;
@@ -158,7 +198,7 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions): Re
       const seed = replicationSeed(options.seed, replication);
       let outcome: ReturnType<typeof runReplication>;
       try {
-        outcome = runReplication(scenario, strategy, seed, replication === 0);
+        outcome = runReplication(prepared, strategy, seed, replication === 0);
       } catch (error) {
         const failure = new ReplicationFailure(strategy.name, replication, seed, error);
         failure.reproduceCommand = options.reproduce?.(failure) ?? "";
@@ -173,7 +213,10 @@ export function runScenario(scenario: Scenario, options: RunScenarioOptions): Re
   return {
     summary: summarize(scenario.name, options, scenario.strategies.map((s) => s.name), runs),
     description: scenario.description,
-    horizonH: scenario.horizon / 3_600,
+    horizonH:
+      scenario.horizon !== undefined
+        ? scenario.horizon / 3_600
+        : Math.max(0, ...runs.map((run) => run.metrics.makespan_h ?? 0)),
     runs,
     traces,
   };

@@ -65,15 +65,53 @@ const generatorSchema = z.strictObject({
   arrivalsPerHour: z.number().positive().describe("Poisson arrival rate of jobs"),
   nodes: countDistribution.describe("whole nodes per job; draws are rounded"),
   runtime: durationDistribution.describe("compute time per job on a failure-free cluster"),
+  timeLimitFactor: z
+    .number()
+    .min(1)
+    .nullable()
+    .default(2)
+    .describe("time limit a user asks, as a multiple of the job's run time; null for none"),
+  users: count.default(16).describe("users submitting, drawn uniformly; each is a fair-share account"),
 });
 
-const workloadSchema = z.strictObject({
-  generator: generatorSchema,
-  maxRequeues: z.number().int().nonnegative().default(3).describe("requeues after failures before a job fails"),
+const traceSchema = z.strictObject({
+  format: z.enum(["swf", "sacct", "alibaba"]),
+  path: z.string().min(1).describe("relative to the scenario file; .gz files are read as they are"),
+  procsPerNode: count.default(1).describe("processors of one node: a job gets ceil(procs / procsPerNode) nodes"),
+  skipInvalid: z.boolean().default(false).describe("count and report malformed lines instead of failing"),
+  limit: count.optional().describe("replay only the first N jobs (by submit time)"),
+});
+
+const workloadSchema = z
+  .strictObject({
+    generator: generatorSchema.optional(),
+    trace: traceSchema.optional(),
+    maxRequeues: z.number().int().nonnegative().default(3).describe("requeues after failures before a job fails"),
+  })
+  .refine((workload) => (workload.generator === undefined) !== (workload.trace === undefined), {
+    message: "give exactly one of generator or trace",
+  });
+
+const prioritySchema = z.strictObject({
+  weights: z
+    .strictObject({
+      age: z.number().nonnegative().default(0),
+      size: z.number().nonnegative().default(0),
+      fairShare: z.number().nonnegative().default(0),
+      qos: z.number().nonnegative().default(0),
+    })
+    .describe("Slurm-like multifactor weights; each factor is in [0, 1]"),
+  maxAge: zDuration({ positive: true }).default(7 * 86_400),
+  halfLife: zDuration({ positive: true }).default(7 * 86_400).describe("half-life of fair-share usage"),
+  recalcPeriod: zDuration().default(300).describe("how often priorities are recomputed"),
+  qos: z.record(z.string(), z.number().nonnegative()).default({}).describe("priority of each QOS by name"),
 });
 
 const schedulerSchema = z.strictObject({
-  policy: z.enum(["fifo"]),
+  policy: z.enum(["fifo", "easy-backfill", "conservative-backfill"]),
+  topologyAware: z.boolean().default(false).describe("place jobs on the fewest racks (leaf switches)"),
+  enforceTimeLimit: z.boolean().default(true).describe("kill a job at its time limit (Slurm's TIMEOUT)"),
+  priority: prioritySchema.optional().describe("order the queue by multifactor priority instead of FCFS"),
 });
 
 const timeToFailureSchema = z.union([
@@ -103,6 +141,7 @@ const checkpointSchema = z.discriminatedUnion("policy", [
 const strategySchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"),
   checkpoint: checkpointSchema.default({ policy: "none" }),
+  scheduler: schedulerSchema.optional().describe("replaces the scenario's scheduler for this strategy"),
 });
 
 const sloSchema = z.strictObject({
@@ -115,11 +154,13 @@ export const scenarioSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and '-'"),
     description: z.string().min(1).describe("the question the scenario answers"),
     seed: z.number().int().nonnegative().default(1),
-    horizon: zDuration({ positive: true }).describe("simulated time per replication"),
+    horizon: zDuration({ positive: true })
+      .optional()
+      .describe("simulated time per replication; a trace replay without one runs until every job ended"),
     replications: count.default(10),
     cluster: clusterSchema,
     workload: workloadSchema,
-    scheduler: schedulerSchema.default({ policy: "fifo" }),
+    scheduler: schedulerSchema.prefault({ policy: "fifo" }),
     failures: z.array(failureSchema).default([]),
     strategies: z.array(strategySchema).min(1),
     slo: sloSchema.optional(),
@@ -136,6 +177,9 @@ export const scenarioSchema = z
       }
       seen.add(strategy.name);
     });
+    if (scenario.horizon === undefined && scenario.workload.trace === undefined) {
+      context.addIssue({ code: "custom", path: ["horizon"], message: "a generated workload needs a horizon" });
+    }
     const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
     if (crashes > 1) {
       context.addIssue({ code: "custom", path: ["failures"], message: "at most one node-crash failure model" });

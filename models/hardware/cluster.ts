@@ -6,10 +6,14 @@ import type { Sim } from "../../sim/sim.js";
  * Racks of identical nodes, each with the same number of GPUs, allocated whole.
  *
  * State lives in typed arrays indexed by node id (rack-major: node = rack·nodesPerRack +
- * slot). Free, up nodes sit on a stack with a position index, so allocating k nodes costs
- * O(k) and taking a crashed free node out costs O(1) — no scan of the cluster per job.
- * A job's nodes form a linked list through `#nextNodeOfJob`, so an allocation allocates
- * no memory: the job keeps only its first node.
+ * slot). Each rack's free, up nodes sit on a stack with a position index, so allocating
+ * k nodes costs O(k + racks) and taking a crashed free node out costs O(1) — no scan of
+ * the cluster per job. A job's nodes form a linked list through `#nextNodeOfJob`, so an
+ * allocation allocates no memory: the job keeps only its first node.
+ *
+ * Placement: first-fit takes nodes from the lowest-numbered racks; topology-aware spans as
+ * few racks (leaf switches) as it can: the fullest-fitting single rack if one has room
+ * (best fit), otherwise the racks with the most free nodes first.
  *
  * Leaves out, for now: CPUs and memory as schedulable resources, GPU health, the fabric.
  */
@@ -18,6 +22,9 @@ export interface ClusterOptions {
   readonly nodesPerRack: number;
   readonly gpusPerNode: number;
 }
+
+/** How the cluster picks a job's nodes among the free ones. */
+export type Placement = "first-fit" | "topology";
 
 const NO_JOB = -1;
 /** End of a job's node list. */
@@ -43,8 +50,18 @@ export class Cluster {
   readonly #up: Uint8Array;
   readonly #jobOfNode: Int32Array;
   readonly #nextNodeOfJob: Int32Array;
+  /** Rack r's free nodes are `#freeStack[r·nodesPerRack …)`, `#freeCountByRack[r]` of them. */
   readonly #freeStack: Int32Array;
   readonly #freePosition: Int32Array;
+  readonly #freeCountByRack: Int32Array;
+  readonly #racksByFree: number[];
+  readonly #rackMarks: Float64Array;
+  readonly #rackOfNode: Int32Array;
+  #rackMark = 0;
+  /** The allocation under way: job, list built so far, nodes still needed. */
+  #allocatingJob = NO_JOB;
+  #allocatedFirst = NO_NODE;
+  #allocationNeeded = 0;
   #freeCount: number;
   #listener: ClusterListener | null = null;
 
@@ -61,13 +78,14 @@ export class Cluster {
     this.#nextNodeOfJob = new Int32Array(this.nodeCount).fill(NO_NODE);
     this.#freeStack = new Int32Array(this.nodeCount);
     this.#freePosition = new Int32Array(this.nodeCount);
-    // Lowest ids on top, so an idle cluster fills rack 0 first.
-    for (let i = 0; i < this.nodeCount; i++) {
-      const node = this.nodeCount - 1 - i;
-      this.#freeStack[i] = node;
-      this.#freePosition[node] = i;
-    }
-    this.#freeCount = this.nodeCount;
+    this.#freeCountByRack = new Int32Array(options.racks);
+    this.#racksByFree = Array.from({ length: options.racks }, (_, rack) => rack);
+    this.#rackMarks = new Float64Array(options.racks);
+    this.#rackOfNode = new Int32Array(this.nodeCount);
+    for (let node = 0; node < this.nodeCount; node++) this.#rackOfNode[node] = Math.floor(node / options.nodesPerRack);
+    this.#freeCount = 0;
+    // Highest slots pushed first, so a rack hands out its lowest-numbered nodes first.
+    for (let node = this.nodeCount - 1; node >= 0; node--) this.#pushFree(node);
     this.busyNodes = new TimeWeighted(sim.now, 0);
     this.upNodes = new TimeWeighted(sim.now, this.nodeCount);
   }
@@ -105,19 +123,73 @@ export class Cluster {
    * Gives `count` free nodes to a job and returns the first; `nextNode` walks the rest.
    * The scheduler checked they exist; a miss is a bug.
    */
-  allocate(jobId: number, count: number): number {
+  allocate(jobId: number, count: number, placement: Placement = "first-fit"): number {
     assert(count > 0);
     assert(count <= this.#freeCount, "allocating more nodes than are free");
-    let first = NO_NODE;
-    for (let i = 0; i < count; i++) {
-      const node = this.#freeStack[--this.#freeCount];
+    this.#allocatingJob = jobId;
+    this.#allocatedFirst = NO_NODE;
+    this.#allocationNeeded = count;
+    if (placement === "first-fit") {
+      for (let rack = 0; this.#allocationNeeded > 0; rack++) this.#takeFrom(rack);
+    } else {
+      const bestFit = this.#smallestRackWithRoom(count);
+      if (bestFit >= 0) {
+        this.#takeFrom(bestFit);
+      } else {
+        const freeByRack = this.#freeCountByRack;
+        // Most free first, then lowest rack: the fewest racks that hold the job.
+        this.#racksByFree.sort((a, b) => freeByRack[b] - freeByRack[a] || a - b);
+        for (let i = 0; this.#allocationNeeded > 0; i++) this.#takeFrom(this.#racksByFree[i]);
+      }
+    }
+    this.busyNodes.add(this.#sim.now, count);
+    return this.#allocatedFirst;
+  }
+
+  /** Moves free nodes of `rack` to the allocation under way, as many as it still needs. */
+  #takeFrom(rack: number): void {
+    const jobId = this.#allocatingJob;
+    let first = this.#allocatedFirst;
+    let needed = this.#allocationNeeded;
+    while (needed > 0 && this.#freeCountByRack[rack] > 0) {
+      const node = this.#popFree(rack);
       assert(this.#jobOfNode[node] === NO_JOB, "node allocated twice");
       this.#jobOfNode[node] = jobId;
       this.#nextNodeOfJob[node] = first;
       first = node;
+      needed--;
     }
-    this.busyNodes.add(this.#sim.now, count);
-    return first;
+    this.#allocatedFirst = first;
+    this.#allocationNeeded = needed;
+  }
+
+  /** Racks a job's nodes span, given its first node. */
+  racksSpanned(firstNode: number): number {
+    // Stamp each rack seen with a fresh mark: no clearing, no allocation.
+    const mark = ++this.#rackMark;
+    let racks = 0;
+    for (let node = firstNode; node !== NO_NODE; node = this.#nextNodeOfJob[node]) {
+      const rack = this.rackOf(node);
+      if (this.#rackMarks[rack] !== mark) {
+        this.#rackMarks[rack] = mark;
+        racks++;
+      }
+    }
+    return racks;
+  }
+
+  rackOf(node: number): number {
+    return this.#rackOfNode[node];
+  }
+
+  /** The rack with the fewest free nodes that still has `count`, or -1. */
+  #smallestRackWithRoom(count: number): number {
+    let best = -1;
+    for (let rack = 0; rack < this.options.racks; rack++) {
+      const free = this.#freeCountByRack[rack];
+      if (free >= count && (best < 0 || free < this.#freeCountByRack[best])) best = rack;
+    }
+    return best;
   }
 
   /** The node after `node` in its job's list, or NO_NODE. */
@@ -163,29 +235,50 @@ export class Cluster {
     this.#listener?.nodeRestored(node);
   }
 
-  /** Checks the free stack against node states: every free node up and idle, and only those. */
+  /** Checks the free stacks against node states: every free node up and idle, and only those. */
   checkInvariants(): void {
     let freeExpected = 0;
     for (let node = 0; node < this.nodeCount; node++) {
       if (this.#up[node] === 1 && this.#jobOfNode[node] === NO_JOB) {
         freeExpected++;
+        const rack = this.rackOf(node);
         const position = this.#freePosition[node];
-        assert(position < this.#freeCount && this.#freeStack[position] === node, "free node missing from stack");
+        const base = rack * this.options.nodesPerRack;
+        assert(position < this.#freeCountByRack[rack], "free node missing from its rack's stack");
+        assert(this.#freeStack[base + position] === node, "free node missing from its rack's stack");
       }
     }
     assert(freeExpected === this.#freeCount, "free count disagrees with node states");
   }
 
+  /** Free count of each rack (a copy). */
+  freeCountByRack(): Int32Array {
+    return this.#freeCountByRack.slice();
+  }
+
   #pushFree(node: number): void {
-    this.#freePosition[node] = this.#freeCount;
-    this.#freeStack[this.#freeCount++] = node;
+    const rack = this.rackOf(node);
+    const position = this.#freeCountByRack[rack]++;
+    this.#freeStack[rack * this.options.nodesPerRack + position] = node;
+    this.#freePosition[node] = position;
+    this.#freeCount++;
+  }
+
+  #popFree(rack: number): number {
+    const position = --this.#freeCountByRack[rack];
+    this.#freeCount--;
+    return this.#freeStack[rack * this.options.nodesPerRack + position];
   }
 
   #removeFree(node: number): void {
+    const rack = this.rackOf(node);
+    const base = rack * this.options.nodesPerRack;
     const position = this.#freePosition[node];
-    assert(position < this.#freeCount && this.#freeStack[position] === node, "node is not free");
-    const last = this.#freeStack[--this.#freeCount];
-    this.#freeStack[position] = last;
+    assert(position < this.#freeCountByRack[rack] && this.#freeStack[base + position] === node, "node is not free");
+    const lastPosition = --this.#freeCountByRack[rack];
+    const last = this.#freeStack[base + lastPosition];
+    this.#freeStack[base + position] = last;
     this.#freePosition[last] = position;
+    this.#freeCount--;
   }
 }

@@ -9,12 +9,24 @@ export const enum JobState {
   Failed = 3,
 }
 
+/** Who submitted a job and how it asked to be treated: the inputs of fair share and QOS. */
+export interface JobLabels {
+  readonly user: string;
+  readonly account: string;
+  readonly qos: string;
+}
+
+export const DEFAULT_LABELS: JobLabels = { user: "user", account: "account", qos: "normal" };
+
 export class Job {
   readonly id: number;
   readonly nodeCount: number;
   /** Compute needed to finish, µs. */
   readonly workUs: number;
+  /** The user's time limit, µs: what backfill plans with; Infinity when none was given. */
+  readonly requestedUs: number;
   readonly submitUs: number;
+  readonly labels: JobLabels;
   state = JobState.Queued;
   /** Work saved by checkpoints (or finished), µs. */
   committedUs = 0;
@@ -27,15 +39,33 @@ export class Job {
   firstNode = -1;
   /** Handle of the pending end event while running. */
   endHandle = -1;
+  /** The scheduler's ordering key (higher runs first); FCFS leaves it at 0. */
+  priority = 0;
+  /** Conservative backfill's reservation for this job, µs, or -1. */
+  reservationUs = -1;
 
-  constructor(id: number, nodeCount: number, workUs: number, submitUs: number) {
+  constructor(
+    id: number,
+    nodeCount: number,
+    workUs: number,
+    submitUs: number,
+    requestedUs = Infinity,
+    labels: JobLabels = DEFAULT_LABELS,
+  ) {
     this.id = id;
     this.nodeCount = nodeCount;
     this.workUs = workUs;
     this.submitUs = submitUs;
+    this.requestedUs = requestedUs;
+    this.labels = labels;
   }
 
   get remainingUs(): number {
     return this.workUs - this.committedUs;
+  }
+
+  /** When the scheduler expects the current attempt to end: start + time limit. */
+  get expectedEndUs(): number {
+    return this.attemptStartUs + this.requestedUs;
   }
 }

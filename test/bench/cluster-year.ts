@@ -18,11 +18,17 @@ export function clusterYearOptions(years: number): ClusterModelOptions {
     horizonUs: years * US_PER_YEAR,
     cluster: { racks: 128, nodesPerRack: 32, gpusPerNode: 8 },
     workload: {
-      arrivalsPerHour: 16,
-      nodes: { kind: "logUniform", low: 1, high: 256 },
-      workS: { kind: "lognormal", median: 2 * 3_600, sigma: 1 },
+      generator: {
+        arrivalsPerHour: 16,
+        nodes: { kind: "logUniform", low: 1, high: 256 },
+        workS: { kind: "lognormal", median: 2 * 3_600, sigma: 1 },
+        timeLimitFactor: 2,
+        users: 64,
+      },
+      trace: null,
       maxRequeues: 3,
     },
+    scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false },
     nodeCrash: {
       timeToFailureS: { kind: "exponential", mean: 5 * 365 * 86_400 },
       repairS: { kind: "exponential", mean: 4 * 3_600 },

@@ -9,16 +9,32 @@ import { checkRecords } from "./state-checker.js";
 
 const DAY_S = 86_400;
 
+const FIFO: ClusterModelOptions["scheduler"] = {
+  backfill: "none",
+  priority: null,
+  placement: "first-fit",
+  enforceTimeLimit: false,
+};
+
+function generated(arrivalsPerHour: number, maxNodes: number, medianWorkS: number) {
+  return {
+    arrivalsPerHour,
+    nodes: { kind: "logUniform", low: 1, high: maxNodes },
+    workS: { kind: "lognormal", median: medianWorkS, sigma: 1 },
+    timeLimitFactor: 2,
+    users: 4,
+  } as const;
+}
+
+/** A workload of hand-placed jobs only (submitted through `model.submit`). */
+const NO_ARRIVALS: ClusterModelOptions["workload"] = { generator: null, trace: null, maxRequeues: 3 };
+
 function smallOptions(overrides: Partial<ClusterModelOptions> = {}): ClusterModelOptions {
   return {
     horizonUs: 10 * 24 * US_PER_H,
     cluster: { racks: 2, nodesPerRack: 4, gpusPerNode: 4 },
-    workload: {
-      arrivalsPerHour: 2,
-      nodes: { kind: "logUniform", low: 1, high: 8 },
-      workS: { kind: "lognormal", median: 2 * 3_600, sigma: 1 },
-      maxRequeues: 2,
-    },
+    workload: { generator: generated(2, 8, 2 * 3_600), trace: null, maxRequeues: 2 },
+    scheduler: FIFO,
     nodeCrash: {
       timeToFailureS: { kind: "exponential", mean: 5 * DAY_S },
       repairS: { kind: "exponential", mean: 4 * 3_600 },
@@ -68,9 +84,8 @@ const optionsArbitrary: fc.Arbitrary<ClusterModelOptions> = fc
       horizonUs: p.horizonDays * 24 * US_PER_H,
       cluster: { racks: p.racks, nodesPerRack: p.nodesPerRack, gpusPerNode: p.gpusPerNode },
       workload: {
-        arrivalsPerHour: p.arrivalsPerHour,
-        nodes: { kind: "logUniform", low: 1, high: p.maxNodes },
-        workS: { kind: "lognormal", median: p.medianWorkH * 3_600, sigma: 1 },
+        generator: generated(p.arrivalsPerHour, p.maxNodes, p.medianWorkH * 3_600),
+        trace: null,
         maxRequeues: p.maxRequeues,
       },
       nodeCrash: p.crashes
@@ -92,7 +107,7 @@ describe("cluster model invariants (fast-check, judged by an independent state c
       fc.property(optionsArbitrary, fc.integer({ min: 0, max: 1_000_000 }), (options, seed) => {
         const { sim, result } = run(options, seed);
         const nodeCount = options.cluster.racks * options.cluster.nodesPerRack;
-        const checked = checkRecords(sim.records, nodeCount, options.horizonUs);
+        const checked = checkRecords(sim.records, nodeCount, options.horizonUs!);
         const metrics = result.metrics;
         // Jobs conserved: submitted = completed + failed + running + queued.
         expect(checked.submitted).toBe(metrics.jobs_submitted);
@@ -105,7 +120,7 @@ describe("cluster model invariants (fast-check, judged by an independent state c
         expect(Math.abs(checked.busyNodeHours - hours.busy)).toBeLessThan(tolerance);
         expect(Math.abs(hours.useful + hours.overhead + hours.lost + hours.inFlight - hours.busy)).toBeLessThan(tolerance);
         expect(hours.busy).toBeLessThanOrEqual(hours.up + tolerance);
-        expect(hours.up).toBeLessThanOrEqual((nodeCount * options.horizonUs) / US_PER_H + tolerance);
+        expect(hours.up).toBeLessThanOrEqual((nodeCount * options.horizonUs!) / US_PER_H + tolerance);
         if (options.nodeCrash === null) expect(hours.lost).toBe(0);
       }),
       { numRuns: 150 },
@@ -136,12 +151,7 @@ describe("cluster model stories", () => {
     const options = smallOptions({
       horizonUs: 48 * US_PER_H,
       cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
-      workload: {
-        arrivalsPerHour: 0, // no generated arrivals; the job is submitted below
-        nodes: { kind: "constant", value: 1 },
-        workS: { kind: "constant", value: 10 * 3_600 },
-        maxRequeues: 3,
-      },
+      workload: NO_ARRIVALS, // the job is submitted below
       nodeCrash: null,
       checkpoint: { policy: "fixed", intervalUs: 3 * US_PER_H, costUs: 30 * US_PER_MIN, restartUs: 30 * US_PER_MIN },
     });
@@ -173,12 +183,7 @@ describe("cluster model stories", () => {
     const options = smallOptions({
       horizonUs: 48 * US_PER_H,
       cluster: { racks: 1, nodesPerRack: 4, gpusPerNode: 1 },
-      workload: {
-        arrivalsPerHour: 0,
-        nodes: { kind: "constant", value: 1 },
-        workS: { kind: "constant", value: 3_600 },
-        maxRequeues: 0,
-      },
+      workload: NO_ARRIVALS,
       nodeCrash: null,
     });
     const sim = new Sim({ seed: 1, keepRecords: true });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Cluster, NO_NODE, type ClusterListener } from "../../models/hardware/cluster.js";
-import { FifoScheduler } from "../../models/scheduler/fifo.js";
+import { BatchScheduler } from "../../models/scheduler/batch.js";
+import type { SchedulingContext } from "../../models/scheduler/policy.js";
 import { Job } from "../../models/workload/job.js";
 import { AssertionFailure } from "../../sim/assert.js";
 import { Sim } from "../../sim/sim.js";
@@ -53,34 +54,36 @@ describe("cluster", () => {
 
 describe("FIFO scheduler", () => {
   it("starts jobs in submit order and stops at the first that does not fit", () => {
-    const scheduler = new FifoScheduler();
+    const scheduler = new BatchScheduler({ backfill: "none", priority: null });
     const jobs = [new Job(0, 2, 1, 0), new Job(1, 3, 1, 0), new Job(2, 1, 1, 0)];
     for (const job of jobs) scheduler.submit(job);
     const started: number[] = [];
     let free = 4;
-    scheduler.schedule({
+    const context: SchedulingContext = {
       nowUs: 0,
       get freeNodes() {
         return free;
       },
+      totalNodes: 4,
       start: (job) => {
         started.push(job.id);
         free -= job.nodeCount;
       },
-    });
+    };
+    scheduler.schedule(context);
     expect(started).toEqual([0]);
     expect(scheduler.queuedCount).toBe(2);
   });
 
   it("puts a requeued job back in its place by submit order", () => {
-    const scheduler = new FifoScheduler();
+    const scheduler = new BatchScheduler({ backfill: "none", priority: null });
     const jobs = [0, 1, 2, 3].map((id) => new Job(id, 1, 1, 0));
     scheduler.submit(jobs[0]);
     scheduler.submit(jobs[2]);
     scheduler.submit(jobs[3]);
     scheduler.requeue(jobs[1]);
     const order: number[] = [];
-    scheduler.schedule({ nowUs: 0, freeNodes: 10, start: (job) => order.push(job.id) });
+    scheduler.schedule({ nowUs: 0, freeNodes: 10, totalNodes: 10, start: (job) => order.push(job.id) });
     expect(order).toEqual([0, 1, 2, 3]);
   });
 });

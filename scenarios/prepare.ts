@@ -1,0 +1,84 @@
+import { dirname, isAbsolute, join } from "node:path";
+import type { TracedJob } from "../models/cluster-model.js";
+import type { TraceJob } from "../models/workload/trace-job.js";
+import { readTrace } from "../models/workload/traces/index.js";
+import { TraceError } from "../models/workload/traces/trace-error.js";
+import { US_PER_S } from "../sim/time.js";
+import type { Scenario } from "./schema.js";
+
+/**
+ * A scenario made ready to run: its trace, if it replays one, read once and turned into
+ * simulated jobs. What could not be replayed is said in `notes`, never dropped silently.
+ */
+export interface PreparedScenario {
+  readonly scenario: Scenario;
+  readonly traceJobs: readonly TracedJob[] | null;
+  readonly notes: readonly string[];
+}
+
+/** Bad trace input: one line per problem, naming the file and line (exit 2). */
+export class TraceInputError extends Error {
+  override readonly name = "TraceInputError";
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.problems = problems;
+  }
+}
+
+/** Reads the scenario's trace (paths relative to the scenario file). */
+export function prepareScenario(scenario: Scenario, scenarioFile: string): PreparedScenario {
+  const trace = scenario.workload.trace;
+  if (trace === undefined) return { scenario, traceJobs: null, notes: [] };
+  const path = isAbsolute(trace.path) ? trace.path : join(dirname(scenarioFile), trace.path);
+  let read;
+  try {
+    read = readTrace(path, { format: trace.format, skipInvalid: trace.skipInvalid });
+  } catch (error) {
+    if (error instanceof TraceError) throw new TraceInputError(error.problems);
+    throw error;
+  }
+  const notes: string[] = [];
+  if (read.skipped.length > 0) notes.push(`${path}: ${jobsCount(read.skipped.length, "malformed line")} skipped (skipInvalid)`);
+  const nodeCount = scenario.cluster.racks * scenario.cluster.nodesPerRack;
+  const ordered = [...read.jobs].sort((a, b) => a.submitS - b.submitS || a.id - b.id);
+  const kept = trace.limit === undefined ? ordered : ordered.slice(0, trace.limit);
+  const jobs: TracedJob[] = [];
+  let incomplete = 0;
+  let tooLarge = 0;
+  for (const job of kept) {
+    const traced = toTracedJob(job, trace.procsPerNode);
+    if (traced === null) incomplete++;
+    else if (traced.nodeCount > nodeCount) tooLarge++;
+    else jobs.push(traced);
+  }
+  if (incomplete > 0) notes.push(`${path}: ${jobsCount(incomplete, "job")} without a run time or processor count left out`);
+  if (tooLarge > 0) notes.push(`${path}: ${jobsCount(tooLarge, "job")} larger than the ${nodeCount}-node cluster left out`);
+  if (jobs.length === 0) throw new TraceInputError([`${path}: no job of the trace can be replayed`]);
+  // Time starts at the first job's submission, not at the log's start.
+  const offsetUs = Math.round(kept[0].submitS * US_PER_S);
+  return { scenario, traceJobs: jobs.map((job) => ({ ...job, submitUs: job.submitUs - offsetUs })), notes };
+}
+
+function jobsCount(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/** A trace job as a simulated job, or null when the trace lacks what a replay needs. */
+function toTracedJob(job: TraceJob, procsPerNode: number): TracedJob | null {
+  if (job.runS === null || job.procs === null || job.procs <= 0) return null;
+  const nodeCount = job.nodes ?? Math.ceil(job.procs / procsPerNode);
+  return {
+    submitUs: Math.round(job.submitS * US_PER_S),
+    nodeCount,
+    // A job that ran for 0 s still holds its nodes for an instant.
+    workUs: Math.max(1, Math.round(job.runS * US_PER_S)),
+    requestedUs: job.requestedS === null || job.requestedS <= 0 ? Infinity : Math.round(job.requestedS * US_PER_S),
+    labels: {
+      user: `u${job.user}`,
+      account: job.group === "" ? `u${job.user}` : `g${job.group}`,
+      qos: job.qos === "" ? "normal" : job.qos,
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { fileURLToPath } from "node:url";
+import { ClusterModel } from "../../models/cluster-model.js";
+import type { BackfillMode } from "../../models/scheduler/batch.js";
+import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
+import { readTrace } from "../../models/workload/traces/index.js";
+import { prepareScenario } from "../../scenarios/prepare.js";
+import type { Scenario } from "../../scenarios/schema.js";
+import { Sim } from "../../sim/sim.js";
+
+/**
+ * FCFS, EASY and conservative backfilling replayed on real traces from ../shared/data,
+ * against the waits the traces recorded. Time limits are the users' estimates and are not
+ * enforced (LANL's jobs often ran past theirs). `npm run validate:traces` prints the table
+ * for the README; `npm run bench` times EASY over LANL-CM5.
+ */
+const DATA = fileURLToPath(new URL("../../../../shared/data/", import.meta.url));
+
+export interface TraceSpec {
+  readonly label: string;
+  readonly file: string;
+  readonly processors: number;
+}
+
+export const KTH: TraceSpec = { label: "KTH-SP2", file: "KTH-SP2-1996-2.1-cln.swf.gz", processors: 100 };
+export const LANL: TraceSpec = { label: "LANL-CM5", file: "LANL-CM5-1994-4.1-cln.swf.gz", processors: 1024 };
+
+export interface ReplayFigures {
+  readonly policy: string;
+  readonly jobs: number;
+  readonly meanWaitS: number;
+  readonly boundedSlowdownMean: number;
+  readonly utilization: number;
+  readonly seconds: number;
+}
+
+/** The scenario a replay runs: one node per processor, no failures. */
+function replayScenario(spec: TraceSpec): Scenario {
+  return {
+    name: `replay-${spec.label.toLowerCase()}`,
+    description: "",
+    seed: 1,
+    replications: 1,
+    cluster: { racks: 1, nodesPerRack: spec.processors, node: { gpus: 0 } },
+    workload: {
+      trace: { format: "swf", path: DATA + spec.file, procsPerNode: 1, skipInvalid: false },
+      maxRequeues: 0,
+    },
+    scheduler: { policy: "fifo", topologyAware: false, enforceTimeLimit: false },
+    failures: [],
+    strategies: [{ name: "x", checkpoint: { policy: "none" } }],
+  };
+}
+
+/**
+ * Replays a trace under one policy. With `exactEstimates` every job's time limit is its
+ * actual run time: the bound a perfect user would give backfilling.
+ */
+export function replay(spec: TraceSpec, backfill: BackfillMode, now: () => number, exactEstimates = false): ReplayFigures {
+  const prepared = prepareScenario(replayScenario(spec), DATA + "scenario.yaml");
+  const jobs = exactEstimates
+    ? prepared.traceJobs!.map((job) => ({ ...job, requestedUs: job.workUs }))
+    : prepared.traceJobs;
+  const start = now();
+  const sim = new Sim({ seed: 1, keepRecords: false });
+  const model = new ClusterModel(sim, {
+    horizonUs: null,
+    cluster: { racks: 1, nodesPerRack: spec.processors, gpusPerNode: 0 },
+    workload: { generator: null, trace: jobs, maxRequeues: 0 },
+    scheduler: { backfill, priority: null, placement: "first-fit", enforceTimeLimit: false },
+    nodeCrash: null,
+    checkpoint: NO_CHECKPOINT,
+    slo: null,
+    traceSamples: 0,
+  });
+  const result = model.run();
+  return {
+    policy: model.scheduler.name + (exactEstimates ? " (exact estimates)" : ""),
+    jobs: result.metrics.jobs_completed ?? 0,
+    meanWaitS: result.meanWaitH * 3_600,
+    boundedSlowdownMean: result.metrics.bounded_slowdown_mean ?? NaN,
+    utilization: result.metrics.node_utilization ?? NaN,
+    seconds: (now() - start) / 1_000,
+  };
+}
+
+/** What the trace itself recorded under its real scheduler. */
+export function recorded(spec: TraceSpec): { meanWaitS: number; boundedSlowdownMean: number; jobs: number } {
+  const jobs = readTrace(DATA + spec.file, { format: "swf" }).jobs.filter(
+    (job) => job.waitS !== null && job.runS !== null && job.procs !== null,
+  );
+  let wait = 0;
+  let slowdown = 0;
+  for (const job of jobs) {
+    wait += job.waitS!;
+    slowdown += Math.max(1, (job.waitS! + job.runS!) / Math.max(job.runS!, 10));
+  }
+  return { meanWaitS: wait / jobs.length, boundedSlowdownMean: slowdown / jobs.length, jobs: jobs.length };
+}
+
+if (process.argv[1]?.endsWith("trace-schedulers.js")) {
+  const now = (): number => performance.now();
+  const lines = [
+    "| trace | policy | jobs | mean wait (s) | mean bounded slowdown (10 s) | utilisation | run time (s) |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const spec of [KTH, LANL]) {
+    const real = recorded(spec);
+    lines.push(
+      `| ${spec.label} | recorded | ${real.jobs} | ${real.meanWaitS.toFixed(0)} | ${real.boundedSlowdownMean.toFixed(2)} | | |`,
+    );
+    const runs = [
+      ["none", false],
+      ["easy", false],
+      ["conservative", false],
+      ["easy", true],
+      ["conservative", true],
+    ] as const;
+    for (const [backfill, exact] of runs) {
+      const figures = replay(spec, backfill, now, exact);
+      lines.push(
+        `| ${spec.label} | ${figures.policy} | ${figures.jobs} | ${figures.meanWaitS.toFixed(0)} | ${figures.boundedSlowdownMean.toFixed(2)} | ${figures.utilization.toFixed(3)} | ${figures.seconds.toFixed(2)} |`,
+      );
+      process.stderr.write(`${spec.label} ${figures.policy}: ${figures.seconds.toFixed(2)} s\n`);
+    }
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
