@@ -9,7 +9,8 @@ import { NodeCrashInjector, type NodeCrashOptions } from "./failures/node-crash.
 import { Cluster, type ClusterListener, type ClusterOptions, type Placement } from "./hardware/cluster.js";
 import { finiteOrNull, type RunMetrics } from "./metrics.js";
 import { BatchScheduler, type BackfillMode } from "./scheduler/batch.js";
-import type { SchedulingContext } from "./scheduler/policy.js";
+import type { SchedulerPolicy, SchedulingContext } from "./scheduler/policy.js";
+import { planPreemption, type PreemptionOptions } from "./scheduler/preemption.js";
 import type { PriorityOptions } from "./scheduler/priority.js";
 import { TimeWeighted } from "../sim/metrics.js";
 import {
@@ -68,8 +69,12 @@ export interface SchedulerOptions {
   readonly placement: Placement;
   /** Kill a job that reaches its time limit (Slurm's TIMEOUT). */
   readonly enforceTimeLimit: boolean;
+  /** QOS preemption; null: none. */
+  readonly preemption: PreemptionOptions | null;
   /** Keep reservations for checks (tests). */
   readonly trackReservations?: boolean;
+  /** A policy of the user's own, used instead of the batch scheduler (the plug-in point). */
+  readonly custom?: () => SchedulerPolicy;
 }
 
 export interface SloOptions {
@@ -140,7 +145,7 @@ interface Ledger {
 
 export class ClusterModel implements ClusterListener {
   readonly cluster: Cluster;
-  readonly scheduler: BatchScheduler;
+  readonly scheduler: SchedulerPolicy;
   readonly #sim: Sim;
   readonly #options: ClusterModelOptions;
   readonly #injector: NodeCrashInjector | null;
@@ -174,6 +179,11 @@ export class ClusterModel implements ClusterListener {
   readonly #onTracedArrival = (job: TracedJob): void => this.#arriveFromTrace(job);
   readonly #onJobEnded = (job: Job): void => this.#complete(job);
   readonly #onTimeLimit = (job: Job): void => this.#killAtTimeLimit(job);
+  readonly #onGraceOver = (job: Job): void => this.#preempt(job);
+  /** Victims of the preemption under way, in their grace time. */
+  readonly #preempting = new Set<Job>();
+  /** Victims whose grace is over, requeued once the preemptor has had first pick. */
+  readonly #preempted: Job[] = [];
   readonly #onSample = (): void => this.#sample();
   readonly #onPass = (): void => this.#pass();
   #passPending = false;
@@ -188,11 +198,13 @@ export class ClusterModel implements ClusterListener {
     this.#options = options;
     this.cluster = new Cluster(sim, options.cluster);
     this.cluster.setListener(this);
-    this.scheduler = new BatchScheduler({
-      backfill: options.scheduler.backfill,
-      priority: options.scheduler.priority,
-      trackReservations: options.scheduler.trackReservations ?? false,
-    });
+    this.scheduler =
+      options.scheduler.custom?.() ??
+      new BatchScheduler({
+        backfill: options.scheduler.backfill,
+        priority: options.scheduler.priority,
+        trackReservations: options.scheduler.trackReservations ?? false,
+      });
     this.#fragmentedNodes = new TimeWeighted(sim.now, 0);
     this.#injector = options.nodeCrash === null ? null : new NodeCrashInjector(sim, this.cluster, options.nodeCrash);
     this.#arrivals = sim.rng("workload.arrivals");
@@ -273,6 +285,37 @@ export class ClusterModel implements ClusterListener {
     this.#schedule();
   }
 
+  #planPreemption(): void {
+    const options = this.#options.scheduler.preemption!;
+    const plan = planPreemption(this.scheduler.waitingJobs(), this.#running.values(), this.cluster.freeCount, options);
+    if (plan === null) return;
+    for (const victim of plan.victims) {
+      this.#preempting.add(victim);
+      this.#sim.record({ kind: "JobPreemptionSignalled", job: victim.id, by: plan.preemptor.id });
+      victim.preemptHandle = this.#sim.schedule(options.graceUs, this.#onGraceOver, victim);
+    }
+  }
+
+  /** A victim's grace time is over: it gives up its nodes, requeued or killed. */
+  #preempt(job: Job): void {
+    job.preemptHandle = -1;
+    this.#preempting.delete(job);
+    assert(this.#sim.cancel(job.endHandle), "a preempted job has a pending end");
+    this.#settleInterrupted(job, this.#ledger, false);
+    this.#sim.record({ kind: "JobKilled", job: job.id, cause: "preemption" });
+    this.#stop(job);
+    if (this.#options.scheduler.preemption!.mode === "kill") {
+      this.#fail(job, "preemption");
+    } else {
+      // A requeue for preemption is the scheduler's doing, not the job's: it does not count
+      // against the job's requeue limit.
+      job.attempts--;
+      job.state = JobState.Queued;
+      this.#preempted.push(job);
+    }
+    this.#schedule();
+  }
+
   /** Slurm's TIMEOUT: the job reached its time limit and is killed, not requeued. */
   #killAtTimeLimit(job: Job): void {
     this.#settleInterrupted(job, this.#ledger, false);
@@ -298,7 +341,7 @@ export class ClusterModel implements ClusterListener {
 
   #allJobsEnded(): boolean {
     const traceDone = this.#options.workload.trace === null || this.#nextTraceIndex === this.#options.workload.trace.length;
-    return traceDone && this.#running.size === 0 && this.scheduler.queuedCount === 0;
+    return traceDone && this.#running.size === 0 && this.scheduler.queuedCount === 0 && this.#preempted.length === 0;
   }
 
   nodeRestored(): void {
@@ -369,6 +412,12 @@ export class ClusterModel implements ClusterListener {
   #pass(): void {
     this.#passPending = false;
     this.scheduler.schedule(this.#context);
+    if (this.#preempted.length > 0) {
+      for (const job of this.#preempted) this.scheduler.requeue(job);
+      this.#preempted.length = 0;
+      this.#schedule();
+    }
+    if (this.#options.scheduler.preemption !== null && this.#preempting.size === 0) this.#planPreemption();
     // Idle by fragmentation: free nodes while some waiting job would fit in that many.
     const free = this.cluster.freeCount;
     const fragmented = free > 0 && this.scheduler.smallestQueuedNodeCount() <= free ? free : 0;
@@ -409,6 +458,11 @@ export class ClusterModel implements ClusterListener {
     this.cluster.release(job.id, job.firstNode);
     job.firstNode = -1;
     job.endHandle = -1;
+    if (job.preemptHandle >= 0) {
+      this.#sim.cancel(job.preemptHandle);
+      job.preemptHandle = -1;
+      this.#preempting.delete(job);
+    }
     this.#running.delete(job.id);
     this.scheduler.jobEnded(job, this.#sim.now);
   }
@@ -492,7 +546,7 @@ export class ClusterModel implements ClusterListener {
 
     const submitted = this.#nextJobId;
     const running = this.#running.size;
-    const queued = this.scheduler.queuedCount;
+    const queued = this.scheduler.queuedCount + this.#preempted.length;
     assert(submitted === this.#completed + this.#failed + running + queued, "jobs are not conserved");
     this.cluster.checkInvariants();
 

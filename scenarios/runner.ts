@@ -118,6 +118,14 @@ function schedulerOptions(scheduler: Scenario["scheduler"]): SchedulerOptions {
     backfill: BACKFILL_BY_POLICY[scheduler.policy],
     placement: scheduler.topologyAware ? "topology" : "first-fit",
     enforceTimeLimit: scheduler.enforceTimeLimit,
+    preemption:
+      scheduler.preemption === undefined
+        ? null
+        : {
+            preemptableByQos: scheduler.preemption.qos,
+            mode: scheduler.preemption.mode,
+            graceUs: secondsToUs(scheduler.preemption.grace),
+          },
     priority:
       priority === undefined
         ? null

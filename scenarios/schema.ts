@@ -112,6 +112,13 @@ const schedulerSchema = z.strictObject({
   topologyAware: z.boolean().default(false).describe("place jobs on the fewest racks (leaf switches)"),
   enforceTimeLimit: z.boolean().default(true).describe("kill a job at its time limit (Slurm's TIMEOUT)"),
   priority: prioritySchema.optional().describe("order the queue by multifactor priority instead of FCFS"),
+  preemption: z
+    .strictObject({
+      qos: z.record(z.string(), z.array(z.string())).describe("for each QOS, the QOS its jobs may preempt"),
+      mode: z.enum(["requeue", "kill"]).default("requeue"),
+      grace: zDuration().default(60).describe("time a victim gets between the signal and the kill"),
+    })
+    .optional(),
 });
 
 const timeToFailureSchema = z.union([

@@ -70,6 +70,10 @@ export class BatchScheduler implements SchedulerPolicy {
     return smallest;
   }
 
+  waitingJobs(): readonly Job[] {
+    return this.#queue;
+  }
+
   submit(job: Job): void {
     this.#priority?.knowAccount(job.labels.account);
     this.#insertInOrder(job);

@@ -31,4 +31,6 @@ export interface SchedulerPolicy {
   schedule(context: SchedulingContext): void;
   /** Nodes asked by the smallest waiting job; Infinity when none waits (for fragmentation). */
   smallestQueuedNodeCount(): number;
+  /** Waiting jobs in the order the policy would run them (for preemption). */
+  waitingJobs(): readonly Job[];
 }

@@ -39,6 +39,8 @@ export class Job {
   firstNode = -1;
   /** Handle of the pending end event while running. */
   endHandle = -1;
+  /** Handle of the pending end of a preemption grace time, or -1. */
+  preemptHandle = -1;
   /** The scheduler's ordering key (higher runs first); FCFS leaves it at 0. */
   priority = 0;
   /** Conservative backfill's reservation for this job, µs, or -1. */

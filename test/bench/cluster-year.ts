@@ -28,7 +28,7 @@ export function clusterYearOptions(years: number): ClusterModelOptions {
       trace: null,
       maxRequeues: 3,
     },
-    scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false },
+    scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
     nodeCrash: {
       timeToFailureS: { kind: "exponential", mean: 5 * 365 * 86_400 },
       repairS: { kind: "exponential", mean: 4 * 3_600 },

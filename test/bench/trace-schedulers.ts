@@ -66,7 +66,7 @@ export function replay(spec: TraceSpec, backfill: BackfillMode, now: () => numbe
     horizonUs: null,
     cluster: { racks: 1, nodesPerRack: spec.processors, gpusPerNode: 0 },
     workload: { generator: null, trace: jobs, maxRequeues: 0 },
-    scheduler: { backfill, priority: null, placement: "first-fit", enforceTimeLimit: false },
+    scheduler: { backfill, priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
     nodeCrash: null,
     checkpoint: NO_CHECKPOINT,
     slo: null,

@@ -14,6 +14,7 @@ const FIFO: ClusterModelOptions["scheduler"] = {
   priority: null,
   placement: "first-fit",
   enforceTimeLimit: false,
+  preemption: null,
 };
 
 function generated(arrivalsPerHour: number, maxNodes: number, medianWorkS: number) {

@@ -1,8 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ClusterModel, type ClusterModelOptions, type SchedulerOptions } from "../../models/cluster-model.js";
-import type { BackfillMode } from "../../models/scheduler/batch.js";
+import type { BackfillMode, BatchScheduler } from "../../models/scheduler/batch.js";
+import type { SchedulerPolicy, SchedulingContext } from "../../models/scheduler/policy.js";
 import { AvailabilityProfile } from "../../models/scheduler/profile.js";
+import type { Job } from "../../models/workload/job.js";
 import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_S } from "../../sim/time.js";
@@ -11,7 +13,15 @@ import { checkRecords } from "./state-checker.js";
 const S = US_PER_S;
 
 function scheduler(backfill: BackfillMode, overrides: Partial<SchedulerOptions> = {}): SchedulerOptions {
-  return { backfill, priority: null, placement: "first-fit", enforceTimeLimit: true, trackReservations: true, ...overrides };
+  return {
+    backfill,
+    priority: null,
+    placement: "first-fit",
+    enforceTimeLimit: true,
+    preemption: null,
+    trackReservations: true,
+    ...overrides,
+  };
 }
 
 function options(nodes: number, sched: SchedulerOptions, racks = 1): ClusterModelOptions {
@@ -32,6 +42,7 @@ interface Submission {
   readonly nodes: number;
   readonly runS: number;
   readonly requestedS?: number;
+  readonly qos?: string;
 }
 
 /** Runs hand-placed jobs; returns each job's start (s) and the metrics. */
@@ -39,7 +50,8 @@ function replay(modelOptions: ClusterModelOptions, jobs: readonly Submission[]) 
   const sim = new Sim({ seed: 1, keepRecords: true });
   const model = new ClusterModel(sim, modelOptions);
   for (const job of jobs) {
-    sim.scheduleAt(job.atS * S, () => model.submit(job.nodes, job.runS * S, (job.requestedS ?? job.runS) * S));
+    const labels = { user: "u", account: "a", qos: job.qos ?? "normal" };
+    sim.scheduleAt(job.atS * S, () => model.submit(job.nodes, job.runS * S, (job.requestedS ?? job.runS) * S, labels));
   }
   const result = model.run();
   const startsS = new Map<number, number>();
@@ -143,13 +155,14 @@ const jobsArbitrary = fc.array(
     nodes: fc.integer({ min: 1, max: 12 }),
     runS: fc.integer({ min: 1, max: 1_000 }),
     slackS: fc.integer({ min: 0, max: 1_000 }),
+    qos: fc.constantFrom("low", "high"),
   }),
   { minLength: 1, maxLength: 40 },
 );
 
 describe("backfill properties (fast-check)", () => {
-  const submissions = (jobs: { atS: number; nodes: number; runS: number; slackS: number }[]) =>
-    jobs.map((job) => ({ atS: job.atS, nodes: job.nodes, runS: job.runS, requestedS: job.runS + job.slackS }));
+  const submissions = (jobs: { atS: number; nodes: number; runS: number; slackS: number; qos: string }[]) =>
+    jobs.map((job) => ({ ...job, requestedS: job.runS + job.slackS }));
 
   it.each(["easy", "conservative"] as const)(
     "%s never starts a job later than a reservation it was given (time limits honest)",
@@ -157,7 +170,7 @@ describe("backfill properties (fast-check)", () => {
       fc.assert(
         fc.property(jobsArbitrary, (jobs) => {
           const { model, startsS } = replay(options(12, scheduler(backfill)), submissions(jobs));
-          for (const [jobId, reservationUs] of model.scheduler.reservationsUs) {
+          for (const [jobId, reservationUs] of (model.scheduler as BatchScheduler).reservationsUs) {
             expect(startsS.get(jobId)! * S).toBeLessThanOrEqual(reservationUs);
           }
         }),
@@ -166,15 +179,18 @@ describe("backfill properties (fast-check)", () => {
     },
   );
 
-  it("every policy and placement: no over-allocation, every job ends exactly once", () => {
+  it("every policy, placement and preemption: no over-allocation, every job ends exactly once", () => {
     fc.assert(
       fc.property(
         jobsArbitrary,
         fc.constantFrom<BackfillMode>("none", "easy", "conservative"),
         fc.constantFrom("first-fit" as const, "topology" as const),
         fc.boolean(),
-        (jobs, backfill, placement, enforce) => {
-          const modelOptions = options(12, scheduler(backfill, { placement, enforceTimeLimit: enforce }), 3);
+        fc.constantFrom(null, "requeue" as const, "kill" as const),
+        (jobs, backfill, placement, enforce, preemptionMode) => {
+          const preemption =
+            preemptionMode === null ? null : { preemptableByQos: { high: ["low"] }, mode: preemptionMode, graceUs: 30 * S };
+          const modelOptions = options(12, scheduler(backfill, { placement, enforceTimeLimit: enforce, preemption }), 3);
           const { sim, result } = replay(modelOptions, submissions(jobs));
           const checked = checkRecords(sim.records, 12, modelOptions.horizonUs!);
           expect(checked.submitted).toBe(jobs.length);
@@ -184,5 +200,102 @@ describe("backfill properties (fast-check)", () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("priority and preemption", () => {
+  const hour = 3_600 * S;
+  const labels = (account: string, qos = "normal") => ({ user: account, account, qos });
+
+  it("fair share runs the account that has used less first", () => {
+    // One node. Account a submits three 1 h jobs at 0, account b one at 1 s. FCFS would
+    // run a, a, a, b; with fair share, once a's first job has run, b's job outranks a's.
+    const priority = {
+      ageWeight: 0,
+      sizeWeight: 0,
+      fairShareWeight: 1,
+      qosWeight: 0,
+      maxAgeUs: 24 * hour,
+      halfLifeUs: 24 * hour,
+      recalcPeriodUs: 0,
+      qosPriority: {},
+    };
+    for (const [withFairShare, order] of [
+      [false, ["a", "a", "a", "b"]],
+      [true, ["a", "b", "a", "a"]],
+    ] as const) {
+      const sim = new Sim({ seed: 1, keepRecords: true });
+      const model = new ClusterModel(sim, options(1, scheduler("none", { priority: withFairShare ? priority : null })));
+      const accountOf = new Map<number, string>();
+      for (let i = 0; i < 3; i++) accountOf.set(model.submit(1, hour, hour, labels("a")).id, "a");
+      sim.scheduleAt(S, () => accountOf.set(model.submit(1, hour, hour, labels("b")).id, "b"));
+      model.run();
+      const started = sim.records.filter((r) => r.kind === "JobStarted").map((r) => accountOf.get(r.job as number));
+      expect(started).toEqual(order);
+    }
+  });
+
+  it("a high-QOS job preempts a low-QOS one after the grace time; the victim is requeued", () => {
+    // 4 nodes. A low-QOS job takes all 4 at 0 for 10 h. A high-QOS job of 2 nodes arrives
+    // at 1 h: the low job is signalled, killed at 1 h + 60 s, and requeued; the high job
+    // starts then, ends 2 h later, and the low job starts again from scratch.
+    const preemption = { preemptableByQos: { high: ["low"] }, mode: "requeue" as const, graceUs: 60 * S };
+    const sim = new Sim({ seed: 1, keepRecords: true });
+    const model = new ClusterModel(sim, options(4, scheduler("easy", { preemption })));
+    model.submit(4, 10 * hour, 10 * hour, labels("x", "low"));
+    sim.scheduleAt(hour, () => model.submit(2, 2 * hour, 2 * hour, labels("y", "high")));
+    const result = model.run();
+    const story = sim.records
+      .filter((r) => r.kind.startsWith("Job") && r.kind !== "JobSubmitted")
+      .map((r) => [r.kind, r.job, (r.timeUs as number) / S]);
+    expect(story).toEqual([
+      ["JobStarted", 0, 0],
+      ["JobPreemptionSignalled", 0, 3_600],
+      ["JobKilled", 0, 3_660],
+      ["JobStarted", 1, 3_660],
+      ["JobCompleted", 1, 3_660 + 7_200],
+      ["JobStarted", 0, 3_660 + 7_200],
+      ["JobCompleted", 0, 3_660 + 7_200 + 36_000],
+    ]);
+    expect(result.metrics.jobs_failed).toBe(0);
+    expect(result.nodeHours.lost).toBeCloseTo((4 * 3_660) / 3_600, 9);
+  });
+
+  it("a policy of the user's own plugs in: smallest job first", () => {
+    // The README's example policy, written against the SchedulerPolicy interface.
+    class SmallestFirst implements SchedulerPolicy {
+      readonly name = "smallest-first";
+      #queue: Job[] = [];
+      get queuedCount() {
+        return this.#queue.length;
+      }
+      submit(job: Job) {
+        this.#queue.push(job);
+      }
+      requeue(job: Job) {
+        this.#queue.push(job);
+      }
+      jobStarted() {}
+      jobEnded() {}
+      waitingJobs() {
+        return this.#queue;
+      }
+      smallestQueuedNodeCount() {
+        return Math.min(Infinity, ...this.#queue.map((job) => job.nodeCount));
+      }
+      schedule(context: SchedulingContext) {
+        this.#queue.sort((a, b) => a.nodeCount - b.nodeCount || a.id - b.id);
+        while (this.#queue.length > 0 && this.#queue[0].nodeCount <= context.freeNodes) {
+          context.start(this.#queue.shift()!);
+        }
+      }
+    }
+    const { startsS } = replay(options(4, scheduler("none", { custom: () => new SmallestFirst() })), [
+      { atS: 0, nodes: 4, runS: 100 },
+      { atS: 1, nodes: 3, runS: 100 },
+      { atS: 2, nodes: 1, runS: 100 },
+    ]);
+    // After the first job, the 1-node job goes before the 3-node one, and both fit.
+    expect([0, 1, 2].map((id) => startsS.get(id))).toEqual([0, 100, 100]);
   });
 });

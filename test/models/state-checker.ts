@@ -74,10 +74,12 @@ export function checkRecords(records: readonly SimRecord[], nodeCount: number, h
         break;
       }
       case "JobKilled": {
-        if (pendingKill === null || pendingKill.job !== job || pendingKill.timeUs !== timeUs) {
-          fail(record, "job killed without a crash under it");
+        if (record.cause === "node-crash") {
+          if (pendingKill === null || pendingKill.job !== job || pendingKill.timeUs !== timeUs) {
+            fail(record, "job killed for a crash without a crash under it");
+          }
+          pendingKill = null;
         }
-        pendingKill = null;
         if (phase.get(job) !== "running") fail(record, "job killed while not running");
         endHolding(job, timeUs);
         phase.set(job, "queued");
