@@ -154,7 +154,8 @@ export class ClusterModel implements ClusterListener {
   readonly #runtimes: RngStream;
   readonly #users: RngStream;
   readonly #userLabels: JobLabels[] = [];
-  readonly #running = new Map<number, Job>();
+  /** Running jobs, each at its `runningIndex` (removal swaps the last in: no allocation). */
+  readonly #running: Job[] = [];
   /** Free nodes while some waiting job would fit in that many: idle by fragmentation. */
   readonly #fragmentedNodes: TimeWeighted;
   readonly #ledger: Ledger = { usefulUs: 0, overheadUs: 0, lostUs: 0, inFlightUs: 0 };
@@ -187,6 +188,7 @@ export class ClusterModel implements ClusterListener {
   readonly #onSample = (): void => this.#sample();
   readonly #onPass = (): void => this.#pass();
   #passPending = false;
+  #inPass = false;
   readonly #context: SchedulingContext;
 
   constructor(sim: Sim, options: ClusterModelOptions) {
@@ -245,7 +247,7 @@ export class ClusterModel implements ClusterListener {
     this.#endUs = horizonUs;
     // Jobs still running at the horizon: book what they did so far, without ending them.
     const ledger = { ...this.#ledger };
-    for (const job of this.#running.values()) this.#settleInterrupted(job, ledger, true);
+    for (const job of this.#running) this.#settleInterrupted(job, ledger, true);
     return {
       metrics: this.#metrics(ledger),
       meanWaitH: this.#waitsH.mean(),
@@ -264,7 +266,8 @@ export class ClusterModel implements ClusterListener {
   }
 
   jobLostNode(jobId: number, node: number): void {
-    const job = this.#running.get(jobId);
+    // A scan, not a map: crashes are rare, and a map would allocate on every start.
+    const job = this.#running.find((running) => running.id === jobId);
     assert(job !== undefined, "a crashed node's job is running");
     assert(this.#sim.cancel(job.endHandle), "a running job has a pending end");
     const elapsedUs = this.#sim.now - job.attemptStartUs;
@@ -287,7 +290,7 @@ export class ClusterModel implements ClusterListener {
 
   #planPreemption(): void {
     const options = this.#options.scheduler.preemption!;
-    const plan = planPreemption(this.scheduler.waitingJobs(), this.#running.values(), this.cluster.freeCount, options);
+    const plan = planPreemption(this.scheduler.waitingJobs(), this.#running, this.cluster.freeCount, options);
     if (plan === null) return;
     for (const victim of plan.victims) {
       this.#preempting.add(victim);
@@ -341,7 +344,7 @@ export class ClusterModel implements ClusterListener {
 
   #allJobsEnded(): boolean {
     const traceDone = this.#options.workload.trace === null || this.#nextTraceIndex === this.#options.workload.trace.length;
-    return traceDone && this.#running.size === 0 && this.scheduler.queuedCount === 0 && this.#preempted.length === 0;
+    return traceDone && this.#running.length === 0 && this.scheduler.queuedCount === 0 && this.#preempted.length === 0;
   }
 
   nodeRestored(): void {
@@ -401,16 +404,23 @@ export class ClusterModel implements ClusterListener {
   /**
    * Asks for a scheduling pass at the end of this instant: it runs after every event
    * already due now (a job ending at this very microsecond has released its nodes), and
-   * several changes at one instant share one pass.
+   * several changes at one instant share one pass. When nothing else is due now, the end
+   * of the instant is the end of this event, and the pass runs at once: every caller asks
+   * last thing, so this saves an event without changing what the pass sees.
    */
   #schedule(): void {
     if (this.#passPending) return;
+    if (!this.#inPass && !this.#sim.moreDueNow) {
+      this.#pass();
+      return;
+    }
     this.#passPending = true;
     this.#sim.schedule(0, this.#onPass);
   }
 
   #pass(): void {
     this.#passPending = false;
+    this.#inPass = true;
     this.scheduler.schedule(this.#context);
     if (this.#preempted.length > 0) {
       for (const job of this.#preempted) this.scheduler.requeue(job);
@@ -422,6 +432,7 @@ export class ClusterModel implements ClusterListener {
     const free = this.cluster.freeCount;
     const fragmented = free > 0 && this.scheduler.smallestQueuedNodeCount() <= free ? free : 0;
     if (fragmented !== this.#fragmentedNodes.value) this.#fragmentedNodes.set(this.#sim.now, fragmented);
+    this.#inPass = false;
   }
 
   #start(job: Job): void {
@@ -435,7 +446,8 @@ export class ClusterModel implements ClusterListener {
       job.firstStartUs = this.#sim.now;
       this.#waitsH.add((job.firstStartUs - job.submitUs) / US_PER_H);
     }
-    this.#running.set(job.id, job);
+    job.runningIndex = this.#running.length;
+    this.#running.push(job);
     this.scheduler.jobStarted(job);
     if (this.#sim.recording) this.#sim.record({ kind: "JobStarted", job: job.id, nodes: this.#nodesOf(job) });
     const durationUs = attemptDurationUs(this.#options.checkpoint, job.remainingUs, job.committedUs > 0);
@@ -463,7 +475,12 @@ export class ClusterModel implements ClusterListener {
       job.preemptHandle = -1;
       this.#preempting.delete(job);
     }
-    this.#running.delete(job.id);
+    const last = this.#running.pop()!;
+    if (last !== job) {
+      this.#running[job.runningIndex] = last;
+      last.runningIndex = job.runningIndex;
+    }
+    job.runningIndex = -1;
     this.scheduler.jobEnded(job, this.#sim.now);
   }
 
@@ -545,7 +562,7 @@ export class ClusterModel implements ClusterListener {
     assert(Math.abs(busyNodeUs - bookedNodeUs) <= 1e-9 * Math.max(1, busyNodeUs), "node-hours do not add up");
 
     const submitted = this.#nextJobId;
-    const running = this.#running.size;
+    const running = this.#running.length;
     const queued = this.scheduler.queuedCount + this.#preempted.length;
     assert(submitted === this.#completed + this.#failed + running + queued, "jobs are not conserved");
     this.cluster.checkInvariants();

@@ -185,6 +185,14 @@ export class Sim {
     return this.#eventsRun;
   }
 
+  /**
+   * Whether an event (possibly a cancelled one) is due at the current time: work deferred
+   * "to the end of this instant" may run at once when none is.
+   */
+  get moreDueNow(): boolean {
+    return this.#queue.peekTime() <= this.now;
+  }
+
   /** Events waiting to run. */
   get pendingCount(): number {
     return this.#queue.pendingCount;

@@ -62,6 +62,8 @@ export class Cluster {
   #allocatingJob = NO_JOB;
   #allocatedFirst = NO_NODE;
   #allocationNeeded = 0;
+  /** No rack below this one has a free node (first-fit starts its search here). */
+  #lowestRackWithFree = 0;
   #freeCount: number;
   #listener: ClusterListener | null = null;
 
@@ -130,7 +132,11 @@ export class Cluster {
     this.#allocatedFirst = NO_NODE;
     this.#allocationNeeded = count;
     if (placement === "first-fit") {
-      for (let rack = 0; this.#allocationNeeded > 0; rack++) this.#takeFrom(rack);
+      const freeByRack = this.#freeCountByRack;
+      while (freeByRack[this.#lowestRackWithFree] === 0) this.#lowestRackWithFree++;
+      for (let rack = this.#lowestRackWithFree; this.#allocationNeeded > 0; rack++) {
+        if (freeByRack[rack] > 0) this.#takeFrom(rack);
+      }
     } else {
       const bestFit = this.#smallestRackWithRoom(count);
       if (bestFit >= 0) {
@@ -257,7 +263,8 @@ export class Cluster {
   }
 
   #pushFree(node: number): void {
-    const rack = this.rackOf(node);
+    const rack = this.#rackOfNode[node];
+    if (rack < this.#lowestRackWithFree) this.#lowestRackWithFree = rack;
     const position = this.#freeCountByRack[rack]++;
     this.#freeStack[rack * this.options.nodesPerRack + position] = node;
     this.#freePosition[node] = position;

@@ -230,7 +230,8 @@ export class BatchScheduler implements SchedulerPolicy {
     const before = this.#priority === null ? byId : byPriorityThenId;
     let i = queue.length;
     while (i > 0 && before(queue[i - 1], job) > 0) i--;
-    queue.splice(i, 0, job);
+    if (i === queue.length) queue.push(job); // the usual case: a new job goes last
+    else queue.splice(i, 0, job);
   }
 }
 

@@ -43,6 +43,8 @@ export class Job {
   preemptHandle = -1;
   /** The scheduler's ordering key (higher runs first); FCFS leaves it at 0. */
   priority = 0;
+  /** Position in the model's list of running jobs, or -1. */
+  runningIndex = -1;
   /** Conservative backfill's reservation for this job, µs, or -1. */
   reservationUs = -1;
 

@@ -2,6 +2,10 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { holdCallbacks, holdProcesses } from "./hold.js";
 import type { ClusterYearFigures } from "./cluster-year.js";
+import { benchFabric } from "../fabric/bench-fabric.js";
+import { benchStorage } from "../storage/bench-storage.js";
+import { benchReadLanl } from "../workload/bench-traces.js";
+import { LANL, replay } from "./trace-schedulers.js";
 
 /**
  * `npm run bench`: the kernel and model figures the issues set targets for. Prints a
@@ -54,6 +58,20 @@ log(`  10 years  event loop ${decade.loopSeconds.toFixed(3)} s, peak RSS ${decad
 log(`            heap by year (MiB): ${decade.heapByYearMiB.join(" ")}`);
 log(`            RSS by year (MiB):  ${decade.rssByYearMiB.join(" ")}`);
 
+log("traces and schedulers");
+const lanlRead = benchReadLanl(3);
+log(`  read LANL-CM5 (${lanlRead.jobs.toLocaleString("en")} jobs, gzip)   ${(lanlRead.ms / 1_000).toFixed(3)} s (target ≤ 1), best of 3`);
+const lanlEasy = replay(LANL, "easy", now);
+log(`  EASY backfill over LANL-CM5, 1,024 processors   ${lanlEasy.seconds.toFixed(3)} s (target ≤ 5)`);
+const lanlConservative = replay(LANL, "conservative", now);
+log(`  conservative backfill over LANL-CM5             ${lanlConservative.seconds.toFixed(3)} s`);
+
+log("fabric and storage");
+const fabric = benchFabric(now);
+log(`  max-min over ${fabric.flows.toLocaleString("en")} flows on a 4,096-node fat-tree   ${fabric.ms.toFixed(2)} ms per solve`);
+const storage = benchStorage(now);
+log(`  ${storage.transfers.toLocaleString("en")} filesystem transfers (fluid sharing)   ${storage.ms.toFixed(0)} ms`);
+
 if (json) {
   const figures = {
     hold_1k_eps: Math.round(hold1k.eventsPerSecond),
@@ -67,6 +85,11 @@ if (json) {
     cluster_10y_s: Number(decade.loopSeconds.toFixed(4)),
     cluster_10y_peak_rss_mib: decade.peakRssMiB,
     cluster_10y_heap_by_year_mib: decade.heapByYearMiB,
+    lanl_read_s: Number((lanlRead.ms / 1_000).toFixed(4)),
+    lanl_easy_s: Number(lanlEasy.seconds.toFixed(4)),
+    lanl_conservative_s: Number(lanlConservative.seconds.toFixed(4)),
+    fabric_maxmin_2k_flows_ms: Number(fabric.ms.toFixed(3)),
+    storage_100k_transfers_ms: Math.round(storage.ms),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 }
