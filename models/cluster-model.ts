@@ -5,6 +5,8 @@ import { SampleSet } from "../sim/metrics.js";
 import type { RngStream } from "../sim/rng.js";
 import type { Sim } from "../sim/sim.js";
 import { US_PER_H, US_PER_S, secondsToUs } from "../sim/time.js";
+import { Fabric } from "./fabric/fabric.js";
+import { FatTree } from "./fabric/topology.js";
 import { NodeCrashInjector, type NodeCrashOptions } from "./failures/node-crash.js";
 import { Cluster, type ClusterListener, type ClusterOptions, type Placement } from "./hardware/cluster.js";
 import { finiteOrNull, type RunMetrics } from "./metrics.js";
@@ -20,7 +22,8 @@ import {
   restartCostUs,
   type CheckpointPlan,
 } from "./strategies/checkpoint.js";
-import { Job, JobState, type JobLabels } from "./workload/job.js";
+import { ARRIVALS_STREAM, ArrivalProcess, BURSTS_STREAM, type ArrivalProfile } from "./workload/arrivals.js";
+import { Job, JobState, type JobCommunication, type JobLabels } from "./workload/job.js";
 
 /**
  * A batch cluster end to end: jobs arrive (generated or replayed from a trace), wait in
@@ -32,8 +35,8 @@ import { Job, JobState, type JobLabels } from "./workload/job.js";
  * two bookkeepings that a bug in either would make disagree.
  */
 export interface GeneratorOptions {
-  /** Poisson arrival rate, jobs per hour. */
-  readonly arrivalsPerHour: number;
+  /** When jobs arrive: Poisson, with daily and weekly seasonality and bursts. */
+  readonly arrivals: ArrivalProfile;
   /** Nodes per job; a draw is rounded to the nearest integer and kept within [1, cluster size]. */
   readonly nodes: DistributionSpec;
   /** Compute work per job, seconds (its run time on a failure-free cluster). */
@@ -42,6 +45,25 @@ export interface GeneratorOptions {
   readonly timeLimitFactor: number | null;
   /** Jobs come from this many users, drawn uniformly; each user is a fair-share account. */
   readonly users: number;
+  /** What a multi-node job communicates; null: nothing (or no fabric to model it). */
+  readonly communication: JobCommunication | null;
+}
+
+/** A two-level fat-tree with one leaf switch per rack. */
+export interface FabricModelOptions {
+  readonly linkGbps: number;
+  readonly oversubscription: number;
+  readonly spineCount: number;
+  readonly linkLatencyUs: number;
+  readonly switchLatencyUs: number;
+}
+
+/** Racks bought together at one price. Racks go to pools in order. */
+export interface PoolOptions {
+  readonly name: string;
+  readonly racks: number;
+  readonly pricePerGpuHour: number;
+  readonly spot: boolean;
 }
 
 /** A job replayed from a trace. */
@@ -88,6 +110,10 @@ export interface ClusterModelOptions {
   /** Simulated time; null runs until every job has ended (a trace replay). */
   readonly horizonUs: number | null;
   readonly cluster: ClusterOptions;
+  /** Null: communication is not modelled. */
+  readonly fabric: FabricModelOptions | null;
+  /** Empty: no prices, so no cost metrics. */
+  readonly pools: readonly PoolOptions[];
   readonly workload: WorkloadOptions;
   readonly scheduler: SchedulerOptions;
   readonly nodeCrash: NodeCrashOptions | null;
@@ -129,6 +155,7 @@ export interface NodeHours {
   readonly overhead: number;
   readonly lost: number;
   readonly inFlight: number;
+  readonly degraded: number;
 }
 
 /** Node·µs spent, by what they bought. */
@@ -141,6 +168,8 @@ interface Ledger {
   lostUs: number;
   /** Compute not yet checkpointed by jobs still running at the horizon. */
   inFlightUs: number;
+  /** Time a job's work took beyond its work: slow nodes and waiting on communication. */
+  degradedUs: number;
 }
 
 export class ClusterModel implements ClusterListener {
@@ -149,7 +178,7 @@ export class ClusterModel implements ClusterListener {
   readonly #sim: Sim;
   readonly #options: ClusterModelOptions;
   readonly #injector: NodeCrashInjector | null;
-  readonly #arrivals: RngStream;
+  readonly #arrivals: ArrivalProcess | null;
   readonly #sizes: RngStream;
   readonly #runtimes: RngStream;
   readonly #users: RngStream;
@@ -158,7 +187,8 @@ export class ClusterModel implements ClusterListener {
   readonly #running: Job[] = [];
   /** Free nodes while some waiting job would fit in that many: idle by fragmentation. */
   readonly #fragmentedNodes: TimeWeighted;
-  readonly #ledger: Ledger = { usefulUs: 0, overheadUs: 0, lostUs: 0, inFlightUs: 0 };
+  readonly #ledger: Ledger = { usefulUs: 0, overheadUs: 0, lostUs: 0, inFlightUs: 0, degradedUs: 0 };
+  readonly #fabric: Fabric | null;
   readonly #waitsH = new SampleSet();
   readonly #timesToSolutionH = new SampleSet();
   readonly #boundedSlowdowns = new SampleSet();
@@ -208,8 +238,28 @@ export class ClusterModel implements ClusterListener {
         trackReservations: options.scheduler.trackReservations ?? false,
       });
     this.#fragmentedNodes = new TimeWeighted(sim.now, 0);
+    const fabric = options.fabric;
+    this.#fabric =
+      fabric === null
+        ? null
+        : new Fabric(
+            sim,
+            new FatTree({
+              nodesPerLeaf: options.cluster.nodesPerRack,
+              leafCount: options.cluster.racks,
+              spineCount: fabric.spineCount,
+              linkGbps: fabric.linkGbps,
+              oversubscription: fabric.oversubscription,
+              linkLatencyUs: fabric.linkLatencyUs,
+              switchLatencyUs: fabric.switchLatencyUs,
+            }),
+          );
     this.#injector = options.nodeCrash === null ? null : new NodeCrashInjector(sim, this.cluster, options.nodeCrash);
-    this.#arrivals = sim.rng("workload.arrivals");
+    const generator = options.workload.generator;
+    this.#arrivals =
+      generator === null
+        ? null
+        : new ArrivalProcess(sim.rng(ARRIVALS_STREAM), sim.rng(BURSTS_STREAM), generator.arrivals);
     this.#sizes = sim.rng("workload.size");
     this.#runtimes = sim.rng("workload.runtime");
     this.#users = sim.rng("workload.user");
@@ -258,6 +308,7 @@ export class ClusterModel implements ClusterListener {
         overhead: ledger.overheadUs / US_PER_H,
         lost: ledger.lostUs / US_PER_H,
         inFlight: ledger.inFlightUs / US_PER_H,
+        degraded: ledger.degradedUs / US_PER_H,
       },
       utilization: this.#utilization,
       queueLength: this.#queueLength,
@@ -271,7 +322,7 @@ export class ClusterModel implements ClusterListener {
     assert(job !== undefined, "a crashed node's job is running");
     assert(this.#sim.cancel(job.endHandle), "a running job has a pending end");
     const elapsedUs = this.#sim.now - job.attemptStartUs;
-    if (elapsedUs >= attemptDurationUs(this.#options.checkpoint, job.remainingUs, job.committedUs > 0)) {
+    if (elapsedUs >= this.#attemptDurationUs(job)) {
       // The crash fell in the very microsecond the job ended: the job's work is done.
       this.#complete(job);
       return;
@@ -353,9 +404,9 @@ export class ClusterModel implements ClusterListener {
 
   #scheduleArrival(): void {
     const generator = this.#options.workload.generator;
-    if (generator === null || generator.arrivalsPerHour === 0) return;
-    const gapUs = secondsToUs(this.#arrivals.exponential(3_600 / generator.arrivalsPerHour));
-    if (this.#sim.now + gapUs < (this.#options.horizonUs ?? Infinity)) this.#sim.schedule(gapUs, this.#onArrival);
+    if (generator === null) return;
+    const nextUs = this.#arrivals!.nextArrivalUs(this.#sim.now);
+    if (nextUs < (this.#options.horizonUs ?? Infinity)) this.#sim.scheduleAt(nextUs, this.#onArrival);
   }
 
   #arrive(): void {
@@ -364,7 +415,7 @@ export class ClusterModel implements ClusterListener {
     const workUs = Math.max(US_PER_S, secondsToUs(sample(this.#runtimes, generator.workS)));
     const requestedUs = generator.timeLimitFactor === null ? Infinity : Math.ceil(workUs * generator.timeLimitFactor);
     const labels = this.#userLabels[Math.floor(this.#users.random() * this.#userLabels.length)];
-    this.submit(Math.min(this.cluster.nodeCount, Math.max(1, drawnNodes)), workUs, requestedUs, labels);
+    this.submit(Math.min(this.cluster.nodeCount, Math.max(1, drawnNodes)), workUs, requestedUs, labels, generator.communication);
     this.#scheduleArrival();
   }
 
@@ -390,11 +441,13 @@ export class ClusterModel implements ClusterListener {
     workUs: number,
     requestedUs = Infinity,
     labels: JobLabels = { user: "user", account: "account", qos: "normal" },
+    communication: JobCommunication | null = null,
   ): Job {
     assert(nodeCount >= 1 && nodeCount <= this.cluster.nodeCount, "a job must fit the cluster");
     assert(workUs > 0);
     assert(requestedUs > 0);
     const job = new Job(this.#nextJobId++, nodeCount, workUs, this.#sim.now, requestedUs, labels);
+    job.communication = communication;
     if (this.#sim.recording) this.#sim.record({ kind: "JobSubmitted", job: job.id, nodes: nodeCount, workUs });
     this.scheduler.submit(job);
     this.#schedule();
@@ -450,12 +503,36 @@ export class ClusterModel implements ClusterListener {
     this.#running.push(job);
     this.scheduler.jobStarted(job);
     if (this.#sim.recording) this.#sim.record({ kind: "JobStarted", job: job.id, nodes: this.#nodesOf(job) });
-    const durationUs = attemptDurationUs(this.#options.checkpoint, job.remainingUs, job.committedUs > 0);
+    // The attempt's pace, fixed when it starts: its slowest node's clock, and the share of
+    // each iteration spent waiting on the all-reduce given the traffic on the fabric now.
+    const speed = this.cluster.slowestClockFactor(job.firstNode) * this.#communicationFactor(job);
+    job.attemptComputeUs = speed === 1 ? job.remainingUs : Math.ceil(job.remainingUs / speed);
+    job.attemptSpeed = speed;
+    const durationUs = this.#attemptDurationUs(job);
     if (this.#options.scheduler.enforceTimeLimit && job.requestedUs < durationUs) {
       job.endHandle = this.#sim.schedule(job.requestedUs, this.#onTimeLimit, job);
     } else {
       job.endHandle = this.#sim.schedule(durationUs, this.#onJobEnded, job);
     }
+  }
+
+  /** Wall time of the job's attempt if nothing interrupts it. */
+  #attemptDurationUs(job: Job): number {
+    return attemptDurationUs(this.#options.checkpoint, job.attemptComputeUs, job.committedUs > 0);
+  }
+
+  /**
+   * Compute over compute plus communication per iteration, for a multi-node job that
+   * communicates on a modelled fabric; 1 otherwise. Registers the job's traffic, which
+   * slows the jobs that start after it on the links they share.
+   */
+  #communicationFactor(job: Job): number {
+    const communication = job.communication;
+    if (this.#fabric === null || communication === null || job.nodeCount < 2) return 1;
+    this.#fabric.addJob(job.id, Int32Array.from(this.#nodesOf(job)));
+    const allReduceUs = this.#fabric.allReduceUs(job.id, communication.bytes, "ring");
+    assert(Number.isFinite(allReduceUs), "a job's nodes are connected (no link failures yet)");
+    return communication.iterationUs / (communication.iterationUs + allReduceUs);
   }
 
   #nodesOf(job: Job): number[] {
@@ -470,6 +547,7 @@ export class ClusterModel implements ClusterListener {
     this.cluster.release(job.id, job.firstNode);
     job.firstNode = -1;
     job.endHandle = -1;
+    if (this.#fabric?.hasJob(job.id) === true) this.#fabric.removeJob(job.id);
     if (job.preemptHandle >= 0) {
       this.#sim.cancel(job.preemptHandle);
       job.preemptHandle = -1;
@@ -487,8 +565,9 @@ export class ClusterModel implements ClusterListener {
   #complete(job: Job): void {
     const plan = this.#options.checkpoint;
     const nodes = job.nodeCount;
-    const checkpoints = checkpointsNeeded(plan, job.remainingUs);
+    const checkpoints = checkpointsNeeded(plan, job.attemptComputeUs);
     this.#ledger.usefulUs += job.remainingUs * nodes;
+    this.#ledger.degradedUs += (job.attemptComputeUs - job.remainingUs) * nodes;
     this.#ledger.overheadUs += (restartCostUs(plan, job.committedUs > 0) + checkpoints * plan.costUs) * nodes;
     this.#checkpointsCompleted += checkpoints;
     job.committedUs = job.workUs;
@@ -515,17 +594,21 @@ export class ClusterModel implements ClusterListener {
     const nodes = job.nodeCount;
     const outcome = interruptAttempt(
       this.#options.checkpoint,
-      job.remainingUs,
+      job.attemptComputeUs,
       job.committedUs > 0,
       this.#sim.now - job.attemptStartUs,
     );
-    ledger.usefulUs += outcome.committedUs * nodes;
+    // Checkpointed wall time holds work at the attempt's pace; the rest of it was slowness.
+    const committedWorkUs = job.attemptSpeed === 1 ? outcome.committedUs : Math.floor(outcome.committedUs * job.attemptSpeed);
+    assert(committedWorkUs < job.remainingUs, "an interrupted attempt leaves work to do");
+    ledger.usefulUs += committedWorkUs * nodes;
+    ledger.degradedUs += (outcome.committedUs - committedWorkUs) * nodes;
     ledger.overheadUs += outcome.overheadUs * nodes;
     if (atHorizon) ledger.inFlightUs += outcome.lostComputeUs * nodes;
     else ledger.lostUs += outcome.lostComputeUs * nodes;
     this.#checkpointsCompleted += outcome.checkpointsCompleted;
     if (outcome.checkpointCut && !atHorizon) this.#checkpointsCut++;
-    job.committedUs += outcome.committedUs;
+    job.committedUs += committedWorkUs;
   }
 
   #sample(): void {
@@ -558,7 +641,7 @@ export class ClusterModel implements ClusterListener {
     const gpusPerNode = this.cluster.gpusPerNode;
 
     const busyNodeUs = this.cluster.busyNodes.areaUs(horizonUs);
-    const bookedNodeUs = ledger.usefulUs + ledger.overheadUs + ledger.lostUs + ledger.inFlightUs;
+    const bookedNodeUs = ledger.usefulUs + ledger.overheadUs + ledger.lostUs + ledger.inFlightUs + ledger.degradedUs;
     assert(Math.abs(busyNodeUs - bookedNodeUs) <= 1e-9 * Math.max(1, busyNodeUs), "node-hours do not add up");
 
     const submitted = this.#nextJobId;
@@ -571,6 +654,7 @@ export class ClusterModel implements ClusterListener {
     const upGpuH = (upNodeUs * gpusPerNode) / US_PER_H;
     const toGpuH = (nodeUs: number): number | null => (gpusPerNode > 0 ? (nodeUs * gpusPerNode) / US_PER_H : null);
     const ended = this.#completed + this.#failed;
+    const cost = this.#costTotal(horizonUs);
     const checkpointsTried = this.#checkpointsCompleted + this.#checkpointsCut;
     const failuresModelled = this.#injector !== null;
     return {
@@ -592,15 +676,30 @@ export class ClusterModel implements ClusterListener {
       checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
       checkpoint_success_rate: checkpointsTried > 0 ? this.#checkpointsCompleted / checkpointsTried : null,
       scheduler_success_rate: submitted > 0 ? this.#started / submitted : null,
-      fabric_p99_latency_us: null,
+      fabric_p99_latency_us: this.#fabric?.p99LatencyUs() ?? null,
       storage_throughput_gbps_mean: null,
       control_plane_availability: null,
       downtime_min: null,
       slo_error_budget_used: this.#errorBudgetUsed(ended),
-      cost_total: null,
-      cost_per_completed_job: null,
+      cost_total: cost,
+      cost_per_completed_job: cost !== null && this.#completed > 0 ? cost / this.#completed : null,
       makespan_h: submitted > 0 && ended === submitted ? this.#lastEndUs / US_PER_H : null,
     };
+  }
+
+  /**
+   * What the pools' capacity cost over the run: every node's GPUs at its pool's price for
+   * the whole time, up or down (capacity is paid for while held). Null without prices.
+   */
+  #costTotal(endUs: number): number | null {
+    const pools = this.#options.pools;
+    if (pools.length === 0) return null;
+    const hours = endUs / US_PER_H;
+    let cost = 0;
+    for (const pool of pools) {
+      cost += pool.pricePerGpuHour * pool.racks * this.cluster.options.nodesPerRack * this.cluster.gpusPerNode * hours;
+    }
+    return cost;
   }
 
   /**

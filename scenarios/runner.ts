@@ -84,16 +84,39 @@ export function modelOptions(prepared: PreparedScenario, strategy: Strategy, tra
       nodesPerRack: scenario.cluster.nodesPerRack,
       gpusPerNode: scenario.cluster.node.gpus,
     },
+    fabric:
+      scenario.cluster.fabric === undefined
+        ? null
+        : {
+            linkGbps: scenario.cluster.fabric.linkGbps,
+            oversubscription: scenario.cluster.fabric.oversubscription,
+            spineCount: scenario.cluster.fabric.spines,
+            linkLatencyUs: scenario.cluster.fabric.linkLatencyUs,
+            switchLatencyUs: scenario.cluster.fabric.switchLatencyUs,
+          },
+    pools: scenario.cluster.pools,
     workload: {
       generator:
         generator === undefined
           ? null
           : {
-              arrivalsPerHour: generator.arrivalsPerHour,
+              arrivals: {
+                ratePerHour: generator.arrivalsPerHour,
+                diurnalAmplitude: generator.diurnal?.amplitude ?? 0,
+                peakHour: generator.diurnal?.peakHour ?? 14,
+                weekendFactor: generator.weekendFactor,
+                burstsPerDay: generator.bursts?.perDay ?? 0,
+                ...(generator.bursts === undefined ? {} : { burstSize: generator.bursts.size }),
+                burstSpreadS: generator.bursts?.spread ?? 0,
+              },
               nodes: generator.nodes,
               workS: generator.runtime,
               timeLimitFactor: generator.timeLimitFactor,
               users: generator.users,
+              communication:
+                generator.allReduce === undefined
+                  ? null
+                  : { bytes: generator.allReduce.sizeMB * 1e6, iterationUs: secondsToUs(generator.allReduce.every) },
             },
       trace: prepared.traceJobs,
       maxRequeues: scenario.workload.maxRequeues,

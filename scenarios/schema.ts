@@ -55,14 +55,57 @@ const nodeSchema = z.strictObject({
   driver: z.string().optional(),
 });
 
-const clusterSchema = z.strictObject({
-  racks: count,
-  nodesPerRack: count,
-  node: nodeSchema,
+const fabricSchema = z.strictObject({
+  topology: z.literal("fat-tree").describe("two levels, one leaf switch per rack"),
+  linkGbps: z.number().positive().describe("a node's link to its leaf, each way"),
+  oversubscription: z.number().min(1).default(1).describe("a leaf's downlink over uplink bandwidth"),
+  spines: count.default(8),
+  linkLatencyUs: z.number().nonnegative().default(1),
+  switchLatencyUs: z.number().nonnegative().default(0.25),
 });
 
+const poolSchema = z.strictObject({
+  name: z.string().min(1),
+  racks: count.describe("racks in this pool; pools take racks in order"),
+  pricePerGpuHour: z.number().nonnegative(),
+  spot: z.boolean().default(false),
+});
+
+const clusterSchema = z
+  .strictObject({
+    racks: count,
+    nodesPerRack: count,
+    node: nodeSchema,
+    fabric: fabricSchema.optional().describe("model communication over an InfiniBand fat-tree"),
+    pools: z.array(poolSchema).default([]).describe("racks bought at a price per GPU-hour: turns on cost metrics"),
+  })
+  .superRefine((cluster, context) => {
+    const pooled = cluster.pools.reduce((sum, pool) => sum + pool.racks, 0);
+    if (cluster.pools.length > 0 && pooled !== cluster.racks) {
+      context.addIssue({
+        code: "custom",
+        path: ["pools"],
+        message: `pools hold ${pooled} racks but the cluster has ${cluster.racks}`,
+      });
+    }
+  });
+
 const generatorSchema = z.strictObject({
-  arrivalsPerHour: z.number().positive().describe("Poisson arrival rate of jobs"),
+  arrivalsPerHour: z.number().positive().describe("mean arrival rate of jobs on a weekday"),
+  diurnal: z
+    .strictObject({
+      amplitude: z.number().min(0).lt(1).describe("rate swings ±amplitude around the mean over a day"),
+      peakHour: z.number().min(0).max(24).default(14).describe("hour of day of the peak (time 0 is midnight)"),
+    })
+    .optional(),
+  weekendFactor: z.number().nonnegative().default(1).describe("rate multiplier on days 6 and 7 of each week"),
+  bursts: z
+    .strictObject({
+      perDay: z.number().positive().describe("burst episodes a day (a job array, a parameter sweep)"),
+      size: countDistribution.describe("jobs per burst"),
+      spread: zDuration().default(0).describe("a burst's jobs arrive within this window"),
+    })
+    .optional(),
   nodes: countDistribution.describe("whole nodes per job; draws are rounded"),
   runtime: durationDistribution.describe("compute time per job on a failure-free cluster"),
   timeLimitFactor: z
@@ -72,6 +115,13 @@ const generatorSchema = z.strictObject({
     .default(2)
     .describe("time limit a user asks, as a multiple of the job's run time; null for none"),
   users: count.default(16).describe("users submitting, drawn uniformly; each is a fair-share account"),
+  allReduce: z
+    .strictObject({
+      sizeMB: z.number().positive().describe("data all-reduced per iteration (1 MB = 10^6 bytes)"),
+      every: zDuration({ positive: true }).describe("compute per iteration"),
+    })
+    .optional()
+    .describe("multi-node jobs all-reduce after every iteration; needs cluster.fabric to cost anything"),
 });
 
 const traceSchema = z.strictObject({

@@ -15,13 +15,29 @@ import type { Sim } from "../../sim/sim.js";
  * few racks (leaf switches) as it can: the fullest-fitting single rack if one has room
  * (best fit), otherwise the racks with the most free nodes first.
  *
- * Leaves out, for now: CPUs and memory as schedulable resources, GPU health, the fabric.
+ * GPU health per node: ECC error count, temperature and clock factor (1 at full clock; a
+ * throttled or degraded node runs slower, and a synchronised job runs at the pace of its
+ * slowest node). Verbs (`throttle`, `restoreClock`, `recordEccErrors`) are what fault
+ * injectors call.
+ *
+ * Leaves out, for now: CPUs and memory as schedulable resources, per-GPU (rather than
+ * per-node) health, the thermal dynamics that drive temperature.
  */
 export interface ClusterOptions {
   readonly racks: number;
   readonly nodesPerRack: number;
   readonly gpusPerNode: number;
 }
+
+/** A node's GPUs as the scheduler and injectors see them. */
+export interface NodeHealth {
+  readonly clockFactor: number;
+  readonly temperatureC: number;
+  readonly eccErrors: number;
+}
+
+/** Idle GPU temperature, °C, before any thermal model heats them. */
+const IDLE_TEMPERATURE_C = 35;
 
 /** How the cluster picks a job's nodes among the free ones. */
 export type Placement = "first-fit" | "topology";
@@ -57,6 +73,9 @@ export class Cluster {
   readonly #racksByFree: number[];
   readonly #rackMarks: Float64Array;
   readonly #rackOfNode: Int32Array;
+  readonly #clockFactor: Float64Array;
+  readonly #temperatureC: Float64Array;
+  readonly #eccErrors: Int32Array;
   #rackMark = 0;
   /** The allocation under way: job, list built so far, nodes still needed. */
   #allocatingJob = NO_JOB;
@@ -83,6 +102,9 @@ export class Cluster {
     this.#freeCountByRack = new Int32Array(options.racks);
     this.#racksByFree = Array.from({ length: options.racks }, (_, rack) => rack);
     this.#rackMarks = new Float64Array(options.racks);
+    this.#clockFactor = new Float64Array(this.nodeCount).fill(1);
+    this.#temperatureC = new Float64Array(this.nodeCount).fill(IDLE_TEMPERATURE_C);
+    this.#eccErrors = new Int32Array(this.nodeCount);
     this.#rackOfNode = new Int32Array(this.nodeCount);
     for (let node = 0; node < this.nodeCount; node++) this.#rackOfNode[node] = Math.floor(node / options.nodesPerRack);
     this.#freeCount = 0;
@@ -167,6 +189,40 @@ export class Cluster {
     }
     this.#allocatedFirst = first;
     this.#allocationNeeded = needed;
+  }
+
+  health(node: number): NodeHealth {
+    return {
+      clockFactor: this.#clockFactor[node],
+      temperatureC: this.#temperatureC[node],
+      eccErrors: this.#eccErrors[node],
+    };
+  }
+
+  /** Runs a node's GPUs at `clockFactor` of full speed (0 < factor ≤ 1). */
+  throttle(node: number, clockFactor: number, temperatureC?: number): void {
+    assert(clockFactor > 0 && clockFactor <= 1, "a clock factor is in (0, 1]");
+    this.#clockFactor[node] = clockFactor;
+    if (temperatureC !== undefined) this.#temperatureC[node] = temperatureC;
+  }
+
+  restoreClock(node: number): void {
+    this.#clockFactor[node] = 1;
+    this.#temperatureC[node] = IDLE_TEMPERATURE_C;
+  }
+
+  recordEccErrors(node: number, count: number): void {
+    assert(count > 0);
+    this.#eccErrors[node] += count;
+  }
+
+  /** The clock factor of the slowest node of a job, given its first node: its pace. */
+  slowestClockFactor(firstNode: number): number {
+    let slowest = 1;
+    for (let node = firstNode; node !== NO_NODE; node = this.#nextNodeOfJob[node]) {
+      if (this.#clockFactor[node] < slowest) slowest = this.#clockFactor[node];
+    }
+    return slowest;
   }
 
   /** Racks a job's nodes span, given its first node. */

@@ -38,7 +38,8 @@ import { US_PER_DAY, US_PER_H, US_PER_S } from "../../sim/time.js";
  * Times are continuous inside and rounded to whole µs on the way out. Two arrivals that
  * round to the same µs (or a burst with no spread) are moved apart 1 µs at a time, so
  * arrival times strictly increase and the first is at 1 µs or later. Only such a collision
- * can shift a base arrival when bursts are turned on, and only by a microsecond or two.
+ * can move a base arrival when bursts are turned on, by 1 µs per burst job it lands on: with
+ * bursts spread over seconds or more, that all but never happens.
  *
  * Leaves out: holidays, time zones and daylight saving; a daily cycle of the bursts
  * themselves (they are as likely at 3 am as at 3 pm); users' feedback to queue waits
@@ -159,9 +160,11 @@ function burstRampUs(timeUs: number, spreadUs: number): number {
  * Expected arrivals in [fromUs, toUs), µs with 0 ≤ fromUs ≤ toUs: the integral of the base
  * rate (closed form), plus bursts' jobs, burstsPerDay · days · mean burst size (less over
  * the first burstSpreadS, since no burst starts before time 0). The mean burst size is
- * the spec's mean: rounding and the floor of 1 move it by under ½, and not at all for a
- * constant integer or a uniform on [k − ½, m + ½); for a lognormal spread over many
- * integers the shift is negligible. Ignores the 1-µs moves that keep times distinct.
+ * the spec's mean (`meanOf`), not that of the rounded draws: rounding moves it by at most
+ * ½, and raising draws below ½ to 1 adds whatever weight the spec puts there. It is exact
+ * for a constant integer ≥ 1 or a uniform on [k − ½, m + ½) with k ≥ 1, and off by a
+ * negligible amount for a lognormal spread over many integers. Ignores the 1-µs moves that
+ * keep times distinct.
  */
 export function expectedArrivals(options: ArrivalProfile, fromUs: number, toUs: number): number {
   assert(fromUs >= 0, "expectedArrivals counts from time 0 on");

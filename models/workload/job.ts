@@ -18,6 +18,15 @@ export interface JobLabels {
 
 export const DEFAULT_LABELS: JobLabels = { user: "user", account: "account", qos: "normal" };
 
+/**
+ * A synchronised job's communication: after each `iterationUs` of compute it all-reduces
+ * `bytes` (gradients, halos). The all-reduce time comes from the fabric model.
+ */
+export interface JobCommunication {
+  readonly bytes: number;
+  readonly iterationUs: number;
+}
+
 export class Job {
   readonly id: number;
   readonly nodeCount: number;
@@ -43,6 +52,12 @@ export class Job {
   preemptHandle = -1;
   /** The scheduler's ordering key (higher runs first); FCFS leaves it at 0. */
   priority = 0;
+  /** Traffic after each iteration of compute; null for a job that does not communicate. */
+  communication: JobCommunication | null = null;
+  /** Wall time of compute in the current attempt: its work at the attempt's pace, µs. */
+  attemptComputeUs = 0;
+  /** The attempt's pace: work done per µs of compute (1 on healthy, quiet hardware). */
+  attemptSpeed = 1;
   /** Position in the model's list of running jobs, or -1. */
   runningIndex = -1;
   /** Conservative backfill's reservation for this job, µs, or -1. */

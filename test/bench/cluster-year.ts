@@ -17,13 +17,16 @@ export function clusterYearOptions(years: number): ClusterModelOptions {
   return {
     horizonUs: years * US_PER_YEAR,
     cluster: { racks: 128, nodesPerRack: 32, gpusPerNode: 8 },
+    fabric: null,
+    pools: [],
     workload: {
       generator: {
-        arrivalsPerHour: 16,
+        arrivals: { ratePerHour: 16 },
         nodes: { kind: "logUniform", low: 1, high: 256 },
         workS: { kind: "lognormal", median: 2 * 3_600, sigma: 1 },
         timeLimitFactor: 2,
         users: 64,
+        communication: null,
       },
       trace: null,
       maxRequeues: 3,

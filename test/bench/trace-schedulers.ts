@@ -40,7 +40,7 @@ function replayScenario(spec: TraceSpec): Scenario {
     description: "",
     seed: 1,
     replications: 1,
-    cluster: { racks: 1, nodesPerRack: spec.processors, node: { gpus: 0 } },
+    cluster: { racks: 1, nodesPerRack: spec.processors, node: { gpus: 0 }, pools: [] },
     workload: {
       trace: { format: "swf", path: DATA + spec.file, procsPerNode: 1, skipInvalid: false },
       maxRequeues: 0,
@@ -65,6 +65,8 @@ export function replay(spec: TraceSpec, backfill: BackfillMode, now: () => numbe
   const model = new ClusterModel(sim, {
     horizonUs: null,
     cluster: { racks: 1, nodesPerRack: spec.processors, gpusPerNode: 0 },
+    fabric: null,
+    pools: [],
     workload: { generator: null, trace: jobs, maxRequeues: 0 },
     scheduler: { backfill, priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
     nodeCrash: null,

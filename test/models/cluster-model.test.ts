@@ -19,11 +19,12 @@ const FIFO: ClusterModelOptions["scheduler"] = {
 
 function generated(arrivalsPerHour: number, maxNodes: number, medianWorkS: number) {
   return {
-    arrivalsPerHour,
+    arrivals: { ratePerHour: arrivalsPerHour },
     nodes: { kind: "logUniform", low: 1, high: maxNodes },
     workS: { kind: "lognormal", median: medianWorkS, sigma: 1 },
     timeLimitFactor: 2,
     users: 4,
+    communication: null,
   } as const;
 }
 
@@ -34,6 +35,8 @@ function smallOptions(overrides: Partial<ClusterModelOptions> = {}): ClusterMode
   return {
     horizonUs: 10 * 24 * US_PER_H,
     cluster: { racks: 2, nodesPerRack: 4, gpusPerNode: 4 },
+    fabric: null,
+    pools: [],
     workload: { generator: generated(2, 8, 2 * 3_600), trace: null, maxRequeues: 2 },
     scheduler: FIFO,
     nodeCrash: {
@@ -79,16 +82,24 @@ const optionsArbitrary: fc.Arbitrary<ClusterModelOptions> = fc
     horizonDays: fc.integer({ min: 1, max: 20 }),
     checkpoint: checkpointArbitrary,
     crashes: fc.boolean(),
+    fabric: fc.boolean(),
+    communicationMB: fc.option(fc.integer({ min: 1, max: 2_000 }), { nil: null }),
   })
   .map((p) =>
     smallOptions({
       horizonUs: p.horizonDays * 24 * US_PER_H,
       cluster: { racks: p.racks, nodesPerRack: p.nodesPerRack, gpusPerNode: p.gpusPerNode },
       workload: {
-        generator: generated(p.arrivalsPerHour, p.maxNodes, p.medianWorkH * 3_600),
+        generator: {
+          ...generated(p.arrivalsPerHour, p.maxNodes, p.medianWorkH * 3_600),
+          communication: p.communicationMB === null ? null : { bytes: p.communicationMB * 1e6, iterationUs: US_PER_MIN },
+        },
         trace: null,
         maxRequeues: p.maxRequeues,
       },
+      fabric: p.fabric
+        ? { linkGbps: 100, oversubscription: 2, spineCount: 2, linkLatencyUs: 1, switchLatencyUs: 0.25 }
+        : null,
       nodeCrash: p.crashes
         ? {
             timeToFailureS:
@@ -119,7 +130,8 @@ describe("cluster model invariants (fast-check, judged by an independent state c
         const hours = result.nodeHours;
         const tolerance = 1e-6 * Math.max(1, hours.busy);
         expect(Math.abs(checked.busyNodeHours - hours.busy)).toBeLessThan(tolerance);
-        expect(Math.abs(hours.useful + hours.overhead + hours.lost + hours.inFlight - hours.busy)).toBeLessThan(tolerance);
+        const booked = hours.useful + hours.overhead + hours.lost + hours.inFlight + hours.degraded;
+        expect(Math.abs(booked - hours.busy)).toBeLessThan(tolerance);
         expect(hours.busy).toBeLessThanOrEqual(hours.up + tolerance);
         expect(hours.up).toBeLessThanOrEqual((nodeCount * options.horizonUs!) / US_PER_H + tolerance);
         if (options.nodeCrash === null) expect(hours.lost).toBe(0);

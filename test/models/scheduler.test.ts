@@ -28,6 +28,8 @@ function options(nodes: number, sched: SchedulerOptions, racks = 1): ClusterMode
   return {
     horizonUs: 100_000 * S,
     cluster: { racks, nodesPerRack: nodes / racks, gpusPerNode: 1 },
+    fabric: null,
+    pools: [],
     workload: { generator: null, trace: null, maxRequeues: 0 },
     scheduler: sched,
     nodeCrash: null,

@@ -445,7 +445,8 @@ describe("ArrivalProcess: determinism and order", () => {
         }
         const afterUs = Math.floor(fraction * times[times.length - 1]);
         const skipping = makeProcess(options, seed);
-        const firstAfter = times.findIndex((timeUs) => timeUs > afterUs);
+        const found = times.findIndex((timeUs) => timeUs > afterUs);
+        const firstAfter = found < 0 ? times.length : found;
         let timeUs = skipping.nextArrivalUs(afterUs);
         for (let i = firstAfter; i < times.length; i++) {
           expect(timeUs).toBe(times[i]);

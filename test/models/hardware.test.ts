@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import type { Placement } from "../../models/hardware/cluster.js";
+import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
+import { Sim } from "../../sim/sim.js";
+import { US_PER_H, US_PER_S } from "../../sim/time.js";
+
+/** 2 racks × 2 nodes, 1 GPU each, no generated jobs: the tests place their own. */
+function options(overrides: Partial<ClusterModelOptions> = {}, placement: Placement = "first-fit"): ClusterModelOptions {
+  return {
+    horizonUs: 100 * US_PER_H,
+    cluster: { racks: 2, nodesPerRack: 2, gpusPerNode: 1 },
+    fabric: null,
+    pools: [],
+    workload: { generator: null, trace: null, maxRequeues: 0 },
+    scheduler: { backfill: "none", priority: null, placement, enforceTimeLimit: false, preemption: null },
+    nodeCrash: null,
+    checkpoint: NO_CHECKPOINT,
+    slo: null,
+    traceSamples: 0,
+    ...overrides,
+  };
+}
+
+function endOf(sim: Sim, jobId: number): number {
+  return sim.records.find((r) => r.kind === "JobCompleted" && r.job === jobId)!.timeUs as number;
+}
+
+describe("a synchronised job on the fabric", () => {
+  // Fat-tree: 100 Gbps node links, oversubscription 4 (a leaf's uplink carries
+  // 2 × 100 / 4 = 50 Gbps), one spine, 1 µs per link, 0.25 µs per switch.
+  // Job A: 2 nodes, 100 s of work, all-reduces 100 MB after every 1 s of compute.
+  // Ring all-reduce, p = 2: T = 2(p−1)α + 2(p−1)/p · S/B = 2α + S/B.
+  //  - in one rack: α = 2 links + 1 switch = 2.25 µs, B = 100 Gbps:
+  //    T = 4.5 + 8e8 bit / 1e5 bit/µs = 8,004.5 µs;
+  //  - across racks: α = 4 links + 3 switches = 4.75 µs, B = 50 Gbps: T = 9.5 + 16,000.
+  // Its 100 s of work take 100 s × (1 s + T) / 1 s.
+  const fabric = { linkGbps: 100, oversubscription: 4, spineCount: 1, linkLatencyUs: 1, switchLatencyUs: 0.25 };
+  const communication = { bytes: 1e8, iterationUs: US_PER_S };
+  const inRackUs = 100e6 + 100 * 8_004.5;
+  const acrossRacksUs = 100e6 + 100 * 16_009.5;
+
+  function run(placement: Placement, filler: boolean) {
+    const sim = new Sim({ seed: 1, keepRecords: true });
+    const model = new ClusterModel(sim, options({ fabric }, placement));
+    if (filler) model.submit(1, 1_000 * US_PER_S); // takes node 0, leaving one node in rack 0
+    const job = model.submit(2, 100 * US_PER_S, Infinity, undefined, communication);
+    const result = model.run();
+    return { durationUs: endOf(sim, job.id), result };
+  }
+
+  it("runs at the pace the alpha-beta formula gives on an uncontended rack", () => {
+    const { durationUs, result } = run("first-fit", false);
+    expect(Math.abs(durationUs - inRackUs)).toBeLessThanOrEqual(1);
+    expect(result.metrics.fabric_p99_latency_us).toBeCloseTo(2.25, 9);
+    // The extra time is booked as degraded, not as useful work.
+    expect(result.nodeHours.useful).toBeCloseTo((2 * 100) / 3_600, 9);
+    expect(result.nodeHours.degraded).toBeCloseTo((2 * (inRackUs - 100e6)) / 1e6 / 3_600, 6);
+  });
+
+  it("slows down when first-fit spreads it over two racks' oversubscribed uplinks", () => {
+    const { durationUs } = run("first-fit", true);
+    expect(Math.abs(durationUs - acrossRacksUs)).toBeLessThanOrEqual(1);
+  });
+
+  it("keeps its pace when topology-aware placement puts it in one rack", () => {
+    const { durationUs } = run("topology", true);
+    expect(Math.abs(durationUs - inRackUs)).toBeLessThanOrEqual(1);
+  });
+
+  it("leaves the fabric out when no fabric is modelled", () => {
+    const sim = new Sim({ seed: 1, keepRecords: true });
+    const model = new ClusterModel(sim, options());
+    const job = model.submit(2, 100 * US_PER_S, Infinity, undefined, communication);
+    const result = model.run();
+    expect(endOf(sim, job.id)).toBe(100e6);
+    expect(result.metrics.fabric_p99_latency_us).toBeNull();
+  });
+});
+
+describe("GPU health", () => {
+  it("a job runs at the pace of its slowest node", () => {
+    const sim = new Sim({ seed: 1, keepRecords: true });
+    const model = new ClusterModel(sim, options());
+    model.cluster.throttle(1, 0.5, 90);
+    const job = model.submit(2, 100 * US_PER_S); // nodes 0 and 1: node 1 runs at half clock
+    const result = model.run();
+    expect(endOf(sim, job.id)).toBe(200e6);
+    expect(result.nodeHours.degraded).toBeCloseTo((2 * 100) / 3_600, 9);
+    expect(model.cluster.health(1)).toEqual({ clockFactor: 0.5, temperatureC: 90, eccErrors: 0 });
+  });
+});
+
+describe("pools and cost", () => {
+  it("charges every pool's GPUs at its price for the whole run", () => {
+    // Pool a: rack 0 at $2/GPU-h; pool b: rack 1 at $1. Each rack: 2 nodes × 1 GPU.
+    // Over 10 h: 2 × 2 × 10 + 2 × 1 × 10 = $60, whatever runs.
+    const pools = [
+      { name: "a", racks: 1, pricePerGpuHour: 2, spot: false },
+      { name: "b", racks: 1, pricePerGpuHour: 1, spot: true },
+    ];
+    const sim = new Sim({ seed: 1 });
+    const model = new ClusterModel(sim, options({ pools, horizonUs: 10 * US_PER_H }));
+    for (let i = 0; i < 4; i++) model.submit(1, US_PER_H);
+    const { metrics } = model.run();
+    expect(metrics.cost_total).toBeCloseTo(60, 9);
+    expect(metrics.cost_per_completed_job).toBeCloseTo(15, 9);
+  });
+
+  it("reports no cost without prices", () => {
+    const { metrics } = new ClusterModel(new Sim({ seed: 1 }), options()).run();
+    expect(metrics.cost_total).toBeNull();
+    expect(metrics.cost_per_completed_job).toBeNull();
+  });
+});
