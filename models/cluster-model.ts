@@ -15,14 +15,11 @@ import type { SchedulerPolicy, SchedulingContext } from "./scheduler/policy.js";
 import { planPreemption, type PreemptionOptions } from "./scheduler/preemption.js";
 import type { PriorityOptions } from "./scheduler/priority.js";
 import { TimeWeighted } from "../sim/metrics.js";
-import {
-  attemptDurationUs,
-  checkpointsNeeded,
-  interruptAttempt,
-  restartCostUs,
-  type CheckpointPlan,
-} from "./strategies/checkpoint.js";
+import type { CheckpointPlan } from "./strategies/checkpoint.js";
 import { ARRIVALS_STREAM, ArrivalProcess, BURSTS_STREAM, type ArrivalProfile } from "./workload/arrivals.js";
+import { AttemptExecutor, FixedCostStore, emptyLedger, type Ledger } from "./workload/attempt.js";
+import { FilesystemCheckpointStore, type FilesystemCheckpointOptions } from "./storage/checkpoint-store.js";
+import { ParallelFilesystem, type ParallelFilesystemOptions } from "./storage/parallel-fs.js";
 import { Job, JobState, type JobCommunication, type JobLabels } from "./workload/job.js";
 
 /**
@@ -56,6 +53,12 @@ export interface FabricModelOptions {
   readonly spineCount: number;
   readonly linkLatencyUs: number;
   readonly switchLatencyUs: number;
+}
+
+/** The parallel filesystem checkpoints go to (when a checkpoint has a size). */
+export interface StorageModelOptions {
+  readonly filesystem: ParallelFilesystemOptions;
+  readonly checkpoints: FilesystemCheckpointOptions;
 }
 
 /** Racks bought together at one price. Racks go to pools in order. */
@@ -114,6 +117,8 @@ export interface ClusterModelOptions {
   readonly fabric: FabricModelOptions | null;
   /** Empty: no prices, so no cost metrics. */
   readonly pools: readonly PoolOptions[];
+  /** Null: storage is not modelled (checkpoints take fixed times). */
+  readonly storage: StorageModelOptions | null;
   readonly workload: WorkloadOptions;
   readonly scheduler: SchedulerOptions;
   readonly nodeCrash: NodeCrashOptions | null;
@@ -158,19 +163,6 @@ export interface NodeHours {
   readonly degraded: number;
 }
 
-/** Node·µs spent, by what they bought. */
-interface Ledger {
-  /** Work that will not be redone: finished, or saved by a checkpoint. */
-  usefulUs: number;
-  /** Writing checkpoints (cut short or not) and reading them back on restart. */
-  overheadUs: number;
-  /** Compute since the last checkpoint of an attempt a failure cut short. */
-  lostUs: number;
-  /** Compute not yet checkpointed by jobs still running at the horizon. */
-  inFlightUs: number;
-  /** Time a job's work took beyond its work: slow nodes and waiting on communication. */
-  degradedUs: number;
-}
 
 export class ClusterModel implements ClusterListener {
   readonly cluster: Cluster;
@@ -187,7 +179,9 @@ export class ClusterModel implements ClusterListener {
   readonly #running: Job[] = [];
   /** Free nodes while some waiting job would fit in that many: idle by fragmentation. */
   readonly #fragmentedNodes: TimeWeighted;
-  readonly #ledger: Ledger = { usefulUs: 0, overheadUs: 0, lostUs: 0, inFlightUs: 0, degradedUs: 0 };
+  readonly #ledger: Ledger = emptyLedger();
+  readonly #executor: AttemptExecutor;
+  readonly #filesystem: ParallelFilesystem | null;
   readonly #fabric: Fabric | null;
   readonly #waitsH = new SampleSet();
   readonly #timesToSolutionH = new SampleSet();
@@ -200,15 +194,12 @@ export class ClusterModel implements ClusterListener {
   #completed = 0;
   #failed = 0;
   #lastEndUs = 0;
-  #checkpointsCompleted = 0;
-  #checkpointsCut = 0;
   #finished = false;
   /** The end of simulated time: the horizon, or when the last job ended. */
   #endUs = 0;
 
   readonly #onArrival = (): void => this.#arrive();
   readonly #onTracedArrival = (job: TracedJob): void => this.#arriveFromTrace(job);
-  readonly #onJobEnded = (job: Job): void => this.#complete(job);
   readonly #onTimeLimit = (job: Job): void => this.#killAtTimeLimit(job);
   readonly #onGraceOver = (job: Job): void => this.#preempt(job);
   /** Victims of the preemption under way, in their grace time. */
@@ -238,6 +229,12 @@ export class ClusterModel implements ClusterListener {
         trackReservations: options.scheduler.trackReservations ?? false,
       });
     this.#fragmentedNodes = new TimeWeighted(sim.now, 0);
+    this.#filesystem = options.storage === null ? null : new ParallelFilesystem(sim, options.storage.filesystem);
+    const store =
+      this.#filesystem !== null && options.checkpoint.sizeBytes > 0
+        ? new FilesystemCheckpointStore(this.#filesystem, options.storage!.checkpoints)
+        : new FixedCostStore(sim, options.checkpoint);
+    this.#executor = new AttemptExecutor(sim, options.checkpoint, store, this.#ledger, (job) => this.#complete(job));
     const fabric = options.fabric;
     this.#fabric =
       fabric === null
@@ -297,7 +294,7 @@ export class ClusterModel implements ClusterListener {
     this.#endUs = horizonUs;
     // Jobs still running at the horizon: book what they did so far, without ending them.
     const ledger = { ...this.#ledger };
-    for (const job of this.#running) this.#settleInterrupted(job, ledger, true);
+    for (const job of this.#running) this.#executor.interrupt(job, ledger, true);
     return {
       metrics: this.#metrics(ledger),
       meanWaitH: this.#waitsH.mean(),
@@ -320,14 +317,7 @@ export class ClusterModel implements ClusterListener {
     // A scan, not a map: crashes are rare, and a map would allocate on every start.
     const job = this.#running.find((running) => running.id === jobId);
     assert(job !== undefined, "a crashed node's job is running");
-    assert(this.#sim.cancel(job.endHandle), "a running job has a pending end");
-    const elapsedUs = this.#sim.now - job.attemptStartUs;
-    if (elapsedUs >= this.#attemptDurationUs(job)) {
-      // The crash fell in the very microsecond the job ended: the job's work is done.
-      this.#complete(job);
-      return;
-    }
-    this.#settleInterrupted(job, this.#ledger, false);
+    this.#executor.interrupt(job);
     this.#sim.record({ kind: "JobKilled", job: job.id, cause: "node-crash", node });
     this.#stop(job);
     if (job.attempts > this.#options.workload.maxRequeues) {
@@ -354,8 +344,7 @@ export class ClusterModel implements ClusterListener {
   #preempt(job: Job): void {
     job.preemptHandle = -1;
     this.#preempting.delete(job);
-    assert(this.#sim.cancel(job.endHandle), "a preempted job has a pending end");
-    this.#settleInterrupted(job, this.#ledger, false);
+    this.#executor.interrupt(job);
     this.#sim.record({ kind: "JobKilled", job: job.id, cause: "preemption" });
     this.#stop(job);
     if (this.#options.scheduler.preemption!.mode === "kill") {
@@ -372,7 +361,8 @@ export class ClusterModel implements ClusterListener {
 
   /** Slurm's TIMEOUT: the job reached its time limit and is killed, not requeued. */
   #killAtTimeLimit(job: Job): void {
-    this.#settleInterrupted(job, this.#ledger, false);
+    job.timeLimitHandle = -1;
+    this.#executor.interrupt(job);
     this.#sim.record({ kind: "JobKilled", job: job.id, cause: "time-limit" });
     this.#stop(job);
     this.#fail(job, "time-limit");
@@ -503,22 +493,14 @@ export class ClusterModel implements ClusterListener {
     this.#running.push(job);
     this.scheduler.jobStarted(job);
     if (this.#sim.recording) this.#sim.record({ kind: "JobStarted", job: job.id, nodes: this.#nodesOf(job) });
+    if (this.#options.scheduler.enforceTimeLimit && job.requestedUs !== Infinity) {
+      // Killed once it has run longer than its limit: a job that needs exactly its limit
+      // finishes (the end and the kill would otherwise tie).
+      job.timeLimitHandle = this.#sim.schedule(job.requestedUs + 1, this.#onTimeLimit, job);
+    }
     // The attempt's pace, fixed when it starts: its slowest node's clock, and the share of
     // each iteration spent waiting on the all-reduce given the traffic on the fabric now.
-    const speed = this.cluster.slowestClockFactor(job.firstNode) * this.#communicationFactor(job);
-    job.attemptComputeUs = speed === 1 ? job.remainingUs : Math.ceil(job.remainingUs / speed);
-    job.attemptSpeed = speed;
-    const durationUs = this.#attemptDurationUs(job);
-    if (this.#options.scheduler.enforceTimeLimit && job.requestedUs < durationUs) {
-      job.endHandle = this.#sim.schedule(job.requestedUs, this.#onTimeLimit, job);
-    } else {
-      job.endHandle = this.#sim.schedule(durationUs, this.#onJobEnded, job);
-    }
-  }
-
-  /** Wall time of the job's attempt if nothing interrupts it. */
-  #attemptDurationUs(job: Job): number {
-    return attemptDurationUs(this.#options.checkpoint, job.attemptComputeUs, job.committedUs > 0);
+    this.#executor.begin(job, this.cluster.slowestClockFactor(job.firstNode) * this.#communicationFactor(job));
   }
 
   /**
@@ -546,7 +528,10 @@ export class ClusterModel implements ClusterListener {
     assert(job.firstNode >= 0);
     this.cluster.release(job.id, job.firstNode);
     job.firstNode = -1;
-    job.endHandle = -1;
+    if (job.timeLimitHandle >= 0) {
+      this.#sim.cancel(job.timeLimitHandle);
+      job.timeLimitHandle = -1;
+    }
     if (this.#fabric?.hasJob(job.id) === true) this.#fabric.removeJob(job.id);
     if (job.preemptHandle >= 0) {
       this.#sim.cancel(job.preemptHandle);
@@ -562,15 +547,8 @@ export class ClusterModel implements ClusterListener {
     this.scheduler.jobEnded(job, this.#sim.now);
   }
 
+  /** The executor finished the job's work (and booked it). */
   #complete(job: Job): void {
-    const plan = this.#options.checkpoint;
-    const nodes = job.nodeCount;
-    const checkpoints = checkpointsNeeded(plan, job.attemptComputeUs);
-    this.#ledger.usefulUs += job.remainingUs * nodes;
-    this.#ledger.degradedUs += (job.attemptComputeUs - job.remainingUs) * nodes;
-    this.#ledger.overheadUs += (restartCostUs(plan, job.committedUs > 0) + checkpoints * plan.costUs) * nodes;
-    this.#checkpointsCompleted += checkpoints;
-    job.committedUs = job.workUs;
     job.state = JobState.Completed;
     job.endUs = this.#sim.now;
     if (this.#sim.recording) this.#sim.record({ kind: "JobCompleted", job: job.id });
@@ -584,31 +562,6 @@ export class ClusterModel implements ClusterListener {
     // Bounded slowdown as Feitelson defines it: response over max(run, 10 s), at least 1.
     this.#boundedSlowdowns.add(Math.max(1, (waitS + runS) / Math.max(runS, 10)));
     this.#schedule();
-  }
-
-  /**
-   * Books the attempt of `job` up to now. At the horizon the compute not yet checkpointed
-   * is in flight, not lost: the job would go on.
-   */
-  #settleInterrupted(job: Job, ledger: Ledger, atHorizon: boolean): void {
-    const nodes = job.nodeCount;
-    const outcome = interruptAttempt(
-      this.#options.checkpoint,
-      job.attemptComputeUs,
-      job.committedUs > 0,
-      this.#sim.now - job.attemptStartUs,
-    );
-    // Checkpointed wall time holds work at the attempt's pace; the rest of it was slowness.
-    const committedWorkUs = job.attemptSpeed === 1 ? outcome.committedUs : Math.floor(outcome.committedUs * job.attemptSpeed);
-    assert(committedWorkUs < job.remainingUs, "an interrupted attempt leaves work to do");
-    ledger.usefulUs += committedWorkUs * nodes;
-    ledger.degradedUs += (outcome.committedUs - committedWorkUs) * nodes;
-    ledger.overheadUs += outcome.overheadUs * nodes;
-    if (atHorizon) ledger.inFlightUs += outcome.lostComputeUs * nodes;
-    else ledger.lostUs += outcome.lostComputeUs * nodes;
-    this.#checkpointsCompleted += outcome.checkpointsCompleted;
-    if (outcome.checkpointCut && !atHorizon) this.#checkpointsCut++;
-    job.committedUs += committedWorkUs;
   }
 
   #sample(): void {
@@ -655,7 +608,8 @@ export class ClusterModel implements ClusterListener {
     const toGpuH = (nodeUs: number): number | null => (gpusPerNode > 0 ? (nodeUs * gpusPerNode) / US_PER_H : null);
     const ended = this.#completed + this.#failed;
     const cost = this.#costTotal(horizonUs);
-    const checkpointsTried = this.#checkpointsCompleted + this.#checkpointsCut;
+    const { checkpointsCompleted, checkpointsFailed } = this.#executor.counters;
+    const checkpointsTried = checkpointsCompleted + checkpointsFailed;
     const failuresModelled = this.#injector !== null;
     return {
       jobs_submitted: submitted,
@@ -674,10 +628,10 @@ export class ClusterModel implements ClusterListener {
       goodput: upGpuH > 0 ? toGpuH(ledger.usefulUs)! / upGpuH : null,
       lost_work_gpu_h: failuresModelled ? toGpuH(ledger.lostUs) : null,
       checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
-      checkpoint_success_rate: checkpointsTried > 0 ? this.#checkpointsCompleted / checkpointsTried : null,
+      checkpoint_success_rate: checkpointsTried > 0 ? checkpointsCompleted / checkpointsTried : null,
       scheduler_success_rate: submitted > 0 ? this.#started / submitted : null,
       fabric_p99_latency_us: this.#fabric?.p99LatencyUs() ?? null,
-      storage_throughput_gbps_mean: null,
+      storage_throughput_gbps_mean: this.#filesystem?.runMetrics(horizonUs).storage_throughput_gbps_mean ?? null,
       control_plane_availability: null,
       downtime_min: null,
       slo_error_budget_used: this.#errorBudgetUsed(ended),

@@ -95,6 +95,26 @@ export function modelOptions(prepared: PreparedScenario, strategy: Strategy, tra
             switchLatencyUs: scenario.cluster.fabric.switchLatencyUs,
           },
     pools: scenario.cluster.pools,
+    storage:
+      scenario.cluster.storage === undefined
+        ? null
+        : {
+            filesystem: {
+              name: "pfs",
+              ostCount: scenario.cluster.storage.osts,
+              ostGBps: scenario.cluster.storage.ostGBps,
+              metadataOpsPerSec: scenario.cluster.storage.metadataOpsPerSec,
+              metadataQueueMax: scenario.cluster.storage.metadataQueueMax,
+              metadataTimeoutUs: secondsToUs(scenario.cluster.storage.metadataTimeout),
+            },
+            checkpoints: {
+              stripeCount: scenario.cluster.storage.stripeCount,
+              timeoutUs:
+                strategy.checkpoint.policy === "fixed" && strategy.checkpoint.timeout !== undefined
+                  ? secondsToUs(strategy.checkpoint.timeout)
+                  : Infinity,
+            },
+          },
     workload: {
       generator:
         generator === undefined
@@ -185,8 +205,9 @@ function checkpointPlan(strategy: Strategy): CheckpointPlan {
       return {
         policy: "fixed",
         intervalUs: secondsToUs(checkpoint.interval),
-        costUs: secondsToUs(checkpoint.cost),
-        restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
+        costUs: secondsToUs(checkpoint.cost ?? 0),
+        restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost ?? 0),
+        sizeBytes: (checkpoint.sizeGB ?? 0) * 1e9,
       };
   }
 }

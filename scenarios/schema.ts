@@ -64,6 +64,15 @@ const fabricSchema = z.strictObject({
   switchLatencyUs: z.number().nonnegative().default(0.25),
 });
 
+const storageSchema = z.strictObject({
+  osts: count.describe("object storage targets"),
+  ostGBps: z.number().positive().describe("bandwidth of one OST"),
+  stripeCount: count.default(4).describe("OSTs a checkpoint file is striped over"),
+  metadataOpsPerSec: z.number().positive().default(50_000),
+  metadataQueueMax: count.default(100_000),
+  metadataTimeout: zDuration({ positive: true }).default(60),
+});
+
 const poolSchema = z.strictObject({
   name: z.string().min(1),
   racks: count.describe("racks in this pool; pools take racks in order"),
@@ -77,6 +86,7 @@ const clusterSchema = z
     nodesPerRack: count,
     node: nodeSchema,
     fabric: fabricSchema.optional().describe("model communication over an InfiniBand fat-tree"),
+    storage: storageSchema.optional().describe("a Lustre-like filesystem that checkpoints with a sizeGB go to"),
     pools: z.array(poolSchema).default([]).describe("racks bought at a price per GPU-hour: turns on cost metrics"),
   })
   .superRefine((cluster, context) => {
@@ -187,12 +197,18 @@ const failureSchema = z.discriminatedUnion("kind", [nodeCrashSchema]);
 
 const checkpointSchema = z.discriminatedUnion("policy", [
   z.strictObject({ policy: z.literal("none") }),
-  z.strictObject({
-    policy: z.literal("fixed"),
-    interval: zDuration({ positive: true }).describe("compute between checkpoints"),
-    cost: zDuration().describe("time to write one checkpoint"),
-    restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
-  }),
+  z
+    .strictObject({
+      policy: z.literal("fixed"),
+      interval: zDuration({ positive: true }).describe("compute between checkpoints"),
+      cost: zDuration().optional().describe("time to write one checkpoint (storage not modelled)"),
+      restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
+      sizeGB: z.number().positive().optional().describe("bytes per checkpoint: written to cluster.storage"),
+      timeout: zDuration({ positive: true }).optional().describe("a checkpoint write taking longer fails"),
+    })
+    .refine((c) => (c.cost === undefined) !== (c.sizeGB === undefined), {
+      message: "give the checkpoint a cost (fixed time) or a sizeGB (timed by cluster.storage), not both",
+    }),
 ]);
 
 const strategySchema = z.strictObject({
@@ -237,6 +253,16 @@ export const scenarioSchema = z
     if (scenario.horizon === undefined && scenario.workload.trace === undefined) {
       context.addIssue({ code: "custom", path: ["horizon"], message: "a generated workload needs a horizon" });
     }
+    scenario.strategies.forEach((strategy, index) => {
+      const checkpoint = strategy.checkpoint;
+      if (checkpoint.policy === "fixed" && checkpoint.sizeGB !== undefined && scenario.cluster.storage === undefined) {
+        context.addIssue({
+          code: "custom",
+          path: ["strategies", index, "checkpoint", "sizeGB"],
+          message: "a checkpoint with a size needs cluster.storage to write to",
+        });
+      }
+    });
     const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
     if (crashes > 1) {
       context.addIssue({ code: "custom", path: ["failures"], message: "at most one node-crash failure model" });

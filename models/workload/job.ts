@@ -46,18 +46,14 @@ export class Job {
   endUs = -1;
   /** First of the nodes held while running (the cluster links the rest), or -1. */
   firstNode = -1;
-  /** Handle of the pending end event while running. */
-  endHandle = -1;
+  /** Handle of the pending time-limit kill while running, or -1. */
+  timeLimitHandle = -1;
   /** Handle of the pending end of a preemption grace time, or -1. */
   preemptHandle = -1;
   /** The scheduler's ordering key (higher runs first); FCFS leaves it at 0. */
   priority = 0;
   /** Traffic after each iteration of compute; null for a job that does not communicate. */
   communication: JobCommunication | null = null;
-  /** Wall time of compute in the current attempt: its work at the attempt's pace, µs. */
-  attemptComputeUs = 0;
-  /** The attempt's pace: work done per µs of compute (1 on healthy, quiet hardware). */
-  attemptSpeed = 1;
   /** Position in the model's list of running jobs, or -1. */
   runningIndex = -1;
   /** Conservative backfill's reservation for this job, µs, or -1. */

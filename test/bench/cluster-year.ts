@@ -19,6 +19,7 @@ export function clusterYearOptions(years: number): ClusterModelOptions {
     cluster: { racks: 128, nodesPerRack: 32, gpusPerNode: 8 },
     fabric: null,
     pools: [],
+    storage: null,
     workload: {
       generator: {
         arrivals: { ratePerHour: 16 },

@@ -67,6 +67,7 @@ export function replay(spec: TraceSpec, backfill: BackfillMode, now: () => numbe
     cluster: { racks: 1, nodesPerRack: spec.processors, gpusPerNode: 0 },
     fabric: null,
     pools: [],
+    storage: null,
     workload: { generator: null, trace: jobs, maxRequeues: 0 },
     scheduler: { backfill, priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
     nodeCrash: null,

@@ -1,93 +1,83 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  NO_CHECKPOINT,
-  attemptDurationUs,
-  checkpointsNeeded,
-  interruptAttempt,
-  type CheckpointPlan,
-} from "../../models/strategies/checkpoint.js";
+import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import type { CheckpointPlan } from "../../models/strategies/checkpoint.js";
+import { Sim } from "../../sim/sim.js";
+import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
 
-const H = 3_600_000_000;
-const MIN = 60_000_000;
-const hourly: CheckpointPlan = { policy: "fixed", intervalUs: H, costUs: 6 * MIN, restartUs: 12 * MIN };
+/**
+ * The attempt executor's timeline, told as stories on one node: compute τ = 60 min, write
+ * C = 6 min, read back R = 12 min; crashes and repairs placed by hand.
+ */
+const plan: CheckpointPlan = { policy: "fixed", intervalUs: 60 * US_PER_MIN, costUs: 6 * US_PER_MIN, restartUs: 12 * US_PER_MIN, sizeBytes: 0 };
+
+function oneNode(checkpoint: CheckpointPlan): ClusterModelOptions {
+  return {
+    horizonUs: 24 * US_PER_H,
+    cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
+    fabric: null,
+    pools: [],
+    storage: null,
+    workload: { generator: null, trace: null, maxRequeues: 10 },
+    scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
+    nodeCrash: null,
+    checkpoint,
+    slo: null,
+    traceSamples: 0,
+  };
+}
+
+/** Runs a 5 h job with crashes and repairs at the given minutes. */
+function story(checkpoint: CheckpointPlan, outages: ReadonlyArray<readonly [number, number]>) {
+  const sim = new Sim({ seed: 1, keepRecords: true });
+  const model = new ClusterModel(sim, oneNode(checkpoint));
+  model.submit(1, 5 * US_PER_H);
+  for (const [crashMin, repairMin] of outages) {
+    sim.scheduleAt(crashMin * US_PER_MIN, () => model.cluster.crash(0));
+    sim.scheduleAt(repairMin * US_PER_MIN, () => model.cluster.restore(0));
+  }
+  const result = model.run();
+  const minutes = (hours: number) => Math.round(hours * 60 * 1e6) / 1e6;
+  const completed = sim.records.find((r) => r.kind === "JobCompleted");
+  return {
+    endMin: completed === undefined ? null : (completed.timeUs as number) / US_PER_MIN,
+    useful: minutes(result.nodeHours.useful),
+    lost: minutes(result.nodeHours.lost),
+    overhead: minutes(result.nodeHours.overhead),
+    busy: minutes(result.nodeHours.busy),
+    checkpointSuccess: result.metrics.checkpoint_success_rate,
+  };
+}
 
 describe("checkpoint timeline", () => {
-  it("writes a checkpoint after every full interval but the last", () => {
-    expect(checkpointsNeeded(hourly, 3 * H)).toBe(2); // τ C τ C τ
-    expect(checkpointsNeeded(hourly, 3 * H + 1)).toBe(3);
-    expect(checkpointsNeeded(hourly, H / 2)).toBe(0);
-    expect(checkpointsNeeded(NO_CHECKPOINT, 100 * H)).toBe(0);
+  it("without failures: a write after every full interval but the last", () => {
+    // τ C τ C τ C τ C τ: 5 × 60 + 4 × 6 = 324 min.
+    expect(story(plan, [])).toEqual({ endMin: 324, useful: 300, lost: 0, overhead: 24, busy: 324, checkpointSuccess: 1 });
   });
 
-  it("adds checkpoints and a restart to the work", () => {
-    expect(attemptDurationUs(hourly, 3 * H, false)).toBe(3 * H + 12 * MIN);
-    expect(attemptDurationUs(hourly, 3 * H, true)).toBe(3 * H + 24 * MIN);
-    expect(attemptDurationUs(NO_CHECKPOINT, 3 * H, true)).toBe(3 * H);
+  it("a crash loses the compute since the last checkpoint; one during a write cuts it", () => {
+    // Attempt 1, 0–100: τ 0–60, C 60–66 (saves 60), τ 66–100 crashed: 34 lost.
+    // Attempt 2, 110–185: R 110–122, τ 122–182, C 182–185 cut: 60 lost, 15 overhead.
+    // Attempt 3, 200–470: R 200–212, then the 240 min left: τ C τ C τ C τ.
+    expect(
+      story(plan, [
+        [100, 110],
+        [185, 200],
+      ]),
+    ).toEqual({ endMin: 470, useful: 300, lost: 94, overhead: 6 + 15 + 30, busy: 100 + 75 + 270, checkpointSuccess: 0.8 });
   });
 
-  it("an interruption during compute loses the compute since the last checkpoint", () => {
-    // Fresh start: τ(0–60) C(60–66) τ(66–126) C(126–132); interrupted at 100 min.
-    expect(interruptAttempt(hourly, 5 * H, false, 100 * MIN)).toEqual({
-      committedUs: H,
-      lostComputeUs: 34 * MIN,
-      overheadUs: 6 * MIN,
-      checkpointsCompleted: 1,
-      checkpointCut: false,
-    });
+  it("a crash while reading the checkpoint back loses no compute", () => {
+    // Attempt 2 is cut 5 min into its restart; attempt 3 starts at 130: R, then 240 min.
+    expect(
+      story(plan, [
+        [100, 110],
+        [115, 130],
+      ]),
+    ).toEqual({ endMin: 130 + 12 + 240 + 3 * 6, useful: 300, lost: 34, overhead: 6 + 5 + 30, busy: 100 + 5 + 270, checkpointSuccess: 1 });
   });
 
-  it("an interruption while writing a checkpoint loses that interval and cuts the checkpoint", () => {
-    // Resumed: restart(0–12) τ(12–72) C(72–78); interrupted at 75 min, 3 min into C.
-    expect(interruptAttempt(hourly, 5 * H, true, 75 * MIN)).toEqual({
-      committedUs: 0,
-      lostComputeUs: H,
-      overheadUs: 12 * MIN + 3 * MIN,
-      checkpointsCompleted: 0,
-      checkpointCut: true,
-    });
-  });
-
-  it("an interruption during the restart loses no compute", () => {
-    expect(interruptAttempt(hourly, 5 * H, true, 5 * MIN)).toEqual({
-      committedUs: 0,
-      lostComputeUs: 0,
-      overheadUs: 5 * MIN,
-      checkpointsCompleted: 0,
-      checkpointCut: false,
-    });
-  });
-
-  it("without checkpoints everything computed is lost", () => {
-    expect(interruptAttempt(NO_CHECKPOINT, 5 * H, false, 2 * H).lostComputeUs).toBe(2 * H);
-  });
-
-  it("splits any elapsed time exactly into committed, lost and overhead (property)", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 600 }),
-        fc.integer({ min: 0, max: 60 }),
-        fc.integer({ min: 0, max: 60 }),
-        fc.integer({ min: 1, max: 10_000 }),
-        fc.boolean(),
-        fc.double({ min: 0, max: 0.999999, noNaN: true }),
-        (intervalMin, costMin, restartMin, remainingMin, resumed, fraction) => {
-          const plan: CheckpointPlan = {
-            policy: "fixed",
-            intervalUs: intervalMin * MIN,
-            costUs: costMin * MIN,
-            restartUs: restartMin * MIN,
-          };
-          const remainingUs = remainingMin * MIN;
-          const durationUs = attemptDurationUs(plan, remainingUs, resumed);
-          const elapsedUs = Math.floor(fraction * durationUs);
-          const outcome = interruptAttempt(plan, remainingUs, resumed, elapsedUs);
-          expect(outcome.committedUs + outcome.lostComputeUs + outcome.overheadUs).toBe(elapsedUs);
-          expect(outcome.committedUs).toBeLessThan(remainingUs);
-          expect(outcome.committedUs % plan.intervalUs).toBe(0);
-        },
-      ),
-      { numRuns: 500 },
-    );
+  it("without checkpoints, a crash loses everything computed", () => {
+    const none: CheckpointPlan = { policy: "none", intervalUs: Infinity, costUs: 0, restartUs: 0, sizeBytes: 0 };
+    expect(story(none, [[100, 110]])).toEqual({ endMin: 410, useful: 300, lost: 100, overhead: 0, busy: 400, checkpointSuccess: null });
   });
 });

@@ -37,6 +37,7 @@ function smallOptions(overrides: Partial<ClusterModelOptions> = {}): ClusterMode
     cluster: { racks: 2, nodesPerRack: 4, gpusPerNode: 4 },
     fabric: null,
     pools: [],
+    storage: null,
     workload: { generator: generated(2, 8, 2 * 3_600), trace: null, maxRequeues: 2 },
     scheduler: FIFO,
     nodeCrash: {
@@ -64,6 +65,7 @@ const checkpointArbitrary: fc.Arbitrary<CheckpointPlan> = fc.oneof(
     intervalUs: fc.integer({ min: 1, max: 240 }).map((minutes) => minutes * US_PER_MIN),
     costUs: fc.integer({ min: 0, max: 30 }).map((minutes) => minutes * US_PER_MIN),
     restartUs: fc.integer({ min: 0, max: 30 }).map((minutes) => minutes * US_PER_MIN),
+    sizeBytes: fc.constant(0),
   }),
 );
 
@@ -143,7 +145,7 @@ describe("cluster model invariants (fast-check, judged by an independent state c
   it("draws the same arrivals and crashes whatever the checkpoint policy (common random numbers)", () => {
     const base = smallOptions();
     const withCheckpoints = smallOptions({
-      checkpoint: { policy: "fixed", intervalUs: 30 * US_PER_MIN, costUs: 2 * US_PER_MIN, restartUs: 2 * US_PER_MIN },
+      checkpoint: { policy: "fixed", intervalUs: 30 * US_PER_MIN, costUs: 2 * US_PER_MIN, restartUs: 2 * US_PER_MIN, sizeBytes: 0 },
     });
     const submissions = (options: ClusterModelOptions) =>
       run(options, 7).sim.records.filter((r) => r.kind === "JobSubmitted" || r.kind === "NodeCrashed" || r.kind === "NodeRestored");
@@ -166,7 +168,7 @@ describe("cluster model stories", () => {
       cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
       workload: NO_ARRIVALS, // the job is submitted below
       nodeCrash: null,
-      checkpoint: { policy: "fixed", intervalUs: 3 * US_PER_H, costUs: 30 * US_PER_MIN, restartUs: 30 * US_PER_MIN },
+      checkpoint: { policy: "fixed", intervalUs: 3 * US_PER_H, costUs: 30 * US_PER_MIN, restartUs: 30 * US_PER_MIN, sizeBytes: 0 },
     });
     const sim = new Sim({ seed: 1, keepRecords: true });
     const model = new ClusterModel(sim, options);

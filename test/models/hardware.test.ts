@@ -12,6 +12,7 @@ function options(overrides: Partial<ClusterModelOptions> = {}, placement: Placem
     cluster: { racks: 2, nodesPerRack: 2, gpusPerNode: 1 },
     fabric: null,
     pools: [],
+    storage: null,
     workload: { generator: null, trace: null, maxRequeues: 0 },
     scheduler: { backfill: "none", priority: null, placement, enforceTimeLimit: false, preemption: null },
     nodeCrash: null,
@@ -111,5 +112,46 @@ describe("pools and cost", () => {
     const { metrics } = new ClusterModel(new Sim({ seed: 1 }), options()).run();
     expect(metrics.cost_total).toBeNull();
     expect(metrics.cost_per_completed_job).toBeNull();
+  });
+});
+
+describe("checkpoints through the parallel filesystem", () => {
+  // One OST at 1 GB/s, files on one stripe; a fast metadata server (20 µs an op).
+  // Jobs of one node compute 2 h and checkpoint 3.6 GB after the first hour.
+  // Alone, a write takes 3.6 s; four at once share the OST and take 14.4 s each.
+  function run(jobs: number, timeoutUs = Infinity) {
+    const sim = new Sim({ seed: 1, keepRecords: true });
+    const model = new ClusterModel(
+      sim,
+      options({
+        cluster: { racks: 1, nodesPerRack: 4, gpusPerNode: 1 },
+        storage: {
+          filesystem: { name: "pfs", ostCount: 1, ostGBps: 1, metadataOpsPerSec: 50_000, metadataQueueMax: 100, metadataTimeoutUs: 60 * US_PER_S },
+          checkpoints: { stripeCount: 1, timeoutUs },
+        },
+        checkpoint: { policy: "fixed", intervalUs: US_PER_H, costUs: 0, restartUs: 0, sizeBytes: 3.6e9 },
+      }),
+    );
+    for (let i = 0; i < jobs; i++) model.submit(1, 2 * US_PER_H);
+    const result = model.run();
+    const endsS = sim.records.filter((r) => r.kind === "JobCompleted").map((r) => (r.timeUs as number) / US_PER_S);
+    return { endsS, result };
+  }
+
+  it("takes longer when more jobs write at once: the duration emerges from sharing", () => {
+    const alone = run(1);
+    expect(alone.endsS[0]).toBeCloseTo(7_200 + 3.6, 3);
+    const four = run(4);
+    for (const end of four.endsS) expect(end).toBeCloseTo(7_200 + 14.4, 3);
+    expect(four.result.metrics.storage_throughput_gbps_mean).toBeGreaterThan(0);
+    expect(four.result.metrics.checkpoint_success_rate).toBe(1);
+  });
+
+  it("fails a write that outlasts its timeout; the job keeps computing", () => {
+    const { endsS, result } = run(4, 10 * US_PER_S);
+    // Each write is cut at 10 s; the jobs then compute their second hour.
+    for (const end of endsS) expect(end).toBeCloseTo(7_200 + 10, 3);
+    expect(result.metrics.checkpoint_success_rate).toBe(0);
+    expect(result.metrics.jobs_completed).toBe(4);
   });
 });

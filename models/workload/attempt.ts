@@ -1,0 +1,255 @@
+import { assert } from "../../sim/assert.js";
+import type { Sim } from "../../sim/sim.js";
+import type { CheckpointPlan } from "../strategies/checkpoint.js";
+import type { Job } from "./job.js";
+
+/**
+ * Runs a job's attempt as events: a restart (reading the last checkpoint back, when the
+ * job has one), then compute in segments of the plan's interval, each but the last
+ * followed by a checkpoint write:
+ *
+ *     restart | compute τ | write | compute τ | write | … | last compute (≤ τ)
+ *
+ * Reads and writes go to a checkpoint store: a fixed-cost timer, or the storage model, where
+ * a write's duration emerges from how many jobs write at once and may time out — a failed
+ * checkpoint leaves the previous one in force and the job computes on. An interruption
+ * (a crash, a time limit, a preemption, the horizon) keeps the work the last completed
+ * checkpoint saved; the compute since is lost.
+ *
+ * Time is booked per node in a ledger as it is spent, so that useful + overhead + lost +
+ * in flight + degraded equals the time jobs held nodes. Compute runs at the attempt's pace
+ * (slowest node, communication); wall time beyond the work it did is "degraded".
+ */
+
+/** Node·µs spent, by what they bought. */
+export interface Ledger {
+  /** Work that will not be redone: finished, or saved by a checkpoint. */
+  usefulUs: number;
+  /** Writing checkpoints (completed, failed or cut short) and reading them back. */
+  overheadUs: number;
+  /** Compute since the last checkpoint of an attempt cut short. */
+  lostUs: number;
+  /** Compute not yet checkpointed by jobs still running at the horizon. */
+  inFlightUs: number;
+  /** Time the work took beyond the work: slow nodes, waiting on communication. */
+  degradedUs: number;
+}
+
+export function emptyLedger(): Ledger {
+  return { usefulUs: 0, overheadUs: 0, lostUs: 0, inFlightUs: 0, degradedUs: 0 };
+}
+
+/** Called when a store operation ends: true when it completed, false when it failed. */
+export type StoreDone = (job: Job, ok: boolean) => void;
+
+/** Where checkpoints are written and read. Operations end later, never synchronously. */
+export interface CheckpointStore {
+  /** Who hears of finished operations; set once, before any operation. */
+  connect(onWritten: StoreDone, onRead: StoreDone): void;
+  write(job: Job, bytes: number): unknown;
+  read(job: Job, bytes: number): unknown;
+  /** Stops an operation under way; it reports nothing. */
+  cancel(operation: unknown): void;
+}
+
+/** A store whose writes and reads take the plan's fixed cost and restart times. */
+export class FixedCostStore implements CheckpointStore {
+  readonly #sim: Sim;
+  readonly #plan: CheckpointPlan;
+  #onWritten: (job: Job) => void = () => assert(false, "store not connected");
+  #onRead: (job: Job) => void = () => assert(false, "store not connected");
+
+  constructor(sim: Sim, plan: CheckpointPlan) {
+    this.#sim = sim;
+    this.#plan = plan;
+  }
+
+  connect(onWritten: StoreDone, onRead: StoreDone): void {
+    this.#onWritten = (job) => onWritten(job, true);
+    this.#onRead = (job) => onRead(job, true);
+  }
+
+  write(job: Job): number {
+    return this.#sim.schedule(this.#plan.costUs, this.#onWritten, job);
+  }
+
+  read(job: Job): number {
+    return this.#sim.schedule(this.#plan.restartUs, this.#onRead, job);
+  }
+
+  cancel(operation: unknown): void {
+    this.#sim.cancel(operation as number);
+  }
+}
+
+const enum Phase {
+  Idle = 0,
+  Restart = 1,
+  Compute = 2,
+  Checkpoint = 3,
+}
+
+/** An attempt in progress; one per running job, reused by its next attempt. */
+class AttemptState {
+  phase = Phase.Idle;
+  phaseStartUs = 0;
+  /** Pace: work per µs of compute. */
+  speed = 1;
+  /** Wall compute this attempt needs in all, and has done. */
+  computeTotalUs = 0;
+  computeDoneUs = 0;
+  /** Wall compute done since the last completed checkpoint. */
+  uncommittedUs = 0;
+  /** The pending compute timer, or the store operation under way. */
+  timerHandle = -1;
+  operation: unknown = null;
+}
+
+export interface AttemptCounters {
+  checkpointsCompleted: number;
+  /** Writes that timed out, failed, or were cut short by an interruption. */
+  checkpointsFailed: number;
+}
+
+export class AttemptExecutor {
+  readonly counters: AttemptCounters = { checkpointsCompleted: 0, checkpointsFailed: 0 };
+  readonly #sim: Sim;
+  readonly #plan: CheckpointPlan;
+  readonly #store: CheckpointStore;
+  readonly #ledger: Ledger;
+  readonly #onCompleted: (job: Job) => void;
+  readonly #states = new WeakMap<Job, AttemptState>();
+  readonly #onSegmentDone = (job: Job): void => this.#segmentDone(job);
+
+  /** `onCompleted` is told when a job's work is all done (its ledger entries are booked). */
+  constructor(sim: Sim, plan: CheckpointPlan, store: CheckpointStore, ledger: Ledger, onCompleted: (job: Job) => void) {
+    this.#sim = sim;
+    this.#plan = plan;
+    this.#store = store;
+    this.#ledger = ledger;
+    this.#onCompleted = onCompleted;
+    store.connect(
+      (job, ok) => this.#checkpointDone(job, ok),
+      (job, ok) => this.#restartDone(job, ok),
+    );
+  }
+
+  /** Starts an attempt of `job` at `speed` (work per µs of compute, in (0, 1]). */
+  begin(job: Job, speed: number): void {
+    assert(speed > 0 && speed <= 1, "an attempt's pace is in (0, 1]");
+    let state = this.#states.get(job);
+    if (state === undefined) {
+      state = new AttemptState();
+      this.#states.set(job, state);
+    }
+    assert(state.phase === Phase.Idle, "one attempt at a time");
+    state.speed = speed;
+    state.computeTotalUs = speed === 1 ? job.remainingUs : Math.ceil(job.remainingUs / speed);
+    state.computeDoneUs = 0;
+    state.uncommittedUs = 0;
+    if (job.committedUs > 0 && this.#plan.intervalUs !== Infinity) {
+      this.#enter(state, Phase.Restart);
+      state.operation = this.#store.read(job, this.#plan.sizeBytes);
+    } else {
+      this.#computeNext(job, state);
+    }
+  }
+
+  /**
+   * Ends the attempt now: books it and cancels what is under way. At the horizon compute
+   * not yet checkpointed is in flight, not lost, and is booked in `ledger` (a copy) only.
+   */
+  interrupt(job: Job, ledger: Ledger = this.#ledger, atHorizon = false): void {
+    const state = this.#states.get(job);
+    assert(state !== undefined && state.phase !== Phase.Idle, "interrupting a running attempt");
+    const nodes = job.nodeCount;
+    const inPhaseUs = this.#sim.now - state.phaseStartUs;
+    let uncommittedUs = state.uncommittedUs;
+    if (state.phase === Phase.Compute) uncommittedUs += inPhaseUs;
+    else ledger.overheadUs += inPhaseUs * nodes;
+    if (atHorizon) {
+      ledger.inFlightUs += uncommittedUs * nodes;
+      return; // the run is over: nothing to cancel or reset
+    }
+    ledger.lostUs += uncommittedUs * nodes;
+    if (state.phase === Phase.Checkpoint) this.counters.checkpointsFailed++;
+    if (state.phase === Phase.Compute) this.#sim.cancel(state.timerHandle);
+    else this.#store.cancel(state.operation);
+    state.phase = Phase.Idle;
+    state.operation = null;
+    state.timerHandle = -1;
+  }
+
+  /** Wall time compute this attempt still needs (for checks and plans). */
+  remainingComputeUs(job: Job): number {
+    const state = this.#states.get(job)!;
+    return state.computeTotalUs - state.computeDoneUs;
+  }
+
+  #enter(state: AttemptState, phase: Phase): void {
+    state.phase = phase;
+    state.phaseStartUs = this.#sim.now;
+  }
+
+  #computeNext(job: Job, state: AttemptState): void {
+    const segmentUs = Math.min(this.#plan.intervalUs, state.computeTotalUs - state.computeDoneUs);
+    assert(segmentUs > 0, "a segment computes something");
+    this.#enter(state, Phase.Compute);
+    state.timerHandle = this.#sim.schedule(segmentUs, this.#onSegmentDone, job);
+  }
+
+  #restartDone(job: Job, ok: boolean): void {
+    const state = this.#states.get(job)!;
+    if (!ok) {
+      // The read timed out (an overloaded filesystem): the checkpoint is still there; try again.
+      state.operation = this.#store.read(job, this.#plan.sizeBytes);
+      return;
+    }
+    this.#ledger.overheadUs += (this.#sim.now - state.phaseStartUs) * job.nodeCount;
+    state.operation = null;
+    this.#computeNext(job, state);
+  }
+
+  #segmentDone(job: Job): void {
+    const state = this.#states.get(job)!;
+    const segmentUs = this.#sim.now - state.phaseStartUs;
+    state.timerHandle = -1;
+    state.computeDoneUs += segmentUs;
+    state.uncommittedUs += segmentUs;
+    if (state.computeDoneUs >= state.computeTotalUs) {
+      // Done: everything not yet saved is the rest of the job's work.
+      this.#book(job, state, job.remainingUs);
+      job.committedUs = job.workUs;
+      state.phase = Phase.Idle;
+      this.#onCompleted(job);
+      return;
+    }
+    this.#enter(state, Phase.Checkpoint);
+    state.operation = this.#store.write(job, this.#plan.sizeBytes);
+  }
+
+  #checkpointDone(job: Job, ok: boolean): void {
+    const state = this.#states.get(job)!;
+    this.#ledger.overheadUs += (this.#sim.now - state.phaseStartUs) * job.nodeCount;
+    state.operation = null;
+    if (ok) {
+      this.counters.checkpointsCompleted++;
+      // The saved wall compute holds work at the attempt's pace.
+      const workUs = state.speed === 1 ? state.uncommittedUs : Math.floor(state.uncommittedUs * state.speed);
+      assert(workUs < job.remainingUs, "a checkpoint before the end leaves work to do");
+      this.#book(job, state, workUs);
+      job.committedUs += workUs;
+    } else {
+      this.counters.checkpointsFailed++;
+      this.#sim.record({ kind: "CheckpointFailed", job: job.id });
+    }
+    this.#computeNext(job, state);
+  }
+
+  /** Books `workUs` of work made safe by the uncommitted wall compute. */
+  #book(job: Job, state: AttemptState, workUs: number): void {
+    this.#ledger.usefulUs += workUs * job.nodeCount;
+    this.#ledger.degradedUs += (state.uncommittedUs - workUs) * job.nodeCount;
+    state.uncommittedUs = 0;
+  }
+}
