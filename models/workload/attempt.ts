@@ -89,8 +89,8 @@ const enum Phase {
   Checkpoint = 3,
 }
 
-/** An attempt in progress; one per running job, reused by its next attempt. */
-class AttemptState {
+/** An attempt in progress; each job holds one, reused by its next attempt. */
+export class AttemptState {
   phase = Phase.Idle;
   phaseStartUs = 0;
   /** Pace: work per µs of compute. */
@@ -118,7 +118,6 @@ export class AttemptExecutor {
   readonly #store: CheckpointStore;
   readonly #ledger: Ledger;
   readonly #onCompleted: (job: Job) => void;
-  readonly #states = new WeakMap<Job, AttemptState>();
   readonly #onSegmentDone = (job: Job): void => this.#segmentDone(job);
 
   /** `onCompleted` is told when a job's work is all done (its ledger entries are booked). */
@@ -137,11 +136,7 @@ export class AttemptExecutor {
   /** Starts an attempt of `job` at `speed` (work per µs of compute, in (0, 1]). */
   begin(job: Job, speed: number): void {
     assert(speed > 0 && speed <= 1, "an attempt's pace is in (0, 1]");
-    let state = this.#states.get(job);
-    if (state === undefined) {
-      state = new AttemptState();
-      this.#states.set(job, state);
-    }
+    const state = job.attempt;
     assert(state.phase === Phase.Idle, "one attempt at a time");
     state.speed = speed;
     state.computeTotalUs = speed === 1 ? job.remainingUs : Math.ceil(job.remainingUs / speed);
@@ -160,8 +155,8 @@ export class AttemptExecutor {
    * not yet checkpointed is in flight, not lost, and is booked in `ledger` (a copy) only.
    */
   interrupt(job: Job, ledger: Ledger = this.#ledger, atHorizon = false): void {
-    const state = this.#states.get(job);
-    assert(state !== undefined && state.phase !== Phase.Idle, "interrupting a running attempt");
+    const state = job.attempt;
+    assert(state.phase !== Phase.Idle, "interrupting a running attempt");
     const nodes = job.nodeCount;
     const inPhaseUs = this.#sim.now - state.phaseStartUs;
     let uncommittedUs = state.uncommittedUs;
@@ -182,8 +177,7 @@ export class AttemptExecutor {
 
   /** Wall time compute this attempt still needs (for checks and plans). */
   remainingComputeUs(job: Job): number {
-    const state = this.#states.get(job)!;
-    return state.computeTotalUs - state.computeDoneUs;
+    return job.attempt.computeTotalUs - job.attempt.computeDoneUs;
   }
 
   #enter(state: AttemptState, phase: Phase): void {
@@ -199,7 +193,7 @@ export class AttemptExecutor {
   }
 
   #restartDone(job: Job, ok: boolean): void {
-    const state = this.#states.get(job)!;
+    const state = job.attempt;
     if (!ok) {
       // The read timed out (an overloaded filesystem): the checkpoint is still there; try again.
       state.operation = this.#store.read(job, this.#plan.sizeBytes);
@@ -211,7 +205,7 @@ export class AttemptExecutor {
   }
 
   #segmentDone(job: Job): void {
-    const state = this.#states.get(job)!;
+    const state = job.attempt;
     const segmentUs = this.#sim.now - state.phaseStartUs;
     state.timerHandle = -1;
     state.computeDoneUs += segmentUs;
@@ -229,7 +223,7 @@ export class AttemptExecutor {
   }
 
   #checkpointDone(job: Job, ok: boolean): void {
-    const state = this.#states.get(job)!;
+    const state = job.attempt;
     this.#ledger.overheadUs += (this.#sim.now - state.phaseStartUs) * job.nodeCount;
     state.operation = null;
     if (ok) {

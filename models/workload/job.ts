@@ -9,6 +9,8 @@ export const enum JobState {
   Failed = 3,
 }
 
+import { AttemptState } from "./attempt.js";
+
 /** Who submitted a job and how it asked to be treated: the inputs of fair share and QOS. */
 export interface JobLabels {
   readonly user: string;
@@ -54,6 +56,8 @@ export class Job {
   priority = 0;
   /** Traffic after each iteration of compute; null for a job that does not communicate. */
   communication: JobCommunication | null = null;
+  /** The attempt under way (or the last one), run by the attempt executor. */
+  readonly attempt = new AttemptState();
   /** Position in the model's list of running jobs, or -1. */
   runningIndex = -1;
   /** Conservative backfill's reservation for this job, µs, or -1. */
