@@ -138,6 +138,30 @@ export class MaxMinSolver {
       byDemand.sort((x, y) => demandsGbps[x] - demandsGbps[y] || x - y);
     }
 
+    // A flow alone on every link of its path shares nothing: it gets its path's smallest
+    // capacity (or its demand), as progressive filling would give it, and its links leave
+    // the problem. In a ring all-reduce most hops are such flows (a node sends one flow and
+    // receives one), so this leaves only the links that flows really share.
+    for (let f = 0; f < flowCount; f++) {
+      if (frozen[f] === 1) continue;
+      const path = flowLinks[f];
+      let alone = true;
+      let smallestGbps = Infinity;
+      for (let i = 0; i < path.length; i++) {
+        const link = path[i];
+        if (count[link] !== 1) {
+          alone = false;
+          break;
+        }
+        if (remaining[link] < smallestGbps) smallestGbps = remaining[link];
+      }
+      if (!alone) continue;
+      const demand = demandsGbps === undefined ? Infinity : demandsGbps[f];
+      frozen[f] = 1;
+      rates[f] = Math.min(smallestGbps, demand);
+      for (let i = 0; i < path.length; i++) unfrozen[path[i]] = 0;
+    }
+
     this.#heapSize = 0;
     for (let link = 0; link < linkCount; link++) {
       this.#heapPosition[link] = -1;

@@ -6,6 +6,7 @@ import { benchFabric } from "../fabric/bench-fabric.js";
 import { benchStorage } from "../storage/bench-storage.js";
 import { benchReadLanl } from "../workload/bench-traces.js";
 import { LANL, replay } from "./trace-schedulers.js";
+import type { runClusterMonth } from "./cluster-month.js";
 
 /**
  * `npm run bench`: the kernel and model figures the issues set targets for. Prints a
@@ -48,6 +49,14 @@ function clusterInChildProcess(years: number): ClusterYearFigures & { processSec
   return { ...(JSON.parse(child.stdout) as ClusterYearFigures), processSeconds };
 }
 
+/** The hardware month in a fresh process, for its own peak RSS. */
+function clusterMonthInChildProcess(): ReturnType<typeof runClusterMonth> {
+  const script = fileURLToPath(new URL("./cluster-month.js", import.meta.url));
+  const child = spawnSync(process.execPath, [script], { encoding: "utf8" });
+  if (child.status !== 0) throw new Error(`cluster-month failed: ${child.stderr}`);
+  return JSON.parse(child.stdout) as ReturnType<typeof runClusterMonth>;
+}
+
 log("cluster-year: 4,096 nodes × 8 GPUs, FIFO, jobs 1–256 nodes, MTBF 5 y, repair 4 h");
 const year = clusterInChildProcess(1);
 log(`  1 year    event loop ${year.loopSeconds.toFixed(3)} s (target ≤ 0.3), whole process ${year.processSeconds.toFixed(3)} s (≤ 0.6), peak RSS ${year.peakRssMiB} MiB (≤ 120)`);
@@ -57,6 +66,11 @@ const decade = clusterInChildProcess(10);
 log(`  10 years  event loop ${decade.loopSeconds.toFixed(3)} s, peak RSS ${decade.peakRssMiB} MiB`);
 log(`            heap by year (MiB): ${decade.heapByYearMiB.join(" ")}`);
 log(`            RSS by year (MiB):  ${decade.rssByYearMiB.join(" ")}`);
+
+log("cluster-month: 4,096 nodes × 8 GPUs, fat-tree (oversubscription 2), all-reduce, checkpoints to a shared filesystem");
+const month = clusterMonthInChildProcess();
+log(`  30 days   ${month.seconds.toFixed(3)} s (target ≤ 5), peak RSS ${month.peakRssMiB} MiB (≤ 1,024); ${month.events.toLocaleString("en")} events, ${month.jobs.toLocaleString("en")} jobs`);
+log(`            fabric p99 latency ${month.fabricP99LatencyUs?.toFixed(2)} µs, storage ${month.storageGbpsMean?.toFixed(2)} Gb/s mean`);
 
 log("traces and schedulers");
 const lanlRead = benchReadLanl(3);
@@ -85,6 +99,8 @@ if (json) {
     cluster_10y_s: Number(decade.loopSeconds.toFixed(4)),
     cluster_10y_peak_rss_mib: decade.peakRssMiB,
     cluster_10y_heap_by_year_mib: decade.heapByYearMiB,
+    cluster_month_s: Number(month.seconds.toFixed(4)),
+    cluster_month_peak_rss_mib: month.peakRssMiB,
     lanl_read_s: Number((lanlRead.ms / 1_000).toFixed(4)),
     lanl_easy_s: Number(lanlEasy.seconds.toFixed(4)),
     lanl_conservative_s: Number(lanlConservative.seconds.toFixed(4)),
