@@ -69,7 +69,7 @@ log(`            RSS by year (MiB):  ${decade.rssByYearMiB.join(" ")}`);
 
 log("cluster-month: 4,096 nodes × 8 GPUs, fat-tree (oversubscription 2), all-reduce, checkpoints to a shared filesystem");
 const month = clusterMonthInChildProcess();
-log(`  30 days   ${month.seconds.toFixed(3)} s (target ≤ 5), peak RSS ${month.peakRssMiB} MiB (≤ 1,024); ${month.events.toLocaleString("en")} events, ${month.jobs.toLocaleString("en")} jobs`);
+log(`  30 days   ${month.seconds.toFixed(3)} s (target ≤ 5), peak RSS ${month.peakRssMiB} MiB (≤ 1,024); ${month.events.toLocaleString("en")} events, ${(month.jobs ?? 0).toLocaleString("en")} jobs`);
 log(`            fabric p99 latency ${month.fabricP99LatencyUs?.toFixed(2)} µs, storage ${month.storageGbpsMean?.toFixed(2)} Gb/s mean`);
 
 log("traces and schedulers");
