@@ -52,7 +52,9 @@ const nodeSchema = z.strictObject({
   cpus: count.optional().describe("CPU cores per node (not scheduled yet)"),
   memoryGiB: z.number().positive().optional().describe("memory per node (not scheduled yet)"),
   gpuModel: z.string().optional(),
-  driver: z.string().optional(),
+  gpuMemoryGiB: z.number().positive().optional(),
+  driver: z.string().optional().describe("GPU driver version, e.g. \"550.54\""),
+  cuda: z.string().optional().describe("CUDA runtime version the node's jobs are built for, e.g. \"12.4\""),
 });
 
 const fabricSchema = z.strictObject({

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { parseScenarioText } from "../../scenarios/parse.js";
+import { prepareScenario } from "../../scenarios/prepare.js";
+import { runScenario } from "../../scenarios/runner.js";
+import { scenarioSchema } from "../../scenarios/schema.js";
+
+/** Every hardware model can be turned on from a scenario file, and its metrics appear. */
+const SCENARIO = `
+name: all-models
+description: Every model on at once.
+seed: 5
+horizon: 7d
+replications: 2
+cluster:
+  racks: 4
+  nodesPerRack: 8
+  node: { cpus: 64, memoryGiB: 512, gpus: 8, gpuModel: H100, gpuMemoryGiB: 80, driver: "550.54", cuda: "12.4" }
+  fabric: { topology: fat-tree, linkGbps: 400, oversubscription: 2, spines: 4 }
+  storage: { osts: 8, ostGBps: 5, stripeCount: 2 }
+  pools:
+    - { name: ondemand, racks: 3, pricePerGpuHour: 2.5 }
+    - { name: spot, racks: 1, pricePerGpuHour: 0.9, spot: true }
+workload:
+  generator:
+    arrivalsPerHour: 2
+    diurnal: { amplitude: 0.5, peakHour: 14 }
+    weekendFactor: 0.5
+    bursts: { perDay: 1, size: { logUniform: [5, 50] }, spread: 10m }
+    nodes: { logUniform: [1, 16] }
+    runtime: { lognormal: { median: 3h, sigma: 1 } }
+    allReduce: { sizeMB: 1000, every: 10s }
+scheduler: { policy: easy-backfill, topologyAware: true }
+failures:
+  - { kind: node-crash, mtbf: 60d, repair: 4h, distribution: { weibull: { shape: 0.7 } } }
+strategies:
+  - { name: none, checkpoint: { policy: none } }
+  - { name: to-filesystem, checkpoint: { policy: fixed, interval: 1h, sizeGB: 200, timeout: 10m } }
+`;
+
+describe("a scenario with every model on", () => {
+  const parsed = parseScenarioText(SCENARIO, "all-models.yaml", scenarioSchema);
+  if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+  const results = runScenario(prepareScenario(parsed.value, "all-models.yaml"), {
+    seed: 5,
+    replications: 2,
+    faultlineVersion: "test",
+  });
+  const metric = (strategy: number, name: string) =>
+    (results.summary.strategies[strategy].metrics as Record<string, { mean: number } | null>)[name];
+
+  it("reports fabric latency, cost and (with checkpoints to storage) storage throughput", () => {
+    for (const strategy of [0, 1]) {
+      expect(metric(strategy, "fabric_p99_latency_us")?.mean).toBeGreaterThan(0);
+      expect(metric(strategy, "cost_total")?.mean).toBeCloseTo((3 * 2.5 + 0.9) * 8 * 8 * 7 * 24, 6);
+      expect(metric(strategy, "cost_per_completed_job")?.mean).toBeGreaterThan(0);
+    }
+    expect(metric(0, "storage_throughput_gbps_mean")).toBeNull(); // nothing written
+    expect(metric(1, "storage_throughput_gbps_mean")?.mean).toBeGreaterThan(0);
+    expect(metric(1, "checkpoint_success_rate")?.mean).toBeGreaterThan(0);
+  });
+
+  it("sees the same arrivals and crashes under both strategies", () => {
+    expect(metric(0, "jobs_submitted")?.mean).toBe(metric(1, "jobs_submitted")?.mean);
+  });
+});
