@@ -143,7 +143,7 @@ export function modelOptions(prepared: PreparedScenario, strategy: Strategy, tra
     },
     scheduler: schedulerOptions(strategy.scheduler ?? scenario.scheduler),
     nodeCrash,
-    checkpoint: checkpointPlan(strategy),
+    checkpoint: checkpointPlan(strategy, crash?.mtbf ?? null),
     slo:
       scenario.slo === undefined
         ? null
@@ -196,9 +196,19 @@ function meanAsExponential(spec: DistributionSpec): DistributionSpec {
   return spec.kind === "constant" ? { kind: "exponential", mean: spec.value } : spec;
 }
 
-function checkpointPlan(strategy: Strategy): CheckpointPlan {
+function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): CheckpointPlan {
   const checkpoint = strategy.checkpoint;
   switch (checkpoint.policy) {
+    case "young":
+    case "daly":
+      return {
+        policy: checkpoint.policy,
+        intervalUs: Infinity,
+        costUs: secondsToUs(checkpoint.cost),
+        restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
+        sizeBytes: 0,
+        optimal: { formula: checkpoint.policy, nodeMtbfUs: secondsToUs(nodeMtbfS!) },
+      };
     case "none":
       return NO_CHECKPOINT;
     case "fixed":

@@ -211,6 +211,11 @@ const checkpointSchema = z.discriminatedUnion("policy", [
     .refine((c) => (c.cost === undefined) !== (c.sizeGB === undefined), {
       message: "give the checkpoint a cost (fixed time) or a sizeGB (timed by cluster.storage), not both",
     }),
+  z.strictObject({
+    policy: z.enum(["young", "daly"]).describe("interval from the cost and each job's MTBF (node MTBF / nodes)"),
+    cost: zDuration().describe("time to write one checkpoint"),
+    restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
+  }),
 ]);
 
 const strategySchema = z.strictObject({
@@ -255,8 +260,16 @@ export const scenarioSchema = z
     if (scenario.horizon === undefined && scenario.workload.trace === undefined) {
       context.addIssue({ code: "custom", path: ["horizon"], message: "a generated workload needs a horizon" });
     }
+    const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
     scenario.strategies.forEach((strategy, index) => {
       const checkpoint = strategy.checkpoint;
+      if ((checkpoint.policy === "young" || checkpoint.policy === "daly") && crashes === 0) {
+        context.addIssue({
+          code: "custom",
+          path: ["strategies", index, "checkpoint", "policy"],
+          message: `${checkpoint.policy} needs a node-crash failure model for its MTBF`,
+        });
+      }
       if (checkpoint.policy === "fixed" && checkpoint.sizeGB !== undefined && scenario.cluster.storage === undefined) {
         context.addIssue({
           code: "custom",
@@ -265,7 +278,6 @@ export const scenarioSchema = z
         });
       }
     });
-    const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
     if (crashes > 1) {
       context.addIssue({ code: "custom", path: ["failures"], message: "at most one node-crash failure model" });
     }

@@ -1,3 +1,5 @@
+import { dalyIntervalS, youngIntervalS } from "./optimal-interval.js";
+
 /**
  * A checkpoint policy as the attempt executor runs it (`models/workload/attempt.ts`):
  * compute in segments of `intervalUs`, each but the last followed by a checkpoint write;
@@ -18,6 +20,20 @@ export interface CheckpointPlan {
   readonly restartUs: number;
   /** Bytes a checkpoint moves, when the storage model times it; 0 otherwise. */
   readonly sizeBytes: number;
+  /**
+   * Young or Daly: the interval is computed per job from the checkpoint cost and the job's
+   * MTBF (one node's MTBF over its node count), and `intervalUs` is unused.
+   */
+  readonly optimal?: { readonly formula: "young" | "daly"; readonly nodeMtbfUs: number };
+}
+
+/** Compute between checkpoints for a job of `nodeCount` nodes, µs. */
+export function intervalForUs(plan: CheckpointPlan, nodeCount: number): number {
+  if (plan.optimal === undefined) return plan.intervalUs;
+  const costS = plan.costUs / 1e6;
+  const mtbfS = plan.optimal.nodeMtbfUs / 1e6 / nodeCount;
+  const intervalS = plan.optimal.formula === "young" ? youngIntervalS(costS, mtbfS) : dalyIntervalS(costS, mtbfS);
+  return Math.max(1, Math.round(intervalS * 1e6));
 }
 
 export const NO_CHECKPOINT: CheckpointPlan = {

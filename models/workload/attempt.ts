@@ -1,6 +1,6 @@
 import { assert } from "../../sim/assert.js";
 import type { Sim } from "../../sim/sim.js";
-import type { CheckpointPlan } from "../strategies/checkpoint.js";
+import { intervalForUs, type CheckpointPlan } from "../strategies/checkpoint.js";
 import type { Job } from "./job.js";
 
 /**
@@ -142,7 +142,7 @@ export class AttemptExecutor {
     state.computeTotalUs = speed === 1 ? job.remainingUs : Math.ceil(job.remainingUs / speed);
     state.computeDoneUs = 0;
     state.uncommittedUs = 0;
-    if (job.committedUs > 0 && this.#plan.intervalUs !== Infinity) {
+    if (job.committedUs > 0 && intervalForUs(this.#plan, job.nodeCount) !== Infinity) {
       this.#enter(state, Phase.Restart);
       state.operation = this.#store.read(job, this.#plan.sizeBytes);
     } else {
@@ -186,7 +186,7 @@ export class AttemptExecutor {
   }
 
   #computeNext(job: Job, state: AttemptState): void {
-    const segmentUs = Math.min(this.#plan.intervalUs, state.computeTotalUs - state.computeDoneUs);
+    const segmentUs = Math.min(intervalForUs(this.#plan, job.nodeCount), state.computeTotalUs - state.computeDoneUs);
     assert(segmentUs > 0, "a segment computes something");
     this.#enter(state, Phase.Compute);
     state.timerHandle = this.#sim.schedule(segmentUs, this.#onSegmentDone, job);

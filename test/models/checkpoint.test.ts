@@ -81,3 +81,25 @@ describe("checkpoint timeline", () => {
     expect(story(none, [[100, 110]])).toEqual({ endMin: 410, useful: 300, lost: 100, overhead: 0, busy: 400, checkpointSuccess: null });
   });
 });
+
+describe("Daly's interval per job", () => {
+  it("checkpoints each job at Daly's optimum for its own MTBF", () => {
+    // Node MTBF 48 h; a 2-node job's MTBF is 24 h. With C = 5 min, Daly's interval is
+    // 116.69 min, so a 5 h job computes 116.69 + 116.69 + 66.62 min with 2 writes: 310 min.
+    const daly: CheckpointPlan = {
+      policy: "daly",
+      intervalUs: Infinity,
+      costUs: 5 * US_PER_MIN,
+      restartUs: 10 * US_PER_MIN,
+      sizeBytes: 0,
+      optimal: { formula: "daly", nodeMtbfUs: 48 * US_PER_H },
+    };
+    const sim = new Sim({ seed: 1, keepRecords: true });
+    const model = new ClusterModel(sim, { ...oneNode(daly), cluster: { racks: 1, nodesPerRack: 2, gpusPerNode: 1 } });
+    model.submit(2, 5 * US_PER_H);
+    const result = model.run();
+    const end = sim.records.find((r) => r.kind === "JobCompleted")!.timeUs as number;
+    expect(end / US_PER_MIN).toBeCloseTo(310, 6);
+    expect(result.nodeHours.overhead).toBeCloseTo((2 * 2 * 5) / 60, 9);
+  });
+});
