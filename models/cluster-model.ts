@@ -8,6 +8,7 @@ import { US_PER_H, US_PER_S, secondsToUs } from "../sim/time.js";
 import { Fabric } from "./fabric/fabric.js";
 import { FatTree } from "./fabric/topology.js";
 import { NodeCrashInjector, type NodeCrashOptions } from "./failures/node-crash.js";
+import { SpotPreemptionInjector, type SpotOptions } from "./failures/spot.js";
 import { Cluster, type ClusterListener, type ClusterOptions, type Placement } from "./hardware/cluster.js";
 import { finiteOrNull, type RunMetrics } from "./metrics.js";
 import { BatchScheduler, type BackfillMode } from "./scheduler/batch.js";
@@ -122,6 +123,8 @@ export interface ClusterModelOptions {
   readonly workload: WorkloadOptions;
   readonly scheduler: SchedulerOptions;
   readonly nodeCrash: NodeCrashOptions | null;
+  /** Spot reclaims of the nodes of spot pools; null: none. */
+  readonly spot: Omit<SpotOptions, "nodes"> | null;
   readonly checkpoint: CheckpointPlan;
   readonly slo: SloOptions | null;
   /** Points of utilisation and queue length to sample over the horizon (0: none). */
@@ -164,12 +167,23 @@ export interface NodeHours {
 }
 
 
+/** Records that are injected faults: the failure they name and the field holding the outage. */
+const FAILURE_RECORDS: Readonly<Record<string, { kind: string; durationField: string | null }>> = {
+  NodeCrashed: { kind: "node-crash", durationField: "repairUs" },
+  SpotReclaimed: { kind: "spot-preemption", durationField: "returnUs" },
+  RackPowerLost: { kind: "rack-power", durationField: "repairUs" },
+  GpuThrottled: { kind: "thermal-throttle", durationField: null },
+  NodeQuarantined: { kind: "silent-degradation", durationField: null },
+  DriverRolledOut: { kind: "driver-mismatch", durationField: null },
+};
+
 export class ClusterModel implements ClusterListener {
   readonly cluster: Cluster;
   readonly scheduler: SchedulerPolicy;
   readonly #sim: Sim;
   readonly #options: ClusterModelOptions;
   readonly #injector: NodeCrashInjector | null;
+  readonly #spot: SpotPreemptionInjector | null;
   readonly #arrivals: ArrivalProcess | null;
   readonly #sizes: RngStream;
   readonly #runtimes: RngStream;
@@ -252,6 +266,10 @@ export class ClusterModel implements ClusterListener {
             }),
           );
     this.#injector = options.nodeCrash === null ? null : new NodeCrashInjector(sim, this.cluster, options.nodeCrash);
+    const spotNodes = this.#spotNodes();
+    assert(options.spot === null || spotNodes.length > 0, "spot preemption needs a spot pool");
+    this.#spot =
+      options.spot === null ? null : new SpotPreemptionInjector(sim, this.cluster, this, { ...options.spot, nodes: spotNodes });
     const generator = options.workload.generator;
     this.#arrivals =
       generator === null
@@ -287,6 +305,7 @@ export class ClusterModel implements ClusterListener {
     this.#scheduleArrival();
     this.#scheduleTracedArrival();
     this.#injector?.start();
+    this.#spot?.start();
     if (this.#options.traceSamples > 0 && this.#options.horizonUs !== null) this.#sim.schedule(0, this.#onSample);
     this.#sim.run(this.#options.horizonUs ?? Infinity);
     this.#finished = true;
@@ -314,20 +333,67 @@ export class ClusterModel implements ClusterListener {
   }
 
   jobLostNode(jobId: number, node: number): void {
-    // A scan, not a map: crashes are rare, and a map would allocate on every start.
-    const job = this.#running.find((running) => running.id === jobId);
-    assert(job !== undefined, "a crashed node's job is running");
+    this.#killAndRequeue(this.#runningJob(jobId), this.#nodeFailureCause.get(node) ?? "node-crash", node);
+  }
+
+  /**
+   * Ends a running job's attempt for `cause` (what failed under it): the work since its
+   * last checkpoint is lost; it is requeued, or failed once out of requeues.
+   */
+  #killAndRequeue(job: Job, cause: string, node: number): void {
     this.#executor.interrupt(job);
-    this.#sim.record({ kind: "JobKilled", job: job.id, cause: "node-crash", node });
+    this.#sim.record({ kind: "JobKilled", job: job.id, cause, node });
     this.#stop(job);
+    this.#jobFailedListeners.forEach((listener) => listener(job, cause, node));
     if (job.attempts > this.#options.workload.maxRequeues) {
-      this.#fail(job, "node-crash");
+      this.#fail(job, cause);
     } else {
       job.state = JobState.Queued;
       this.scheduler.requeue(job);
     }
     this.#schedule();
   }
+
+  #runningJob(jobId: number): Job {
+    // A scan, not a map: failures are rare, and a map would allocate on every start.
+    const job = this.#running.find((running) => running.id === jobId);
+    assert(job !== undefined, "the job is running");
+    return job;
+  }
+
+  /**
+   * A spot node will be reclaimed after its notice: a job on it that checkpoints on notice
+   * starts a checkpoint now. The reclaim itself is the injector's `cluster.crash`, with
+   * cause "spot-preemption".
+   */
+  noticeReclaim(node: number): void {
+    this.#nodeFailureCause.set(node, "spot-preemption");
+    const jobId = this.cluster.jobOn(node);
+    if (jobId < 0 || !this.#options.checkpoint.onNotice) return;
+    this.#executor.checkpointNow(this.#runningJob(jobId));
+  }
+
+  /** What will take `node` down next, when an injector said so in advance (spot notice). */
+  readonly #nodeFailureCause = new Map<number, string>();
+
+  /** Listeners told of every attempt killed by a failure: job, cause, node. */
+  readonly #jobFailedListeners: Array<(job: Job, cause: string, node: number) => void> = [];
+
+  /** Tells `listener` of every attempt a failure kills (a rollout controller watches this). */
+  onJobKilled(listener: (job: Job, cause: string, node: number) => void): void {
+    this.#jobFailedListeners.push(listener);
+  }
+
+  /** A driver that does not work with the job's CUDA runtime fails the job as it starts. */
+  #failAtStartIfDriverBroken(job: Job): void {
+    if (job.state !== JobState.Running || job.attempts !== this.#driverCheckAttempt.get(job)) return;
+    this.#driverCheckAttempt.delete(job);
+    const node = this.cluster.firstIncompatibleDriver(job.firstNode);
+    if (node >= 0) this.#killAndRequeue(job, "driver-mismatch", node);
+  }
+
+  readonly #driverCheckAttempt = new Map<Job, number>();
+  readonly #onDriverCheck = (job: Job): void => this.#failAtStartIfDriverBroken(job);
 
   #planPreemption(): void {
     const options = this.#options.scheduler.preemption!;
@@ -388,7 +454,8 @@ export class ClusterModel implements ClusterListener {
     return traceDone && this.#running.length === 0 && this.scheduler.queuedCount === 0 && this.#preempted.length === 0;
   }
 
-  nodeRestored(): void {
+  nodeRestored(node: number): void {
+    this.#nodeFailureCause.delete(node);
     this.#schedule();
   }
 
@@ -501,6 +568,11 @@ export class ClusterModel implements ClusterListener {
     // The attempt's pace, fixed when it starts: its slowest node's clock, and the share of
     // each iteration spent waiting on the all-reduce given the traffic on the fabric now.
     this.#executor.begin(job, this.cluster.slowestClockFactor(job.firstNode) * this.#communicationFactor(job));
+    if (this.cluster.firstIncompatibleDriver(job.firstNode) >= 0) {
+      // It fails as its processes start, just after: not inside the scheduler's pass.
+      this.#driverCheckAttempt.set(job, job.attempts);
+      this.#sim.schedule(0, this.#onDriverCheck, job);
+    }
   }
 
   /**
@@ -574,20 +646,22 @@ export class ClusterModel implements ClusterListener {
     if (now + stepUs <= horizonUs) this.#sim.schedule(stepUs, this.#onSample);
   }
 
+  /** Injected faults from the record log, for the failure timeline. */
   #failures(): FailureOccurred[] {
     const failures: FailureOccurred[] = [];
     for (const record of this.#sim.records) {
-      if (record.kind === "NodeCrashed") {
-        failures.push({
-          timeUs: record.timeUs as number,
-          kind: "node-crash",
-          target: record.target as string,
-          durationUs: record.repairUs as number,
-        });
-      }
+      const failure = FAILURE_RECORDS[record.kind];
+      if (failure === undefined) continue;
+      failures.push({
+        timeUs: record.timeUs as number,
+        kind: failure.kind,
+        target: String(record.target ?? record.node ?? ""),
+        durationUs: failure.durationField === null ? 0 : ((record[failure.durationField] as number | undefined) ?? 0),
+      });
     }
     return failures;
   }
+
 
   #metrics(ledger: Ledger): RunMetrics {
     const horizonUs = this.#endUs;
@@ -649,11 +723,29 @@ export class ClusterModel implements ClusterListener {
     const pools = this.#options.pools;
     if (pools.length === 0) return null;
     const hours = endUs / US_PER_H;
+    const gpusPerRack = this.cluster.options.nodesPerRack * this.cluster.gpusPerNode;
     let cost = 0;
     for (const pool of pools) {
-      cost += pool.pricePerGpuHour * pool.racks * this.cluster.options.nodesPerRack * this.cluster.gpusPerNode * hours;
+      let paidGpuH = pool.racks * gpusPerRack * hours;
+      // Spot capacity the provider has taken back is not paid for.
+      if (pool.spot && this.#spot !== null) paidGpuH -= (this.#spot.reclaimedNodes.areaUs(endUs) * this.cluster.gpusPerNode) / US_PER_H;
+      cost += pool.pricePerGpuHour * paidGpuH;
     }
     return cost;
+  }
+
+  /** Nodes of the spot pools (pools take racks in order). */
+  #spotNodes(): number[] {
+    const nodes: number[] = [];
+    let rack = 0;
+    for (const pool of this.#options.pools) {
+      for (let r = rack; r < rack + pool.racks; r++) {
+        if (!pool.spot) continue;
+        for (let slot = 0; slot < this.cluster.options.nodesPerRack; slot++) nodes.push(r * this.cluster.options.nodesPerRack + slot);
+      }
+      rack += pool.racks;
+    }
+    return nodes;
   }
 
   /**

@@ -143,6 +143,7 @@ export function modelOptions(prepared: PreparedScenario, strategy: Strategy, tra
     },
     scheduler: schedulerOptions(strategy.scheduler ?? scenario.scheduler),
     nodeCrash,
+    spot: spotOptions(scenario),
     checkpoint: checkpointPlan(strategy, crash?.mtbf ?? null),
     slo:
       scenario.slo === undefined
@@ -196,9 +197,28 @@ function meanAsExponential(spec: DistributionSpec): DistributionSpec {
   return spec.kind === "constant" ? { kind: "exponential", mean: spec.value } : spec;
 }
 
+function spotOptions(scenario: Scenario): ClusterModelOptions["spot"] {
+  const spot = scenario.failures.find((failure) => failure.kind === "spot-preemption");
+  if (spot === undefined) return null;
+  return {
+    timeToReclaimS: { kind: "exponential", mean: spot.meanTimeBetween },
+    noticeUs: secondsToUs(spot.notice),
+    returnAfterS: meanAsExponential(spot.returnAfter),
+  };
+}
+
 function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): CheckpointPlan {
   const checkpoint = strategy.checkpoint;
   switch (checkpoint.policy) {
+    case "on-notice":
+      return {
+        policy: "on-notice",
+        intervalUs: Infinity,
+        costUs: secondsToUs(checkpoint.cost),
+        restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
+        sizeBytes: 0,
+        onNotice: true,
+      };
     case "young":
     case "daly":
       return {
@@ -208,6 +228,7 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
         restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
         sizeBytes: 0,
         optimal: { formula: checkpoint.policy, nodeMtbfUs: secondsToUs(nodeMtbfS!) },
+        onNotice: checkpoint.onNotice,
       };
     case "none":
       return NO_CHECKPOINT;
@@ -218,6 +239,7 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
         costUs: secondsToUs(checkpoint.cost ?? 0),
         restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost ?? 0),
         sizeBytes: (checkpoint.sizeGB ?? 0) * 1e9,
+        onNotice: checkpoint.onNotice,
       };
   }
 }

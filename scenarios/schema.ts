@@ -195,7 +195,15 @@ const nodeCrashSchema = z.strictObject({
   repair: durationDistribution.describe("time to repair; a plain duration means exponential with that mean"),
 });
 
-const failureSchema = z.discriminatedUnion("kind", [nodeCrashSchema]);
+const spotSchema = z.strictObject({
+  kind: z.literal("spot-preemption"),
+  pool: z.string().describe("a pool with spot: true"),
+  meanTimeBetween: zDuration({ positive: true }).describe("mean time between reclaims of one spot node"),
+  notice: zDuration().default(120).describe("warning before the node is taken"),
+  returnAfter: durationDistribution.prefault(3_600).describe("time until the capacity comes back; a plain duration is an exponential mean"),
+});
+
+const failureSchema = z.discriminatedUnion("kind", [nodeCrashSchema, spotSchema]);
 
 const checkpointSchema = z.discriminatedUnion("policy", [
   z.strictObject({ policy: z.literal("none") }),
@@ -207,12 +215,19 @@ const checkpointSchema = z.discriminatedUnion("policy", [
       restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
       sizeGB: z.number().positive().optional().describe("bytes per checkpoint: written to cluster.storage"),
       timeout: zDuration({ positive: true }).optional().describe("a checkpoint write taking longer fails"),
+      onNotice: z.boolean().default(false).describe("also checkpoint when a spot reclaim is noticed"),
     })
     .refine((c) => (c.cost === undefined) !== (c.sizeGB === undefined), {
       message: "give the checkpoint a cost (fixed time) or a sizeGB (timed by cluster.storage), not both",
     }),
   z.strictObject({
     policy: z.enum(["young", "daly"]).describe("interval from the cost and each job's MTBF (node MTBF / nodes)"),
+    cost: zDuration().describe("time to write one checkpoint"),
+    restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
+    onNotice: z.boolean().default(false).describe("also checkpoint when a spot reclaim is noticed"),
+  }),
+  z.strictObject({
+    policy: z.literal("on-notice").describe("checkpoint only when a spot reclaim is noticed"),
     cost: zDuration().describe("time to write one checkpoint"),
     restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
   }),
@@ -261,6 +276,20 @@ export const scenarioSchema = z
       context.addIssue({ code: "custom", path: ["horizon"], message: "a generated workload needs a horizon" });
     }
     const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
+    scenario.failures.forEach((failure, index) => {
+      if (failure.kind !== "spot-preemption") return;
+      const pool = scenario.cluster.pools.find((candidate) => candidate.name === failure.pool);
+      if (pool === undefined || !pool.spot) {
+        context.addIssue({
+          code: "custom",
+          path: ["failures", index, "pool"],
+          message: `"${failure.pool}" is not a spot pool (pools: ${scenario.cluster.pools.map((p) => p.name).join(", ") || "none"})`,
+        });
+      }
+    });
+    if (scenario.failures.filter((failure) => failure.kind === "spot-preemption").length > 1) {
+      context.addIssue({ code: "custom", path: ["failures"], message: "at most one spot-preemption failure model" });
+    }
     scenario.strategies.forEach((strategy, index) => {
       const checkpoint = strategy.checkpoint;
       if ((checkpoint.policy === "young" || checkpoint.policy === "daly") && crashes === 0) {

@@ -14,7 +14,10 @@ import type { Cluster } from "../hardware/cluster.js";
  * shape below 1 (what the LANL data shows) failures cluster: a node that just came back is
  * the likeliest to fail again. Time-to-failure counts from the end of the last repair.
  *
- * Leaves out, for now: correlated failures (a rack or power domain), replay from a log.
+ * A node already down for another cause when its failure comes is left alone (the failure
+ * is spent). Another injector never restores a node this one took down, nor the reverse.
+ *
+ * Leaves out: correlated failures and replay from a log (their own injectors).
  */
 export interface NodeCrashOptions {
   /** Time to failure of one node, seconds (mean = MTBF). */
@@ -53,8 +56,14 @@ export class NodeCrashInjector {
   }
 
   #crash(node: number): void {
-    this.crashCount++;
+    // The repair is drawn whether or not the crash lands, so the stream stays aligned.
     const repairUs = Math.max(1, secondsToUs(sample(this.#streams[node], this.#options.repairS)));
+    if (!this.#cluster.isUp(node)) {
+      // Already down for another cause (a rack outage, a spot reclaim): nothing to crash.
+      this.#scheduleFailure(node);
+      return;
+    }
+    this.crashCount++;
     this.#sim.record({ kind: "NodeCrashed", node, target: this.#cluster.nodeName(node), repairUs });
     this.#cluster.crash(node);
     this.#sim.schedule(repairUs, this.#onRepaired, node);

@@ -17,8 +17,10 @@ import type { Sim } from "../../sim/sim.js";
  *
  * GPU health per node: ECC error count, temperature and clock factor (1 at full clock; a
  * throttled or degraded node runs slower, and a synchronised job runs at the pace of its
- * slowest node). Verbs (`throttle`, `restoreClock`, `recordEccErrors`) are what fault
- * injectors call.
+ * slowest node), and whether its GPU driver works with the CUDA runtime jobs use. A node
+ * can be drained (quarantined): up, but given no new job; a job on it runs to its end.
+ * Verbs (`crash`, `restore`, `drain`, `undrain`, `throttle`, `restoreClock`,
+ * `recordEccErrors`, `setDriverCompatible`) are what fault injectors and operators call.
  *
  * Leaves out, for now: CPUs and memory as schedulable resources, per-GPU (rather than
  * per-node) health, the thermal dynamics that drive temperature.
@@ -75,6 +77,8 @@ export class Cluster {
   readonly #rackOfNode: Int32Array;
   readonly #nodesPerRack: number;
   readonly #clockFactor: Float64Array;
+  readonly #drained: Uint8Array;
+  readonly #driverCompatible: Uint8Array;
   readonly #temperatureC: Float64Array;
   readonly #eccErrors: Int32Array;
   #rackMark = 0;
@@ -104,6 +108,8 @@ export class Cluster {
     this.#racksByFree = Array.from({ length: options.racks }, (_, rack) => rack);
     this.#rackMarks = new Float64Array(options.racks);
     this.#clockFactor = new Float64Array(this.nodeCount).fill(1);
+    this.#drained = new Uint8Array(this.nodeCount);
+    this.#driverCompatible = new Uint8Array(this.nodeCount).fill(1);
     this.#temperatureC = new Float64Array(this.nodeCount).fill(IDLE_TEMPERATURE_C);
     this.#eccErrors = new Int32Array(this.nodeCount);
     this.#nodesPerRack = options.nodesPerRack;
@@ -273,7 +279,7 @@ export class Cluster {
       const next = nextNodeOfJob[node];
       jobOfNode[node] = NO_JOB;
       nextNodeOfJob[node] = NO_NODE;
-      if (up[node] === 1) this.#pushFree(node);
+      if (up[node] === 1 && this.#drained[node] === 0) this.#pushFree(node);
       node = next;
       count++;
     }
@@ -286,8 +292,9 @@ export class Cluster {
     this.#up[node] = 0;
     this.upNodes.add(this.#sim.now, -1);
     const jobId = this.#jobOfNode[node];
-    if (jobId === NO_JOB) this.#removeFree(node);
-    else {
+    if (jobId === NO_JOB) {
+      if (this.#drained[node] === 0) this.#removeFree(node);
+    } else {
       assert(this.#listener !== null, "a running job lost a node and no one was told");
       this.#listener.jobLostNode(jobId, node);
     }
@@ -299,15 +306,55 @@ export class Cluster {
     assert(this.#jobOfNode[node] === NO_JOB, "a down node holds no job");
     this.#up[node] = 1;
     this.upNodes.add(this.#sim.now, 1);
-    this.#pushFree(node);
-    this.#listener?.nodeRestored(node);
+    if (this.#drained[node] === 0) {
+      this.#pushFree(node);
+      this.#listener?.nodeRestored(node);
+    }
+  }
+
+  isDrained(node: number): boolean {
+    return this.#drained[node] === 1;
+  }
+
+  /** Gives the node no new job (a quarantine); a job running on it goes on. */
+  drain(node: number): void {
+    assert(this.#drained[node] === 0, "draining a drained node");
+    this.#drained[node] = 1;
+    if (this.#up[node] === 1 && this.#jobOfNode[node] === NO_JOB) this.#removeFree(node);
+  }
+
+  /** Returns a drained node to service. */
+  undrain(node: number): void {
+    assert(this.#drained[node] === 1, "undraining a node that is not drained");
+    this.#drained[node] = 0;
+    if (this.#up[node] === 1 && this.#jobOfNode[node] === NO_JOB) {
+      this.#pushFree(node);
+      this.#listener?.nodeRestored(node);
+    }
+  }
+
+  /** Whether the node's GPU driver works with the CUDA runtime jobs are built for. */
+  isDriverCompatible(node: number): boolean {
+    return this.#driverCompatible[node] === 1;
+  }
+
+  setDriverCompatible(node: number, compatible: boolean): void {
+    this.#driverCompatible[node] = compatible ? 1 : 0;
+  }
+
+  /** The first node of a job's list whose driver does not work, or NO_NODE. */
+  firstIncompatibleDriver(firstNode: number): number {
+    for (let node = firstNode; node !== NO_NODE; node = this.#nextNodeOfJob[node]) {
+      if (this.#driverCompatible[node] === 0) return node;
+    }
+    return NO_NODE;
   }
 
   /** Checks the free stacks against node states: every free node up and idle, and only those. */
   checkInvariants(): void {
     let freeExpected = 0;
     for (let node = 0; node < this.nodeCount; node++) {
-      if (this.#up[node] === 1 && this.#jobOfNode[node] === NO_JOB) {
+      if (this.#up[node] === 1 && this.#jobOfNode[node] === NO_JOB && this.#drained[node] === 0) {
         freeExpected++;
         const rack = this.rackOf(node);
         const position = this.#freePosition[node];

@@ -25,6 +25,8 @@ export interface CheckpointPlan {
    * MTBF (one node's MTBF over its node count), and `intervalUs` is unused.
    */
   readonly optimal?: { readonly formula: "young" | "daly"; readonly nodeMtbfUs: number };
+  /** Checkpoint at once when told the node will be taken away (a spot reclaim notice). */
+  readonly onNotice?: boolean;
 }
 
 /** Compute between checkpoints for a job of `nodeCount` nodes, µs. */

@@ -142,7 +142,7 @@ export class AttemptExecutor {
     state.computeTotalUs = speed === 1 ? job.remainingUs : Math.ceil(job.remainingUs / speed);
     state.computeDoneUs = 0;
     state.uncommittedUs = 0;
-    if (job.committedUs > 0 && intervalForUs(this.#plan, job.nodeCount) !== Infinity) {
+    if (job.committedUs > 0) {
       this.#enter(state, Phase.Restart);
       state.operation = this.#store.read(job, this.#plan.sizeBytes);
     } else {
@@ -173,6 +173,24 @@ export class AttemptExecutor {
     state.phase = Phase.Idle;
     state.operation = null;
     state.timerHandle = -1;
+  }
+
+  /**
+   * Cuts the compute segment under way short and writes a checkpoint now (on a reclaim
+   * notice). Does nothing while restarting or already writing.
+   */
+  checkpointNow(job: Job): void {
+    const state = job.attempt;
+    if (state.phase !== Phase.Compute) return;
+    const doneUs = this.#sim.now - state.phaseStartUs;
+    if (state.uncommittedUs + doneUs === 0) return; // nothing new to save
+    if (state.computeDoneUs + doneUs >= state.computeTotalUs) return; // finishing this instant
+    this.#sim.cancel(state.timerHandle);
+    state.timerHandle = -1;
+    state.computeDoneUs += doneUs;
+    state.uncommittedUs += doneUs;
+    this.#enter(state, Phase.Checkpoint);
+    state.operation = this.#store.write(job, this.#plan.sizeBytes);
   }
 
   /** Wall time compute this attempt still needs (for checks and plans). */

@@ -37,6 +37,7 @@ export function clusterYearOptions(years: number): ClusterModelOptions {
       timeToFailureS: { kind: "exponential", mean: 5 * 365 * 86_400 },
       repairS: { kind: "exponential", mean: 4 * 3_600 },
     },
+    spot: null,
     checkpoint: NO_CHECKPOINT,
     slo: null,
     traceSamples: 0,

@@ -71,6 +71,7 @@ export function replay(spec: TraceSpec, backfill: BackfillMode, now: () => numbe
     workload: { generator: null, trace: jobs, maxRequeues: 0 },
     scheduler: { backfill, priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
     nodeCrash: null,
+    spot: null,
     checkpoint: NO_CHECKPOINT,
     slo: null,
     traceSamples: 0,

@@ -20,6 +20,7 @@ function oneNode(checkpoint: CheckpointPlan): ClusterModelOptions {
     workload: { generator: null, trace: null, maxRequeues: 10 },
     scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
     nodeCrash: null,
+    spot: null,
     checkpoint,
     slo: null,
     traceSamples: 0,

@@ -44,6 +44,7 @@ function smallOptions(overrides: Partial<ClusterModelOptions> = {}): ClusterMode
       timeToFailureS: { kind: "exponential", mean: 5 * DAY_S },
       repairS: { kind: "exponential", mean: 4 * 3_600 },
     },
+    spot: null,
     checkpoint: NO_CHECKPOINT,
     slo: null,
     traceSamples: 0,
@@ -85,6 +86,8 @@ const optionsArbitrary: fc.Arbitrary<ClusterModelOptions> = fc
     checkpoint: checkpointArbitrary,
     crashes: fc.boolean(),
     fabric: fc.boolean(),
+    spot: fc.boolean(),
+    onNotice: fc.boolean(),
     communicationMB: fc.option(fc.integer({ min: 1, max: 2_000 }), { nil: null }),
   })
   .map((p) =>
@@ -111,7 +114,15 @@ const optionsArbitrary: fc.Arbitrary<ClusterModelOptions> = fc
             repairS: { kind: "exponential", mean: p.repairH * 3_600 },
           }
         : null,
-      checkpoint: p.checkpoint,
+      checkpoint: { ...p.checkpoint, onNotice: p.onNotice },
+      pools: p.spot ? [{ name: "spot", racks: p.racks, pricePerGpuHour: 1, spot: true }] : [],
+      spot: p.spot
+        ? {
+            timeToReclaimS: { kind: "exponential", mean: p.mtbfDays * DAY_S },
+            noticeUs: 120e6,
+            returnAfterS: { kind: "exponential", mean: p.repairH * 3_600 },
+          }
+        : null,
     }),
   );
 
@@ -136,7 +147,7 @@ describe("cluster model invariants (fast-check, judged by an independent state c
         expect(Math.abs(booked - hours.busy)).toBeLessThan(tolerance);
         expect(hours.busy).toBeLessThanOrEqual(hours.up + tolerance);
         expect(hours.up).toBeLessThanOrEqual((nodeCount * options.horizonUs!) / US_PER_H + tolerance);
-        if (options.nodeCrash === null) expect(hours.lost).toBe(0);
+        if (options.nodeCrash === null && options.spot === null) expect(hours.lost).toBe(0);
       }),
       { numRuns: 150 },
     );
@@ -168,6 +179,7 @@ describe("cluster model stories", () => {
       cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
       workload: NO_ARRIVALS, // the job is submitted below
       nodeCrash: null,
+      spot: null,
       checkpoint: { policy: "fixed", intervalUs: 3 * US_PER_H, costUs: 30 * US_PER_MIN, restartUs: 30 * US_PER_MIN, sizeBytes: 0 },
     });
     const sim = new Sim({ seed: 1, keepRecords: true });
@@ -200,6 +212,7 @@ describe("cluster model stories", () => {
       cluster: { racks: 1, nodesPerRack: 4, gpusPerNode: 1 },
       workload: NO_ARRIVALS,
       nodeCrash: null,
+      spot: null,
     });
     const sim = new Sim({ seed: 1, keepRecords: true });
     const model = new ClusterModel(sim, options);

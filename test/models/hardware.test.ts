@@ -16,6 +16,7 @@ function options(overrides: Partial<ClusterModelOptions> = {}, placement: Placem
     workload: { generator: null, trace: null, maxRequeues: 0 },
     scheduler: { backfill: "none", priority: null, placement, enforceTimeLimit: false, preemption: null },
     nodeCrash: null,
+    spot: null,
     checkpoint: NO_CHECKPOINT,
     slo: null,
     traceSamples: 0,

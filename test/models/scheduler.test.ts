@@ -34,6 +34,7 @@ function options(nodes: number, sched: SchedulerOptions, racks = 1): ClusterMode
     workload: { generator: null, trace: null, maxRequeues: 0 },
     scheduler: sched,
     nodeCrash: null,
+    spot: null,
     checkpoint: NO_CHECKPOINT,
     slo: null,
     traceSamples: 0,

@@ -66,6 +66,7 @@ export function checkRecords(records: readonly SimRecord[], nodeCount: number, h
         endHolding(job, timeUs);
         phase.set(job, "completed");
         break;
+      case "SpotReclaimed":
       case "NodeCrashed": {
         const node = record.node as number;
         if (up[node] !== 1) fail(record, "a down node crashed");
@@ -74,7 +75,7 @@ export function checkRecords(records: readonly SimRecord[], nodeCount: number, h
         break;
       }
       case "JobKilled": {
-        if (record.cause === "node-crash") {
+        if (record.cause === "node-crash" || record.cause === "spot-preemption") {
           if (pendingKill === null || pendingKill.job !== job || pendingKill.timeUs !== timeUs) {
             fail(record, "job killed for a crash without a crash under it");
           }
@@ -89,6 +90,7 @@ export function checkRecords(records: readonly SimRecord[], nodeCount: number, h
         if (phase.get(job) !== "queued") fail(record, "job failed without being killed first");
         phase.set(job, "failed");
         break;
+      case "SpotReturned":
       case "NodeRestored": {
         const node = record.node as number;
         if (up[node] !== 0) fail(record, "an up node was restored");
@@ -99,7 +101,8 @@ export function checkRecords(records: readonly SimRecord[], nodeCount: number, h
       default:
         break;
     }
-    if (pendingKill !== null && record.kind !== "NodeCrashed" && record.kind !== "JobKilled") {
+    const crashKinds = record.kind === "NodeCrashed" || record.kind === "SpotReclaimed";
+    if (pendingKill !== null && !crashKinds && record.kind !== "JobKilled") {
       // A crash under a job that ends in the same instant may complete it instead.
       if (record.kind !== "JobCompleted" || record.job !== pendingKill.job) fail(record, "a crash left its job running");
       pendingKill = null;

@@ -86,6 +86,7 @@ function options(checkpoint: CheckpointPlan): ClusterModelOptions {
       timeToFailureS: { kind: "exponential", mean: MTBF_S },
       repairS: { kind: "constant", value: 1e-6 },
     },
+    spot: null,
     checkpoint,
     slo: null,
     traceSamples: 0,
