@@ -9,6 +9,7 @@ import { Fabric } from "./fabric/fabric.js";
 import { FatTree } from "./fabric/topology.js";
 import { NodeCrashInjector, type NodeCrashOptions } from "./failures/node-crash.js";
 import { SpotPreemptionInjector, type SpotOptions } from "./failures/spot.js";
+import { DriverRolloutController, type DriverRolloutOptions } from "./failures/driver-rollout.js";
 import { Cluster, type ClusterListener, type ClusterOptions, type Placement } from "./hardware/cluster.js";
 import { finiteOrNull, type RunMetrics } from "./metrics.js";
 import { BatchScheduler, type BackfillMode } from "./scheduler/batch.js";
@@ -125,6 +126,8 @@ export interface ClusterModelOptions {
   readonly nodeCrash: NodeCrashOptions | null;
   /** Spot reclaims of the nodes of spot pools; null: none. */
   readonly spot: Omit<SpotOptions, "nodes"> | null;
+  /** A driver patch rolled out during the run; null: none. */
+  readonly driverRollout?: DriverRolloutOptions | null;
   readonly checkpoint: CheckpointPlan;
   readonly slo: SloOptions | null;
   /** Points of utilisation and queue length to sample over the horizon (0: none). */
@@ -184,6 +187,7 @@ export class ClusterModel implements ClusterListener {
   readonly #options: ClusterModelOptions;
   readonly #injector: NodeCrashInjector | null;
   readonly #spot: SpotPreemptionInjector | null;
+  readonly #rollout: DriverRolloutController | null;
   readonly #arrivals: ArrivalProcess | null;
   readonly #sizes: RngStream;
   readonly #runtimes: RngStream;
@@ -270,6 +274,8 @@ export class ClusterModel implements ClusterListener {
     assert(options.spot === null || spotNodes.length > 0, "spot preemption needs a spot pool");
     this.#spot =
       options.spot === null ? null : new SpotPreemptionInjector(sim, this.cluster, this, { ...options.spot, nodes: spotNodes });
+    const rollout = options.driverRollout ?? null;
+    this.#rollout = rollout === null ? null : new DriverRolloutController(sim, this.cluster, this, rollout);
     const generator = options.workload.generator;
     this.#arrivals =
       generator === null
@@ -306,6 +312,7 @@ export class ClusterModel implements ClusterListener {
     this.#scheduleTracedArrival();
     this.#injector?.start();
     this.#spot?.start();
+    this.#rollout?.start();
     if (this.#options.traceSamples > 0 && this.#options.horizonUs !== null) this.#sim.schedule(0, this.#onSample);
     this.#sim.run(this.#options.horizonUs ?? Infinity);
     this.#finished = true;
@@ -378,6 +385,13 @@ export class ClusterModel implements ClusterListener {
 
   /** Listeners told of every attempt killed by a failure: job, cause, node. */
   readonly #jobFailedListeners: Array<(job: Job, cause: string, node: number) => void> = [];
+
+  readonly #jobStartedListeners: Array<(job: Job) => void> = [];
+
+  /** Tells `listener` of every attempt as it starts (on `job.firstNode` and its list). */
+  onJobStarted(listener: (job: Job) => void): void {
+    this.#jobStartedListeners.push(listener);
+  }
 
   /** Tells `listener` of every attempt a failure kills (a rollout controller watches this). */
   onJobKilled(listener: (job: Job, cause: string, node: number) => void): void {
@@ -568,6 +582,7 @@ export class ClusterModel implements ClusterListener {
     // The attempt's pace, fixed when it starts: its slowest node's clock, and the share of
     // each iteration spent waiting on the all-reduce given the traffic on the fabric now.
     this.#executor.begin(job, this.cluster.slowestClockFactor(job.firstNode) * this.#communicationFactor(job));
+    for (const listener of this.#jobStartedListeners) listener(job);
     if (this.cluster.firstIncompatibleDriver(job.firstNode) >= 0) {
       // It fails as its processes start, just after: not inside the scheduler's pass.
       this.#driverCheckAttempt.set(job, job.attempts);

@@ -144,6 +144,7 @@ export function modelOptions(prepared: PreparedScenario, strategy: Strategy, tra
     scheduler: schedulerOptions(strategy.scheduler ?? scenario.scheduler),
     nodeCrash,
     spot: spotOptions(scenario),
+    driverRollout: driverRolloutOptions(scenario, strategy),
     checkpoint: checkpointPlan(strategy, crash?.mtbf ?? null),
     slo:
       scenario.slo === undefined
@@ -195,6 +196,23 @@ const BACKFILL_BY_POLICY = {
 /** A repair time given as a plain duration is the mean of an exponential repair. */
 function meanAsExponential(spec: DistributionSpec): DistributionSpec {
   return spec.kind === "constant" ? { kind: "exponential", mean: spec.value } : spec;
+}
+
+function driverRolloutOptions(scenario: Scenario, strategy: Strategy): ClusterModelOptions["driverRollout"] {
+  const patch = scenario.failures.find((failure) => failure.kind === "driver-patch");
+  if (patch === undefined) return null;
+  const rollout = strategy.rollout ?? patch.rollout;
+  return {
+    startUs: secondsToUs(patch.at),
+    strategy: rollout.strategy,
+    canaryNodes: rollout.canaryNodes,
+    waveFraction: rollout.waveFraction,
+    waveIntervalUs: secondsToUs(rollout.waveInterval),
+    badPatch: patch.bad,
+    haltFailureRate: rollout.haltFailureRate,
+    minStarts: rollout.minStarts,
+    rollbackUs: secondsToUs(rollout.rollback),
+  };
 }
 
 function spotOptions(scenario: Scenario): ClusterModelOptions["spot"] {

@@ -203,7 +203,24 @@ const spotSchema = z.strictObject({
   returnAfter: durationDistribution.prefault(3_600).describe("time until the capacity comes back; a plain duration is an exponential mean"),
 });
 
-const failureSchema = z.discriminatedUnion("kind", [nodeCrashSchema, spotSchema]);
+const rolloutSchema = z.strictObject({
+  strategy: z.enum(["big-bang", "canary"]),
+  canaryNodes: count.default(2),
+  waveFraction: z.number().gt(0).max(1).default(0.25).describe("share of the remaining nodes per wave"),
+  waveInterval: zDuration({ positive: true }).default(3_600).describe("how long each step is watched"),
+  haltFailureRate: z.number().min(0).max(1).default(0.2),
+  minStarts: count.default(3).describe("starts on patched nodes needed to judge a step"),
+  rollback: zDuration().default(1_800).describe("time to roll the patched nodes back"),
+});
+
+const driverPatchSchema = z.strictObject({
+  kind: z.literal("driver-patch"),
+  at: zDuration().describe("when the rollout starts"),
+  bad: z.boolean().default(true).describe("whether the new driver breaks jobs (mismatches the CUDA runtime)"),
+  rollout: rolloutSchema.prefault({ strategy: "big-bang" }),
+});
+
+const failureSchema = z.discriminatedUnion("kind", [nodeCrashSchema, spotSchema, driverPatchSchema]);
 
 const checkpointSchema = z.discriminatedUnion("policy", [
   z.strictObject({ policy: z.literal("none") }),
@@ -237,6 +254,7 @@ const strategySchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"),
   checkpoint: checkpointSchema.default({ policy: "none" }),
   scheduler: schedulerSchema.optional().describe("replaces the scenario's scheduler for this strategy"),
+  rollout: rolloutSchema.optional().describe("replaces the driver patch's rollout for this strategy"),
 });
 
 const sloSchema = z.strictObject({

@@ -115,3 +115,67 @@ describe("driver mismatch", () => {
     expect(model.run().metrics.jobs_completed).toBe(1);
   });
 });
+
+describe("driver rollout", () => {
+  // 4 racks × 8 nodes, 2 jobs an hour of 1–4 nodes for ~2 h. A bad patch rolls out at
+  // 1 day; each step is watched for 1 h and the rollout halts above a 20% failure rate,
+  // rolling back 30 min later.
+  function rollout(strategy: "big-bang" | "canary", badPatch = true) {
+    const sim = new Sim({ seed: 3, keepRecords: true });
+    const model = new ClusterModel(
+      sim,
+      options({
+        horizonUs: 3 * 24 * US_PER_H,
+        cluster: { racks: 4, nodesPerRack: 8, gpusPerNode: 8 },
+        pools: [],
+        workload: {
+          generator: {
+            arrivals: { ratePerHour: 5 },
+            nodes: { kind: "logUniform", low: 1, high: 4 },
+            workS: { kind: "lognormal", median: 2 * 3_600, sigma: 0.5 },
+            timeLimitFactor: 2,
+            users: 4,
+            communication: null,
+          },
+          trace: null,
+          maxRequeues: 3,
+        },
+        driverRollout: {
+          startUs: 24 * US_PER_H,
+          strategy,
+          canaryNodes: 2,
+          waveFraction: 0.25,
+          waveIntervalUs: US_PER_H,
+          badPatch,
+          haltFailureRate: 0.2,
+          minStarts: 3,
+          rollbackUs: 30 * US_PER_MIN,
+        },
+      }),
+    );
+    const killed: number[] = [];
+    model.onJobKilled((job, cause) => cause === "driver-mismatch" && killed.push(job.id));
+    const result = model.run();
+    return { sim, result, failedStarts: killed.length, jobsFailed: result.metrics.jobs_failed ?? 0 };
+  }
+
+  it("canary then waves fails fewer job starts than big-bang, and both halt and roll back", () => {
+    const bigBang = rollout("big-bang");
+    const canary = rollout("canary");
+    expect(bigBang.failedStarts).toBeGreaterThan(0);
+    expect(canary.failedStarts).toBeLessThan(bigBang.failedStarts);
+    for (const { sim } of [bigBang, canary]) {
+      expect(sim.records.some((r) => r.kind === "DriverRolloutHalted")).toBe(true);
+      expect(sim.records.some((r) => r.kind === "DriverRolledBack")).toBe(true);
+    }
+    // Same arrivals under both (common random numbers).
+    expect(canary.result.metrics.jobs_submitted).toBe(bigBang.result.metrics.jobs_submitted);
+  });
+
+  it("a good patch rolls out in waves to every node without a halt", () => {
+    const { sim, failedStarts } = rollout("canary", false);
+    expect(failedStarts).toBe(0);
+    expect(sim.records.some((r) => r.kind === "DriverRolloutCompleted")).toBe(true);
+    expect(sim.records.filter((r) => r.kind === "DriverRolledOut").length).toBeGreaterThan(2);
+  });
+});
