@@ -10,6 +10,7 @@ import { bundledScenarios, loadScenario, packageRoot, resolveScenarioPath } from
 import { prepareScenario, TraceInputError } from "../scenarios/prepare.js";
 import { runScenario, type ReplicationFailure } from "../scenarios/runner.js";
 import { scenarioSchema, type Scenario } from "../scenarios/schema.js";
+import { parseInjection } from "./inject.js";
 import { writeResultFolder } from "./result-files.js";
 import { ProgressBar, useColor } from "./terminal.js";
 import { HELP, InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
@@ -44,6 +45,7 @@ export async function runCommand(args: string[]): Promise<number> {
     strategy: { type: "string", multiple: true },
     out: { type: "string" },
     json: { type: "boolean" },
+    inject: { type: "string", multiple: true },
   });
   if (values.help === true) return help("run");
   if (positionals.length !== 1) throw new UsageError("run", "expects one scenario (a file or a bundled name)");
@@ -52,6 +54,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const seed = integerOption("run", "seed", values.seed, 0) ?? loaded.seed;
   const replications = integerOption("run", "replications", values.replications, 1) ?? loaded.replications;
   const scenario = selectStrategies(loaded, values.strategy);
+  const injections = (values.inject ?? []).map((text) => parseInjection(text, scenario));
   const out = values.out ?? join("results", scenario.name);
 
   process.stderr.write(`faultline ${faultlineVersion()}: ${scenario.name}, seed ${seed}, ${replications} replications\n`);
@@ -61,9 +64,11 @@ export async function runCommand(args: string[]): Promise<number> {
     seed,
     replications,
     faultlineVersion: faultlineVersion(),
+    injections,
     onProgress: (done, total) => progress.update(done, total),
     reproduce: (failure: ReplicationFailure) =>
-      `faultline run ${file} --seed ${failure.seed} --replications 1 --strategy ${failure.strategy}`,
+      `faultline run ${file} --seed ${failure.seed} --replications 1 --strategy ${failure.strategy}` +
+      (values.inject ?? []).map((text) => ` --inject ${text}`).join(""),
   });
   progress.finish();
 

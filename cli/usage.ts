@@ -76,6 +76,9 @@ Options:
   --strategy NAME     run only this strategy (repeatable)
   --out DIR           output folder (default: results/<scenario name>)
   --json              print summary.json on stdout instead of the table
+  --inject FAULT      inject a fault by hand, repeatable: kind@time[:target][+duration]
+                      kinds: node-crash, rack-power, throttle, driver-mismatch, drain
+                      e.g. --inject node-crash@2h:r03n17  --inject rack-power@1d:r02+8h
   -h, --help          this help
 
 Example:

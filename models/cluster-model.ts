@@ -10,6 +10,7 @@ import { FatTree } from "./fabric/topology.js";
 import { NodeCrashInjector, type NodeCrashOptions } from "./failures/node-crash.js";
 import { SpotPreemptionInjector, type SpotOptions } from "./failures/spot.js";
 import { DriverRolloutController, type DriverRolloutOptions } from "./failures/driver-rollout.js";
+import { scheduleInjections, type AdHocInjection } from "./failures/ad-hoc.js";
 import { Cluster, type ClusterListener, type ClusterOptions, type Placement } from "./hardware/cluster.js";
 import { finiteOrNull, type RunMetrics } from "./metrics.js";
 import { BatchScheduler, type BackfillMode } from "./scheduler/batch.js";
@@ -128,6 +129,8 @@ export interface ClusterModelOptions {
   readonly spot: Omit<SpotOptions, "nodes"> | null;
   /** A driver patch rolled out during the run; null: none. */
   readonly driverRollout?: DriverRolloutOptions | null;
+  /** Faults injected by hand at given times. */
+  readonly injections?: readonly AdHocInjection[];
   readonly checkpoint: CheckpointPlan;
   readonly slo: SloOptions | null;
   /** Points of utilisation and queue length to sample over the horizon (0: none). */
@@ -177,6 +180,7 @@ const FAILURE_RECORDS: Readonly<Record<string, { kind: string; durationField: st
   RackPowerLost: { kind: "rack-power", durationField: "repairUs" },
   GpuThrottled: { kind: "thermal-throttle", durationField: null },
   NodeQuarantined: { kind: "silent-degradation", durationField: null },
+  FaultInjected: { kind: "ad-hoc", durationField: "repairUs" },
   DriverRolledOut: { kind: "driver-mismatch", durationField: null },
 };
 
@@ -313,6 +317,7 @@ export class ClusterModel implements ClusterListener {
     this.#injector?.start();
     this.#spot?.start();
     this.#rollout?.start();
+    scheduleInjections(this.#sim, this.cluster, this.#options.injections ?? []);
     if (this.#options.traceSamples > 0 && this.#options.horizonUs !== null) this.#sim.schedule(0, this.#onSample);
     this.#sim.run(this.#options.horizonUs ?? Infinity);
     this.#finished = true;
@@ -669,7 +674,7 @@ export class ClusterModel implements ClusterListener {
       if (failure === undefined) continue;
       failures.push({
         timeUs: record.timeUs as number,
-        kind: failure.kind,
+        kind: typeof record.fault === "string" ? record.fault : failure.kind,
         target: String(record.target ?? record.node ?? ""),
         durationUs: failure.durationField === null ? 0 : ((record[failure.durationField] as number | undefined) ?? 0),
       });

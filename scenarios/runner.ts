@@ -4,6 +4,7 @@ import { Sim } from "../sim/sim.js";
 import { meanWithCi95 } from "../sim/statistics.js";
 import { US_PER_H, secondsToUs } from "../sim/time.js";
 import { ClusterModel, type ClusterModelOptions, type SchedulerOptions } from "../models/cluster-model.js";
+import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { NodeCrashOptions } from "../models/failures/node-crash.js";
 import type { RunMetrics } from "../models/metrics.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpoint.js";
@@ -37,6 +38,8 @@ export interface RunScenarioOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** The command that reruns one failed replication, for the error message. */
   readonly reproduce?: (failure: ReplicationFailure) => string;
+  /** Faults injected by hand into every replication of every strategy. */
+  readonly injections?: readonly AdHocInjection[];
 }
 
 /** A replication ended in an error (an assert: a bug). Says which, and how to rerun it. */
@@ -63,7 +66,12 @@ export function replicationSeed(seed: number, replication: number): number {
 }
 
 /** The model's options for one strategy of a scenario. */
-export function modelOptions(prepared: PreparedScenario, strategy: Strategy, traceSamples: number): ClusterModelOptions {
+export function modelOptions(
+  prepared: PreparedScenario,
+  strategy: Strategy,
+  traceSamples: number,
+  injections: readonly AdHocInjection[] = [],
+): ClusterModelOptions {
   const scenario = prepared.scenario;
   const crash = scenario.failures.find((failure) => failure.kind === "node-crash");
   const nodeCrash: NodeCrashOptions | null =
@@ -145,6 +153,7 @@ export function modelOptions(prepared: PreparedScenario, strategy: Strategy, tra
     nodeCrash,
     spot: spotOptions(scenario),
     driverRollout: driverRolloutOptions(scenario, strategy),
+    injections,
     checkpoint: checkpointPlan(strategy, crash?.mtbf ?? null),
     slo:
       scenario.slo === undefined
@@ -268,9 +277,10 @@ export function runReplication(
   strategy: Strategy,
   seed: number,
   withTrace: boolean,
+  injections: readonly AdHocInjection[] = [],
 ): { metrics: RunMetrics; trace: Omit<RunTrace, "strategy" | "replication"> | null } {
   const sim = new Sim({ seed, keepRecords: withTrace });
-  const model = new ClusterModel(sim, modelOptions(prepared, strategy, withTrace ? TRACE_SAMPLES : 0));
+  const model = new ClusterModel(sim, modelOptions(prepared, strategy, withTrace ? TRACE_SAMPLES : 0, injections));
   const result = model.run();
   if (!withTrace) return { metrics: result.metrics, trace: null };
   return {
@@ -300,7 +310,7 @@ export function runScenario(prepared: PreparedScenario, options: RunScenarioOpti
       const seed = replicationSeed(options.seed, replication);
       let outcome: ReturnType<typeof runReplication>;
       try {
-        outcome = runReplication(prepared, strategy, seed, replication === 0);
+        outcome = runReplication(prepared, strategy, seed, replication === 0, options.injections);
       } catch (error) {
         const failure = new ReplicationFailure(strategy.name, replication, seed, error);
         failure.reproduceCommand = options.reproduce?.(failure) ?? "";

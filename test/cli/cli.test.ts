@@ -91,6 +91,27 @@ describe("faultline run", () => {
   });
 });
 
+describe("faultline run --inject", () => {
+  it("injects a fault by hand into every replication, and it shows in the report", () => {
+    const file = scenarioFile("inject.yaml", GOOD);
+    const plain = faultline("run", file, "--json", "--out", "inject-none");
+    const injected = faultline("run", file, "--json", "--out", "inject-rack", "--inject", "rack-power@1d:r00+12h");
+    expect(injected.code).toBe(0);
+    const downtime = (output: string) =>
+      JSON.parse(output).strategies[0].metrics.gpu_utilization.mean as number;
+    // With a whole rack (the only one) down for 12 of 120 h, less work gets done.
+    expect(downtime(injected.stdout)).not.toBe(downtime(plain.stdout));
+    expect(readFileSync(join(work, "inject-rack", "report.md"), "utf8")).toContain("rack-power");
+  });
+
+  it("rejects a fault it cannot place", () => {
+    const file = scenarioFile("inject-bad.yaml", GOOD);
+    expectBadInput(faultline("run", file, "--inject", "meteor@1h"), '--inject "meteor@1h": unknown kind "meteor"');
+    expectBadInput(faultline("run", file, "--inject", "node-crash@1h:r09n00"), '"r09n00" is not a node (r00n00 … r00n03)');
+    expectBadInput(faultline("run", file, "--inject", "node-crash@9d:r00n01"), "is past the horizon");
+  });
+});
+
 describe("bad input exits 2 with the file and field path", () => {
   it("an unknown key, with a did-you-mean hint", () => {
     const file = scenarioFile("typo.yaml", GOOD.replace("nodesPerRack", "nodesPerRak"));
