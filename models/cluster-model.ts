@@ -178,6 +178,7 @@ const FAILURE_RECORDS: Readonly<Record<string, { kind: string; durationField: st
   NodeCrashed: { kind: "node-crash", durationField: "repairUs" },
   SpotReclaimed: { kind: "spot-preemption", durationField: "returnUs" },
   RackPowerLost: { kind: "rack-power", durationField: "repairUs" },
+  PowerDomainLost: { kind: "power-domain", durationField: "repairUs" },
   GpuThrottled: { kind: "thermal-throttle", durationField: null },
   NodeQuarantined: { kind: "silent-degradation", durationField: null },
   FaultInjected: { kind: "ad-hoc", durationField: "repairUs" },
@@ -344,8 +345,8 @@ export class ClusterModel implements ClusterListener {
     };
   }
 
-  jobLostNode(jobId: number, node: number): void {
-    this.#killAndRequeue(this.#runningJob(jobId), this.#nodeFailureCause.get(node) ?? "node-crash", node);
+  jobLostNode(jobId: number, node: number, cause: string): void {
+    this.#killAndRequeue(this.#runningJob(jobId), cause, node);
   }
 
   /**
@@ -379,14 +380,10 @@ export class ClusterModel implements ClusterListener {
    * cause "spot-preemption".
    */
   noticeReclaim(node: number): void {
-    this.#nodeFailureCause.set(node, "spot-preemption");
     const jobId = this.cluster.jobOn(node);
     if (jobId < 0 || !this.#options.checkpoint.onNotice) return;
     this.#executor.checkpointNow(this.#runningJob(jobId));
   }
-
-  /** What will take `node` down next, when an injector said so in advance (spot notice). */
-  readonly #nodeFailureCause = new Map<number, string>();
 
   /** Listeners told of every attempt killed by a failure: job, cause, node. */
   readonly #jobFailedListeners: Array<(job: Job, cause: string, node: number) => void> = [];
@@ -473,8 +470,7 @@ export class ClusterModel implements ClusterListener {
     return traceDone && this.#running.length === 0 && this.scheduler.queuedCount === 0 && this.#preempted.length === 0;
   }
 
-  nodeRestored(node: number): void {
-    this.#nodeFailureCause.delete(node);
+  nodeRestored(): void {
     this.#schedule();
   }
 
@@ -672,6 +668,8 @@ export class ClusterModel implements ClusterListener {
     for (const record of this.#sim.records) {
       const failure = FAILURE_RECORDS[record.kind];
       if (failure === undefined) continue;
+      // A rack outage records its nodes' crashes too; the timeline shows the outage once.
+      if (record.kind === "NodeCrashed" && record.domain !== undefined) continue;
       failures.push({
         timeUs: record.timeUs as number,
         kind: typeof record.fault === "string" ? record.fault : failure.kind,

@@ -49,49 +49,46 @@ export function scheduleInjections(sim: Sim, cluster: Cluster, injections: reado
 }
 
 function begin(sim: Sim, cluster: Cluster, injection: AdHocInjection, nodes: number[]): void {
-  const affected: number[] = [];
-  for (const node of nodes) {
-    switch (injection.kind) {
-      case "node-crash":
-      case "rack-power":
-        if (!cluster.isUp(node)) continue;
-        cluster.crash(node);
-        break;
-      case "throttle":
-        cluster.throttle(node, THROTTLED_CLOCK);
-        break;
-      case "driver-mismatch":
-        cluster.setDriverCompatible(node, false);
-        break;
-      case "drain":
-        if (cluster.isDrained(node)) continue;
-        cluster.drain(node);
-        break;
-    }
-    affected.push(node);
+  let affected: number[];
+  switch (injection.kind) {
+    case "node-crash":
+    case "rack-power":
+      // All at once, so a job killed by one node's loss is not placed again on the next.
+      affected = nodes.filter((node) => cluster.isUp(node));
+      cluster.crashNodes(affected, injection.kind);
+      break;
+    case "throttle":
+      affected = nodes;
+      for (const node of nodes) cluster.throttle(node, THROTTLED_CLOCK);
+      break;
+    case "driver-mismatch":
+      affected = nodes;
+      for (const node of nodes) cluster.setDriverCompatible(node, false);
+      break;
+    case "drain":
+      affected = nodes.filter((node) => !cluster.isDrained(node));
+      for (const node of affected) cluster.drain(node);
+      break;
   }
-  const kind = injection.kind === "rack-power" ? "RackPowerLost" : injection.kind === "node-crash" ? "NodeCrashed" : "FaultInjected";
-  sim.record({ kind, fault: injection.kind, target: injection.target, nodes: affected, repairUs: injection.durationUs, adHoc: true });
+  sim.record({ kind: "FaultInjected", fault: injection.kind, target: injection.target, nodes: affected, repairUs: injection.durationUs });
   sim.schedule(injection.durationUs, () => end(sim, cluster, injection, affected));
 }
 
 function end(sim: Sim, cluster: Cluster, injection: AdHocInjection, nodes: number[]): void {
-  for (const node of nodes) {
-    switch (injection.kind) {
-      case "node-crash":
-      case "rack-power":
-        if (!cluster.isUp(node)) cluster.restore(node);
-        break;
-      case "throttle":
-        cluster.restoreClock(node);
-        break;
-      case "driver-mismatch":
-        cluster.setDriverCompatible(node, true);
-        break;
-      case "drain":
-        if (cluster.isDrained(node)) cluster.undrain(node);
-        break;
-    }
+  switch (injection.kind) {
+    case "node-crash":
+    case "rack-power":
+      cluster.restoreNodes(nodes.filter((node) => !cluster.isUp(node)));
+      break;
+    case "throttle":
+      for (const node of nodes) cluster.restoreClock(node);
+      break;
+    case "driver-mismatch":
+      for (const node of nodes) cluster.setDriverCompatible(node, true);
+      break;
+    case "drain":
+      for (const node of nodes) if (cluster.isDrained(node)) cluster.undrain(node);
+      break;
   }
   sim.record({ kind: "FaultCleared", fault: injection.kind, target: injection.target });
 }

@@ -210,7 +210,7 @@ export class DegradationModel {
     const repairUs = this.#options.rebootUs;
     this.#sim.record({ kind: "NodeCrashed", node, target: this.#cluster.nodeName(node), repairUs, cause: "ecc-errors" });
     this.#downByUs[node] = 1;
-    this.#cluster.crash(node);
+    this.#cluster.crash(node, "ecc-errors");
     this.#sim.schedule(repairUs, this.#onRebooted, node);
   }
 

@@ -84,7 +84,7 @@ export class SpotPreemptionInjector {
       this.reclaimCount++;
       this.#sim.record({ kind: "SpotReclaimed", node, target: this.#cluster.nodeName(node), returnUs });
       this.reclaimedNodes.add(this.#sim.now, 1);
-      this.#cluster.crash(node);
+      this.#cluster.crash(node, "spot-preemption");
       this.#sim.schedule(returnUs, this.#onReturn, node);
     } else {
       this.#scheduleNotice(node);

@@ -50,8 +50,8 @@ export const NO_NODE = -1;
 
 /** Who hears of changes in capacity: the model that owns the jobs. */
 export interface ClusterListener {
-  /** A crash took `node` from a running job; the listener must end the job's attempt. */
-  jobLostNode(jobId: number, node: number): void;
+  /** A failure (`cause`) took `node` from a running job; the listener must end the job's attempt. */
+  jobLostNode(jobId: number, node: number, cause: string): void;
   /** A node came back and is free. */
   nodeRestored(node: number): void;
 }
@@ -286,30 +286,55 @@ export class Cluster {
     this.busyNodes.add(this.#sim.now, -count);
   }
 
-  /** Takes a node down. The listener ends the attempt of a job running on it. */
-  crash(node: number): void {
-    assert(this.#up[node] === 1, "crashing a node that is down");
-    this.#up[node] = 0;
-    this.upNodes.add(this.#sim.now, -1);
-    const jobId = this.#jobOfNode[node];
-    if (jobId === NO_JOB) {
-      if (this.#drained[node] === 0) this.#removeFree(node);
-    } else {
+  /** Takes a node down for `cause`. The listener ends the attempt of a job running on it. */
+  crash(node: number, cause = "node-crash"): void {
+    this.crashNodes([node], cause);
+  }
+
+  /**
+   * Takes several nodes down at once (a rack losing power): all are down before any job is
+   * told, so a job killed by the first cannot be placed again on the next.
+   */
+  crashNodes(nodes: readonly number[], cause = "node-crash"): void {
+    const victims: number[] = [];
+    for (const node of nodes) {
+      assert(this.#up[node] === 1, "crashing a node that is down");
+      this.#up[node] = 0;
+      this.upNodes.add(this.#sim.now, -1);
+      const jobId = this.#jobOfNode[node];
+      if (jobId === NO_JOB) {
+        if (this.#drained[node] === 0) this.#removeFree(node);
+      } else {
+        victims.push(node);
+      }
+    }
+    for (const node of victims) {
+      const jobId = this.#jobOfNode[node];
+      if (jobId === NO_JOB) continue; // its job was already ended by an earlier node's loss
       assert(this.#listener !== null, "a running job lost a node and no one was told");
-      this.#listener.jobLostNode(jobId, node);
+      this.#listener.jobLostNode(jobId, node, cause);
     }
   }
 
   /** Brings a node back into service, idle. */
   restore(node: number): void {
-    assert(this.#up[node] === 0, "restoring a node that is up");
-    assert(this.#jobOfNode[node] === NO_JOB, "a down node holds no job");
-    this.#up[node] = 1;
-    this.upNodes.add(this.#sim.now, 1);
-    if (this.#drained[node] === 0) {
-      this.#pushFree(node);
-      this.#listener?.nodeRestored(node);
+    this.restoreNodes([node]);
+  }
+
+  /** Brings several nodes back at once: all are up before anyone is told. */
+  restoreNodes(nodes: readonly number[]): void {
+    let freed = false;
+    for (const node of nodes) {
+      assert(this.#up[node] === 0, "restoring a node that is up");
+      assert(this.#jobOfNode[node] === NO_JOB, "a down node holds no job");
+      this.#up[node] = 1;
+      this.upNodes.add(this.#sim.now, 1);
+      if (this.#drained[node] === 0) {
+        this.#pushFree(node);
+        freed = true;
+      }
     }
+    if (freed) this.#listener?.nodeRestored(nodes[0]);
   }
 
   isDrained(node: number): boolean {

@@ -26,7 +26,8 @@ export function checkRecords(records: readonly SimRecord[], nodeCount: number, h
   const held = new Map<number, { nodes: number[]; sinceUs: number }>();
   let lastTimeUs = 0;
   let busyNodeUs = 0;
-  let pendingKill: { node: number; job: number; timeUs: number } | null = null;
+  /** Jobs a crash has hit whose JobKilled has not come yet (it must, in the same instant). */
+  const pendingKills = new Set<number>();
 
   const fail = (record: SimRecord, why: string): never => {
     throw new Error(`${why} at ${JSON.stringify(record)}`);
@@ -71,16 +72,11 @@ export function checkRecords(records: readonly SimRecord[], nodeCount: number, h
         const node = record.node as number;
         if (up[node] !== 1) fail(record, "a down node crashed");
         up[node] = 0;
-        if (holder[node] !== -1) pendingKill = { node, job: holder[node], timeUs };
+        if (holder[node] !== -1) pendingKills.add(holder[node]);
         break;
       }
       case "JobKilled": {
-        if (record.cause === "node-crash" || record.cause === "spot-preemption") {
-          if (pendingKill === null || pendingKill.job !== job || pendingKill.timeUs !== timeUs) {
-            fail(record, "job killed for a crash without a crash under it");
-          }
-          pendingKill = null;
-        }
+        pendingKills.delete(job);
         if (phase.get(job) !== "running") fail(record, "job killed while not running");
         endHolding(job, timeUs);
         phase.set(job, "queued");
@@ -101,12 +97,9 @@ export function checkRecords(records: readonly SimRecord[], nodeCount: number, h
       default:
         break;
     }
+    // A crash under a running job kills it before anything else happens.
     const crashKinds = record.kind === "NodeCrashed" || record.kind === "SpotReclaimed";
-    if (pendingKill !== null && !crashKinds && record.kind !== "JobKilled") {
-      // A crash under a job that ends in the same instant may complete it instead.
-      if (record.kind !== "JobCompleted" || record.job !== pendingKill.job) fail(record, "a crash left its job running");
-      pendingKill = null;
-    }
+    if (pendingKills.size > 0 && !crashKinds && record.kind !== "JobKilled") fail(record, "a crash left its job running");
   }
   for (const holding of held.values()) busyNodeUs += (horizonUs - holding.sinceUs) * holding.nodes.length;
 
