@@ -11,6 +11,10 @@ import { NodeCrashInjector, type NodeCrashOptions } from "./failures/node-crash.
 import { SpotPreemptionInjector, type SpotOptions } from "./failures/spot.js";
 import { DriverRolloutController, type DriverRolloutOptions } from "./failures/driver-rollout.js";
 import { scheduleInjections, type AdHocInjection } from "./failures/ad-hoc.js";
+import { CorrelatedFailureInjector, type CorrelatedFailureOptions } from "./failures/correlated.js";
+import { DegradationModel, HealthPolicy, type DegradationOptions, type HealthPolicyOptions } from "./failures/degradation.js";
+import { FailureLogReplay, type LanlFailure } from "./failures/lanl-log.js";
+import { ThermalModel, type ThermalOptions } from "./failures/thermal.js";
 import { Cluster, type ClusterListener, type ClusterOptions, type Placement } from "./hardware/cluster.js";
 import { finiteOrNull, type RunMetrics } from "./metrics.js";
 import { BatchScheduler, type BackfillMode } from "./scheduler/batch.js";
@@ -131,6 +135,14 @@ export interface ClusterModelOptions {
   readonly driverRollout?: DriverRolloutOptions | null;
   /** Faults injected by hand at given times. */
   readonly injections?: readonly AdHocInjection[];
+  /** Rack (or power-domain) outages; null: none. */
+  readonly rackPower?: CorrelatedFailureOptions | null;
+  /** GPU temperatures and throttling; null: not modelled. */
+  readonly thermal?: ThermalOptions | null;
+  /** ECC errors degrading nodes, and the health policy that quarantines them (or null). */
+  readonly degradation?: { readonly model: DegradationOptions; readonly policy: HealthPolicyOptions | null } | null;
+  /** A failure log replayed onto the cluster (LANL). */
+  readonly failureLog?: { readonly records: readonly LanlFailure[]; readonly startUs: number } | null;
   readonly checkpoint: CheckpointPlan;
   readonly slo: SloOptions | null;
   /** Points of utilisation and queue length to sample over the horizon (0: none). */
@@ -193,6 +205,8 @@ export class ClusterModel implements ClusterListener {
   readonly #injector: NodeCrashInjector | null;
   readonly #spot: SpotPreemptionInjector | null;
   readonly #rollout: DriverRolloutController | null;
+  /** Failure models beyond node crashes, each started with the run. */
+  readonly #otherFailures: Array<{ start(): void }> = [];
   readonly #arrivals: ArrivalProcess | null;
   readonly #sizes: RngStream;
   readonly #runtimes: RngStream;
@@ -281,6 +295,19 @@ export class ClusterModel implements ClusterListener {
       options.spot === null ? null : new SpotPreemptionInjector(sim, this.cluster, this, { ...options.spot, nodes: spotNodes });
     const rollout = options.driverRollout ?? null;
     this.#rollout = rollout === null ? null : new DriverRolloutController(sim, this.cluster, this, rollout);
+    if (options.rackPower) this.#otherFailures.push(new CorrelatedFailureInjector(sim, this.cluster, options.rackPower));
+    if (options.thermal) this.#otherFailures.push(new ThermalModel(sim, this.cluster, options.thermal));
+    if (options.degradation) {
+      const degradation = new DegradationModel(sim, this.cluster, options.degradation.model);
+      this.#otherFailures.push(degradation);
+      const policy = options.degradation.policy;
+      if (policy !== null) this.#otherFailures.push(new HealthPolicy(sim, this.cluster, degradation, policy));
+    }
+    if (options.failureLog) {
+      this.#otherFailures.push(
+        new FailureLogReplay(sim, this.cluster, options.failureLog.records, { startUs: options.failureLog.startUs }),
+      );
+    }
     const generator = options.workload.generator;
     this.#arrivals =
       generator === null
@@ -318,6 +345,7 @@ export class ClusterModel implements ClusterListener {
     this.#injector?.start();
     this.#spot?.start();
     this.#rollout?.start();
+    for (const failure of this.#otherFailures) failure.start();
     scheduleInjections(this.#sim, this.cluster, this.#options.injections ?? []);
     if (this.#options.traceSamples > 0 && this.#options.horizonUs !== null) this.#sim.schedule(0, this.#onSample);
     this.#sim.run(this.#options.horizonUs ?? Infinity);
@@ -702,7 +730,12 @@ export class ClusterModel implements ClusterListener {
     const cost = this.#costTotal(horizonUs);
     const { checkpointsCompleted, checkpointsFailed } = this.#executor.counters;
     const checkpointsTried = checkpointsCompleted + checkpointsFailed;
-    const failuresModelled = this.#injector !== null;
+    const failuresModelled =
+      this.#injector !== null ||
+      this.#spot !== null ||
+      this.#rollout !== null ||
+      this.#otherFailures.length > 0 ||
+      (this.#options.injections?.length ?? 0) > 0;
     return {
       jobs_submitted: submitted,
       jobs_completed: this.#completed,

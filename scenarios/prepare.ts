@@ -3,7 +3,8 @@ import type { TracedJob } from "../models/cluster-model.js";
 import type { TraceJob } from "../models/workload/trace-job.js";
 import { readTrace } from "../models/workload/traces/index.js";
 import { TraceError } from "../models/workload/traces/trace-error.js";
-import { US_PER_S } from "../sim/time.js";
+import { readLanlFailureLog, type LanlFailure } from "../models/failures/lanl-log.js";
+import { US_PER_S, secondsToUs } from "../sim/time.js";
 import type { Scenario } from "./schema.js";
 
 /**
@@ -13,6 +14,8 @@ import type { Scenario } from "./schema.js";
 export interface PreparedScenario {
   readonly scenario: Scenario;
   readonly traceJobs: readonly TracedJob[] | null;
+  /** A failure log to replay, read once. */
+  readonly failureLog: { readonly records: readonly LanlFailure[]; readonly startUs: number } | null;
   readonly notes: readonly string[];
 }
 
@@ -27,10 +30,11 @@ export class TraceInputError extends Error {
   }
 }
 
-/** Reads the scenario's trace (paths relative to the scenario file). */
+/** Reads the scenario's trace and failure log (paths relative to the scenario file). */
 export function prepareScenario(scenario: Scenario, scenarioFile: string): PreparedScenario {
+  const failureLog = readFailureLog(scenario, scenarioFile);
   const trace = scenario.workload.trace;
-  if (trace === undefined) return { scenario, traceJobs: null, notes: [] };
+  if (trace === undefined) return { scenario, traceJobs: null, failureLog, notes: [] };
   const path = isAbsolute(trace.path) ? trace.path : join(dirname(scenarioFile), trace.path);
   let read;
   try {
@@ -58,7 +62,21 @@ export function prepareScenario(scenario: Scenario, scenarioFile: string): Prepa
   if (jobs.length === 0) throw new TraceInputError([`${path}: no job of the trace can be replayed`]);
   // Time starts at the first job's submission, not at the log's start.
   const offsetUs = Math.round(kept[0].submitS * US_PER_S);
-  return { scenario, traceJobs: jobs.map((job) => ({ ...job, submitUs: job.submitUs - offsetUs })), notes };
+  return { scenario, traceJobs: jobs.map((job) => ({ ...job, submitUs: job.submitUs - offsetUs })), failureLog, notes };
+}
+
+function readFailureLog(scenario: Scenario, scenarioFile: string): PreparedScenario["failureLog"] {
+  const log = scenario.failures.find((failure) => failure.kind === "failure-log");
+  if (log === undefined) return null;
+  const path = isAbsolute(log.path) ? log.path : join(dirname(scenarioFile), log.path);
+  try {
+    const records = readLanlFailureLog(path, log.system);
+    if (records.length === 0) throw new TraceInputError([`${path}: system ${log.system} has no failures in the log`]);
+    return { records, startUs: secondsToUs(log.start) };
+  } catch (error) {
+    if (error instanceof TraceError) throw new TraceInputError(error.problems);
+    throw error;
+  }
 }
 
 function jobsCount(count: number, noun: string): string {

@@ -154,6 +154,10 @@ export function modelOptions(
     spot: spotOptions(scenario),
     driverRollout: driverRolloutOptions(scenario, strategy),
     injections,
+    rackPower: rackPowerOptions(scenario),
+    thermal: thermalOptions(scenario),
+    degradation: degradationOptions(scenario, strategy),
+    failureLog: prepared.failureLog,
     checkpoint: checkpointPlan(strategy, crash?.mtbf ?? null),
     slo:
       scenario.slo === undefined
@@ -221,6 +225,62 @@ function driverRolloutOptions(scenario: Scenario, strategy: Strategy): ClusterMo
     haltFailureRate: rollout.haltFailureRate,
     minStarts: rollout.minStarts,
     rollbackUs: secondsToUs(rollout.rollback),
+  };
+}
+
+function rackPowerOptions(scenario: Scenario): ClusterModelOptions["rackPower"] {
+  const rack = scenario.failures.find((failure) => failure.kind === "rack-power");
+  if (rack === undefined) return null;
+  return {
+    racksPerDomain: rack.racksPerDomain,
+    timeToFailureS: { kind: "exponential", mean: rack.mtbf },
+    repairS: meanAsExponential(rack.repair),
+  };
+}
+
+function thermalOptions(scenario: Scenario): ClusterModelOptions["thermal"] {
+  const thermal = scenario.failures.find((failure) => failure.kind === "thermal");
+  if (thermal === undefined) return null;
+  return {
+    stepUs: secondsToUs(thermal.step),
+    timeConstantUs: secondsToUs(thermal.timeConstant),
+    ambientC: thermal.ambientC,
+    heatPerBusyNodeC: thermal.heatPerBusyNodeC,
+    rackCouplingFraction: thermal.rackCoupling,
+    throttleAtC: thermal.throttleAtC,
+    maxC: thermal.maxC,
+    minClockFactor: thermal.minClockFactor,
+    clockSteps: thermal.clockSteps,
+    hysteresisC: thermal.hysteresisC,
+  };
+}
+
+function degradationOptions(scenario: Scenario, strategy: Strategy): ClusterModelOptions["degradation"] {
+  const degradation = scenario.failures.find((failure) => failure.kind === "silent-degradation");
+  if (degradation === undefined) return null;
+  const policy = strategy.healthPolicy === undefined ? degradation.healthPolicy : strategy.healthPolicy;
+  return {
+    model: {
+      eccErrorsPerH: degradation.eccErrorsPerHour,
+      badNodeEccErrorsPerH: degradation.badNodeEccErrorsPerHour,
+      badNodes: null,
+      badNodeFraction: degradation.badNodeFraction,
+      degradeAfterErrors: degradation.degradeAfterErrors,
+      clockLossPerError: degradation.clockLossPerError,
+      minClockFactor: degradation.minClockFactor,
+      crashAfterErrors: degradation.crashAfterErrors,
+      crashProbability: degradation.crashProbability,
+      rebootUs: secondsToUs(degradation.reboot),
+    },
+    policy:
+      policy === null
+        ? null
+        : {
+            checkIntervalUs: secondsToUs(policy.checkInterval),
+            windowUs: secondsToUs(policy.window),
+            quarantineAfter: policy.quarantineAfter,
+            repairUs: secondsToUs(policy.repair),
+          },
   };
 }
 

@@ -220,7 +220,65 @@ const driverPatchSchema = z.strictObject({
   rollout: rolloutSchema.prefault({ strategy: "big-bang" }),
 });
 
-const failureSchema = z.discriminatedUnion("kind", [nodeCrashSchema, spotSchema, driverPatchSchema]);
+const rackPowerSchema = z.strictObject({
+  kind: z.literal("rack-power"),
+  mtbf: zDuration({ positive: true }).describe("mean time between power losses of one rack (or domain)"),
+  repair: durationDistribution.describe("time until power returns; a plain duration is an exponential mean"),
+  racksPerDomain: count.default(1).describe("racks sharing a power domain"),
+});
+
+const thermalSchema = z.strictObject({
+  kind: z.literal("thermal"),
+  ambientC: z.number().default(25),
+  heatPerBusyNodeC: z.number().nonnegative().default(55).describe("how far a busy node's GPUs settle above ambient"),
+  timeConstant: zDuration({ positive: true }).default(300),
+  rackCoupling: z.number().min(0).max(1).default(0.2).describe("share of busy rack mates' heat a node feels"),
+  throttleAtC: z.number().default(83),
+  maxC: z.number().default(95),
+  minClockFactor: z.number().gt(0).max(1).default(0.6),
+  clockSteps: count.default(4),
+  hysteresisC: z.number().nonnegative().default(8),
+  step: zDuration({ positive: true }).default(60),
+});
+
+const healthPolicySchema = z.strictObject({
+  checkInterval: zDuration({ positive: true }).default(600),
+  window: zDuration({ positive: true }).default(86_400),
+  quarantineAfter: count.default(20).describe("ECC errors in the window that quarantine a node"),
+  repair: zDuration({ positive: true }).default(8 * 3_600),
+});
+
+const degradationSchema = z.strictObject({
+  kind: z.literal("silent-degradation"),
+  eccErrorsPerHour: z.number().nonnegative().default(0.01),
+  badNodeEccErrorsPerHour: z.number().nonnegative().default(2),
+  badNodeFraction: z.number().min(0).max(1).default(0.02),
+  degradeAfterErrors: z.number().int().nonnegative().default(10),
+  clockLossPerError: z.number().min(0).max(1).default(0.01),
+  minClockFactor: z.number().gt(0).max(1).default(0.5),
+  crashAfterErrors: z.number().int().nonnegative().default(50),
+  crashProbability: z.number().min(0).max(1).default(0.02),
+  reboot: zDuration({ positive: true }).default(600),
+  healthPolicy: healthPolicySchema.nullable().default(null).describe("quarantine nodes with many ECC errors; null: none"),
+});
+
+const failureLogSchema = z.strictObject({
+  kind: z.literal("failure-log"),
+  format: z.literal("lanl"),
+  path: z.string().min(1).describe("relative to the scenario file; .gz read as is"),
+  system: z.number().int().positive().describe("which LANL system's failures to replay"),
+  start: zDuration().default(0).describe("when the log's first failure lands"),
+});
+
+const failureSchema = z.discriminatedUnion("kind", [
+  nodeCrashSchema,
+  spotSchema,
+  driverPatchSchema,
+  rackPowerSchema,
+  thermalSchema,
+  degradationSchema,
+  failureLogSchema,
+]);
 
 const checkpointSchema = z.discriminatedUnion("policy", [
   z.strictObject({ policy: z.literal("none") }),
@@ -255,6 +313,10 @@ const strategySchema = z.strictObject({
   checkpoint: checkpointSchema.default({ policy: "none" }),
   scheduler: schedulerSchema.optional().describe("replaces the scenario's scheduler for this strategy"),
   rollout: rolloutSchema.optional().describe("replaces the driver patch's rollout for this strategy"),
+  healthPolicy: healthPolicySchema
+    .nullable()
+    .optional()
+    .describe("replaces silent degradation's health policy for this strategy (null: none)"),
 });
 
 const sloSchema = z.strictObject({

@@ -63,3 +63,51 @@ describe("a scenario with every model on", () => {
     expect(metric(0, "jobs_submitted")?.mean).toBe(metric(1, "jobs_submitted")?.mean);
   });
 });
+
+/** Every failure model can be turned on from a scenario file too. */
+const CHAOS = `
+name: all-failures
+description: Every failure model on at once.
+seed: 9
+horizon: 14d
+replications: 1
+cluster:
+  racks: 4
+  nodesPerRack: 8
+  node: { gpus: 8 }
+  pools:
+    - { name: ondemand, racks: 3, pricePerGpuHour: 2.5 }
+    - { name: spot, racks: 1, pricePerGpuHour: 0.9, spot: true }
+workload:
+  generator:
+    arrivalsPerHour: 3
+    nodes: { logUniform: [1, 8] }
+    runtime: { lognormal: { median: 3h, sigma: 1 } }
+failures:
+  - { kind: node-crash, mtbf: 90d, repair: 4h }
+  - { kind: spot-preemption, pool: spot, meanTimeBetween: 2d, notice: 120s, returnAfter: 2h }
+  - { kind: rack-power, mtbf: 30d, repair: { lognormal: { median: 2h, sigma: 0.5 } } }
+  - { kind: thermal, heatPerBusyNodeC: 70, throttleAtC: 80 }
+  - { kind: silent-degradation, badNodeFraction: 0.1, healthPolicy: { quarantineAfter: 10 } }
+  - { kind: driver-patch, at: 5d, bad: true, rollout: { strategy: canary } }
+  - { kind: failure-log, format: lanl, path: ../shared/data/LANL-failure-data-1996-2005.csv.gz, system: 20 }
+strategies:
+  - { name: daly-on-notice, checkpoint: { policy: daly, cost: 5m, onNotice: true } }
+  - { name: no-policy, checkpoint: { policy: none }, healthPolicy: null, rollout: { strategy: big-bang } }
+`;
+
+describe("a scenario with every failure model on", () => {
+  const parsed = parseScenarioText(CHAOS, "chaos.yaml", scenarioSchema);
+  if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+  const results = runScenario(prepareScenario(parsed.value, "chaos.yaml"), { seed: 9, replications: 1, faultlineVersion: "test" });
+
+  it("runs, loses work to failures, and shows every kind on the failure timeline", () => {
+    const kinds = new Set(results.traces.flatMap((trace) => trace.failures.map((failure) => failure.kind)));
+    for (const kind of ["node-crash", "spot-preemption", "rack-power", "thermal-throttle", "driver-mismatch"]) {
+      expect(kinds, kind).toContain(kind);
+    }
+    for (const strategy of results.summary.strategies) {
+      expect((strategy.metrics as Record<string, { mean: number } | null>).lost_work_gpu_h?.mean).toBeGreaterThan(0);
+    }
+  });
+});
