@@ -15,6 +15,7 @@ import { CorrelatedFailureInjector, type CorrelatedFailureOptions } from "./fail
 import { DegradationModel, HealthPolicy, type DegradationOptions, type HealthPolicyOptions } from "./failures/degradation.js";
 import { FailureLogReplay, type LanlFailure } from "./failures/lanl-log.js";
 import { ThermalModel, type ThermalOptions } from "./failures/thermal.js";
+import { ControlPlaneService, type ControlPlaneOptions } from "./services/control-plane.js";
 import { Cluster, type ClusterListener, type ClusterOptions, type Placement } from "./hardware/cluster.js";
 import { finiteOrNull, type RunMetrics } from "./metrics.js";
 import { BatchScheduler, type BackfillMode } from "./scheduler/batch.js";
@@ -141,6 +142,8 @@ export interface ClusterModelOptions {
   readonly thermal?: ThermalOptions | null;
   /** ECC errors degrading nodes, and the health policy that quarantines them (or null). */
   readonly degradation?: { readonly model: DegradationOptions; readonly policy: HealthPolicyOptions | null } | null;
+  /** Control-plane services the cluster depends on, by role. */
+  readonly controlPlane?: readonly { readonly role: "scheduler" | "boot"; readonly service: ControlPlaneOptions }[];
   /** A failure log replayed onto the cluster (LANL). */
   readonly failureLog?: { readonly records: readonly LanlFailure[]; readonly startUs: number } | null;
   readonly checkpoint: CheckpointPlan;
@@ -207,6 +210,13 @@ export class ClusterModel implements ClusterListener {
   readonly #rollout: DriverRolloutController | null;
   /** Failure models beyond node crashes, each started with the run. */
   readonly #otherFailures: Array<{ start(): void }> = [];
+  /** Control-plane services: while the scheduler controller is down no job starts; while the boot service is down no node boots. */
+  readonly #services: ControlPlaneService[] = [];
+  readonly #schedulerService: ControlPlaneService | null;
+  readonly #bootService: ControlPlaneService | null;
+  readonly #awaitingBoot: number[] = [];
+  /** Control-plane services that are down, over time (1 when any is). */
+  readonly #controlPlaneDown: TimeWeighted;
   readonly #arrivals: ArrivalProcess | null;
   readonly #sizes: RngStream;
   readonly #runtimes: RngStream;
@@ -303,6 +313,26 @@ export class ClusterModel implements ClusterListener {
       const policy = options.degradation.policy;
       if (policy !== null) this.#otherFailures.push(new HealthPolicy(sim, this.cluster, degradation, policy));
     }
+    this.#controlPlaneDown = new TimeWeighted(sim.now, 0);
+    let schedulerService: ControlPlaneService | null = null;
+    let bootService: ControlPlaneService | null = null;
+    for (const { role, service } of options.controlPlane ?? []) {
+      const instance = new ControlPlaneService(sim, service);
+      this.#services.push(instance);
+      instance.onChange(() => {
+        const anyDown = this.#services.some((s) => !s.isUp);
+        if ((anyDown ? 1 : 0) !== this.#controlPlaneDown.value) this.#controlPlaneDown.set(sim.now, anyDown ? 1 : 0);
+      });
+      if (role === "scheduler") {
+        schedulerService = instance;
+        instance.onChange((isUp) => isUp && this.#schedule());
+      } else {
+        bootService = instance;
+        instance.onChange((isUp) => this.#bootServiceChanged(isUp));
+      }
+    }
+    this.#schedulerService = schedulerService;
+    this.#bootService = bootService;
     if (options.failureLog) {
       this.#otherFailures.push(
         new FailureLogReplay(sim, this.cluster, options.failureLog.records, { startUs: options.failureLog.startUs }),
@@ -346,6 +376,7 @@ export class ClusterModel implements ClusterListener {
     this.#spot?.start();
     this.#rollout?.start();
     for (const failure of this.#otherFailures) failure.start();
+    for (const service of this.#services) service.start();
     scheduleInjections(this.#sim, this.cluster, this.#options.injections ?? []);
     if (this.#options.traceSamples > 0 && this.#options.horizonUs !== null) this.#sim.schedule(0, this.#onSample);
     this.#sim.run(this.#options.horizonUs ?? Infinity);
@@ -498,8 +529,23 @@ export class ClusterModel implements ClusterListener {
     return traceDone && this.#running.length === 0 && this.scheduler.queuedCount === 0 && this.#preempted.length === 0;
   }
 
-  nodeRestored(): void {
+  nodesRestored(nodes: readonly number[]): void {
+    // A node that comes back boots through the boot service: while it is down, it waits.
+    if (this.#bootService !== null && !this.#bootService.isUp) {
+      for (const node of nodes) {
+        this.cluster.drain(node);
+        this.#awaitingBoot.push(node);
+      }
+      return;
+    }
     this.#schedule();
+  }
+
+  /** The boot service is back: nodes that waited for it join. */
+  #bootServiceChanged(isUp: boolean): void {
+    if (!isUp) return;
+    const waiting = this.#awaitingBoot.splice(0);
+    for (const node of waiting) if (this.cluster.isDrained(node)) this.cluster.undrain(node);
   }
 
   #scheduleArrival(): void {
@@ -573,6 +619,7 @@ export class ClusterModel implements ClusterListener {
 
   #pass(): void {
     this.#passPending = false;
+    if (this.#schedulerService !== null && !this.#schedulerService.isUp) return; // no controller, no starts
     this.#inPass = true;
     this.scheduler.schedule(this.#context);
     if (this.#preempted.length > 0) {
@@ -757,8 +804,9 @@ export class ClusterModel implements ClusterListener {
       scheduler_success_rate: submitted > 0 ? this.#started / submitted : null,
       fabric_p99_latency_us: this.#fabric?.p99LatencyUs() ?? null,
       storage_throughput_gbps_mean: this.#filesystem?.runMetrics(horizonUs).storage_throughput_gbps_mean ?? null,
-      control_plane_availability: null,
-      downtime_min: null,
+      control_plane_availability:
+        this.#services.length === 0 ? null : 1 - this.#controlPlaneDown.areaUs(horizonUs) / Math.max(1, horizonUs),
+      downtime_min: this.#services.length === 0 ? null : this.#controlPlaneDown.areaUs(horizonUs) / 60e6,
       slo_error_budget_used: this.#errorBudgetUsed(ended),
       cost_total: cost,
       cost_per_completed_job: cost !== null && this.#completed > 0 ? cost / this.#completed : null,
@@ -772,7 +820,8 @@ export class ClusterModel implements ClusterListener {
    */
   #costTotal(endUs: number): number | null {
     const pools = this.#options.pools;
-    if (pools.length === 0) return null;
+    const services = this.#services.reduce((sum, service) => sum + service.cost(endUs), 0);
+    if (pools.length === 0) return services > 0 ? services : null;
     const hours = endUs / US_PER_H;
     const gpusPerRack = this.cluster.options.nodesPerRack * this.cluster.gpusPerNode;
     let cost = 0;
@@ -782,7 +831,8 @@ export class ClusterModel implements ClusterListener {
       if (pool.spot && this.#spot !== null) paidGpuH -= (this.#spot.reclaimedNodes.areaUs(endUs) * this.cluster.gpusPerNode) / US_PER_H;
       cost += pool.pricePerGpuHour * paidGpuH;
     }
-    return cost;
+    // Redundant control-plane units cost money too.
+    return cost + services;
   }
 
   /** Nodes of the spot pools (pools take racks in order). */

@@ -5,6 +5,7 @@ import { meanWithCi95 } from "../sim/statistics.js";
 import { US_PER_H, secondsToUs } from "../sim/time.js";
 import { ClusterModel, type ClusterModelOptions, type SchedulerOptions } from "../models/cluster-model.js";
 import type { AdHocInjection } from "../models/failures/ad-hoc.js";
+import type { HaStrategy } from "../models/services/control-plane.js";
 import type { NodeCrashOptions } from "../models/failures/node-crash.js";
 import type { RunMetrics } from "../models/metrics.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpoint.js";
@@ -158,6 +159,16 @@ export function modelOptions(
     thermal: thermalOptions(scenario),
     degradation: degradationOptions(scenario, strategy),
     failureLog: prepared.failureLog,
+    controlPlane: scenario.controlPlane.map((service) => ({
+      role: service.role,
+      service: {
+        name: service.name,
+        strategy: haStrategy(strategy.ha?.[service.name] ?? service.ha),
+        mtbfUs: secondsToUs(service.mtbf),
+        mttrUs: secondsToUs(service.mttr),
+        pricePerUnitHour: service.pricePerUnitHour,
+      },
+    })),
     checkpoint: checkpointPlan(strategy, crash?.mtbf ?? null),
     slo:
       scenario.slo === undefined
@@ -226,6 +237,25 @@ function driverRolloutOptions(scenario: Scenario, strategy: Strategy): ClusterMo
     minStarts: rollout.minStarts,
     rollbackUs: secondsToUs(rollout.rollback),
   };
+}
+
+function haStrategy(ha: Scenario["controlPlane"][number]["ha"]): HaStrategy {
+  switch (ha.kind) {
+    case "none":
+      return { kind: "none" };
+    case "cold-restart":
+    case "fast-restart":
+      return { kind: ha.kind, restartUs: secondsToUs(ha.restart), restartCoverage: ha.coverage };
+    case "active-passive":
+      return {
+        kind: "active-passive",
+        heartbeatIntervalUs: secondsToUs(ha.heartbeatInterval),
+        missedBeats: ha.missedBeats,
+        takeoverUs: secondsToUs(ha.takeover),
+      };
+    case "quorum":
+      return { kind: "quorum", unitCount: ha.units, electionTimeoutUs: secondsToUs(ha.electionTimeout) };
+  }
 }
 
 function rackPowerOptions(scenario: Scenario): ClusterModelOptions["rackPower"] {

@@ -308,6 +308,35 @@ const checkpointSchema = z.discriminatedUnion("policy", [
   }),
 ]);
 
+const haSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("none") }).describe("one unit, repaired by hand (MTTR)"),
+  z.strictObject({
+    kind: z.enum(["cold-restart", "fast-restart"]),
+    restart: zDuration({ positive: true }).describe("from the failure to serving again; fast known-good restart < 20s"),
+    coverage: z.number().min(0).max(1).default(1).describe("share of failures a restart cures"),
+  }),
+  z.strictObject({
+    kind: z.literal("active-passive"),
+    heartbeatInterval: zDuration({ positive: true }).default(5),
+    missedBeats: count.default(3),
+    takeover: zDuration().default(15),
+  }),
+  z.strictObject({
+    kind: z.literal("quorum"),
+    units: z.union([z.literal(3), z.literal(5)]),
+    electionTimeout: zDuration().default(0.15),
+  }),
+]);
+
+const serviceSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  role: z.enum(["scheduler", "boot"]).describe("scheduler: no job starts while down; boot: no node boots while down"),
+  mtbf: zDuration({ positive: true }).describe("mean time between failures of one unit"),
+  mttr: zDuration({ positive: true }).describe("mean time to repair one unit by hand"),
+  ha: haSchema.prefault({ kind: "none" }),
+  pricePerUnitHour: z.number().nonnegative().default(0),
+});
+
 const strategySchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"),
   checkpoint: checkpointSchema.default({ policy: "none" }),
@@ -317,6 +346,7 @@ const strategySchema = z.strictObject({
     .nullable()
     .optional()
     .describe("replaces silent degradation's health policy for this strategy (null: none)"),
+  ha: z.record(z.string(), haSchema).optional().describe("replaces the HA strategy of control-plane services, by name"),
 });
 
 const sloSchema = z.strictObject({
@@ -339,6 +369,7 @@ export const scenarioSchema = z
     failures: z.array(failureSchema).default([]),
     strategies: z.array(strategySchema).min(1),
     slo: sloSchema.optional(),
+    controlPlane: z.array(serviceSchema).default([]).describe("services the cluster needs, with their HA"),
   })
   .superRefine((scenario, context) => {
     const seen = new Set<string>();
@@ -355,6 +386,18 @@ export const scenarioSchema = z
     if (scenario.horizon === undefined && scenario.workload.trace === undefined) {
       context.addIssue({ code: "custom", path: ["horizon"], message: "a generated workload needs a horizon" });
     }
+    const serviceNames = scenario.controlPlane.map((service) => service.name);
+    scenario.strategies.forEach((strategy, index) => {
+      for (const name of Object.keys(strategy.ha ?? {})) {
+        if (!serviceNames.includes(name)) {
+          context.addIssue({
+            code: "custom",
+            path: ["strategies", index, "ha", name],
+            message: `no control-plane service is named "${name}" (services: ${serviceNames.join(", ") || "none"})`,
+          });
+        }
+      }
+    });
     const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
     scenario.failures.forEach((failure, index) => {
       if (failure.kind !== "spot-preemption") return;

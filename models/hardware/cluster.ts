@@ -52,8 +52,8 @@ export const NO_NODE = -1;
 export interface ClusterListener {
   /** A failure (`cause`) took `node` from a running job; the listener must end the job's attempt. */
   jobLostNode(jobId: number, node: number, cause: string): void;
-  /** A node came back and is free. */
-  nodeRestored(node: number): void;
+  /** Nodes came back (or out of a drain) and are free. */
+  nodesRestored(nodes: readonly number[]): void;
 }
 
 export class Cluster {
@@ -323,7 +323,7 @@ export class Cluster {
 
   /** Brings several nodes back at once: all are up before anyone is told. */
   restoreNodes(nodes: readonly number[]): void {
-    let freed = false;
+    const freed: number[] = [];
     for (const node of nodes) {
       assert(this.#up[node] === 0, "restoring a node that is up");
       assert(this.#jobOfNode[node] === NO_JOB, "a down node holds no job");
@@ -331,10 +331,10 @@ export class Cluster {
       this.upNodes.add(this.#sim.now, 1);
       if (this.#drained[node] === 0) {
         this.#pushFree(node);
-        freed = true;
+        freed.push(node);
       }
     }
-    if (freed) this.#listener?.nodeRestored(nodes[0]);
+    if (freed.length > 0) this.#listener?.nodesRestored(freed);
   }
 
   isDrained(node: number): boolean {
@@ -354,7 +354,7 @@ export class Cluster {
     this.#drained[node] = 0;
     if (this.#up[node] === 1 && this.#jobOfNode[node] === NO_JOB) {
       this.#pushFree(node);
-      this.#listener?.nodeRestored(node);
+      this.#listener?.nodesRestored([node]);
     }
   }
 

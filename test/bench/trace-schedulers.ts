@@ -48,6 +48,7 @@ function replayScenario(spec: TraceSpec): Scenario {
     scheduler: { policy: "fifo", topologyAware: false, enforceTimeLimit: false },
     failures: [],
     strategies: [{ name: "x", checkpoint: { policy: "none" } }],
+    controlPlane: [],
   };
 }
 

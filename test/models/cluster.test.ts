@@ -36,7 +36,7 @@ describe("cluster", () => {
     const lost: Array<[number, number]> = [];
     const listener: ClusterListener = {
       jobLostNode: (jobId, node) => lost.push([jobId, node]),
-      nodeRestored: () => {},
+      nodesRestored: () => {},
     };
     cluster.setListener(listener);
     const first = cluster.allocate(5, 2);
