@@ -99,7 +99,7 @@ export function reportHtml(results: ResultSet): string {
     if (summary.strategies.length > 0) {
       out.push(
         `<p class="note">Each strategy against the first, ${e(summary.strategies[0].name)}. ` +
-          "A difference is called significant when the 95% confidence intervals of the two means do not overlap.</p>",
+          "Replication r of every strategy runs on the same seed (the same arrivals and failures), so differences are paired: a difference is significant when its paired 95% confidence interval excludes 0.</p>",
       );
     }
     for (const paragraph of paragraphsOfVerdict) out.push(`<p>${e(paragraph)}</p>`);

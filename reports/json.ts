@@ -36,7 +36,20 @@ function orderStrategy(strategy: StrategySummary): object {
     }
     metrics[metric] = stats === null ? null : orderStats(stats);
   }
-  return { name: strategy.name, metrics };
+  if (strategy.versusFirst === undefined) return { name: strategy.name, metrics };
+  const versusFirst: Record<string, object | null> = {};
+  for (const metric of METRIC_NAMES) {
+    const difference = strategy.versusFirst[metric];
+    versusFirst[metric] =
+      difference === null || difference === undefined
+        ? null
+        : {
+            mean: roundForOutput(difference.mean),
+            ci95: [roundForOutput(difference.ci95[0]), roundForOutput(difference.ci95[1])],
+            pairs: difference.pairs,
+          };
+  }
+  return { name: strategy.name, metrics, versusFirst };
 }
 
 function orderStats(stats: MetricSummary): object {

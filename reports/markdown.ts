@@ -69,8 +69,9 @@ export function reportMarkdown(results: ResultSet): string {
     out.push("");
   } else {
     out.push(
-      `Each strategy against the first, ${md(summary.strategies[0].name)}; a difference is ` +
-        "significant when the 95% confidence intervals do not overlap.",
+      `Each strategy against the first, ${md(summary.strategies[0].name)}, replication by replication ` +
+        "(the same seeds, so the same arrivals and failures): a difference is significant when its paired " +
+        "95% confidence interval excludes 0.",
     );
     out.push("");
     for (const paragraph of paragraphs) {

@@ -117,10 +117,26 @@ export interface MetricSummary {
   readonly max: number;
 }
 
+/**
+ * A strategy's metric minus the first strategy's, replication by replication: common random
+ * numbers make each replication a pair, so the difference's CI is far tighter than the
+ * two means' CIs side by side.
+ */
+export interface PairedDifference {
+  /** Mean of (this − first) over the pairs. */
+  readonly mean: number;
+  /** 95% CI of that mean (Student t); significant when it excludes 0. */
+  readonly ci95: readonly [number, number];
+  /** Pairs where both strategies exercised the metric. */
+  readonly pairs: number;
+}
+
 export interface StrategySummary {
   readonly name: string;
   /** Null for a metric the scenario does not exercise. */
   readonly metrics: Readonly<Record<MetricName, MetricSummary | null>>;
+  /** Against the first strategy (absent for the first itself); null where a metric has no pairs. */
+  readonly versusFirst?: Readonly<Record<MetricName, PairedDifference | null>>;
 }
 
 /** summary.json, as DESIGN.md fixes it. */

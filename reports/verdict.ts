@@ -1,6 +1,8 @@
 /**
  * The verdict: what each strategy changes against the first (the baseline), in sentences
- * that the HTML and Markdown reports share. A difference counts as significant when the 95%
+ * that the HTML and Markdown reports share. With paired differences (common random numbers:
+ * replication r of each strategy shares its seed) a difference is significant when its
+ * paired 95% CI excludes 0. Otherwise a difference counts as significant when the 95%
  * confidence intervals of the two means do not overlap. That is conservative (two means can
  * differ at the 5% level while their intervals still overlap a little) and easy to check
  * by eye in the table, which is why the reports use it rather than a t-test.
@@ -8,7 +10,7 @@
 
 import { cisOverlap } from "./compare.js";
 import { ciHalfWidth, formatMetric, formatPercent, roundForOutput } from "./format.js";
-import type { MetricName, MetricSummary, StrategySummary, Summary } from "./records.js";
+import type { MetricName, MetricSummary, PairedDifference, StrategySummary, Summary } from "./records.js";
 import { METRIC_BETTER, METRIC_NAMES } from "./records.js";
 
 /** At most this many metric sentences per strategy: the most significant differences. */
@@ -23,8 +25,13 @@ export interface MetricComparison {
   readonly relative: number | null;
   /** False when the means (as written to summary.json) are equal. */
   readonly changed: boolean;
-  /** The 95% CIs do not overlap (never true with a single replication). */
+  /**
+   * The paired difference's 95% CI excludes 0 (or, without pairs, the two CIs do not
+   * overlap); never true with a single replication.
+   */
   readonly significant: boolean;
+  /** The paired difference against the baseline, when there are at least two pairs. */
+  readonly paired: PairedDifference | null;
   /** The change goes the way METRIC_BETTER prefers. */
   readonly better: boolean;
   /** |difference| / (sum of CI half-widths): how far apart the intervals sit. */
@@ -58,7 +65,7 @@ export function compareWithBaseline(
     const base = baseline.metrics[metric];
     const other = strategy.metrics[metric];
     if (base === null || other === null) continue;
-    result.push(compareMetric(metric, better, base, other, single));
+    result.push(compareMetric(metric, better, base, other, single, strategy.versusFirst?.[metric] ?? null));
   }
   return result;
 }
@@ -69,6 +76,7 @@ function compareMetric(
   base: MetricSummary,
   other: MetricSummary,
   single: boolean,
+  paired: PairedDifference | null,
 ): MetricComparison {
   // Compare what the files say, so float noise in the last bit is never a "change".
   const baselineMean = roundForOutput(base.mean);
@@ -82,10 +90,17 @@ function compareMetric(
     mean,
     relative: baselineMean === 0 ? null : difference / Math.abs(baselineMean),
     changed,
-    significant: changed && !single && !cisOverlap(base, other),
+    // Paired differences (same seeds) when there are enough pairs; else the two CIs.
+    significant:
+      changed && !single && (paired !== null && paired.pairs >= 2 ? excludesZero(paired) : !cisOverlap(base, other)),
+    paired: paired !== null && paired.pairs >= 2 ? paired : null,
     better: changed && (better === "higher" ? difference > 0 : difference < 0),
     separation: !changed ? 0 : spread > 0 ? Math.abs(difference) / spread : Number.POSITIVE_INFINITY,
   };
+}
+
+function excludesZero(difference: PairedDifference): boolean {
+  return difference.ci95[0] > 0 || difference.ci95[1] < 0;
 }
 
 /** Most significant first: non-overlapping CIs, then separation, then size, then name order. */
@@ -159,10 +174,30 @@ export function metricSentence(
     relative === null
       ? `${verb} ${metric} from ${formatMetric(metric, baselineMean)} to ${formatMetric(metric, mean)}`
       : `${verb} ${metric} by ${formatPercent(relative)}`;
+  if (single) return `${name} ${change} vs ${base} (one replication: no confidence interval).`;
+  const paired = comparison.paired;
+  if (paired !== null) {
+    // The paired CI, as a share of the baseline when there is one: "by 31% [CI 27–35%]".
+    const interval =
+      baselineMean === 0
+        ? `[CI ${formatMetric(metric, Math.abs(paired.ci95[0]))}–${formatMetric(metric, Math.abs(paired.ci95[1]))}]`
+        : `[CI ${percentRange(paired.ci95, baselineMean, mean > baselineMean)}]`;
+    const claimed = `${name} ${change} ${interval} vs ${base}`;
+    if (comparison.significant) return `${claimed} (paired over ${paired.pairs} replications).`;
+    return `${claimed}: difference not significant (the paired 95% CI includes 0).`;
+  }
   const claim = `${name} ${change} vs ${base}`;
-  if (single) return `${claim} (one replication: no confidence interval).`;
   if (comparison.significant) return `${claim} (95% CIs do not overlap).`;
   return `${claim}, difference not significant: CIs overlap.`;
+}
+
+/** A CI of a difference as percentages of the baseline, in the claim's direction. */
+function percentRange(ci95: readonly [number, number], baselineMean: number, raises: boolean): string {
+  const scale = 100 / Math.abs(baselineMean);
+  const [lo, hi] = raises ? [ci95[0] * scale, ci95[1] * scale] : [-ci95[1] * scale, -ci95[0] * scale];
+  // formatPercent's precision, keeping the sign: a CI may straddle 0.
+  const format = (value: number): string => `${Math.abs(value) >= 9.95 ? Math.round(value) : value.toFixed(1)}%`;
+  return `${format(lo)}–${format(hi)}`;
 }
 
 function plural(count: number, one: string, many: string): string {

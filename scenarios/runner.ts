@@ -13,6 +13,7 @@ import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpo
 import type {
   MetricName,
   MetricSummary,
+  PairedDifference,
   ResultSet,
   RunRecord,
   RunTrace,
@@ -431,15 +432,18 @@ export function summarize(
   strategyNames: readonly string[],
   runs: readonly RunRecord[],
 ): Summary {
-  const strategies: StrategySummary[] = strategyNames.map((name) => {
+  const first = runs.filter((run) => run.strategy === strategyNames[0]);
+  const strategies: StrategySummary[] = strategyNames.map((name, index) => {
     const mine = runs.filter((run) => run.strategy === name);
     const metrics = {} as Record<MetricName, MetricSummary | null>;
+    const versusFirst = {} as Record<MetricName, PairedDifference | null>;
     const names = Object.keys(mine[0]?.metrics ?? {}) as MetricName[];
     for (const metric of names) {
       const values = mine.map((run) => run.metrics[metric]).filter((value): value is number => value !== null);
       metrics[metric] = values.length === 0 ? null : summarizeValues(values);
+      versusFirst[metric] = index === 0 ? null : pairedDifference(first, mine, metric);
     }
-    return { name, metrics };
+    return index === 0 ? { name, metrics } : { name, metrics, versusFirst };
   });
   return {
     scenario: scenarioName,
@@ -448,6 +452,20 @@ export function summarize(
     faultlineVersion: options.faultlineVersion,
     strategies,
   };
+}
+
+/** This strategy's metric minus the first's, paired by replication (same seeds). */
+function pairedDifference(first: readonly RunRecord[], mine: readonly RunRecord[], metric: MetricName): PairedDifference | null {
+  const differences: number[] = [];
+  for (const run of mine) {
+    const base = first.find((candidate) => candidate.replication === run.replication)?.metrics[metric];
+    const value = run.metrics[metric];
+    if (base === null || base === undefined || value === null) continue;
+    differences.push(value - base);
+  }
+  if (differences.length === 0) return null;
+  const { mean, ci95 } = meanWithCi95(differences);
+  return { mean, ci95, pairs: differences.length };
 }
 
 function summarizeValues(values: readonly number[]): MetricSummary {
