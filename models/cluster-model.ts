@@ -23,7 +23,7 @@ import type { SchedulerPolicy, SchedulingContext } from "./scheduler/policy.js";
 import { planPreemption, type PreemptionOptions } from "./scheduler/preemption.js";
 import type { PriorityOptions } from "./scheduler/priority.js";
 import { TimeWeighted } from "../sim/metrics.js";
-import type { CheckpointPlan } from "./strategies/checkpoint.js";
+import type { CheckpointPlan, MtbfEstimate } from "./strategies/checkpoint.js";
 import { ARRIVALS_STREAM, ArrivalProcess, BURSTS_STREAM, type ArrivalProfile } from "./workload/arrivals.js";
 import { AttemptExecutor, FixedCostStore, emptyLedger, type Ledger } from "./workload/attempt.js";
 import { FilesystemCheckpointStore, type FilesystemCheckpointOptions } from "./storage/checkpoint-store.js";
@@ -200,7 +200,7 @@ const FAILURE_RECORDS: Readonly<Record<string, { kind: string; durationField: st
   DriverRolledOut: { kind: "driver-mismatch", durationField: null },
 };
 
-export class ClusterModel implements ClusterListener {
+export class ClusterModel implements ClusterListener, MtbfEstimate {
   readonly cluster: Cluster;
   readonly scheduler: SchedulerPolicy;
   readonly #sim: Sim;
@@ -281,7 +281,14 @@ export class ClusterModel implements ClusterListener {
       this.#filesystem !== null && options.checkpoint.sizeBytes > 0
         ? new FilesystemCheckpointStore(this.#filesystem, options.storage!.checkpoints)
         : new FixedCostStore(sim, options.checkpoint);
-    this.#executor = new AttemptExecutor(sim, options.checkpoint, store, this.#ledger, (job) => this.#complete(job));
+    this.#executor = new AttemptExecutor(
+      sim,
+      options.checkpoint,
+      store,
+      this.#ledger,
+      (job) => this.#complete(job),
+      options.checkpoint.adaptive === undefined ? null : this,
+    );
     const fabric = options.fabric;
     this.#fabric =
       fabric === null
@@ -402,6 +409,15 @@ export class ClusterModel implements ClusterListener {
       queueLength: this.#queueLength,
       failures: this.#failures(),
     };
+  }
+
+  /**
+   * One node's MTBF as seen so far: node-time up over crashes, with the adaptive policy's
+   * prior counted as one more failure after that much time (so the first guess is the prior).
+   */
+  nodeMtbfUs(): number {
+    const prior = this.#options.checkpoint.adaptive?.priorNodeMtbfUs ?? Infinity;
+    return (prior + this.cluster.upNodes.areaUs(this.#sim.now)) / (1 + this.cluster.crashCount);
   }
 
   jobLostNode(jobId: number, node: number, cause: string): void {

@@ -325,9 +325,24 @@ function spotOptions(scenario: Scenario): ClusterModelOptions["spot"] {
   };
 }
 
+function incrementalOf(checkpoint: { incremental?: { fullEvery: number; dirtyFraction: number } }) {
+  return checkpoint.incremental === undefined ? {} : { incremental: checkpoint.incremental };
+}
+
 function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): CheckpointPlan {
   const checkpoint = strategy.checkpoint;
   switch (checkpoint.policy) {
+    case "adaptive":
+      return {
+        policy: "adaptive",
+        intervalUs: Infinity,
+        costUs: secondsToUs(checkpoint.cost),
+        restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
+        sizeBytes: 0,
+        adaptive: { formula: "daly", priorNodeMtbfUs: secondsToUs(checkpoint.prior) },
+        onNotice: checkpoint.onNotice,
+        ...incrementalOf(checkpoint),
+      };
     case "on-notice":
       return {
         policy: "on-notice",
@@ -347,6 +362,7 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
         sizeBytes: 0,
         optimal: { formula: checkpoint.policy, nodeMtbfUs: secondsToUs(nodeMtbfS!) },
         onNotice: checkpoint.onNotice,
+        ...incrementalOf(checkpoint),
       };
     case "none":
       return NO_CHECKPOINT;
@@ -358,6 +374,7 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
         restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost ?? 0),
         sizeBytes: (checkpoint.sizeGB ?? 0) * 1e9,
         onNotice: checkpoint.onNotice,
+        ...incrementalOf(checkpoint),
       };
   }
 }

@@ -280,6 +280,13 @@ const failureSchema = z.discriminatedUnion("kind", [
   failureLogSchema,
 ]);
 
+const incrementalSchema = z
+  .strictObject({
+    fullEvery: count.describe("a full checkpoint every this many; increments in between"),
+    dirtyFraction: z.number().gt(0).max(1).describe("share of the state an increment writes"),
+  })
+  .describe("incremental checkpoints: a restart reads the full one and the increments since");
+
 const checkpointSchema = z.discriminatedUnion("policy", [
   z.strictObject({ policy: z.literal("none") }),
   z
@@ -291,6 +298,7 @@ const checkpointSchema = z.discriminatedUnion("policy", [
       sizeGB: z.number().positive().optional().describe("bytes per checkpoint: written to cluster.storage"),
       timeout: zDuration({ positive: true }).optional().describe("a checkpoint write taking longer fails"),
       onNotice: z.boolean().default(false).describe("also checkpoint when a spot reclaim is noticed"),
+      incremental: incrementalSchema.optional(),
     })
     .refine((c) => (c.cost === undefined) !== (c.sizeGB === undefined), {
       message: "give the checkpoint a cost (fixed time) or a sizeGB (timed by cluster.storage), not both",
@@ -300,6 +308,15 @@ const checkpointSchema = z.discriminatedUnion("policy", [
     cost: zDuration().describe("time to write one checkpoint"),
     restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
     onNotice: z.boolean().default(false).describe("also checkpoint when a spot reclaim is noticed"),
+    incremental: incrementalSchema.optional(),
+  }),
+  z.strictObject({
+    policy: z.literal("adaptive").describe("Daly's interval with the node MTBF estimated from the failures seen so far"),
+    cost: zDuration().describe("time to write one checkpoint"),
+    restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
+    prior: zDuration({ positive: true }).default(365 * 86_400).describe("node MTBF assumed before any failure is seen"),
+    onNotice: z.boolean().default(false).describe("also checkpoint when a spot reclaim is noticed"),
+    incremental: incrementalSchema.optional(),
   }),
   z.strictObject({
     policy: z.literal("on-notice").describe("checkpoint only when a spot reclaim is noticed"),

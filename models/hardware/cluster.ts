@@ -126,6 +126,9 @@ export class Cluster {
     this.#listener = listener;
   }
 
+  /** Node crashes so far, of any cause. */
+  crashCount = 0;
+
   /** Free nodes that are up. */
   get freeCount(): number {
     return this.#freeCount;
@@ -297,6 +300,7 @@ export class Cluster {
    */
   crashNodes(nodes: readonly number[], cause = "node-crash"): void {
     const victims: number[] = [];
+    this.crashCount += nodes.length;
     for (const node of nodes) {
       assert(this.#up[node] === 1, "crashing a node that is down");
       this.#up[node] = 0;

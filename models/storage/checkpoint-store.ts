@@ -31,7 +31,7 @@ export class FilesystemCheckpointStore implements CheckpointStore {
     this.#onRead = onRead;
   }
 
-  write(job: Job, bytes: number): Transfer {
+  write(job: Job, bytes: number, _fraction: number): Transfer {
     const onWritten = this.#onWritten!;
     return this.#pfs.write(bytes, {
       stripeCount: this.#options.stripeCount,
@@ -40,7 +40,7 @@ export class FilesystemCheckpointStore implements CheckpointStore {
     });
   }
 
-  read(job: Job, bytes: number): Transfer {
+  read(job: Job, bytes: number, _fraction: number): Transfer {
     const onRead = this.#onRead!;
     return this.#pfs.read(bytes, {
       stripeCount: this.#options.stripeCount,

@@ -27,14 +27,32 @@ export interface CheckpointPlan {
   readonly optimal?: { readonly formula: "young" | "daly"; readonly nodeMtbfUs: number };
   /** Checkpoint at once when told the node will be taken away (a spot reclaim notice). */
   readonly onNotice?: boolean;
+  /**
+   * Adaptive: Young or Daly with the node MTBF estimated online from the failures seen so
+   * far (a prior counts as one failure), instead of a given `optimal.nodeMtbfUs`.
+   */
+  readonly adaptive?: { readonly formula: "young" | "daly"; readonly priorNodeMtbfUs: number };
+  /**
+   * Incremental: a full checkpoint every `fullEvery`, in between only the share that changed
+   * (`dirtyFraction` of the size and cost); a restart reads the full one and the increments.
+   */
+  readonly incremental?: { readonly fullEvery: number; readonly dirtyFraction: number };
+}
+
+/** What the cluster has seen of node failures: for adaptive checkpointing. */
+export interface MtbfEstimate {
+  /** The current estimate of one node's MTBF, µs. */
+  nodeMtbfUs(): number;
 }
 
 /** Compute between checkpoints for a job of `nodeCount` nodes, µs. */
-export function intervalForUs(plan: CheckpointPlan, nodeCount: number): number {
-  if (plan.optimal === undefined) return plan.intervalUs;
+export function intervalForUs(plan: CheckpointPlan, nodeCount: number, estimate: MtbfEstimate | null = null): number {
+  const formula = plan.adaptive?.formula ?? plan.optimal?.formula;
+  if (formula === undefined) return plan.intervalUs;
+  const nodeMtbfUs = plan.adaptive !== undefined ? estimate!.nodeMtbfUs() : plan.optimal!.nodeMtbfUs;
   const costS = plan.costUs / 1e6;
-  const mtbfS = plan.optimal.nodeMtbfUs / 1e6 / nodeCount;
-  const intervalS = plan.optimal.formula === "young" ? youngIntervalS(costS, mtbfS) : dalyIntervalS(costS, mtbfS);
+  const mtbfS = nodeMtbfUs / 1e6 / nodeCount;
+  const intervalS = formula === "young" ? youngIntervalS(costS, mtbfS) : dalyIntervalS(costS, mtbfS);
   return Math.max(1, Math.round(intervalS * 1e6));
 }
 

@@ -1,6 +1,6 @@
 import { assert } from "../../sim/assert.js";
 import type { Sim } from "../../sim/sim.js";
-import { intervalForUs, type CheckpointPlan } from "../strategies/checkpoint.js";
+import { intervalForUs, type CheckpointPlan, type MtbfEstimate } from "../strategies/checkpoint.js";
 import type { Job } from "./job.js";
 
 /**
@@ -46,8 +46,10 @@ export type StoreDone = (job: Job, ok: boolean) => void;
 export interface CheckpointStore {
   /** Who hears of finished operations; set once, before any operation. */
   connect(onWritten: StoreDone, onRead: StoreDone): void;
-  write(job: Job, bytes: number): unknown;
-  read(job: Job, bytes: number): unknown;
+  /** Writes `bytes`: `fraction` of a full checkpoint (less for an increment). */
+  write(job: Job, bytes: number, fraction: number): unknown;
+  /** Reads `bytes` back: `fraction` of a full checkpoint (more with increments to replay). */
+  read(job: Job, bytes: number, fraction: number): unknown;
   /** Stops an operation under way; it reports nothing. */
   cancel(operation: unknown): void;
 }
@@ -69,12 +71,12 @@ export class FixedCostStore implements CheckpointStore {
     this.#onRead = (job) => onRead(job, true);
   }
 
-  write(job: Job): number {
-    return this.#sim.schedule(this.#plan.costUs, this.#onWritten, job);
+  write(job: Job, _bytes: number, fraction: number): number {
+    return this.#sim.schedule(Math.round(this.#plan.costUs * fraction), this.#onWritten, job);
   }
 
-  read(job: Job): number {
-    return this.#sim.schedule(this.#plan.restartUs, this.#onRead, job);
+  read(job: Job, _bytes: number, fraction: number): number {
+    return this.#sim.schedule(Math.round(this.#plan.restartUs * fraction), this.#onRead, job);
   }
 
   cancel(operation: unknown): void {
@@ -103,6 +105,11 @@ export class AttemptState {
   /** The pending compute timer, or the store operation under way. */
   timerHandle = -1;
   operation: unknown = null;
+  /** Incremental checkpoints: increments saved since the last full one, and whether one exists. */
+  incrementsSinceFull = 0;
+  hasFullCheckpoint = false;
+  /** The share of a full checkpoint the write under way moves. */
+  writeFraction = 1;
 }
 
 export interface AttemptCounters {
@@ -120,8 +127,19 @@ export class AttemptExecutor {
   readonly #onCompleted: (job: Job) => void;
   readonly #onSegmentDone = (job: Job): void => this.#segmentDone(job);
 
+  readonly #estimate: MtbfEstimate | null;
+
   /** `onCompleted` is told when a job's work is all done (its ledger entries are booked). */
-  constructor(sim: Sim, plan: CheckpointPlan, store: CheckpointStore, ledger: Ledger, onCompleted: (job: Job) => void) {
+  constructor(
+    sim: Sim,
+    plan: CheckpointPlan,
+    store: CheckpointStore,
+    ledger: Ledger,
+    onCompleted: (job: Job) => void,
+    estimate: MtbfEstimate | null = null,
+  ) {
+    assert(plan.adaptive === undefined || estimate !== null, "adaptive checkpointing needs an MTBF estimate");
+    this.#estimate = estimate;
     this.#sim = sim;
     this.#plan = plan;
     this.#store = store;
@@ -144,7 +162,7 @@ export class AttemptExecutor {
     state.uncommittedUs = 0;
     if (job.committedUs > 0) {
       this.#enter(state, Phase.Restart);
-      state.operation = this.#store.read(job, this.#plan.sizeBytes);
+      state.operation = this.#read(job, state);
     } else {
       this.#computeNext(job, state);
     }
@@ -190,7 +208,7 @@ export class AttemptExecutor {
     state.computeDoneUs += doneUs;
     state.uncommittedUs += doneUs;
     this.#enter(state, Phase.Checkpoint);
-    state.operation = this.#store.write(job, this.#plan.sizeBytes);
+    state.operation = this.#write(job, state);
   }
 
   /** Wall time compute this attempt still needs (for checks and plans). */
@@ -204,7 +222,8 @@ export class AttemptExecutor {
   }
 
   #computeNext(job: Job, state: AttemptState): void {
-    const segmentUs = Math.min(intervalForUs(this.#plan, job.nodeCount), state.computeTotalUs - state.computeDoneUs);
+    const intervalUs = intervalForUs(this.#plan, job.nodeCount, this.#estimate);
+    const segmentUs = Math.min(intervalUs, state.computeTotalUs - state.computeDoneUs);
     assert(segmentUs > 0, "a segment computes something");
     this.#enter(state, Phase.Compute);
     state.timerHandle = this.#sim.schedule(segmentUs, this.#onSegmentDone, job);
@@ -214,7 +233,7 @@ export class AttemptExecutor {
     const state = job.attempt;
     if (!ok) {
       // The read timed out (an overloaded filesystem): the checkpoint is still there; try again.
-      state.operation = this.#store.read(job, this.#plan.sizeBytes);
+      state.operation = this.#read(job, state);
       return;
     }
     this.#ledger.overheadUs += (this.#sim.now - state.phaseStartUs) * job.nodeCount;
@@ -237,7 +256,7 @@ export class AttemptExecutor {
       return;
     }
     this.#enter(state, Phase.Checkpoint);
-    state.operation = this.#store.write(job, this.#plan.sizeBytes);
+    state.operation = this.#write(job, state);
   }
 
   #checkpointDone(job: Job, ok: boolean): void {
@@ -246,6 +265,12 @@ export class AttemptExecutor {
     state.operation = null;
     if (ok) {
       this.counters.checkpointsCompleted++;
+      if (state.writeFraction === 1) {
+        state.hasFullCheckpoint = true;
+        state.incrementsSinceFull = 0;
+      } else {
+        state.incrementsSinceFull++;
+      }
       // The saved wall compute holds work at the attempt's pace.
       const workUs = state.speed === 1 ? state.uncommittedUs : Math.floor(state.uncommittedUs * state.speed);
       assert(workUs < job.remainingUs, "a checkpoint before the end leaves work to do");
@@ -256,6 +281,22 @@ export class AttemptExecutor {
       this.#sim.record({ kind: "CheckpointFailed", job: job.id });
     }
     this.#computeNext(job, state);
+  }
+
+  /** Starts a write: an increment when the plan is incremental and a full one exists. */
+  #write(job: Job, state: AttemptState): unknown {
+    const incremental = this.#plan.incremental;
+    const increment =
+      incremental !== undefined && state.hasFullCheckpoint && state.incrementsSinceFull < incremental.fullEvery - 1;
+    state.writeFraction = increment ? incremental!.dirtyFraction : 1;
+    return this.#store.write(job, this.#plan.sizeBytes * state.writeFraction, state.writeFraction);
+  }
+
+  /** Reads the last full checkpoint and the increments since. */
+  #read(job: Job, state: AttemptState): unknown {
+    const increments = this.#plan.incremental === undefined ? 0 : state.incrementsSinceFull;
+    const fraction = 1 + increments * (this.#plan.incremental?.dirtyFraction ?? 0);
+    return this.#store.read(job, this.#plan.sizeBytes * fraction, fraction);
   }
 
   /** Books `workUs` of work made safe by the uncommitted wall compute. */

@@ -104,3 +104,40 @@ describe("Daly's interval per job", () => {
     expect(result.nodeHours.overhead).toBeCloseTo((2 * 2 * 5) / 60, 9);
   });
 });
+
+describe("incremental checkpoints", () => {
+  // A full checkpoint every 2nd: full (6 min), increment (half: 3 min), full, increment.
+  const incremental: CheckpointPlan = { ...plan, incremental: { fullEvery: 2, dirtyFraction: 0.5 } };
+
+  it("writes increments between full checkpoints", () => {
+    expect(story(incremental, [])).toMatchObject({ endMin: 300 + 6 + 3 + 6 + 3, overhead: 18 });
+  });
+
+  it("reads the full checkpoint and the increments since on restart", () => {
+    // τ 0–60, full 60–66, τ 66–126, increment 126–129 (120 min saved); crash at 130 (1 min
+    // lost); back at 140: read full + 1 increment = 1.5 × 12 = 18 min; then 180 min of work
+    // with a full (6) and an increment (3): 158 + 180 + 9 = 347.
+    expect(story(incremental, [[130, 140]])).toMatchObject({ endMin: 347, lost: 1, overhead: 6 + 3 + 18 + 6 + 3 });
+  });
+});
+
+describe("adaptive checkpoints", () => {
+  it("estimate the node MTBF from the failures seen, starting from the prior", () => {
+    const adaptive: CheckpointPlan = {
+      policy: "adaptive",
+      intervalUs: Infinity,
+      costUs: 5 * US_PER_MIN,
+      restartUs: 10 * US_PER_MIN,
+      sizeBytes: 0,
+      adaptive: { formula: "daly", priorNodeMtbfUs: 100 * US_PER_H },
+    };
+    const sim = new Sim({ seed: 1 });
+    const model = new ClusterModel(sim, oneNode(adaptive));
+    expect(model.nodeMtbfUs()).toBe(100 * US_PER_H); // nothing seen yet: the prior
+    sim.scheduleAt(10 * US_PER_H, () => model.cluster.crash(0));
+    sim.scheduleAt(11 * US_PER_H, () => model.cluster.restore(0));
+    sim.run(20 * US_PER_H);
+    // Up 19 h with one crash, plus the prior as one failure after 100 h: (100 + 19) / 2.
+    expect(model.nodeMtbfUs()).toBe(59.5 * US_PER_H);
+  });
+});
