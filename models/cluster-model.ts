@@ -25,9 +25,11 @@ import type { PriorityOptions } from "./scheduler/priority.js";
 import { TimeWeighted } from "../sim/metrics.js";
 import type { CheckpointPlan, MtbfEstimate } from "./strategies/checkpoint.js";
 import { ARRIVALS_STREAM, ArrivalProcess, BURSTS_STREAM, type ArrivalProfile } from "./workload/arrivals.js";
-import { AttemptExecutor, FixedCostStore, emptyLedger, type Ledger } from "./workload/attempt.js";
+import { AttemptExecutor, FixedCostStore, emptyLedger, type CheckpointStore, type Ledger } from "./workload/attempt.js";
 import { FilesystemCheckpointStore, type FilesystemCheckpointOptions } from "./storage/checkpoint-store.js";
 import { ParallelFilesystem, type ParallelFilesystemOptions } from "./storage/parallel-fs.js";
+import { BurstBuffer, type BurstBufferOptions } from "./storage/burst-buffer.js";
+import { BurstBufferCheckpointStore } from "./storage/burst-buffer-store.js";
 import { Job, JobState, type JobCommunication, type JobLabels } from "./workload/job.js";
 
 /**
@@ -67,6 +69,10 @@ export interface FabricModelOptions {
 export interface StorageModelOptions {
   readonly filesystem: ParallelFilesystemOptions;
   readonly checkpoints: FilesystemCheckpointOptions;
+  /** A burst-buffer tier; null: none. */
+  readonly burstBuffer?: BurstBufferOptions | null;
+  /** Where sized checkpoints go: the filesystem, or the burst buffer first (multi-level). */
+  readonly checkpointTier?: "filesystem" | "burst-buffer";
 }
 
 /** Racks bought together at one price. Racks go to pools in order. */
@@ -215,6 +221,9 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
   readonly #schedulerService: ControlPlaneService | null;
   readonly #bootService: ControlPlaneService | null;
   readonly #awaitingBoot: number[] = [];
+  /** Jobs whose start a scheduler-controller outage held back. */
+  #delayedByOutage = 0;
+  #countingDelayed = false;
   /** Control-plane services that are down, over time (1 when any is). */
   readonly #controlPlaneDown: TimeWeighted;
   readonly #arrivals: ArrivalProcess | null;
@@ -277,10 +286,16 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
       });
     this.#fragmentedNodes = new TimeWeighted(sim.now, 0);
     this.#filesystem = options.storage === null ? null : new ParallelFilesystem(sim, options.storage.filesystem);
-    const store =
-      this.#filesystem !== null && options.checkpoint.sizeBytes > 0
-        ? new FilesystemCheckpointStore(this.#filesystem, options.storage!.checkpoints)
-        : new FixedCostStore(sim, options.checkpoint);
+    const storage = options.storage;
+    const buffer =
+      this.#filesystem !== null && storage?.burstBuffer ? new BurstBuffer(sim, this.#filesystem, storage.burstBuffer) : null;
+    let store: CheckpointStore = new FixedCostStore(sim, options.checkpoint);
+    if (this.#filesystem !== null && options.checkpoint.sizeBytes > 0) {
+      store =
+        buffer !== null && storage!.checkpointTier === "burst-buffer"
+          ? new BurstBufferCheckpointStore(sim, buffer, this.#filesystem, storage!.burstBuffer!.bandwidthGBps, storage!.checkpoints)
+          : new FilesystemCheckpointStore(this.#filesystem, storage!.checkpoints);
+    }
     this.#executor = new AttemptExecutor(
       sim,
       options.checkpoint,
@@ -332,7 +347,14 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
       });
       if (role === "scheduler") {
         schedulerService = instance;
-        instance.onChange((isUp) => isUp && this.#schedule());
+        instance.onChange((isUp) => {
+          if (!isUp) return;
+          // The jobs that start in the first pass after the controller returns are the ones
+          // the outage held back: they would have started earlier.
+          this.#countingDelayed = true;
+          this.#pass();
+          this.#countingDelayed = false;
+        });
       } else {
         bootService = instance;
         instance.onChange((isUp) => this.#bootServiceChanged(isUp));
@@ -675,6 +697,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     // each iteration spent waiting on the all-reduce given the traffic on the fabric now.
     this.#executor.begin(job, this.cluster.slowestClockFactor(job.firstNode) * this.#communicationFactor(job));
     for (const listener of this.#jobStartedListeners) listener(job);
+    if (this.#countingDelayed) this.#delayedByOutage++;
     if (this.cluster.firstIncompatibleDriver(job.firstNode) >= 0) {
       // It fails as its processes start, just after: not inside the scheduler's pass.
       this.#driverCheckAttempt.set(job, job.attempts);
@@ -823,6 +846,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
       control_plane_availability:
         this.#services.length === 0 ? null : 1 - this.#controlPlaneDown.areaUs(horizonUs) / Math.max(1, horizonUs),
       downtime_min: this.#services.length === 0 ? null : this.#controlPlaneDown.areaUs(horizonUs) / 60e6,
+      jobs_delayed_by_outages: this.#schedulerService === null ? null : this.#delayedByOutage,
       slo_error_budget_used: this.#errorBudgetUsed(ended),
       cost_total: cost,
       cost_per_completed_job: cost !== null && this.#completed > 0 ? cost / this.#completed : null,

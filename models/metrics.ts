@@ -27,6 +27,8 @@ export interface RunMetrics {
   storage_throughput_gbps_mean: number | null;
   control_plane_availability: number | null;
   downtime_min: number | null;
+  /** Jobs whose start a scheduler-controller outage held back (started as it returned). */
+  jobs_delayed_by_outages: number | null;
   slo_error_budget_used: number | null;
   cost_total: number | null;
   cost_per_completed_job: number | null;

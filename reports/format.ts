@@ -45,6 +45,7 @@ const COUNT_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
   "jobs_submitted",
   "jobs_completed",
   "jobs_failed",
+  "jobs_delayed_by_outages",
 ]);
 
 /** Counts of things, fractions (rates, availabilities), or quantities with a unit. */

@@ -117,6 +117,17 @@ export function modelOptions(
               metadataQueueMax: scenario.cluster.storage.metadataQueueMax,
               metadataTimeoutUs: secondsToUs(scenario.cluster.storage.metadataTimeout),
             },
+            burstBuffer:
+              scenario.cluster.storage.burstBuffer === undefined
+                ? null
+                : {
+                    name: "bb",
+                    capacityBytes: scenario.cluster.storage.burstBuffer.capacityTB * 1e12,
+                    bandwidthGBps: scenario.cluster.storage.burstBuffer.GBps,
+                    waitingWritesMax: 10_000,
+                    drainRetryDelayUs: 10 * 1e6,
+                  },
+            checkpointTier: strategy.checkpoint.policy === "fixed" ? strategy.checkpoint.tier : "filesystem",
             checkpoints: {
               stripeCount: scenario.cluster.storage.stripeCount,
               timeoutUs:

@@ -73,6 +73,13 @@ const storageSchema = z.strictObject({
   metadataOpsPerSec: z.number().positive().default(50_000),
   metadataQueueMax: count.default(100_000),
   metadataTimeout: zDuration({ positive: true }).default(60),
+  burstBuffer: z
+    .strictObject({
+      capacityTB: z.number().positive(),
+      GBps: z.number().positive().describe("bandwidth shared by everyone writing"),
+    })
+    .optional()
+    .describe("a tier checkpoints with tier: burst-buffer go to first, drained to the filesystem"),
 });
 
 const poolSchema = z.strictObject({
@@ -297,6 +304,10 @@ const checkpointSchema = z.discriminatedUnion("policy", [
       restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
       sizeGB: z.number().positive().optional().describe("bytes per checkpoint: written to cluster.storage"),
       timeout: zDuration({ positive: true }).optional().describe("a checkpoint write taking longer fails"),
+      tier: z
+        .enum(["filesystem", "burst-buffer"])
+        .default("filesystem")
+        .describe("burst-buffer: safe at buffer speed, drained to the filesystem (multi-level)"),
       onNotice: z.boolean().default(false).describe("also checkpoint when a spot reclaim is noticed"),
       incremental: incrementalSchema.optional(),
     })
@@ -437,6 +448,13 @@ export const scenarioSchema = z
           code: "custom",
           path: ["strategies", index, "checkpoint", "policy"],
           message: `${checkpoint.policy} needs a node-crash failure model for its MTBF`,
+        });
+      }
+      if (checkpoint.policy === "fixed" && checkpoint.tier === "burst-buffer" && scenario.cluster.storage?.burstBuffer === undefined) {
+        context.addIssue({
+          code: "custom",
+          path: ["strategies", index, "checkpoint", "tier"],
+          message: "a burst-buffer tier needs cluster.storage.burstBuffer",
         });
       }
       if (checkpoint.policy === "fixed" && checkpoint.sizeGB !== undefined && scenario.cluster.storage === undefined) {
