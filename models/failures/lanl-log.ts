@@ -2,7 +2,7 @@ import { assert } from "../../sim/assert.js";
 import type { Sim } from "../../sim/sim.js";
 import { secondsToUs } from "../../sim/time.js";
 import type { Cluster } from "../hardware/cluster.js";
-import { readTraceText } from "../workload/traces/text.js";
+import { daysFromCivil, daysInMonth, readTraceText, splitCsvLine } from "../workload/traces/text.js";
 import { LineProblems } from "../workload/traces/trace-error.js";
 
 /**
@@ -165,55 +165,8 @@ function minutesSinceEpoch(text: string): number | null {
   return (daysFromCivil(year, month, day) * 24 + hour) * 60 + minute;
 }
 
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
 
-/**
- * Days from 1970-01-01 to a proleptic Gregorian date: H. Hinnant's `days_from_civil`
- * (howardhinnant.github.io/date_algorithms.html). Arithmetic, not `Date`, so models/ stays
- * free of wall-clock APIs.
- */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146_097 + dayOfEra - 719_468;
-}
 
-/** The fields of one CSV line (`"a,b"` quoted, `""` for a quote), or null when a quote is left open. */
-function splitCsvLine(line: string): string[] | null {
-  if (!line.includes('"')) return line.split(",");
-  const cells: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') {
-        quoted = false;
-      } else {
-        cell += c;
-      }
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === ",") {
-      cells.push(cell);
-      cell = "";
-    } else {
-      cell += c;
-    }
-  }
-  if (quoted) return null;
-  cells.push(cell);
-  return cells;
-}
 
 export interface FailureLogReplayOptions {
   /** Sim time at which the log's time 0 (its earliest record) falls, µs. */

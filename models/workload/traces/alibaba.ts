@@ -26,6 +26,7 @@
  * that is its normal end, for a batch task a kill; the trace does not say which).
  */
 import type { TraceJob, TraceJobStatus, TraceReadResult } from "../trace-job.js";
+import { splitCsvLine } from "./text.js";
 import { LineProblems, type TraceParseOptions } from "./trace-error.js";
 
 /** One machine of the Alibaba node list. */
@@ -224,33 +225,3 @@ function readCsv(text: string, required: readonly string[], problems: LineProble
   return { names, column, rows };
 }
 
-/** The fields of one CSV line, or null when a quote is left open. */
-function splitCsvLine(line: string): string[] | null {
-  if (!line.includes('"')) return line.split(",");
-  const cells: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i += 1;
-      } else if (c === '"') {
-        quoted = false;
-      } else {
-        cell += c;
-      }
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === ",") {
-      cells.push(cell);
-      cell = "";
-    } else {
-      cell += c;
-    }
-  }
-  if (quoted) return null;
-  cells.push(cell);
-  return cells;
-}

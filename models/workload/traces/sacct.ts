@@ -35,6 +35,7 @@
  * in `rawState`. A state word outside Slurm's list is malformed.
  */
 import type { TraceJob, TraceJobStatus, TraceReadResult } from "../trace-job.js";
+import { daysFromCivil, daysInMonth } from "./text.js";
 import { incompleteReason, LineProblems, type TraceParseOptions } from "./trace-error.js";
 
 const FINISHED_STATES: Readonly<Record<string, TraceJobStatus>> = {
@@ -451,21 +452,5 @@ function expandArrayRange(range: string): number[] | null {
   return tasks;
 }
 
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
 
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return isLeapYear(year) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
 
-/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146_097 + dayOfEra - 719_468;
-}
