@@ -36,14 +36,9 @@ export class Interrupt extends Error {
 
 /** A one-shot event that processes can wait for (SimPy's `Event`). */
 export class Signal {
-  readonly #sim: Sim;
   #waiters: Process[] = [];
   #triggered = false;
   #value: unknown = undefined;
-
-  constructor(sim: Sim) {
-    this.#sim = sim;
-  }
 
   get triggered(): boolean {
     return this.#triggered;
@@ -100,7 +95,7 @@ export class Process {
   /** A signal triggered when the process returns; yield it to join. */
   get done(): Signal {
     if (this.#done === null) {
-      this.#done = new Signal(this.#sim);
+      this.#done = new Signal();
       if (this.#finished) this.#done.trigger();
     }
     return this.#done;
@@ -229,7 +224,7 @@ export class Sim {
   }
 
   signal(): Signal {
-    return new Signal(this);
+    return new Signal();
   }
 
   /** The stream named `name`, created on first use from (seed, name). */

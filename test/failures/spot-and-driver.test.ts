@@ -3,23 +3,16 @@ import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-mod
 import { NO_CHECKPOINT, type CheckpointPlan } from "../../models/strategies/checkpoint.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
+import { testModelOptions } from "../models/options.js";
 
 function options(overrides: Partial<ClusterModelOptions>): ClusterModelOptions {
-  return {
+  return testModelOptions({
     horizonUs: 8 * US_PER_H,
     cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 8 },
-    fabric: null,
     pools: [{ name: "spot", racks: 1, pricePerGpuHour: 1, spot: true }],
-    storage: null,
     workload: { generator: null, trace: null, maxRequeues: 10 },
-    scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
-    nodeCrash: null,
-    spot: null,
-    checkpoint: NO_CHECKPOINT,
-    slo: null,
-    traceSamples: 0,
     ...overrides,
-  };
+  });
 }
 
 const onNotice: CheckpointPlan = {

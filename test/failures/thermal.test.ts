@@ -3,28 +3,19 @@ import { describe, expect, it } from "vitest";
 import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
 import { ThermalModel, type ThermalOptions } from "../../models/failures/thermal.js";
 import type { Placement } from "../../models/hardware/cluster.js";
-import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
 import type { SimRecord } from "../../sim/sim.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_S } from "../../sim/time.js";
+import { testModelOptions } from "../models/options.js";
 
 /** Hand-placed jobs only, first-fit unless told, no other failures. */
 function modelOptions(overrides: Partial<ClusterModelOptions> = {}, placement: Placement = "first-fit"): ClusterModelOptions {
-  return {
+  return testModelOptions({
     horizonUs: 3 * US_PER_H,
     cluster: { racks: 2, nodesPerRack: 4, gpusPerNode: 8 },
-    fabric: null,
-    pools: [],
-    storage: null,
-    workload: { generator: null, trace: null, maxRequeues: 0 },
     scheduler: { backfill: "none", priority: null, placement, enforceTimeLimit: false, preemption: null },
-    nodeCrash: null,
-    spot: null,
-    checkpoint: NO_CHECKPOINT,
-    slo: null,
-    traceSamples: 0,
     ...overrides,
-  };
+  });
 }
 
 // τ = 5 min, updated every minute. A busy node settles 50 °C above its inlet, and 30% of the

@@ -3,6 +3,7 @@ import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-mod
 import type { CheckpointPlan } from "../../models/strategies/checkpoint.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
+import { testModelOptions } from "./options.js";
 
 /**
  * The attempt executor's timeline, told as stories on one node: compute τ = 60 min, write
@@ -11,20 +12,12 @@ import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
 const plan: CheckpointPlan = { policy: "fixed", intervalUs: 60 * US_PER_MIN, costUs: 6 * US_PER_MIN, restartUs: 12 * US_PER_MIN, sizeBytes: 0 };
 
 function oneNode(checkpoint: CheckpointPlan): ClusterModelOptions {
-  return {
+  return testModelOptions({
     horizonUs: 24 * US_PER_H,
     cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
-    fabric: null,
-    pools: [],
-    storage: null,
     workload: { generator: null, trace: null, maxRequeues: 10 },
-    scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
-    nodeCrash: null,
-    spot: null,
     checkpoint,
-    slo: null,
-    traceSamples: 0,
-  };
+  });
 }
 
 /** Runs a 5 h job with crashes and repairs at the given minutes. */

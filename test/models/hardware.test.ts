@@ -1,27 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
 import type { Placement } from "../../models/hardware/cluster.js";
-import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_S } from "../../sim/time.js";
+import { testModelOptions } from "./options.js";
 
 /** 2 racks × 2 nodes, 1 GPU each, no generated jobs: the tests place their own. */
 function options(overrides: Partial<ClusterModelOptions> = {}, placement: Placement = "first-fit"): ClusterModelOptions {
-  return {
-    horizonUs: 100 * US_PER_H,
+  return testModelOptions({
     cluster: { racks: 2, nodesPerRack: 2, gpusPerNode: 1 },
-    fabric: null,
-    pools: [],
-    storage: null,
-    workload: { generator: null, trace: null, maxRequeues: 0 },
     scheduler: { backfill: "none", priority: null, placement, enforceTimeLimit: false, preemption: null },
-    nodeCrash: null,
-    spot: null,
-    checkpoint: NO_CHECKPOINT,
-    slo: null,
-    traceSamples: 0,
     ...overrides,
-  };
+  });
 }
 
 function endOf(sim: Sim, jobId: number): number {

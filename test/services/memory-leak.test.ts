@@ -30,7 +30,6 @@ const LEAK: MemoryLeakOptions = {
   restartUs: 10 * S,
 };
 const LEAK_MIB_PER_S = LEAK.leakMiBPerHour / 3_600;
-const OOM_AFTER_US = 150 * S;
 
 /** The memory check of the early configuration: at 70% of the limit, every second. */
 const EARLY_CHECK = { restartAtFraction: 0.7, checkIntervalUs: S } as const;
