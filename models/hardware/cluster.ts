@@ -128,6 +128,9 @@ export class Cluster {
 
   /** Node crashes so far, of any cause. */
   crashCount = 0;
+  /** Nodes below full clock, and nodes whose driver does not work: most runs have none. */
+  #slowNodeCount = 0;
+  #incompatibleNodeCount = 0;
 
   /** Free nodes that are up. */
   get freeCount(): number {
@@ -187,19 +190,26 @@ export class Cluster {
 
   /** Moves free nodes of `rack` to the allocation under way, as many as it still needs. */
   #takeFrom(rack: number): void {
+    // Every node of every job passes here: counters move once per rack, arrays in locals.
     const jobId = this.#allocatingJob;
+    const jobOfNode = this.#jobOfNode;
+    const nextNodeOfJob = this.#nextNodeOfJob;
+    const freeStack = this.#freeStack;
+    const base = rack * this.#nodesPerRack;
+    const available = this.#freeCountByRack[rack];
+    const taken = Math.min(this.#allocationNeeded, available);
     let first = this.#allocatedFirst;
-    let needed = this.#allocationNeeded;
-    while (needed > 0 && this.#freeCountByRack[rack] > 0) {
-      const node = this.#popFree(rack);
-      assert(this.#jobOfNode[node] === NO_JOB, "node allocated twice");
-      this.#jobOfNode[node] = jobId;
-      this.#nextNodeOfJob[node] = first;
+    for (let position = available - 1; position >= available - taken; position--) {
+      const node = freeStack[base + position];
+      assert(jobOfNode[node] === NO_JOB, "node allocated twice");
+      jobOfNode[node] = jobId;
+      nextNodeOfJob[node] = first;
       first = node;
-      needed--;
     }
+    this.#freeCountByRack[rack] = available - taken;
+    this.#freeCount -= taken;
     this.#allocatedFirst = first;
-    this.#allocationNeeded = needed;
+    this.#allocationNeeded -= taken;
   }
 
   health(node: number): NodeHealth {
@@ -213,11 +223,14 @@ export class Cluster {
   /** Runs a node's GPUs at `clockFactor` of full speed (0 < factor ≤ 1). */
   throttle(node: number, clockFactor: number, temperatureC?: number): void {
     assert(clockFactor > 0 && clockFactor <= 1, "a clock factor is in (0, 1]");
+    if (this.#clockFactor[node] === 1 && clockFactor < 1) this.#slowNodeCount++;
+    if (this.#clockFactor[node] < 1 && clockFactor === 1) this.#slowNodeCount--;
     this.#clockFactor[node] = clockFactor;
     if (temperatureC !== undefined) this.#temperatureC[node] = temperatureC;
   }
 
   restoreClock(node: number): void {
+    if (this.#clockFactor[node] < 1) this.#slowNodeCount--;
     this.#clockFactor[node] = 1;
     this.#temperatureC[node] = IDLE_TEMPERATURE_C;
   }
@@ -229,6 +242,7 @@ export class Cluster {
 
   /** The clock factor of the slowest node of a job, given its first node: its pace. */
   slowestClockFactor(firstNode: number): number {
+    if (this.#slowNodeCount === 0) return 1; // the usual case: skip the walk
     let slowest = 1;
     for (let node = firstNode; node !== NO_NODE; node = this.#nextNodeOfJob[node]) {
       if (this.#clockFactor[node] < slowest) slowest = this.#clockFactor[node];
@@ -368,11 +382,15 @@ export class Cluster {
   }
 
   setDriverCompatible(node: number, compatible: boolean): void {
+    const was = this.#driverCompatible[node] === 1;
+    if (was && !compatible) this.#incompatibleNodeCount++;
+    if (!was && compatible) this.#incompatibleNodeCount--;
     this.#driverCompatible[node] = compatible ? 1 : 0;
   }
 
   /** The first node of a job's list whose driver does not work, or NO_NODE. */
   firstIncompatibleDriver(firstNode: number): number {
+    if (this.#incompatibleNodeCount === 0) return NO_NODE; // the usual case: skip the walk
     for (let node = firstNode; node !== NO_NODE; node = this.#nextNodeOfJob[node]) {
       if (this.#driverCompatible[node] === 0) return node;
     }
@@ -407,12 +425,6 @@ export class Cluster {
     this.#freeStack[rack * this.#nodesPerRack + position] = node;
     this.#freePosition[node] = position;
     this.#freeCount++;
-  }
-
-  #popFree(rack: number): number {
-    const position = --this.#freeCountByRack[rack];
-    this.#freeCount--;
-    return this.#freeStack[rack * this.#nodesPerRack + position];
   }
 
   #removeFree(node: number): void {
