@@ -75,6 +75,18 @@ export interface StorageModelOptions {
   readonly checkpointTier?: "filesystem" | "burst-buffer";
 }
 
+/**
+ * A fault at a set time, acting through a component's verb: a leaf–spine cable cut (both
+ * directions; routes go round it, or a job's ring is cut), a metadata storm on the
+ * filesystem, a network partition between a service's units, a service's certificate
+ * expiring (no unit can serve until renewal).
+ */
+export type TimedFault =
+  | { readonly kind: "link-down"; readonly atUs: number; readonly durationUs: number; readonly leaf: number; readonly spine: number }
+  | { readonly kind: "metadata-storm"; readonly atUs: number; readonly ops: number }
+  | { readonly kind: "network-partition"; readonly atUs: number; readonly durationUs: number; readonly service: string }
+  | { readonly kind: "certificate-expiry"; readonly atUs: number; readonly durationUs: number; readonly service: string };
+
 /** Racks bought together at one price. Racks go to pools in order. */
 export interface PoolOptions {
   readonly name: string;
@@ -150,6 +162,8 @@ export interface ClusterModelOptions {
   readonly degradation?: { readonly model: DegradationOptions; readonly policy: HealthPolicyOptions | null } | null;
   /** Control-plane services the cluster depends on, by role. */
   readonly controlPlane?: readonly { readonly role: "scheduler" | "boot"; readonly service: ControlPlaneOptions }[];
+  /** Faults at set times on the fabric, the filesystem and control-plane services. */
+  readonly timedFaults?: readonly TimedFault[];
   /** A failure log replayed onto the cluster (LANL). */
   readonly failureLog?: { readonly records: readonly LanlFailure[]; readonly startUs: number } | null;
   readonly checkpoint: CheckpointPlan;
@@ -193,6 +207,18 @@ export interface NodeHours {
   readonly degraded: number;
 }
 
+
+function faultTarget(fault: TimedFault): string {
+  switch (fault.kind) {
+    case "link-down":
+      return `leaf${fault.leaf}-spine${fault.spine}`;
+    case "metadata-storm":
+      return `${fault.ops} ops`;
+    case "network-partition":
+    case "certificate-expiry":
+      return fault.service;
+  }
+}
 
 /** Records that are injected faults: the failure they name and the field holding the outage. */
 const FAILURE_RECORDS: Readonly<Record<string, { kind: string; durationField: string | null }>> = {
@@ -406,6 +432,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     this.#rollout?.start();
     for (const failure of this.#otherFailures) failure.start();
     for (const service of this.#services) service.start();
+    for (const fault of this.#options.timedFaults ?? []) this.#sim.scheduleAt(fault.atUs, () => this.#beginFault(fault));
     scheduleInjections(this.#sim, this.cluster, this.#options.injections ?? []);
     if (this.#options.traceSamples > 0 && this.#options.horizonUs !== null) this.#sim.schedule(0, this.#onSample);
     this.#sim.run(this.#options.horizonUs ?? Infinity);
@@ -497,6 +524,43 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     this.#jobFailedListeners.push(listener);
   }
 
+  #beginFault(fault: TimedFault): void {
+    this.#sim.record({ kind: "FaultInjected", fault: fault.kind, target: faultTarget(fault), repairUs: "durationUs" in fault ? fault.durationUs : 0 });
+    switch (fault.kind) {
+      case "link-down": {
+        assert(this.#fabric !== null, "a link-down needs a fabric");
+        const links = (this.#fabric.topology as FatTree).linksBetweenLeafAndSpine(fault.leaf, fault.spine);
+        for (const link of [links.up, links.down]) if (this.#fabric.topology.isLinkUp(link)) this.#fabric.failLink(link);
+        this.#sim.schedule(fault.durationUs, () => {
+          for (const link of [links.up, links.down]) if (!this.#fabric!.topology.isLinkUp(link)) this.#fabric!.restoreLink(link);
+        });
+        break;
+      }
+      case "metadata-storm":
+        assert(this.#filesystem !== null, "a metadata storm needs storage");
+        this.#filesystem.metadataStorm(fault.ops);
+        break;
+      case "network-partition": {
+        const service = this.#service(fault.service);
+        service.partition();
+        this.#sim.schedule(fault.durationUs, () => service.heal());
+        break;
+      }
+      case "certificate-expiry": {
+        const service = this.#service(fault.service);
+        service.expireCertificate();
+        this.#sim.schedule(fault.durationUs, () => service.renewCertificate());
+        break;
+      }
+    }
+  }
+
+  #service(name: string): ControlPlaneService {
+    const service = this.#services.find((candidate) => candidate.name === name);
+    assert(service !== undefined, "a fault names a control-plane service of the scenario");
+    return service;
+  }
+
   /** A driver that does not work with the job's CUDA runtime fails the job as it starts. */
   #failAtStartIfDriverBroken(job: Job): void {
     if (job.state !== JobState.Running || job.attempts !== this.#driverCheckAttempt.get(job)) return;
@@ -506,6 +570,9 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
   }
 
   readonly #driverCheckAttempt = new Map<Job, number>();
+  readonly #onPartitionedAtStart = (job: Job): void => {
+    if (job.state === JobState.Running) this.#killAndRequeue(job, "network-partition", job.firstNode);
+  };
   readonly #onDriverCheck = (job: Job): void => this.#failAtStartIfDriverBroken(job);
 
   #planPreemption(): void {
@@ -715,7 +782,11 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     if (this.#fabric === null || communication === null || job.nodeCount < 2) return 1;
     this.#fabric.addJob(job.id, Int32Array.from(this.#nodesOf(job)));
     const allReduceUs = this.#fabric.allReduceUs(job.id, communication.bytes, "ring");
-    assert(Number.isFinite(allReduceUs), "a job's nodes are connected (no link failures yet)");
+    if (!Number.isFinite(allReduceUs)) {
+      // Its ring is cut (a link down, no route round it): it fails as it starts, just after.
+      this.#sim.schedule(0, this.#onPartitionedAtStart, job);
+      return 1;
+    }
     return communication.iterationUs / (communication.iterationUs + allReduceUs);
   }
 

@@ -3,7 +3,7 @@ import { fiveNumberSummary } from "../sim/metrics.js";
 import { Sim } from "../sim/sim.js";
 import { meanWithCi95 } from "../sim/statistics.js";
 import { US_PER_H, secondsToUs } from "../sim/time.js";
-import { ClusterModel, type ClusterModelOptions, type SchedulerOptions } from "../models/cluster-model.js";
+import { ClusterModel, type ClusterModelOptions, type SchedulerOptions, type TimedFault } from "../models/cluster-model.js";
 import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { HaStrategy } from "../models/services/control-plane.js";
 import type { NodeCrashOptions } from "../models/failures/node-crash.js";
@@ -171,6 +171,7 @@ export function modelOptions(
     thermal: thermalOptions(scenario),
     degradation: degradationOptions(scenario, strategy),
     failureLog: prepared.failureLog,
+    timedFaults: timedFaults(scenario),
     controlPlane: scenario.controlPlane.map((service) => ({
       role: service.role,
       service: {
@@ -268,6 +269,29 @@ function haStrategy(ha: Scenario["controlPlane"][number]["ha"]): HaStrategy {
     case "quorum":
       return { kind: "quorum", unitCount: ha.units, electionTimeoutUs: secondsToUs(ha.electionTimeout) };
   }
+}
+
+function timedFaults(scenario: Scenario): TimedFault[] {
+  const faults: TimedFault[] = [];
+  for (const failure of scenario.failures) {
+    switch (failure.kind) {
+      case "link-down":
+        faults.push({ kind: "link-down", atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration), leaf: failure.leaf, spine: failure.spine });
+        break;
+      case "metadata-storm":
+        faults.push({ kind: "metadata-storm", atUs: secondsToUs(failure.at), ops: failure.ops });
+        break;
+      case "network-partition":
+        faults.push({ kind: "network-partition", atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration), service: failure.service });
+        break;
+      case "certificate-expiry":
+        faults.push({ kind: "certificate-expiry", atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.renewAfter), service: failure.service });
+        break;
+      default:
+        break;
+    }
+  }
+  return faults;
 }
 
 function rackPowerOptions(scenario: Scenario): ClusterModelOptions["rackPower"] {

@@ -277,7 +277,39 @@ const failureLogSchema = z.strictObject({
   start: zDuration().default(0).describe("when the log's first failure lands"),
 });
 
+const linkDownSchema = z.strictObject({
+  kind: z.literal("link-down"),
+  at: zDuration(),
+  duration: zDuration({ positive: true }),
+  leaf: z.number().int().nonnegative().describe("the leaf switch (rack) end of the cable"),
+  spine: z.number().int().nonnegative(),
+});
+
+const metadataStormSchema = z.strictObject({
+  kind: z.literal("metadata-storm"),
+  at: zDuration(),
+  ops: count.describe("metadata operations flooding the metadata server at once (a small-file storm)"),
+});
+
+const networkPartitionSchema = z.strictObject({
+  kind: z.literal("network-partition"),
+  at: zDuration(),
+  duration: zDuration({ positive: true }),
+  service: z.string().describe("the control-plane service whose units are cut apart"),
+});
+
+const certificateExpirySchema = z.strictObject({
+  kind: z.literal("certificate-expiry"),
+  at: zDuration(),
+  renewAfter: zDuration({ positive: true }).describe("time until someone renews it"),
+  service: z.string(),
+});
+
 const failureSchema = z.discriminatedUnion("kind", [
+  linkDownSchema,
+  metadataStormSchema,
+  networkPartitionSchema,
+  certificateExpirySchema,
   nodeCrashSchema,
   spotSchema,
   driverPatchSchema,
@@ -424,6 +456,29 @@ export const scenarioSchema = z
             message: `no control-plane service is named "${name}" (services: ${serviceNames.join(", ") || "none"})`,
           });
         }
+      }
+    });
+    scenario.failures.forEach((failure, index) => {
+      if (failure.kind === "link-down") {
+        if (scenario.cluster.fabric === undefined) {
+          context.addIssue({ code: "custom", path: ["failures", index, "kind"], message: "a link-down needs cluster.fabric" });
+        } else if (failure.leaf >= scenario.cluster.racks || failure.spine >= scenario.cluster.fabric.spines) {
+          context.addIssue({
+            code: "custom",
+            path: ["failures", index],
+            message: `no cable between leaf ${failure.leaf} and spine ${failure.spine} (leaves 0–${scenario.cluster.racks - 1}, spines 0–${scenario.cluster.fabric.spines - 1})`,
+          });
+        }
+      }
+      if (failure.kind === "metadata-storm" && scenario.cluster.storage === undefined) {
+        context.addIssue({ code: "custom", path: ["failures", index, "kind"], message: "a metadata storm needs cluster.storage" });
+      }
+      if ((failure.kind === "network-partition" || failure.kind === "certificate-expiry") && !serviceNames.includes(failure.service)) {
+        context.addIssue({
+          code: "custom",
+          path: ["failures", index, "service"],
+          message: `no control-plane service is named "${failure.service}" (services: ${serviceNames.join(", ") || "none"})`,
+        });
       }
     });
     const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;

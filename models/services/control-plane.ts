@@ -147,6 +147,7 @@ export class ControlPlaneService {
 
   #started = false;
   #isUp = true;
+  #certificateExpired = false;
   #splitBrain = false;
   readonly #upTime: TimeWeighted;
   readonly #splitBrainTime: TimeWeighted;
@@ -279,6 +280,24 @@ export class ControlPlaneService {
     this.#sim.cancel(this.#repairHandles[unit]);
     this.#repair(unit);
     return true;
+  }
+
+  /**
+   * The service's certificate expires: no unit can serve, however redundant the design,
+   * until `renewCertificate` (a single point of failure HA does not mask).
+   */
+  expireCertificate(): void {
+    if (this.#certificateExpired) return;
+    this.#certificateExpired = true;
+    this.#record({ kind: "CertificateExpired" });
+    this.#update();
+  }
+
+  renewCertificate(): void {
+    if (!this.#certificateExpired) return;
+    this.#certificateExpired = false;
+    this.#record({ kind: "CertificateRenewed" });
+    this.#update();
   }
 
   /**
@@ -474,6 +493,8 @@ export class ControlPlaneService {
   // ---- The service as clients see it. ----
 
   #computeUp(): boolean {
+    // An expired certificate is a common-mode failure: every unit is up, none can serve.
+    if (this.#certificateExpired) return false;
     switch (this.#strategy.kind) {
       case "none":
       case "cold-restart":
