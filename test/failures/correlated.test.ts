@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster-model.js";
 import { CorrelatedFailureInjector, type CorrelatedFailureOptions } from "../../models/failures/correlated.js";
 import { NodeCrashInjector } from "../../models/failures/node-crash.js";
 import { Cluster } from "../../models/hardware/cluster.js";
-import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
 import { gamma, sample, weibullScale, type DistributionSpec } from "../../sim/distribution.js";
 import { RngStream } from "../../sim/rng.js";
 import { Sim, type SimRecord } from "../../sim/sim.js";
 import { US_PER_DAY, US_PER_H, US_PER_S, US_PER_YEAR, secondsToUs } from "../../sim/time.js";
 import { checkRecords } from "../models/state-checker.js";
+import { testModelOptions } from "../models/options.js";
 
 const DAY_S = 86_400;
 const YEAR_S = 365 * DAY_S;
@@ -22,20 +22,12 @@ const RACK_POWER: CorrelatedFailureOptions = {
 
 /** A cluster model of 2 racks × 4 nodes with no failures of its own and jobs placed by hand. */
 function handModel(sim: Sim, horizonUs: number): ClusterModel {
-  const options: ClusterModelOptions = {
+  const options = testModelOptions({
     horizonUs,
     cluster: { racks: 2, nodesPerRack: 4, gpusPerNode: 4 },
-    fabric: null,
-    pools: [],
-    storage: null,
     workload: { generator: null, trace: null, maxRequeues: 3 },
-    scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
-    nodeCrash: null,
-    spot: null,
-    checkpoint: NO_CHECKPOINT,
-    slo: null,
-    traceSamples: 0,
-  };
+  });
+
   return new ClusterModel(sim, options);
 }
 

@@ -2,11 +2,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
 import { DegradationModel, HealthPolicy, type DegradationOptions, type HealthPolicyOptions } from "../../models/failures/degradation.js";
-import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
 import type { SimRecord } from "../../sim/sim.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
 import { checkRecords } from "../models/state-checker.js";
+import { testModelOptions } from "../models/options.js";
 
 const DAYS = 7;
 const HORIZON_US = DAYS * 24 * US_PER_H;
@@ -17,12 +17,9 @@ const HORIZON_US = DAYS * 24 * US_PER_H;
  * up to 3 times after a crash.
  */
 function modelOptions(overrides: Partial<ClusterModelOptions> = {}): ClusterModelOptions {
-  return {
+  return testModelOptions({
     horizonUs: HORIZON_US,
     cluster: { racks: 4, nodesPerRack: 8, gpusPerNode: 8 },
-    fabric: null,
-    pools: [],
-    storage: null,
     workload: {
       generator: {
         arrivals: { ratePerHour: 2.5 },
@@ -35,14 +32,8 @@ function modelOptions(overrides: Partial<ClusterModelOptions> = {}): ClusterMode
       trace: null,
       maxRequeues: 3,
     },
-    scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
-    nodeCrash: null,
-    spot: null,
-    checkpoint: NO_CHECKPOINT,
-    slo: null,
-    traceSamples: 0,
     ...overrides,
-  };
+  });
 }
 
 // A healthy node errs once in ~4 days; an eighth of the nodes (4 of 32) are bad and err 6
