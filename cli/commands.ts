@@ -9,7 +9,7 @@ import { reportMarkdown } from "../reports/markdown.js";
 import { bundledScenarios, loadScenario, packageRoot, resolveScenarioPath } from "../scenarios/library.js";
 import { prepareScenario, TraceInputError } from "../scenarios/prepare.js";
 import { runScenario, type ReplicationFailure } from "../scenarios/runner.js";
-import { scenarioSchema, type Scenario } from "../scenarios/schema.js";
+import { isServiceScenario, scenarioSchema, type Scenario } from "../scenarios/schema.js";
 import { parseInjection } from "./inject.js";
 import { writeResultFolder } from "./result-files.js";
 import { ProgressBar, useColor } from "./terminal.js";
@@ -54,7 +54,10 @@ export async function runCommand(args: string[]): Promise<number> {
   const seed = integerOption("run", "seed", values.seed, 0) ?? loaded.seed;
   const replications = integerOption("run", "replications", values.replications, 1) ?? loaded.replications;
   const scenario = selectStrategies(loaded, values.strategy);
-  const injections = (values.inject ?? []).map((text) => parseInjection(text, scenario));
+  if (isServiceScenario(scenario) && values.inject !== undefined) {
+    throw new UsageError("run", "--inject places faults on a cluster; a service scenario lists its faults under failures");
+  }
+  const injections = isServiceScenario(scenario) ? [] : (values.inject ?? []).map((text) => parseInjection(text, scenario));
   const out = values.out ?? join("results", scenario.name);
 
   process.stderr.write(`faultline ${faultlineVersion()}: ${scenario.name}, seed ${seed}, ${replications} replications\n`);
@@ -100,7 +103,11 @@ function selectStrategies(scenario: Scenario, names: string[] | undefined): Scen
       throw new UsageError("run", `--strategy "${name}" is not in the scenario (it has: ${known.join(", ")})`);
     }
   }
-  return { ...scenario, strategies: scenario.strategies.filter((strategy) => names.includes(strategy.name)) };
+  const keep = <S extends { readonly name: string }>(strategies: readonly S[]): S[] =>
+    strategies.filter((strategy) => names.includes(strategy.name));
+  return isServiceScenario(scenario)
+    ? { ...scenario, strategies: keep(scenario.strategies) }
+    : { ...scenario, strategies: keep(scenario.strategies) };
 }
 
 export async function validateCommand(args: string[]): Promise<number> {

@@ -1,6 +1,6 @@
 import { AD_HOC_KINDS, type AdHocInjection, type AdHocKind } from "../models/failures/ad-hoc.js";
 import { durationSeconds, formatDuration } from "../scenarios/units.js";
-import type { Scenario } from "../scenarios/schema.js";
+import type { ClusterScenario } from "../scenarios/schema.js";
 import { secondsToUs } from "../sim/time.js";
 import { UsageError } from "./usage.js";
 
@@ -18,7 +18,7 @@ const DEFAULT_DURATION_S: Readonly<Record<AdHocKind, number>> = {
  * `rack-power@1d:r02+8h`. The target defaults to the first node (or rack); it must exist
  * in the scenario's cluster.
  */
-export function parseInjection(text: string, scenario: Scenario): AdHocInjection {
+export function parseInjection(text: string, scenario: ClusterScenario): AdHocInjection {
   const match = /^([a-z-]+)@([^:+]+)(?::([^+]+))?(?:\+(.+))?$/.exec(text);
   const fail = (why: string): never => {
     throw new UsageError("run", `--inject "${text}": ${why}`);

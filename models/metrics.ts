@@ -29,6 +29,16 @@ export interface RunMetrics {
   downtime_min: number | null;
   /** Jobs whose start a scheduler-controller outage held back (started as it returned). */
   jobs_delayed_by_outages: number | null;
+  /** Service scenarios: requests that succeeded over requests sent. */
+  service_goodput_ratio: number | null;
+  /** Service scenarios: 99th percentile latency of requests that succeeded, ms. */
+  service_latency_p99_ms: number | null;
+  /** Service scenarios: requests that failed (after their retries) over requests that ended. */
+  service_error_rate: number | null;
+  /** Service scenarios: replicas ejected by the balancer's health checks. */
+  service_ejections: number | null;
+  /** Service scenarios with a memory leak: processes killed by the OOM killer. */
+  service_oom_kills: number | null;
   slo_error_budget_used: number | null;
   cost_total: number | null;
   cost_per_completed_job: number | null;

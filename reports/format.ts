@@ -39,6 +39,8 @@ const FRACTION_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
   "scheduler_success_rate",
   "control_plane_availability",
   "slo_error_budget_used",
+  "service_goodput_ratio",
+  "service_error_rate",
 ]);
 
 const COUNT_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
@@ -46,6 +48,8 @@ const COUNT_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
   "jobs_completed",
   "jobs_failed",
   "jobs_delayed_by_outages",
+  "service_ejections",
+  "service_oom_kills",
 ]);
 
 /** Counts of things, fractions (rates, availabilities), or quantities with a unit. */

@@ -5,7 +5,7 @@ import { readTrace } from "../models/workload/traces/index.js";
 import { TraceError } from "../models/workload/traces/trace-error.js";
 import { readLanlFailureLog, type LanlFailure } from "../models/failures/lanl-log.js";
 import { US_PER_S, secondsToUs } from "../sim/time.js";
-import type { Scenario } from "./schema.js";
+import { isServiceScenario, type ClusterScenario, type Scenario } from "./schema.js";
 
 /**
  * A scenario made ready to run: its trace, if it replays one, read once and turned into
@@ -32,6 +32,7 @@ export class TraceInputError extends Error {
 
 /** Reads the scenario's trace and failure log (paths relative to the scenario file). */
 export function prepareScenario(scenario: Scenario, scenarioFile: string): PreparedScenario {
+  if (isServiceScenario(scenario)) return { scenario, traceJobs: null, failureLog: null, notes: [] };
   const failureLog = readFailureLog(scenario, scenarioFile);
   const trace = scenario.workload.trace;
   if (trace === undefined) return { scenario, traceJobs: null, failureLog, notes: [] };
@@ -65,7 +66,7 @@ export function prepareScenario(scenario: Scenario, scenarioFile: string): Prepa
   return { scenario, traceJobs: jobs.map((job) => ({ ...job, submitUs: job.submitUs - offsetUs })), failureLog, notes };
 }
 
-function readFailureLog(scenario: Scenario, scenarioFile: string): PreparedScenario["failureLog"] {
+function readFailureLog(scenario: ClusterScenario, scenarioFile: string): PreparedScenario["failureLog"] {
   const log = scenario.failures.find((failure) => failure.kind === "failure-log");
   if (log === undefined) return null;
   const path = isAbsolute(log.path) ? log.path : join(dirname(scenarioFile), log.path);

@@ -21,7 +21,8 @@ import type {
   Summary,
 } from "../reports/records.js";
 import type { PreparedScenario } from "./prepare.js";
-import type { Scenario, Strategy } from "./schema.js";
+import { isServiceScenario, type ClusterScenario, type ServiceScenario, type Strategy } from "./schema.js";
+import { ServiceModel, type ServiceModelOptions } from "../models/service-model.js";
 
 /**
  * Runs every strategy of a scenario over its replications. Replication r of every strategy
@@ -74,7 +75,7 @@ export function modelOptions(
   traceSamples: number,
   injections: readonly AdHocInjection[] = [],
 ): ClusterModelOptions {
-  const scenario = prepared.scenario;
+  const scenario = prepared.scenario as ClusterScenario;
   const crash = scenario.failures.find((failure) => failure.kind === "node-crash");
   const nodeCrash: NodeCrashOptions | null =
     crash === undefined
@@ -194,7 +195,7 @@ export function modelOptions(
   };
 }
 
-function schedulerOptions(scheduler: Scenario["scheduler"]): SchedulerOptions {
+function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOptions {
   const priority = scheduler.priority;
   return {
     backfill: BACKFILL_BY_POLICY[scheduler.policy],
@@ -235,7 +236,7 @@ function meanAsExponential(spec: DistributionSpec): DistributionSpec {
   return spec.kind === "constant" ? { kind: "exponential", mean: spec.value } : spec;
 }
 
-function driverRolloutOptions(scenario: Scenario, strategy: Strategy): ClusterModelOptions["driverRollout"] {
+function driverRolloutOptions(scenario: ClusterScenario, strategy: Strategy): ClusterModelOptions["driverRollout"] {
   const patch = scenario.failures.find((failure) => failure.kind === "driver-patch");
   if (patch === undefined) return null;
   const rollout = strategy.rollout ?? patch.rollout;
@@ -252,7 +253,7 @@ function driverRolloutOptions(scenario: Scenario, strategy: Strategy): ClusterMo
   };
 }
 
-function haStrategy(ha: Scenario["controlPlane"][number]["ha"]): HaStrategy {
+function haStrategy(ha: ClusterScenario["controlPlane"][number]["ha"]): HaStrategy {
   switch (ha.kind) {
     case "none":
       return { kind: "none" };
@@ -271,7 +272,7 @@ function haStrategy(ha: Scenario["controlPlane"][number]["ha"]): HaStrategy {
   }
 }
 
-function timedFaults(scenario: Scenario): TimedFault[] {
+function timedFaults(scenario: ClusterScenario): TimedFault[] {
   const faults: TimedFault[] = [];
   for (const failure of scenario.failures) {
     switch (failure.kind) {
@@ -294,7 +295,7 @@ function timedFaults(scenario: Scenario): TimedFault[] {
   return faults;
 }
 
-function rackPowerOptions(scenario: Scenario): ClusterModelOptions["rackPower"] {
+function rackPowerOptions(scenario: ClusterScenario): ClusterModelOptions["rackPower"] {
   const rack = scenario.failures.find((failure) => failure.kind === "rack-power");
   if (rack === undefined) return null;
   return {
@@ -304,7 +305,7 @@ function rackPowerOptions(scenario: Scenario): ClusterModelOptions["rackPower"] 
   };
 }
 
-function thermalOptions(scenario: Scenario): ClusterModelOptions["thermal"] {
+function thermalOptions(scenario: ClusterScenario): ClusterModelOptions["thermal"] {
   const thermal = scenario.failures.find((failure) => failure.kind === "thermal");
   if (thermal === undefined) return null;
   return {
@@ -321,7 +322,7 @@ function thermalOptions(scenario: Scenario): ClusterModelOptions["thermal"] {
   };
 }
 
-function degradationOptions(scenario: Scenario, strategy: Strategy): ClusterModelOptions["degradation"] {
+function degradationOptions(scenario: ClusterScenario, strategy: Strategy): ClusterModelOptions["degradation"] {
   const degradation = scenario.failures.find((failure) => failure.kind === "silent-degradation");
   if (degradation === undefined) return null;
   const policy = strategy.healthPolicy === undefined ? degradation.healthPolicy : strategy.healthPolicy;
@@ -350,7 +351,7 @@ function degradationOptions(scenario: Scenario, strategy: Strategy): ClusterMode
   };
 }
 
-function spotOptions(scenario: Scenario): ClusterModelOptions["spot"] {
+function spotOptions(scenario: ClusterScenario): ClusterModelOptions["spot"] {
   const spot = scenario.failures.find((failure) => failure.kind === "spot-preemption");
   if (spot === undefined) return null;
   return {
@@ -441,32 +442,136 @@ export function runReplication(
   };
 }
 
+/** One replication of one strategy of a service scenario. */
+export function runServiceReplication(
+  scenario: ServiceScenario,
+  strategy: ServiceScenario["strategies"][number],
+  seed: number,
+  withTrace: boolean,
+): { metrics: RunMetrics; trace: Omit<RunTrace, "strategy" | "replication"> | null } {
+  const sim = new Sim({ seed, keepRecords: withTrace });
+  const result = new ServiceModel(sim, serviceModelOptions(scenario, strategy)).run();
+  if (!withTrace) return { metrics: result.metrics, trace: null };
+  return {
+    metrics: result.metrics,
+    trace: {
+      utilization: result.series.map((point) => ({ timeH: point.timeUs / US_PER_H, value: point.goodputRatio })),
+      queueLength: result.series.map((point) => ({ timeH: point.timeUs / US_PER_H, value: point.queueLength })),
+      failures: result.faults.map((fault) => ({
+        timeH: fault.timeUs / US_PER_H,
+        kind: fault.kind,
+        target: fault.target,
+        durationH: fault.durationUs / US_PER_H,
+      })),
+    },
+  };
+}
+
+/** The service model's options for one strategy: the pool, its clients, its mitigations. */
+export function serviceModelOptions(scenario: ServiceScenario, strategy: ServiceScenario["strategies"][number]): ServiceModelOptions {
+  const service = scenario.service;
+  const mitigations = strategy.mitigations;
+  const leak = service.leak;
+  return {
+    horizonUs: secondsToUs(scenario.horizon),
+    pool: {
+      name: service.name,
+      replicas: service.replicas,
+      concurrency: service.concurrency,
+      serviceMeanUs: secondsToUs(service.serviceTime),
+      queueMax: service.queueMax,
+      policy: service.balancer,
+      ratePerS: service.arrivalsPerSecond,
+      ...(service.client === undefined ? {} : { timeoutUs: secondsToUs(service.client.timeout), retries: service.client.retries }),
+      ...(service.health === undefined
+        ? {}
+        : {
+            healthIntervalUs: secondsToUs(service.health.interval),
+            healthTimeoutUs: secondsToUs(service.health.timeout),
+            unhealthyThreshold: service.health.unhealthyAfter,
+            healthyThreshold: service.health.healthyAfter,
+          }),
+      ...(mitigations.backoff === undefined
+        ? {}
+        : { backoff: "exponential" as const, backoffBaseUs: secondsToUs(mitigations.backoff.base), backoffMaxUs: secondsToUs(mitigations.backoff.max) }),
+      ...(mitigations.retryBudget === undefined ? {} : { retryBudget: mitigations.retryBudget }),
+      ...(mitigations.breaker === undefined
+        ? {}
+        : {
+            errorRateThreshold: mitigations.breaker.errorRate,
+            breakerWindowUs: secondsToUs(mitigations.breaker.window),
+            breakerMinRequests: mitigations.breaker.minRequests,
+            openUs: secondsToUs(mitigations.breaker.open),
+          }),
+      ...(mitigations.slowStart === undefined ? {} : { slowStartUs: secondsToUs(mitigations.slowStart) }),
+      ...(mitigations.shedQueueLength === undefined ? {} : { shedQueueLength: mitigations.shedQueueLength }),
+    },
+    leak:
+      leak === undefined
+        ? null
+        : {
+            baseMiB: leak.baseMiB,
+            limitMiB: leak.limitMiB,
+            leakMiBPerHour: leak.leakMiBPerHour,
+            swapAtFraction: leak.swapAtFraction,
+            slowdownAtLimit: leak.slowdownAtLimit,
+            restartUs: secondsToUs(leak.restart),
+            stepUs: secondsToUs(leak.step),
+            ...(mitigations.memoryCheck === undefined
+              ? {}
+              : {
+                  restartAtFraction: mitigations.memoryCheck.restartAtFraction,
+                  checkIntervalUs: secondsToUs(mitigations.memoryCheck.interval),
+                }),
+          },
+    faults: scenario.failures.map((failure) =>
+      failure.kind === "replica-failure"
+        ? { kind: "replica-failure" as const, replica: failure.replica, atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration) }
+        : {
+            kind: "replica-slowdown" as const,
+            replica: failure.replica,
+            atUs: secondsToUs(failure.at),
+            durationUs: secondsToUs(failure.duration),
+            factor: failure.factor,
+          },
+    ),
+    sloAvailability: scenario.slo?.availability ?? null,
+    sampleEveryUs: secondsToUs(scenario.sampleEvery),
+  };
+}
+
 /** Runs the whole scenario: every strategy × replication, results ordered by both. */
 export function runScenario(prepared: PreparedScenario, options: RunScenarioOptions): ResultSet {
   const scenario = prepared.scenario;
+  const names = scenario.strategies.map((strategy) => strategy.name);
+  const replicate = isServiceScenario(scenario)
+    ? (index: number, seed: number, withTrace: boolean) =>
+        runServiceReplication(scenario, scenario.strategies[index], seed, withTrace)
+    : (index: number, seed: number, withTrace: boolean) =>
+        runReplication(prepared, scenario.strategies[index], seed, withTrace, options.injections);
   const runs: RunRecord[] = [];
   const traces: RunTrace[] = [];
-  const total = scenario.strategies.length * options.replications;
+  const total = names.length * options.replications;
   let done = 0;
-  for (const strategy of scenario.strategies) {
+  names.forEach((name, index) => {
     for (let replication = 0; replication < options.replications; replication++) {
       const seed = replicationSeed(options.seed, replication);
       let outcome: ReturnType<typeof runReplication>;
       try {
-        outcome = runReplication(prepared, strategy, seed, replication === 0, options.injections);
+        outcome = replicate(index, seed, replication === 0);
       } catch (error) {
-        const failure = new ReplicationFailure(strategy.name, replication, seed, error);
+        const failure = new ReplicationFailure(name, replication, seed, error);
         failure.reproduceCommand = options.reproduce?.(failure) ?? "";
         throw failure;
       }
       const { metrics, trace } = outcome;
-      runs.push({ strategy: strategy.name, replication, seed, metrics });
-      if (trace !== null) traces.push({ strategy: strategy.name, replication, ...trace });
+      runs.push({ strategy: name, replication, seed, metrics });
+      if (trace !== null) traces.push({ strategy: name, replication, ...trace });
       options.onProgress?.(++done, total);
     }
-  }
+  });
   return {
-    summary: summarize(scenario.name, options, scenario.strategies.map((s) => s.name), runs),
+    summary: summarize(scenario.name, options, names, runs),
     description: scenario.description,
     horizonH:
       scenario.horizon !== undefined

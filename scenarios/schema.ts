@@ -414,7 +414,7 @@ const sloSchema = z.strictObject({
   timeToSolutionP90: zDuration({ positive: true }).optional(),
 });
 
-export const scenarioSchema = z
+const clusterScenarioSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and '-'"),
     description: z.string().min(1).describe("the question the scenario answers"),
@@ -525,6 +525,136 @@ export const scenarioSchema = z
     }
   });
 
-/** A scenario after validation: durations in seconds, defaults filled in. */
-export type Scenario = z.output<typeof scenarioSchema>;
-export type Strategy = Scenario["strategies"][number];
+const replicaServiceSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/).default("service"),
+  replicas: count,
+  serviceTime: zDuration({ positive: true }).describe("mean time to serve one request (exponential)"),
+  concurrency: count.default(1).describe("requests one replica serves at once"),
+  arrivalsPerSecond: z.number().positive().describe("Poisson rate of requests from the clients"),
+  balancer: z.enum(["round-robin", "join-shortest-queue", "central-queue"]).default("round-robin"),
+  queueMax: count.default(100).describe("requests a replica holds waiting; more are rejected"),
+  client: z
+    .strictObject({
+      timeout: zDuration({ positive: true }).describe("a client gives up on an attempt after this"),
+      retries: z.number().int().nonnegative().default(0),
+    })
+    .optional(),
+  health: z
+    .strictObject({
+      interval: zDuration({ positive: true }).default(1),
+      timeout: zDuration({ positive: true }).describe("a probe waiting longer is bad"),
+      unhealthyAfter: count.default(3).describe("bad probes in a row that eject a replica"),
+      healthyAfter: count.default(2).describe("good probes in a row that re-admit it"),
+    })
+    .optional()
+    .describe("the balancer's health checks (not with a central queue)"),
+  leak: z
+    .strictObject({
+      baseMiB: z.number().positive(),
+      limitMiB: z.number().positive(),
+      leakMiBPerHour: z.number().positive(),
+      swapAtFraction: z.number().gt(0).lt(1).default(0.8).describe("memory share past which the process swaps"),
+      slowdownAtLimit: z.number().min(1).default(10).describe("service slowdown when memory reaches the limit"),
+      restart: zDuration({ positive: true }).default(10).describe("time to restart after an OOM kill"),
+      step: zDuration({ positive: true }).default(1).describe("how often the slowdown follows memory"),
+    })
+    .optional()
+    .describe("a memory leak in every replica's process"),
+});
+
+const mitigationsSchema = z.strictObject({
+  backoff: z
+    .strictObject({ base: zDuration({ positive: true }), max: zDuration({ positive: true }) })
+    .optional()
+    .describe("exponential backoff with full jitter between retries"),
+  retryBudget: z.number().gt(0).optional().describe("retries allowed per request, on average (a token bucket)"),
+  breaker: z
+    .strictObject({
+      errorRate: z.number().gt(0).max(1),
+      window: zDuration({ positive: true }),
+      minRequests: count.default(20),
+      open: zDuration({ positive: true }),
+    })
+    .optional()
+    .describe("a circuit breaker that fails fast while open"),
+  slowStart: zDuration({ positive: true }).optional().describe("ramp a re-admitted replica's traffic over this"),
+  shedQueueLength: count.optional().describe("reject at once when a replica's queue is this long"),
+  memoryCheck: z
+    .strictObject({ restartAtFraction: z.number().gt(0).lt(1), interval: zDuration({ positive: true }).default(1) })
+    .optional()
+    .describe("restart a leaking process before the OOM killer does"),
+});
+
+const serviceFaultSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("replica-failure"),
+    replica: z.number().int().nonnegative(),
+    at: zDuration(),
+    duration: zDuration({ positive: true }),
+  }),
+  z.strictObject({
+    kind: z.literal("replica-slowdown"),
+    replica: z.number().int().nonnegative(),
+    at: zDuration(),
+    duration: zDuration({ positive: true }),
+    factor: z.number().min(1).describe("service time multiplier"),
+  }),
+]);
+
+const serviceScenarioSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and '-'"),
+    description: z.string().min(1).describe("the question the scenario answers"),
+    seed: z.number().int().nonnegative().default(1),
+    horizon: zDuration({ positive: true }),
+    replications: count.default(10),
+    sampleEvery: zDuration({ positive: true }).default(5).describe("window of the time series"),
+    service: replicaServiceSchema,
+    failures: z.array(serviceFaultSchema).default([]),
+    strategies: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"),
+          mitigations: mitigationsSchema.prefault({}),
+        }),
+      )
+      .min(1),
+    slo: z.strictObject({ availability: z.number().gt(0).lt(1) }).optional(),
+  })
+  .superRefine((scenario, context) => {
+    const seen = new Set<string>();
+    scenario.strategies.forEach((strategy, index) => {
+      if (seen.has(strategy.name)) {
+        context.addIssue({ code: "custom", path: ["strategies", index, "name"], message: `strategy name "${strategy.name}" is used twice` });
+      }
+      seen.add(strategy.name);
+    });
+    scenario.failures.forEach((failure, index) => {
+      if (failure.replica >= scenario.service.replicas) {
+        context.addIssue({
+          code: "custom",
+          path: ["failures", index, "replica"],
+          message: `there are ${scenario.service.replicas} replicas, numbered from 0`,
+        });
+      }
+    });
+    if (scenario.service.health !== undefined && scenario.service.balancer === "central-queue") {
+      context.addIssue({ code: "custom", path: ["service", "health"], message: "health checks need per-replica queues (not central-queue)" });
+    }
+  });
+
+/**
+ * A scenario file: a cluster (nodes, jobs, schedulers, failures) or a service (replicas
+ * behind a load balancer, their clients, faults), told apart by a `service` section.
+ */
+export const scenarioSchema = z.union([clusterScenarioSchema, serviceScenarioSchema]);
+
+/** A cluster scenario after validation: durations in seconds, defaults filled in. */
+export type ClusterScenario = z.output<typeof clusterScenarioSchema>;
+export type ServiceScenario = z.output<typeof serviceScenarioSchema>;
+export type Scenario = ClusterScenario | ServiceScenario;
+export type Strategy = ClusterScenario["strategies"][number];
+
+export function isServiceScenario(scenario: Scenario): scenario is ServiceScenario {
+  return "service" in scenario;
+}

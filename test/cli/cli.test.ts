@@ -190,10 +190,13 @@ describe("other commands", () => {
     expect(result.code).toBe(0);
     const schema = JSON.parse(result.stdout);
     expect(schema.$schema).toContain("json-schema.org");
-    expect(Object.keys(schema.properties)).toEqual(
+    // A cluster scenario or a service scenario.
+    const [cluster, service] = schema.anyOf;
+    expect(Object.keys(cluster.properties)).toEqual(
       expect.arrayContaining(["name", "horizon", "cluster", "workload", "failures", "strategies"]),
     );
-    expect(schema.additionalProperties).toBe(false);
+    expect(cluster.additionalProperties).toBe(false);
+    expect(Object.keys(service.properties)).toEqual(expect.arrayContaining(["service", "failures", "strategies"]));
   });
 });
 

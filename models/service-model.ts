@@ -1,0 +1,163 @@
+import { assert } from "../sim/assert.js";
+import type { Sim } from "../sim/sim.js";
+import { finiteOrNull, type RunMetrics } from "./metrics.js";
+import { LeakingReplicaSet, type MemoryLeakOptions } from "./services/memory-leak.js";
+import { ReplicaPool, type ReplicaPoolOptions } from "./services/replica-pool.js";
+
+/**
+ * A service end to end: replicas behind a load balancer, their clients (timeouts,
+ * retries and whatever mitigations the strategy turns on), optionally a memory leak in
+ * every replica's process, and faults at set times (a replica hanging, a replica slowed).
+ * What follows — queues, timeouts, retry storms, ejections, recoveries — comes out of the
+ * replica pool's model; this only wires it and reads its figures.
+ */
+export type ServiceFault =
+  | { readonly kind: "replica-failure"; readonly replica: number; readonly atUs: number; readonly durationUs: number }
+  | {
+      readonly kind: "replica-slowdown";
+      readonly replica: number;
+      readonly atUs: number;
+      readonly durationUs: number;
+      readonly factor: number;
+    };
+
+export interface ServiceModelOptions {
+  readonly horizonUs: number;
+  /** The pool, its clients and its mitigations; `ratePerS` is the clients' arrival rate. */
+  readonly pool: ReplicaPoolOptions;
+  /** A leak in every replica's process (the leak set then sends the requests); null: none. */
+  readonly leak: (MemoryLeakOptions & { readonly stepUs: number }) | null;
+  readonly faults: readonly ServiceFault[];
+  /** Availability target (share of requests that succeed), for `slo_error_budget_used`. */
+  readonly sloAvailability: number | null;
+  /** Windows of the time series. */
+  readonly sampleEveryUs: number;
+}
+
+export interface ServicePoint {
+  readonly timeUs: number;
+  /** Requests that succeeded over requests that arrived, in the window. */
+  readonly goodputRatio: number;
+  /** Requests waiting in the replicas' queues, summed, at the window's end. */
+  readonly queueLength: number;
+}
+
+export interface ServiceRunResult {
+  readonly metrics: RunMetrics;
+  readonly series: readonly ServicePoint[];
+  readonly faults: readonly { readonly timeUs: number; readonly kind: string; readonly target: string; readonly durationUs: number }[];
+}
+
+export class ServiceModel {
+  readonly pool: ReplicaPool;
+  readonly #sim: Sim;
+  readonly #options: ServiceModelOptions;
+  readonly #leaks: LeakingReplicaSet | null;
+  readonly #series: ServicePoint[] = [];
+  readonly #onSample = (): void => this.#sample();
+
+  constructor(sim: Sim, options: ServiceModelOptions) {
+    assert(options.horizonUs > 0);
+    this.#sim = sim;
+    this.#options = options;
+    // With a leak, the leak set is the client (it sees each request's latency); the pool
+    // then generates no arrivals of its own.
+    const leak = options.leak;
+    this.pool = new ReplicaPool(sim, leak === null ? options.pool : { ...options.pool, ratePerS: 0 });
+    this.#leaks =
+      leak === null
+        ? null
+        : new LeakingReplicaSet(sim, this.pool, { ...leak, name: `${options.pool.name}-leak`, ratePerS: options.pool.ratePerS ?? 0 });
+  }
+
+  run(): ServiceRunResult {
+    const sim = this.#sim;
+    this.pool.start();
+    this.#leaks?.start();
+    for (const fault of this.#options.faults) {
+      sim.scheduleAt(fault.atUs, () => this.#begin(fault));
+      sim.scheduleAt(fault.atUs + fault.durationUs, () => this.#end(fault));
+    }
+    sim.schedule(this.#options.sampleEveryUs, this.#onSample);
+    sim.run(this.#options.horizonUs);
+    return { metrics: this.#metrics(), series: this.#series, faults: this.#faults() };
+  }
+
+  #begin(fault: ServiceFault): void {
+    if (fault.kind === "replica-failure") this.pool.failReplica(fault.replica);
+    else this.pool.setServiceSlowdown(fault.replica, fault.factor);
+  }
+
+  #end(fault: ServiceFault): void {
+    if (fault.kind === "replica-failure") this.pool.restoreReplica(fault.replica);
+    else this.pool.setServiceSlowdown(fault.replica, 1);
+  }
+
+  #sample(): void {
+    const sample = this.pool.sample();
+    const arrivals = sample.arrivalsPerS;
+    this.#series.push({
+      timeUs: this.#sim.now,
+      goodputRatio: arrivals > 0 ? sample.goodputPerS / arrivals : 1,
+      queueLength: sample.queueLengths.reduce((sum, length) => sum + length, 0),
+    });
+    if (this.#sim.now + this.#options.sampleEveryUs <= this.#options.horizonUs) {
+      this.#sim.schedule(this.#options.sampleEveryUs, this.#onSample);
+    }
+  }
+
+  #faults(): ServiceRunResult["faults"] {
+    return this.#options.faults.map((fault) => ({
+      timeUs: fault.atUs,
+      kind: fault.kind,
+      target: `replica${fault.replica}`,
+      durationUs: fault.durationUs,
+    }));
+  }
+
+  #metrics(): RunMetrics {
+    const leaks = this.#leaks?.metrics() ?? null;
+    const counts = this.pool.counts();
+    const requests = leaks?.requests ?? counts.requests;
+    const succeeded = leaks?.requestsSucceeded ?? counts.requestsSucceeded;
+    const failed = leaks?.requestsFailed ?? counts.requestsFailed;
+    const ended = succeeded + failed;
+    const errorRate = ended > 0 ? failed / ended : null;
+    const p99Us = leaks?.latencyP99Us ?? this.pool.latenciesUs.percentile(0.99);
+    const slo = this.#options.sloAvailability;
+    return {
+      jobs_submitted: null,
+      jobs_completed: null,
+      jobs_failed: null,
+      job_failure_rate: null,
+      time_to_solution_p50_h: null,
+      time_to_solution_p90_h: null,
+      time_to_solution_p99_h: null,
+      queue_wait_p50_h: null,
+      queue_wait_p90_h: null,
+      bounded_slowdown_mean: null,
+      gpu_utilization: null,
+      node_utilization: null,
+      fragmentation_node_h: null,
+      goodput: null,
+      lost_work_gpu_h: null,
+      checkpoint_overhead_gpu_h: null,
+      checkpoint_success_rate: null,
+      scheduler_success_rate: null,
+      fabric_p99_latency_us: null,
+      storage_throughput_gbps_mean: null,
+      control_plane_availability: null,
+      downtime_min: null,
+      jobs_delayed_by_outages: null,
+      service_goodput_ratio: requests > 0 ? succeeded / requests : null,
+      service_latency_p99_ms: finiteOrNull(p99Us / 1_000),
+      service_error_rate: errorRate,
+      service_ejections: this.pool.ejectedCount,
+      service_oom_kills: leaks?.oomKilled ?? null,
+      slo_error_budget_used: slo === null || errorRate === null ? null : errorRate / (1 - slo),
+      cost_total: null,
+      cost_per_completed_job: null,
+      makespan_h: null,
+    };
+  }
+}

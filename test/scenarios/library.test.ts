@@ -1,0 +1,53 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
+import { prepareScenario } from "../../scenarios/prepare.js";
+import { runScenario } from "../../scenarios/runner.js";
+
+/**
+ * The bundled scenarios, each run with few replications, and the qualitative outcome its
+ * question expects asserted (the full runs are `faultline run <name>`).
+ */
+async function run(name: string, replications: number) {
+  const loaded = await loadScenario(name);
+  if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+  const prepared = prepareScenario(loaded.value, join(bundledScenarioDir(), `${name}.yaml`));
+  const results = runScenario(prepared, { seed: loaded.value.seed, replications, faultlineVersion: "test" });
+  const mean = (strategy: string, metric: string): number => {
+    const summary = results.summary.strategies.find((s) => s.name === strategy)!;
+    return (summary.metrics as Record<string, { mean: number } | null>)[metric]?.mean ?? NaN;
+  };
+  return { results, mean };
+}
+
+describe("bundled scenarios answer their questions", () => {
+  it("quickstart: hourly checkpoints lose far less work than none", async () => {
+    const { mean } = await run("quickstart", 3);
+    expect(mean("fixed-1h", "lost_work_gpu_h")).toBeLessThan(0.5 * mean("no-checkpoint", "lost_work_gpu_h"));
+    expect(mean("fixed-1h", "checkpoint_overhead_gpu_h")).toBeGreaterThan(0);
+  });
+
+  it("replica-cascade: the hang outlives itself without mitigation; backoff, breaker and budget settle it", async () => {
+    const { mean } = await run("replica-cascade", 2);
+    const none = mean("no-mitigation", "service_goodput_ratio");
+    const mitigated = mean("backoff-breaker-budget", "service_goodput_ratio");
+    expect(none).toBeLessThan(0.75); // the cascade runs on long after the 20 s hang
+    expect(mitigated).toBeGreaterThan(0.85);
+    expect(mean("no-mitigation", "service_ejections")).toBeGreaterThan(10 * mean("backoff-breaker-budget", "service_ejections"));
+    // Backoff alone only delays the retries: still a cascade.
+    expect(mean("backoff-only", "service_goodput_ratio")).toBeLessThan(0.75);
+  });
+
+  it("memory-leak-service: restarting early fails fewer requests than waiting for the OOM killer", async () => {
+    const { mean } = await run("memory-leak-service", 2);
+    expect(mean("liveness-only", "service_oom_kills")).toBeGreaterThan(0);
+    expect(mean("early-restart", "service_oom_kills")).toBe(0);
+    expect(mean("early-restart", "service_error_rate")).toBeLessThan(mean("liveness-only", "service_error_rate"));
+  });
+
+  it("trace-replay-kth: backfilling cuts the real KTH trace's waits against FCFS", async () => {
+    const { mean } = await run("trace-replay-kth", 1);
+    expect(mean("easy", "queue_wait_p90_h")).toBeLessThan(0.2 * mean("fcfs", "queue_wait_p90_h"));
+    expect(mean("conservative", "bounded_slowdown_mean")).toBeLessThan(0.1 * mean("fcfs", "bounded_slowdown_mean"));
+  });
+});
