@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { comparisonTable } from "../reports/table.js";
 import { runsCsv } from "../reports/csv.js";
-import { summaryJson } from "../reports/json.js";
+import { resultSetFromFiles, summaryJson, tracesJson } from "../reports/json.js";
+import { parseRunsCsv } from "../reports/csv.js";
 import { reportHtml } from "../reports/html.js";
 import { reportMarkdown } from "../reports/markdown.js";
 import { bundledScenarios, loadScenario, packageRoot, resolveScenarioPath } from "../scenarios/library.js";
@@ -11,7 +12,7 @@ import { prepareScenario, TraceInputError } from "../scenarios/prepare.js";
 import { runScenario, type ReplicationFailure } from "../scenarios/runner.js";
 import { isServiceScenario, scenarioSchema, type Scenario } from "../scenarios/schema.js";
 import { parseInjection } from "./inject.js";
-import { writeResultFolder } from "./result-files.js";
+import { writeFileAtomically, writeResultFolder } from "./result-files.js";
 import { ProgressBar, useColor } from "./terminal.js";
 import { HELP, InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
 
@@ -75,14 +76,20 @@ export async function runCommand(args: string[]): Promise<number> {
   });
   progress.finish();
 
+  // Reports are built from the saved files' own values, as `faultline report` does, so a
+  // rebuilt report matches the original to the byte.
   const summary = summaryJson(results.summary);
+  const runsText = runsCsv(results.runs);
+  const tracesText = tracesJson(results);
+  const saved = resultSetFromFiles(summary, tracesText, parseRunsCsv(runsText));
   writeResultFolder(
     out,
     new Map([
       ["summary.json", summary],
-      ["runs.csv", runsCsv(results.runs)],
-      ["report.md", reportMarkdown(results)],
-      ["report.html", reportHtml(results)],
+      ["runs.csv", runsText],
+      ["traces.json", tracesText],
+      ["report.md", reportMarkdown(saved)],
+      ["report.html", reportHtml(saved)],
     ]),
   );
   if (values.json === true) {
@@ -90,7 +97,7 @@ export async function runCommand(args: string[]): Promise<number> {
   } else {
     process.stdout.write(comparisonTable(results.summary, { color: useColor(process.stdout) }));
   }
-  process.stderr.write(`results: ${out}/ (summary.json, runs.csv, report.md, report.html)\n`);
+  process.stderr.write(`results: ${out}/ (summary.json, runs.csv, traces.json, report.md, report.html)\n`);
   return 0;
 }
 
@@ -127,6 +134,38 @@ export async function validateCommand(args: string[]): Promise<number> {
     }
   }
   if (problems.length > 0) throw new InputError(problems);
+  return 0;
+}
+
+/** Rebuilds report.md and report.html from a results folder's saved files alone. */
+export function reportCommand(args: string[]): number {
+  const { values, positionals } = parseCommandArgs("report", args, {});
+  if (values.help === true) return help("report");
+  if (positionals.length !== 1) throw new UsageError("report", "expects one results folder");
+  const folder = positionals[0];
+  const read = (name: string): string => {
+    try {
+      return readFileSync(join(folder, name), "utf8");
+    } catch (error) {
+      throw new InputError([`${join(folder, name)}: cannot read file (${(error as NodeJS.ErrnoException).code ?? "error"})`]);
+    }
+  };
+  const summaryText = read("summary.json");
+  const tracesText = read("traces.json");
+  const runsText = read("runs.csv");
+  let results;
+  try {
+    results = resultSetFromFiles(summaryText, tracesText, parseRunsCsv(runsText));
+  } catch (error) {
+    throw new InputError([`${folder}: ${(error as Error).message}`]);
+  }
+  for (const [name, content] of [
+    ["report.md", reportMarkdown(results)],
+    ["report.html", reportHtml(results)],
+  ] as const) {
+    writeFileAtomically(join(folder, name), content);
+  }
+  process.stderr.write(`rebuilt: ${folder}/report.md, ${folder}/report.html\n`);
   return 0;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { faultlineVersion, help, listCommand, runCommand, schemaCommand, validateCommand } from "./commands.js";
+import { faultlineVersion, help, listCommand, reportCommand, runCommand, schemaCommand, validateCommand } from "./commands.js";
 import { explainError } from "./errors.js";
 import { UsageError } from "./usage.js";
 
@@ -11,6 +11,7 @@ const COMMANDS: Readonly<Record<string, (args: string[]) => number | Promise<num
   run: runCommand,
   validate: validateCommand,
   list: listCommand,
+  report: reportCommand,
   schema: schemaCommand,
 };
 

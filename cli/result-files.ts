@@ -1,4 +1,11 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+
+/** Writes a file so it is either its old self or complete: a temporary sibling, then rename. */
+export function writeFileAtomically(path: string, content: string): void {
+  const staging = `${path}.tmp-${process.pid}`;
+  writeFileSync(staging, content);
+  renameSync(staging, path);
+}
 import { basename, dirname, join } from "node:path";
 
 /**

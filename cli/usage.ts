@@ -51,6 +51,7 @@ Usage: faultline <command> [options]
 Commands:
   run <scenario>         run every strategy of a scenario and write result files
   validate <scenario>…   check scenario files and print every problem with its field path
+  report <dir>           rebuild report.md and report.html from a results folder
   list                   bundled scenarios with one-line descriptions
   schema                 print the JSON Schema of the scenario format
 
@@ -90,6 +91,14 @@ invalid one, every problem as "file:line:col path: message" on stderr, and exits
 
 Example:
   faultline validate scenarios/*.yaml`,
+  report: `Usage: faultline report <results-dir>
+
+Rebuilds report.md and report.html from the files a run saved (summary.json, runs.csv,
+traces.json) alone, without running anything: after a faultline upgrade, or on results
+copied from another machine.
+
+Example:
+  faultline report results/quickstart`,
   list: `Usage: faultline list
 
 Lists the bundled scenarios with the question each answers. Run one by name:

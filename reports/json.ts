@@ -5,7 +5,7 @@
  */
 
 import { roundForOutput } from "./format.js";
-import type { MetricSummary, StrategySummary, Summary } from "./records.js";
+import type { MetricSummary, ResultSet, StrategySummary, Summary } from "./records.js";
 import { METRIC_NAMES } from "./records.js";
 
 /**
@@ -68,4 +68,48 @@ function assertSafeInteger(value: number, field: string): void {
   if (!Number.isSafeInteger(value)) {
     throw new Error(`summary ${field} must be a safe integer, got ${String(value)}`);
   }
+}
+
+/** traces.json: what a report needs beyond summary.json and runs.csv. */
+export interface SavedTraces {
+  readonly description: string;
+  readonly horizonH: number;
+  readonly traces: ResultSet["traces"];
+}
+
+/** traces.json's text: the question, the horizon, and the first replication's time series and failures. */
+export function tracesJson(results: ResultSet): string {
+  const saved = {
+    description: results.description,
+    horizonH: roundForOutput(results.horizonH),
+    traces: results.traces.map((trace) => ({
+      strategy: trace.strategy,
+      replication: trace.replication,
+      utilization: trace.utilization.map((point) => ({ timeH: roundForOutput(point.timeH), value: roundForOutput(point.value) })),
+      queueLength: trace.queueLength.map((point) => ({ timeH: roundForOutput(point.timeH), value: roundForOutput(point.value) })),
+      failures: trace.failures.map((failure) => ({
+        timeH: roundForOutput(failure.timeH),
+        kind: failure.kind,
+        target: failure.target,
+        durationH: failure.durationH === null ? null : roundForOutput(failure.durationH),
+      })),
+    })),
+  };
+  return `${JSON.stringify(saved)}\n`;
+}
+
+/**
+ * A result set rebuilt from saved files alone (`faultline report <dir>`): summary.json,
+ * runs.csv and traces.json. Throws an Error naming the file and field that is wrong.
+ */
+export function resultSetFromFiles(summaryText: string, tracesText: string, runs: ResultSet["runs"]): ResultSet {
+  const summary = JSON.parse(summaryText) as ResultSet["summary"];
+  for (const field of ["scenario", "seed", "replications", "faultlineVersion", "strategies"] as const) {
+    if (summary[field] === undefined) throw new Error(`summary.json: missing "${field}"`);
+  }
+  const saved = JSON.parse(tracesText) as SavedTraces;
+  for (const field of ["description", "horizonH", "traces"] as const) {
+    if (saved[field] === undefined) throw new Error(`traces.json: missing "${field}"`);
+  }
+  return { summary, description: saved.description, horizonH: saved.horizonH, runs, traces: saved.traces };
 }

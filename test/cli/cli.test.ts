@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -57,7 +57,13 @@ describe("faultline run", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("lost_work_gpu_h");
     expect(result.stdout).not.toContain("\x1b[");
-    expect(readdirSync(join(work, "out-good")).sort()).toEqual(["report.html", "report.md", "runs.csv", "summary.json"]);
+    expect(readdirSync(join(work, "out-good")).sort()).toEqual([
+      "report.html",
+      "report.md",
+      "runs.csv",
+      "summary.json",
+      "traces.json",
+    ]);
     const summary = JSON.parse(readFileSync(join(work, "out-good", "summary.json"), "utf8"));
     expect(summary.scenario).toBe("tiny");
     expect(summary.strategies.map((s: { name: string }) => s.name)).toEqual(["none", "fixed-30m"]);
@@ -69,7 +75,7 @@ describe("faultline run", () => {
     const file = scenarioFile("same.yaml", GOOD);
     expect(faultline("run", file, "--out", "a", "--seed", "11").code).toBe(0);
     expect(faultline("run", file, "--out", "b", "--seed", "11").code).toBe(0);
-    for (const name of ["summary.json", "runs.csv", "report.md", "report.html"]) {
+    for (const name of ["summary.json", "runs.csv", "traces.json", "report.md", "report.html"]) {
       expect(readFileSync(join(work, "b", name)), name).toEqual(readFileSync(join(work, "a", name)));
     }
     expect(faultline("run", file, "--out", "c", "--seed", "12").code).toBe(0);
@@ -167,9 +173,28 @@ describe("bad input exits 2 with the file and field path", () => {
   });
 });
 
+describe("faultline report", () => {
+  it("rebuilds report.md and report.html from the saved files alone, to the byte", () => {
+    const file = scenarioFile("rebuild.yaml", GOOD);
+    expect(faultline("run", file, "--out", "rebuild").code).toBe(0);
+    const folder = join(work, "rebuild");
+    const markdown = readFileSync(join(folder, "report.md"));
+    const html = readFileSync(join(folder, "report.html"));
+    rmSync(join(folder, "report.md"));
+    writeFileSync(join(folder, "report.html"), "stale");
+    expect(faultline("report", "rebuild").code).toBe(0);
+    expect(readFileSync(join(folder, "report.md"))).toEqual(markdown);
+    expect(readFileSync(join(folder, "report.html"))).toEqual(html);
+  });
+
+  it("names the file it cannot read", () => {
+    expectBadInput(faultline("report", "no-such-folder"), "no-such-folder/summary.json: cannot read file (ENOENT)");
+  });
+});
+
 describe("other commands", () => {
   it("--help on every command, with an example", () => {
-    for (const command of ["run", "validate", "list", "schema"]) {
+    for (const command of ["run", "validate", "report", "list", "schema"]) {
       const result = faultline(command, "--help");
       expect(result.code, command).toBe(0);
       expect(result.stdout, command).toContain(`Usage: faultline ${command}`);
