@@ -45,6 +45,26 @@ describe("bundled scenarios answer their questions", () => {
     expect(mean("early-restart", "service_error_rate")).toBeLessThan(mean("liveness-only", "service_error_rate"));
   });
 
+  it("driver-mismatch-rollout: a canary then waves fails fewer jobs than big-bang", async () => {
+    const { mean } = await run("driver-mismatch-rollout", 8);
+    expect(mean("big-bang", "jobs_failed")).toBeGreaterThan(0);
+    expect(mean("canary-then-waves", "jobs_failed")).toBeLessThan(mean("big-bang", "jobs_failed"));
+    expect(mean("canary-then-waves", "jobs_submitted")).toBe(mean("big-bang", "jobs_submitted"));
+  });
+
+  it("control-plane-ha: redundancy buys availability and costs money", async () => {
+    const { mean } = await run("control-plane-ha", 4);
+    const availability = (name: string) => mean(name, "control_plane_availability");
+    expect(availability("fast-restart")).toBeGreaterThan(availability("cold-restart"));
+    expect(availability("quorum-3")).toBeGreaterThan(availability("fast-restart"));
+    expect(availability("active-passive")).toBeGreaterThan(availability("quorum-3"));
+    expect(mean("cold-restart", "jobs_delayed_by_outages")).toBeGreaterThan(mean("active-passive", "jobs_delayed_by_outages"));
+    // Two services × units × $0.5 an hour × 720 h.
+    expect(mean("cold-restart", "cost_total")).toBeCloseTo(720, 6);
+    expect(mean("active-passive", "cost_total")).toBeCloseTo(1440, 6);
+    expect(mean("quorum-3", "cost_total")).toBeCloseTo(2160, 6);
+  });
+
   it("trace-replay-kth: backfilling cuts the real KTH trace's waits against FCFS", async () => {
     const { mean } = await run("trace-replay-kth", 1);
     expect(mean("easy", "queue_wait_p90_h")).toBeLessThan(0.2 * mean("fcfs", "queue_wait_p90_h"));
