@@ -347,10 +347,12 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
             }),
           );
     this.#injector = options.nodeCrash === null ? null : new NodeCrashInjector(sim, this.cluster, options.nodeCrash);
+    // Spot reclaims touch the spot pools' nodes; a strategy with none (all on-demand) has none.
     const spotNodes = this.#spotNodes();
-    assert(options.spot === null || spotNodes.length > 0, "spot preemption needs a spot pool");
     this.#spot =
-      options.spot === null ? null : new SpotPreemptionInjector(sim, this.cluster, this, { ...options.spot, nodes: spotNodes });
+      options.spot === null || spotNodes.length === 0
+        ? null
+        : new SpotPreemptionInjector(sim, this.cluster, this, { ...options.spot, nodes: spotNodes });
     const rollout = options.driverRollout ?? null;
     this.#rollout = rollout === null ? null : new DriverRolloutController(sim, this.cluster, this, rollout);
     if (options.rackPower) this.#otherFailures.push(new CorrelatedFailureInjector(sim, this.cluster, options.rackPower));

@@ -105,7 +105,7 @@ export function modelOptions(
             linkLatencyUs: scenario.cluster.fabric.linkLatencyUs,
             switchLatencyUs: scenario.cluster.fabric.switchLatencyUs,
           },
-    pools: scenario.cluster.pools,
+    pools: strategy.pools ?? scenario.cluster.pools,
     storage:
       scenario.cluster.storage === undefined
         ? null

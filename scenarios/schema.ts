@@ -407,6 +407,7 @@ const strategySchema = z.strictObject({
     .optional()
     .describe("replaces silent degradation's health policy for this strategy (null: none)"),
   ha: z.record(z.string(), haSchema).optional().describe("replaces the HA strategy of control-plane services, by name"),
+  pools: z.array(poolSchema).optional().describe("replaces the cluster's pools for this strategy (e.g. all on-demand vs spot)"),
 });
 
 const sloSchema = z.strictObject({
@@ -482,14 +483,25 @@ const clusterScenarioSchema = z
       }
     });
     const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
+    scenario.strategies.forEach((strategy, index) => {
+      const pooled = (strategy.pools ?? []).reduce((sum, pool) => sum + pool.racks, 0);
+      if (strategy.pools !== undefined && pooled !== scenario.cluster.racks) {
+        context.addIssue({
+          code: "custom",
+          path: ["strategies", index, "pools"],
+          message: `pools hold ${pooled} racks but the cluster has ${scenario.cluster.racks}`,
+        });
+      }
+    });
+    const allPools = [...scenario.cluster.pools, ...scenario.strategies.flatMap((strategy) => strategy.pools ?? [])];
     scenario.failures.forEach((failure, index) => {
       if (failure.kind !== "spot-preemption") return;
-      const pool = scenario.cluster.pools.find((candidate) => candidate.name === failure.pool);
-      if (pool === undefined || !pool.spot) {
+      const pool = allPools.find((candidate) => candidate.name === failure.pool && candidate.spot);
+      if (pool === undefined) {
         context.addIssue({
           code: "custom",
           path: ["failures", index, "pool"],
-          message: `"${failure.pool}" is not a spot pool (pools: ${scenario.cluster.pools.map((p) => p.name).join(", ") || "none"})`,
+          message: `"${failure.pool}" is not a spot pool (pools: ${[...new Set(allPools.map((p) => p.name))].join(", ") || "none"})`,
         });
       }
     });

@@ -75,6 +75,18 @@ describe("bundled scenarios answer their questions", () => {
     );
   });
 
+  it("spot-checkpoint-cadence: spot with frequent or on-notice checkpoints costs 40% less per job at the same throughput", async () => {
+    const { mean } = await run("spot-checkpoint-cadence", 2);
+    const onDemand = mean("all-on-demand", "cost_per_completed_job");
+    for (const name of ["spot-every-30m", "spot-on-notice"]) {
+      expect(mean(name, "cost_per_completed_job"), name).toBeLessThan(0.6 * onDemand);
+      expect(mean(name, "jobs_completed"), name).toBeGreaterThan(0.97 * mean("all-on-demand", "jobs_completed"));
+    }
+    // Without checkpoints, reclaims lose the work: throughput falls, and so does the saving.
+    expect(mean("spot-no-checkpoint", "jobs_completed")).toBeLessThan(0.8 * mean("all-on-demand", "jobs_completed"));
+    expect(mean("spot-no-checkpoint", "lost_work_gpu_h")).toBeGreaterThan(10 * mean("spot-on-notice", "lost_work_gpu_h"));
+  });
+
   it("trace-replay-kth: backfilling cuts the real KTH trace's waits against FCFS", async () => {
     const { mean } = await run("trace-replay-kth", 1);
     expect(mean("easy", "queue_wait_p90_h")).toBeLessThan(0.2 * mean("fcfs", "queue_wait_p90_h"));
