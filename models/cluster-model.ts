@@ -242,6 +242,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
   readonly #rollout: DriverRolloutController | null;
   /** Failure models beyond node crashes, each started with the run. */
   readonly #otherFailures: Array<{ start(): void }> = [];
+  readonly #thermal: ThermalModel | null;
   /** Control-plane services: while the scheduler controller is down no job starts; while the boot service is down no node boots. */
   readonly #services: ControlPlaneService[] = [];
   readonly #schedulerService: ControlPlaneService | null;
@@ -356,7 +357,8 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     const rollout = options.driverRollout ?? null;
     this.#rollout = rollout === null ? null : new DriverRolloutController(sim, this.cluster, this, rollout);
     if (options.rackPower) this.#otherFailures.push(new CorrelatedFailureInjector(sim, this.cluster, options.rackPower));
-    if (options.thermal) this.#otherFailures.push(new ThermalModel(sim, this.cluster, options.thermal));
+    this.#thermal = options.thermal ? new ThermalModel(sim, this.cluster, options.thermal) : null;
+    if (this.#thermal !== null) this.#otherFailures.push(this.#thermal);
     if (options.degradation) {
       const degradation = new DegradationModel(sim, this.cluster, options.degradation.model);
       this.#otherFailures.push(degradation);
@@ -912,6 +914,8 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
       goodput: upGpuH > 0 ? toGpuH(ledger.usefulUs)! / upGpuH : null,
       lost_work_gpu_h: failuresModelled ? toGpuH(ledger.lostUs) : null,
       checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
+      degraded_gpu_h: toGpuH(ledger.degradedUs),
+      throttled_node_h: this.#thermal === null ? null : this.#thermal.throttledNodes.areaUs(horizonUs) / US_PER_H,
       checkpoint_success_rate: checkpointsTried > 0 ? checkpointsCompleted / checkpointsTried : null,
       scheduler_success_rate: submitted > 0 ? this.#started / submitted : null,
       fabric_p99_latency_us: this.#fabric?.p99LatencyUs() ?? null,

@@ -21,6 +21,10 @@ export interface RunMetrics {
   goodput: number | null;
   lost_work_gpu_h: number | null;
   checkpoint_overhead_gpu_h: number | null;
+  /** GPU-hours jobs held beyond the work they did: slow clocks, waiting on the all-reduce. */
+  degraded_gpu_h: number | null;
+  /** Node-hours the thermal model held GPU clocks below full speed; null without it. */
+  throttled_node_h: number | null;
   checkpoint_success_rate: number | null;
   scheduler_success_rate: number | null;
   fabric_p99_latency_us: number | null;

@@ -139,6 +139,8 @@ export class ServiceModel {
       gpu_utilization: null,
       node_utilization: null,
       fragmentation_node_h: null,
+      degraded_gpu_h: null,
+      throttled_node_h: null,
       goodput: null,
       lost_work_gpu_h: null,
       checkpoint_overhead_gpu_h: null,

@@ -199,7 +199,7 @@ function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOpt
   const priority = scheduler.priority;
   return {
     backfill: BACKFILL_BY_POLICY[scheduler.policy],
-    placement: scheduler.topologyAware ? "topology" : "first-fit",
+    placement: scheduler.placement,
     enforceTimeLimit: scheduler.enforceTimeLimit,
     preemption:
       scheduler.preemption === undefined

@@ -178,7 +178,10 @@ const prioritySchema = z.strictObject({
 
 const schedulerSchema = z.strictObject({
   policy: z.enum(["fifo", "easy-backfill", "conservative-backfill"]),
-  topologyAware: z.boolean().default(false).describe("place jobs on the fewest racks (leaf switches)"),
+  placement: z
+    .enum(["first-fit", "topology", "spread"])
+    .default("first-fit")
+    .describe("first-fit: lowest racks first; topology: fewest racks (leaf switches); spread: emptiest racks, one node at a time"),
   enforceTimeLimit: z.boolean().default(true).describe("kill a job at its time limit (Slurm's TIMEOUT)"),
   priority: prioritySchema.optional().describe("order the queue by multifactor priority instead of FCFS"),
   preemption: z

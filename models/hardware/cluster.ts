@@ -13,7 +13,9 @@ import type { Sim } from "../../sim/sim.js";
  *
  * Placement: first-fit takes nodes from the lowest-numbered racks; topology-aware spans as
  * few racks (leaf switches) as it can: the fullest-fitting single rack if one has room
- * (best fit), otherwise the racks with the most free nodes first.
+ * (best fit), otherwise the racks with the most free nodes first; spread takes one node at
+ * a time from the rack with the most free nodes (lowest rack on ties), so load, and the
+ * heat racks recirculate, evens out across racks at the price of more leaf switches per job.
  *
  * GPU health per node: ECC error count, temperature and clock factor (1 at full clock; a
  * throttled or degraded node runs slower, and a synchronised job runs at the pace of its
@@ -42,7 +44,7 @@ export interface NodeHealth {
 const IDLE_TEMPERATURE_C = 35;
 
 /** How the cluster picks a job's nodes among the free ones. */
-export type Placement = "first-fit" | "topology";
+export type Placement = "first-fit" | "topology" | "spread";
 
 const NO_JOB = -1;
 /** End of a job's node list. */
@@ -172,6 +174,18 @@ export class Cluster {
       while (freeByRack[this.#lowestRackWithFree] === 0) this.#lowestRackWithFree++;
       for (let rack = this.#lowestRackWithFree; this.#allocationNeeded > 0; rack++) {
         if (freeByRack[rack] > 0) this.#takeFrom(rack);
+      }
+    } else if (placement === "spread") {
+      const freeByRack = this.#freeCountByRack;
+      while (this.#allocationNeeded > 0) {
+        let emptiest = 0;
+        for (let rack = 1; rack < freeByRack.length; rack++) {
+          if (freeByRack[rack] > freeByRack[emptiest]) emptiest = rack;
+        }
+        const stillNeeded = this.#allocationNeeded - 1;
+        this.#allocationNeeded = 1;
+        this.#takeFrom(emptiest);
+        this.#allocationNeeded = stillNeeded;
       }
     } else {
       const bestFit = this.#smallestRackWithRoom(count);

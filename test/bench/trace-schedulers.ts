@@ -45,7 +45,7 @@ function replayScenario(spec: TraceSpec): Scenario {
       trace: { format: "swf", path: DATA + spec.file, procsPerNode: 1, skipInvalid: false },
       maxRequeues: 0,
     },
-    scheduler: { policy: "fifo", topologyAware: false, enforceTimeLimit: false },
+    scheduler: { policy: "fifo", placement: "first-fit", enforceTimeLimit: false },
     failures: [],
     strategies: [{ name: "x", checkpoint: { policy: "none" } }],
     controlPlane: [],

@@ -5,6 +5,7 @@ import type { BackfillMode, BatchScheduler } from "../../models/scheduler/batch.
 import type { SchedulerPolicy, SchedulingContext } from "../../models/scheduler/policy.js";
 import { AvailabilityProfile } from "../../models/scheduler/profile.js";
 import type { Job } from "../../models/workload/job.js";
+import { NO_NODE, type Placement } from "../../models/hardware/cluster.js";
 import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_S } from "../../sim/time.js";
@@ -124,7 +125,7 @@ describe("placement", () => {
       { atS: 0, nodes: 2, runS: 1_000 },
       { atS: 0, nodes: 4, runS: 1_000 },
     ];
-    const spans = (placement: "first-fit" | "topology") => {
+    const spans = (placement: Placement) => {
       const sim = new Sim({ seed: 1 });
       const model = new ClusterModel(sim, options(16, scheduler("none", { placement }), 4));
       const submitted = jobs.map((job) => model.submit(job.nodes, job.runS * S));
@@ -133,6 +134,24 @@ describe("placement", () => {
     };
     expect(spans("first-fit")).toEqual([1, 1, 2]);
     expect(spans("topology")).toEqual([1, 1, 1]);
+  });
+
+  it("spread placement takes one node at a time from the emptiest rack", () => {
+    // 4 racks × 4 nodes, emptiest rack first (lowest on ties): the 1-node job takes rack 0;
+    // the 2-node job racks 1 and 2; the 4-node job rack 3, then racks 0, 1, 2 (3 free each).
+    const sim = new Sim({ seed: 1 });
+    const model = new ClusterModel(sim, options(16, scheduler("none", { placement: "spread" }), 4));
+    const submitted = [1, 2, 4].map((nodes) => model.submit(nodes, 1_000 * S));
+    sim.run(0);
+    const racksOf = (job: (typeof submitted)[number]): number[] => {
+      const racks: number[] = [];
+      for (let node = job.firstNode; node !== NO_NODE; node = model.cluster.nextNode(node)) {
+        racks.push(model.cluster.rackOf(node));
+      }
+      return racks.sort();
+    };
+    expect(submitted.map(racksOf)).toEqual([[0], [1, 2], [0, 1, 2, 3]]);
+    model.cluster.checkInvariants();
   });
 });
 
@@ -188,7 +207,7 @@ describe("backfill properties (fast-check)", () => {
       fc.property(
         jobsArbitrary,
         fc.constantFrom<BackfillMode>("none", "easy", "conservative"),
-        fc.constantFrom("first-fit" as const, "topology" as const),
+        fc.constantFrom<Placement>("first-fit", "topology", "spread"),
         fc.boolean(),
         fc.constantFrom(null, "requeue" as const, "kill" as const),
         (jobs, backfill, placement, enforce, preemptionMode) => {

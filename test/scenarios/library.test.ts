@@ -87,6 +87,16 @@ describe("bundled scenarios answer their questions", () => {
     expect(mean("spot-no-checkpoint", "lost_work_gpu_h")).toBeGreaterThan(10 * mean("spot-on-notice", "lost_work_gpu_h"));
   });
 
+  it("thermal-noisy-neighbor: spreading jobs over racks throttles far fewer GPUs than packing them", async () => {
+    const { mean } = await run("thermal-noisy-neighbor", 2);
+    // Same jobs, same load: only where they sit differs.
+    expect(mean("spread", "jobs_completed")).toBeGreaterThan(0.99 * mean("first-fit", "jobs_completed"));
+    expect(mean("spread", "throttled_node_h")).toBeLessThan(0.5 * mean("first-fit", "throttled_node_h"));
+    expect(mean("spread", "degraded_gpu_h")).toBeLessThan(mean("first-fit", "degraded_gpu_h"));
+    // Topology-aware also packs (best-fit racks): it throttles nearly as much as first-fit.
+    expect(mean("topology", "throttled_node_h")).toBeGreaterThan(2 * mean("spread", "throttled_node_h"));
+  });
+
   it("trace-replay-kth: backfilling cuts the real KTH trace's waits against FCFS", async () => {
     const { mean } = await run("trace-replay-kth", 1);
     expect(mean("easy", "queue_wait_p90_h")).toBeLessThan(0.2 * mean("fcfs", "queue_wait_p90_h"));

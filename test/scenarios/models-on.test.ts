@@ -29,7 +29,7 @@ workload:
     nodes: { logUniform: [1, 16] }
     runtime: { lognormal: { median: 3h, sigma: 1 } }
     allReduce: { sizeMB: 1000, every: 10s }
-scheduler: { policy: easy-backfill, topologyAware: true }
+scheduler: { policy: easy-backfill, placement: topology }
 failures:
   - { kind: node-crash, mtbf: 60d, repair: 4h, distribution: { weibull: { shape: 0.7 } } }
 strategies:
