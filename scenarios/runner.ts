@@ -21,7 +21,7 @@ import type {
   Summary,
 } from "../reports/records.js";
 import type { PreparedScenario } from "./prepare.js";
-import { isServiceScenario, type ClusterScenario, type ServiceScenario, type Strategy } from "./schema.js";
+import { isServiceScenario, placementOf, type ClusterScenario, type ServiceScenario, type Strategy } from "./schema.js";
 import { ServiceModel, type ServiceModelOptions } from "../models/service-model.js";
 
 /**
@@ -199,7 +199,7 @@ function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOpt
   const priority = scheduler.priority;
   return {
     backfill: BACKFILL_BY_POLICY[scheduler.policy],
-    placement: scheduler.placement,
+    placement: placementOf(scheduler),
     enforceTimeLimit: scheduler.enforceTimeLimit,
     preemption:
       scheduler.preemption === undefined

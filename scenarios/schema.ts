@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { zDuration } from "./units.js";
+import type { Placement } from "../models/hardware/cluster.js";
 
 /**
  * The scenario file format. Every object is strict, so a misspelt key is an error with a
@@ -176,22 +177,37 @@ const prioritySchema = z.strictObject({
   qos: z.record(z.string(), z.number().nonnegative()).default({}).describe("priority of each QOS by name"),
 });
 
-const schedulerSchema = z.strictObject({
-  policy: z.enum(["fifo", "easy-backfill", "conservative-backfill"]),
-  placement: z
-    .enum(["first-fit", "topology", "spread"])
-    .default("first-fit")
-    .describe("first-fit: lowest racks first; topology: fewest racks (leaf switches); spread: emptiest racks, one node at a time"),
-  enforceTimeLimit: z.boolean().default(true).describe("kill a job at its time limit (Slurm's TIMEOUT)"),
-  priority: prioritySchema.optional().describe("order the queue by multifactor priority instead of FCFS"),
-  preemption: z
-    .strictObject({
-      qos: z.record(z.string(), z.array(z.string())).describe("for each QOS, the QOS its jobs may preempt"),
-      mode: z.enum(["requeue", "kill"]).default("requeue"),
-      grace: zDuration().default(60).describe("time a victim gets between the signal and the kill"),
-    })
-    .optional(),
-});
+const schedulerSchema = z
+  .strictObject({
+    policy: z.enum(["fifo", "easy-backfill", "conservative-backfill"]),
+    placement: z
+      .enum(["first-fit", "topology", "spread"])
+      .optional()
+      .describe(
+        "first-fit (default): lowest racks first; topology: fewest racks (leaf switches); spread: emptiest racks, one node at a time",
+      ),
+    topologyAware: z.boolean().optional().describe("DESIGN.md's form: true is placement: topology"),
+    enforceTimeLimit: z.boolean().default(true).describe("kill a job at its time limit (Slurm's TIMEOUT)"),
+    priority: prioritySchema.optional().describe("order the queue by multifactor priority instead of FCFS"),
+    preemption: z
+      .strictObject({
+        qos: z.record(z.string(), z.array(z.string())).describe("for each QOS, the QOS its jobs may preempt"),
+        mode: z.enum(["requeue", "kill"]).default("requeue"),
+        grace: zDuration().default(60).describe("time a victim gets between the signal and the kill"),
+      })
+      .optional(),
+  })
+  .superRefine((scheduler, context) => {
+    if (scheduler.placement !== undefined && scheduler.topologyAware !== undefined) {
+      context.addIssue({ code: "custom", path: ["topologyAware"], message: "give placement or topologyAware, not both" });
+    }
+  });
+
+/** The placement a scheduler section asks for, from `placement` or DESIGN.md's `topologyAware`. */
+export function placementOf(scheduler: z.output<typeof schedulerSchema>): Placement {
+  if (scheduler.placement !== undefined) return scheduler.placement;
+  return scheduler.topologyAware === true ? "topology" : "first-fit";
+}
 
 const timeToFailureSchema = z.union([
   z.literal("exponential"),

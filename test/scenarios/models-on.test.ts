@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
 import { runScenario } from "../../scenarios/runner.js";
-import { scenarioSchema } from "../../scenarios/schema.js";
+import { isServiceScenario, placementOf, scenarioSchema } from "../../scenarios/schema.js";
 
 /** Every hardware model can be turned on from a scenario file, and its metrics appear. */
 const SCENARIO = `
@@ -108,6 +108,30 @@ describe("a scenario with every failure model on", () => {
     }
     for (const strategy of results.summary.strategies) {
       expect((strategy.metrics as Record<string, { mean: number } | null>).lost_work_gpu_h?.mean).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("scheduler placement", () => {
+  const withScheduler = (scheduler: string) =>
+    SCENARIO.replace("scheduler: { policy: easy-backfill, placement: topology }", `scheduler: ${scheduler}`);
+
+  it("accepts DESIGN.md's topologyAware as placement: topology, and first-fit by default", () => {
+    const forms = ["{ policy: fifo, topologyAware: true }", "{ policy: fifo, placement: spread }", "{ policy: fifo }"];
+    const placements = forms.map((scheduler) => {
+      const parsed = parseScenarioText(withScheduler(scheduler), "s.yaml", scenarioSchema);
+      if (!parsed.ok || isServiceScenario(parsed.value)) throw new Error(`${scheduler} did not parse as a cluster`);
+      return placementOf(parsed.value.scheduler);
+    });
+    expect(placements).toEqual(["topology", "spread", "first-fit"]);
+  });
+
+  it("rejects both forms at once, naming the field", () => {
+    const both = withScheduler("{ policy: fifo, placement: spread, topologyAware: true }");
+    const parsed = parseScenarioText(both, "s.yaml", scenarioSchema);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) {
+      expect(parsed.problems).toEqual([expect.stringMatching(/scheduler\.topologyAware: give placement or topologyAware, not both$/)]);
     }
   });
 });
