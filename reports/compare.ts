@@ -106,3 +106,35 @@ export function failureCounts(traces: readonly RunTrace[], order: readonly strin
   });
   return { kinds, rows };
 }
+
+export interface SeriesLabel {
+  readonly title: string;
+  readonly axis: string;
+}
+
+/**
+ * What the two time series of a result set hold, told from which metrics it measured: a
+ * service scenario samples its goodput ratio and request queues; a cluster its GPU (or,
+ * without GPUs, node) utilisation and job queue. Saved results carry no scenario kind, so
+ * `faultline report` can only go by the metrics.
+ */
+export function seriesLabels(summary: Summary): {
+  heading: string;
+  utilization: SeriesLabel;
+  queueLength: SeriesLabel;
+} {
+  const measured = (metric: MetricName) => summary.strategies.some((strategy) => strategy.metrics[metric] !== null);
+  if (measured("service_goodput_ratio")) {
+    return {
+      heading: "Goodput and queued requests",
+      utilization: { title: "Goodput ratio", axis: "requests succeeded / arrived" },
+      queueLength: { title: "Queued requests", axis: "requests waiting at replicas" },
+    };
+  }
+  const unit = measured("gpu_utilization") ? "GPU" : "node";
+  return {
+    heading: "Utilisation and queue length",
+    utilization: { title: `${unit === "GPU" ? "GPU" : "Node"} utilisation`, axis: `fraction of ${unit}s busy` },
+    queueLength: { title: "Queue length", axis: "jobs waiting" },
+  };
+}

@@ -3,7 +3,7 @@
  * that opens offline, survives being mailed around, and cannot phone home.
  */
 
-import { bestStrategyIndices, failureCounts, shownMetrics, tracePerStrategy } from "./compare.js";
+import { bestStrategyIndices, failureCounts, seriesLabels, shownMetrics, tracePerStrategy } from "./compare.js";
 import { ciHalfWidth, formatHalfWidth, formatHours, formatMetric } from "./format.js";
 import type { MetricName, ResultSet } from "./records.js";
 import { METRIC_BETTER } from "./records.js";
@@ -125,23 +125,24 @@ export function reportHtml(results: ResultSet): string {
   // Time series and failures, from the traces.
   const traces = tracePerStrategy(results.traces, names);
   out.push('<section id="time-series">');
-  out.push("<h2>Utilisation and queue length</h2>");
+  const labels = seriesLabels(results.summary);
+  out.push(`<h2>${e(labels.heading)}</h2>`);
   if (traces.length === 0) {
     out.push('<p class="note">No traces were kept for this result set.</p>');
   } else {
     out.push(`<p class="note">${e(traceNote(traces))}</p>`);
     out.push(
       `<figure>${timeSeriesSvg(
-        "GPU utilisation",
-        "fraction of GPUs busy",
+        labels.utilization.title,
+        labels.utilization.axis,
         traces.map((t) => ({ name: t.strategy, points: t.utilization })),
         results.horizonH,
       )}</figure>`,
     );
     out.push(
       `<figure>${timeSeriesSvg(
-        "Queue length",
-        "jobs waiting",
+        labels.queueLength.title,
+        labels.queueLength.axis,
         traces.map((t) => ({ name: t.strategy, points: t.queueLength })),
         results.horizonH,
       )}</figure>`,

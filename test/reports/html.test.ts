@@ -55,6 +55,29 @@ describe("reportHtml", () => {
     expect(reportHtml(fixtureResults())).toBe(html);
   });
 
+  it("names the time series after what the results measured", () => {
+    const fixture = fixtureResults();
+    const relabel = (moveTo: "service_goodput_ratio" | "node_utilization") =>
+      reportHtml({
+        ...fixture,
+        summary: {
+          ...fixture.summary,
+          strategies: fixture.summary.strategies.map((strategy) => ({
+            ...strategy,
+            metrics: { ...strategy.metrics, gpu_utilization: null, [moveTo]: strategy.metrics.gpu_utilization },
+          })),
+        },
+      });
+    expect(html).toContain("GPU utilisation");
+    const service = relabel("service_goodput_ratio");
+    expect(service).toContain("Goodput ratio");
+    expect(service).toContain("Queued requests");
+    expect(service).not.toContain("GPU utilisation");
+    const cpu = relabel("node_utilization");
+    expect(cpu).toContain("Node utilisation");
+    expect(cpu).not.toContain("GPU utilisation");
+  });
+
   it("copes with a result set without traces or runs", () => {
     const bare = reportHtml({ ...fixtureResults(), traces: [], runs: [] });
     expect(bare).toContain("No traces were kept");
