@@ -27,6 +27,7 @@ import type { CheckpointPlan, MtbfEstimate } from "./strategies/checkpoint.js";
 import { ARRIVALS_STREAM, ArrivalProcess, BURSTS_STREAM, type ArrivalProfile } from "./workload/arrivals.js";
 import { AttemptExecutor, FixedCostStore, emptyLedger, type CheckpointStore, type Ledger } from "./workload/attempt.js";
 import { FilesystemCheckpointStore, type FilesystemCheckpointOptions } from "./storage/checkpoint-store.js";
+import { MetadataStartup, type MetadataStartupOptions } from "./storage/metadata-startup.js";
 import { ParallelFilesystem, type ParallelFilesystemOptions } from "./storage/parallel-fs.js";
 import { BurstBuffer, type BurstBufferOptions } from "./storage/burst-buffer.js";
 import { BurstBufferCheckpointStore } from "./storage/burst-buffer-store.js";
@@ -73,6 +74,8 @@ export interface StorageModelOptions {
   readonly burstBuffer?: BurstBufferOptions | null;
   /** Where sized checkpoints go: the filesystem, or the burst buffer first (multi-level). */
   readonly checkpointTier?: "filesystem" | "burst-buffer";
+  /** Metadata ops every attempt does at the metadata server before computing; null: none. */
+  readonly startup?: MetadataStartupOptions | null;
 }
 
 /**
@@ -111,6 +114,12 @@ export interface WorkloadOptions {
   readonly trace: readonly TracedJob[] | null;
   /** Times a job cut short by a failure is requeued before it is failed for good. */
   readonly maxRequeues: number;
+  /**
+   * Generated tasks bundled per job (1: each task its own job, as a job array does): a
+   * bundle is submitted when its last task arrives, on the first task's node count, and
+   * runs its tasks' work back to back, starting up once.
+   */
+  readonly tasksPerJob?: number;
 }
 
 export interface SchedulerOptions {
@@ -282,6 +291,8 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
   #endUs = 0;
 
   readonly #onArrival = (): void => this.#arrive();
+  /** Generated tasks waiting for the rest of their bundle. */
+  readonly #bundle = { tasks: 0, nodes: 1, workUs: 0, requestedUs: 0, labels: null as unknown as JobLabels };
   readonly #onTracedArrival = (job: TracedJob): void => this.#arriveFromTrace(job);
   readonly #onTimeLimit = (job: Job): void => this.#killAtTimeLimit(job);
   readonly #onGraceOver = (job: Job): void => this.#preempt(job);
@@ -323,6 +334,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
           ? new BurstBufferCheckpointStore(sim, buffer, this.#filesystem, storage!.burstBuffer!.bandwidthGBps, storage!.checkpoints)
           : new FilesystemCheckpointStore(this.#filesystem, storage!.checkpoints);
     }
+    const startup = storage?.startup ?? null;
     this.#executor = new AttemptExecutor(
       sim,
       options.checkpoint,
@@ -330,6 +342,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
       this.#ledger,
       (job) => this.#complete(job),
       options.checkpoint.adaptive === undefined ? null : this,
+      startup === null ? null : new MetadataStartup(sim, this.#filesystem!, startup),
     );
     const fabric = options.fabric;
     this.#fabric =
@@ -670,7 +683,21 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     const workUs = Math.max(US_PER_S, secondsToUs(sample(this.#runtimes, generator.workS)));
     const requestedUs = generator.timeLimitFactor === null ? Infinity : Math.ceil(workUs * generator.timeLimitFactor);
     const labels = this.#userLabels[Math.floor(this.#users.random() * this.#userLabels.length)];
-    this.submit(Math.min(this.cluster.nodeCount, Math.max(1, drawnNodes)), workUs, requestedUs, labels, generator.communication);
+    const nodes = Math.min(this.cluster.nodeCount, Math.max(1, drawnNodes));
+    const bundle = this.#bundle;
+    if (bundle.tasks === 0) {
+      bundle.nodes = nodes;
+      bundle.labels = labels;
+    }
+    bundle.tasks++;
+    bundle.workUs += workUs;
+    bundle.requestedUs += requestedUs;
+    if (bundle.tasks === (this.#options.workload.tasksPerJob ?? 1)) {
+      this.submit(bundle.nodes, bundle.workUs, bundle.requestedUs, bundle.labels, generator.communication);
+      bundle.tasks = 0;
+      bundle.workUs = 0;
+      bundle.requestedUs = 0;
+    }
     this.#scheduleArrival();
   }
 
@@ -875,7 +902,8 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     const gpusPerNode = this.cluster.gpusPerNode;
 
     const busyNodeUs = this.cluster.busyNodes.areaUs(horizonUs);
-    const bookedNodeUs = ledger.usefulUs + ledger.overheadUs + ledger.lostUs + ledger.inFlightUs + ledger.degradedUs;
+    const bookedNodeUs =
+      ledger.usefulUs + ledger.overheadUs + ledger.lostUs + ledger.inFlightUs + ledger.degradedUs + ledger.startupUs;
     assert(Math.abs(busyNodeUs - bookedNodeUs) <= 1e-9 * Math.max(1, busyNodeUs), "node-hours do not add up");
 
     const submitted = this.#nextJobId;
@@ -915,6 +943,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
       lost_work_gpu_h: failuresModelled ? toGpuH(ledger.lostUs) : null,
       checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
       degraded_gpu_h: toGpuH(ledger.degradedUs),
+      startup_overhead_gpu_h: this.#options.storage?.startup ? toGpuH(ledger.startupUs) : null,
       throttled_node_h: this.#thermal === null ? null : this.#thermal.throttledNodes.areaUs(horizonUs) / US_PER_H,
       checkpoint_success_rate: checkpointsTried > 0 ? checkpointsCompleted / checkpointsTried : null,
       scheduler_success_rate: submitted > 0 ? this.#started / submitted : null,

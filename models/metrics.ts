@@ -23,6 +23,8 @@ export interface RunMetrics {
   checkpoint_overhead_gpu_h: number | null;
   /** GPU-hours jobs held beyond the work they did: slow clocks, waiting on the all-reduce. */
   degraded_gpu_h: number | null;
+  /** GPU-hours attempts spent on start-up I/O at the metadata server; null without it. */
+  startup_overhead_gpu_h: number | null;
   /** Node-hours the thermal model held GPU clocks below full speed; null without it. */
   throttled_node_h: number | null;
   checkpoint_success_rate: number | null;

@@ -140,6 +140,7 @@ export class ServiceModel {
       node_utilization: null,
       fragmentation_node_h: null,
       degraded_gpu_h: null,
+      startup_overhead_gpu_h: null,
       throttled_node_h: null,
       goodput: null,
       lost_work_gpu_h: null,

@@ -129,6 +129,14 @@ export function modelOptions(
                     drainRetryDelayUs: 10 * 1e6,
                   },
             checkpointTier: strategy.checkpoint.policy === "fixed" ? strategy.checkpoint.tier : "filesystem",
+            startup:
+              scenario.workload.startup === undefined
+                ? null
+                : {
+                    processesPerNode: scenario.workload.startup.processesPerNode,
+                    opsPerProcess: scenario.workload.startup.metadataOpsPerProcess,
+                    retryAfterUs: secondsToUs(scenario.workload.startup.retryAfter),
+                  },
             checkpoints: {
               stripeCount: scenario.cluster.storage.stripeCount,
               timeoutUs:
@@ -162,6 +170,7 @@ export function modelOptions(
             },
       trace: prepared.traceJobs,
       maxRequeues: scenario.workload.maxRequeues,
+      tasksPerJob: strategy.tasksPerJob ?? scenario.workload.tasksPerJob,
     },
     scheduler: schedulerOptions(strategy.scheduler ?? scenario.scheduler),
     nodeCrash,

@@ -157,6 +157,15 @@ const workloadSchema = z
     generator: generatorSchema.optional(),
     trace: traceSchema.optional(),
     maxRequeues: z.number().int().nonnegative().default(3).describe("requeues after failures before a job fails"),
+    startup: z
+      .strictObject({
+        processesPerNode: count.describe("processes per node (ranks, workers), each starting up on its own"),
+        metadataOpsPerProcess: count.describe("stats and opens each process does before computing (imports, inputs)"),
+        retryAfter: zDuration({ positive: true }).default(5).describe("wait before resending a timed-out or rejected op"),
+      })
+      .optional()
+      .describe("start-up I/O of every attempt at the metadata server; needs cluster.storage"),
+    tasksPerJob: count.default(1).describe("generated tasks bundled into one job (1: one job per task, as an array)"),
   })
   .refine((workload) => (workload.generator === undefined) !== (workload.trace === undefined), {
     message: "give exactly one of generator or trace",
@@ -427,6 +436,7 @@ const strategySchema = z.strictObject({
     .describe("replaces silent degradation's health policy for this strategy (null: none)"),
   ha: z.record(z.string(), haSchema).optional().describe("replaces the HA strategy of control-plane services, by name"),
   pools: z.array(poolSchema).optional().describe("replaces the cluster's pools for this strategy (e.g. all on-demand vs spot)"),
+  tasksPerJob: count.optional().describe("replaces workload.tasksPerJob for this strategy (bundling vs job arrays)"),
 });
 
 const sloSchema = z.strictObject({
@@ -478,6 +488,19 @@ const clusterScenarioSchema = z
         }
       }
     });
+    if (scenario.workload.startup !== undefined && scenario.cluster.storage === undefined) {
+      context.addIssue({ code: "custom", path: ["workload", "startup"], message: "start-up I/O needs cluster.storage" });
+    }
+    if (scenario.workload.trace !== undefined) {
+      if (scenario.workload.tasksPerJob > 1) {
+        context.addIssue({ code: "custom", path: ["workload", "tasksPerJob"], message: "bundling applies to generated tasks, not a trace" });
+      }
+      scenario.strategies.forEach((strategy, index) => {
+        if ((strategy.tasksPerJob ?? 1) > 1) {
+          context.addIssue({ code: "custom", path: ["strategies", index, "tasksPerJob"], message: "bundling applies to generated tasks, not a trace" });
+        }
+      });
+    }
     scenario.failures.forEach((failure, index) => {
       if (failure.kind === "link-down") {
         if (scenario.cluster.fabric === undefined) {

@@ -5,7 +5,7 @@ import { US_PER_S } from "../../sim/time.js";
 import type { RunMetrics } from "../metrics.js";
 import type { Flow } from "./fluid-share.js";
 import { SharedBandwidth, gbpsToBytesPerUs } from "./fluid-share.js";
-import type { MetadataOutcome } from "./metadata-server.js";
+import type { MetadataCallback, MetadataOutcome } from "./metadata-server.js";
 import { MetadataServer } from "./metadata-server.js";
 
 /**
@@ -248,8 +248,8 @@ export class ParallelFilesystem {
   }
 
   /** One metadata op (stat, open, close) outside any transfer. */
-  metadataOp(onDone: (outcome: MetadataOutcome) => void): void {
-    this.#mds.submit(onDone);
+  metadataOp(onDone: MetadataCallback, arg?: unknown): void {
+    this.#mds.submit(onDone, arg);
   }
 
   /** Submits `opsCount` metadata ops now with nobody waiting on them (a small-file storm). */

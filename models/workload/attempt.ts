@@ -4,11 +4,12 @@ import { intervalForUs, type CheckpointPlan, type MtbfEstimate } from "../strate
 import type { Job } from "./job.js";
 
 /**
- * Runs a job's attempt as events: a restart (reading the last checkpoint back, when the
- * job has one), then compute in segments of the plan's interval, each but the last
- * followed by a checkpoint write:
+ * Runs a job's attempt as events: start-up I/O (loading its environment and opening its
+ * inputs, when a start-up model is given), a restart (reading the last checkpoint back,
+ * when the job has one), then compute in segments of the plan's interval, each but the
+ * last followed by a checkpoint write:
  *
- *     restart | compute τ | write | compute τ | write | … | last compute (≤ τ)
+ *     start-up | restart | compute τ | write | compute τ | write | … | last compute (≤ τ)
  *
  * Reads and writes go to a checkpoint store: a fixed-cost timer, or the storage model, where
  * a write's duration emerges from how many jobs write at once and may time out — a failed
@@ -17,8 +18,8 @@ import type { Job } from "./job.js";
  * checkpoint saved; the compute since is lost.
  *
  * Time is booked per node in a ledger as it is spent, so that useful + overhead + lost +
- * in flight + degraded equals the time jobs held nodes. Compute runs at the attempt's pace
- * (slowest node, communication); wall time beyond the work it did is "degraded".
+ * in flight + degraded + start-up equals the time jobs held nodes. Compute runs at the
+ * attempt's pace (slowest node, communication); wall time beyond its work is "degraded".
  */
 
 /** Node·µs spent, by what they bought. */
@@ -33,10 +34,12 @@ export interface Ledger {
   inFlightUs: number;
   /** Time the work took beyond the work: slow nodes, waiting on communication. */
   degradedUs: number;
+  /** Start-up I/O before compute: imports, opening inputs (every attempt pays it again). */
+  startupUs: number;
 }
 
 export function emptyLedger(): Ledger {
-  return { usefulUs: 0, overheadUs: 0, lostUs: 0, inFlightUs: 0, degradedUs: 0 };
+  return { usefulUs: 0, overheadUs: 0, lostUs: 0, inFlightUs: 0, degradedUs: 0, startupUs: 0 };
 }
 
 /** Called when a store operation ends: true when it completed, false when it failed. */
@@ -51,6 +54,15 @@ export interface CheckpointStore {
   /** Reads `bytes` back: `fraction` of a full checkpoint (more with increments to replay). */
   read(job: Job, bytes: number, fraction: number): unknown;
   /** Stops an operation under way; it reports nothing. */
+  cancel(operation: unknown): void;
+}
+
+/** Start-up I/O an attempt does before it computes. Operations end later, never synchronously. */
+export interface StartupIo {
+  /** Who hears that a job's start-up is done; set once, before any start-up. */
+  connect(onDone: (job: Job) => void): void;
+  begin(job: Job): unknown;
+  /** Stops a start-up under way; it reports nothing. */
   cancel(operation: unknown): void;
 }
 
@@ -89,6 +101,7 @@ const enum Phase {
   Restart = 1,
   Compute = 2,
   Checkpoint = 3,
+  Startup = 4,
 }
 
 /** An attempt in progress; each job holds one, reused by its next attempt. */
@@ -128,6 +141,7 @@ export class AttemptExecutor {
   readonly #onSegmentDone = (job: Job): void => this.#segmentDone(job);
 
   readonly #estimate: MtbfEstimate | null;
+  readonly #startup: StartupIo | null;
 
   /** `onCompleted` is told when a job's work is all done (its ledger entries are booked). */
   constructor(
@@ -137,6 +151,7 @@ export class AttemptExecutor {
     ledger: Ledger,
     onCompleted: (job: Job) => void,
     estimate: MtbfEstimate | null = null,
+    startup: StartupIo | null = null,
   ) {
     assert(plan.adaptive === undefined || estimate !== null, "adaptive checkpointing needs an MTBF estimate");
     this.#estimate = estimate;
@@ -145,6 +160,8 @@ export class AttemptExecutor {
     this.#store = store;
     this.#ledger = ledger;
     this.#onCompleted = onCompleted;
+    this.#startup = startup;
+    startup?.connect((job) => this.#startupDone(job));
     store.connect(
       (job, ok) => this.#checkpointDone(job, ok),
       (job, ok) => this.#restartDone(job, ok),
@@ -160,12 +177,29 @@ export class AttemptExecutor {
     state.computeTotalUs = speed === 1 ? job.remainingUs : Math.ceil(job.remainingUs / speed);
     state.computeDoneUs = 0;
     state.uncommittedUs = 0;
+    if (this.#startup !== null) {
+      this.#enter(state, Phase.Startup);
+      state.operation = this.#startup.begin(job);
+    } else {
+      this.#restartOrCompute(job, state);
+    }
+  }
+
+  #restartOrCompute(job: Job, state: AttemptState): void {
     if (job.committedUs > 0) {
       this.#enter(state, Phase.Restart);
       state.operation = this.#read(job, state);
     } else {
       this.#computeNext(job, state);
     }
+  }
+
+  #startupDone(job: Job): void {
+    const state = job.attempt;
+    assert(state.phase === Phase.Startup, "a start-up ends once, while starting up");
+    this.#ledger.startupUs += (this.#sim.now - state.phaseStartUs) * job.nodeCount;
+    state.operation = null;
+    this.#restartOrCompute(job, state);
   }
 
   /**
@@ -179,6 +213,7 @@ export class AttemptExecutor {
     const inPhaseUs = this.#sim.now - state.phaseStartUs;
     let uncommittedUs = state.uncommittedUs;
     if (state.phase === Phase.Compute) uncommittedUs += inPhaseUs;
+    else if (state.phase === Phase.Startup) ledger.startupUs += inPhaseUs * nodes;
     else ledger.overheadUs += inPhaseUs * nodes;
     if (atHorizon) {
       ledger.inFlightUs += uncommittedUs * nodes;
@@ -187,6 +222,7 @@ export class AttemptExecutor {
     ledger.lostUs += uncommittedUs * nodes;
     if (state.phase === Phase.Checkpoint) this.counters.checkpointsFailed++;
     if (state.phase === Phase.Compute) this.#sim.cancel(state.timerHandle);
+    else if (state.phase === Phase.Startup) this.#startup!.cancel(state.operation);
     else this.#store.cancel(state.operation);
     state.phase = Phase.Idle;
     state.operation = null;

@@ -44,6 +44,7 @@ function replayScenario(spec: TraceSpec): Scenario {
     workload: {
       trace: { format: "swf", path: DATA + spec.file, procsPerNode: 1, skipInvalid: false },
       maxRequeues: 0,
+      tasksPerJob: 1,
     },
     scheduler: { policy: "fifo", placement: "first-fit", enforceTimeLimit: false },
     failures: [],

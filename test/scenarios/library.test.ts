@@ -97,6 +97,16 @@ describe("bundled scenarios answer their questions", () => {
     expect(mean("topology", "throttled_node_h")).toBeGreaterThan(2 * mean("spread", "throttled_node_h"));
   });
 
+  it("parameter-sweep-burst: start-ups queue at the metadata server; bundling cuts their cost and slows solutions", async () => {
+    const { mean } = await run("parameter-sweep-burst", 2);
+    // Alone a task starts in 3.2 s (8 processes × 400 ops at 1,000 ops/s); in the sweep's
+    // crowd it waits many times that.
+    const startupSPerTask = (mean("job-array", "startup_overhead_gpu_h") * 3_600) / 4 / mean("job-array", "jobs_completed");
+    expect(startupSPerTask).toBeGreaterThan(5 * 3.2);
+    expect(mean("bundles-of-10", "startup_overhead_gpu_h")).toBeLessThan(mean("job-array", "startup_overhead_gpu_h") / 20);
+    expect(mean("bundles-of-10", "time_to_solution_p50_h")).toBeGreaterThan(2 * mean("job-array", "time_to_solution_p50_h"));
+  });
+
   it("trace-replay-kth: backfilling cuts the real KTH trace's waits against FCFS", async () => {
     const { mean } = await run("trace-replay-kth", 1);
     expect(mean("easy", "queue_wait_p90_h")).toBeLessThan(0.2 * mean("fcfs", "queue_wait_p90_h"));
