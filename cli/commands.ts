@@ -9,7 +9,8 @@ import { reportHtml } from "../reports/html.js";
 import { reportMarkdown } from "../reports/markdown.js";
 import { bundledScenarios, loadScenario, packageRoot, resolveScenarioPath } from "../scenarios/library.js";
 import { prepareScenario, TraceInputError } from "../scenarios/prepare.js";
-import { runScenario, type ReplicationFailure } from "../scenarios/runner.js";
+import { runScenario, type ReplicationFailure, type RunScenarioOptions } from "../scenarios/runner.js";
+import { runOnWorkers } from "../scenarios/workers.js";
 import { isServiceScenario, scenarioSchema, type Scenario } from "../scenarios/schema.js";
 import { parseInjection } from "./inject.js";
 import { writeFileAtomically, writeResultFolder } from "./result-files.js";
@@ -47,6 +48,7 @@ export async function runCommand(args: string[]): Promise<number> {
     out: { type: "string" },
     json: { type: "boolean" },
     inject: { type: "string", multiple: true },
+    workers: { type: "string" },
   });
   if (values.help === true) return help("run");
   if (positionals.length !== 1) throw new UsageError("run", "expects one scenario (a file or a bundled name)");
@@ -54,6 +56,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const loaded = await loadOrThrow(file);
   const seed = integerOption("run", "seed", values.seed, 0) ?? loaded.seed;
   const replications = integerOption("run", "replications", values.replications, 1) ?? loaded.replications;
+  const workers = integerOption("run", "workers", values.workers, 1) ?? 1;
   const scenario = selectStrategies(loaded, values.strategy);
   if (isServiceScenario(scenario) && values.inject !== undefined) {
     throw new UsageError("run", "--inject places faults on a cluster; a service scenario lists its faults under failures");
@@ -64,7 +67,7 @@ export async function runCommand(args: string[]): Promise<number> {
   process.stderr.write(`faultline ${faultlineVersion()}: ${scenario.name}, seed ${seed}, ${replications} replications\n`);
   const progress = new ProgressBar(scenario.name);
   const prepared = prepareOrThrow(scenario, file);
-  const results = runScenario(prepared, {
+  const options: RunScenarioOptions = {
     seed,
     replications,
     faultlineVersion: faultlineVersion(),
@@ -73,7 +76,11 @@ export async function runCommand(args: string[]): Promise<number> {
     reproduce: (failure: ReplicationFailure) =>
       `faultline run ${file} --seed ${failure.seed} --replications 1 --strategy ${failure.strategy}` +
       (values.inject ?? []).map((text) => ` --inject ${text}`).join(""),
-  });
+  };
+  const results =
+    workers === 1
+      ? runScenario(prepared, options)
+      : await runOnWorkers(prepared, { scenario, scenarioPath: resolveScenarioPath(file), seed, injections }, options, workers);
   progress.finish();
 
   // Reports are built from the saved files' own values, as `faultline report` does, so a

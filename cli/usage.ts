@@ -75,6 +75,8 @@ Options:
   --seed N            master seed (default: the scenario's seed); replication r uses N + r
   --replications R    replications per strategy (default: the scenario's)
   --strategy NAME     run only this strategy (repeatable)
+  --workers W         run replications on W worker threads (default 1); results are
+                      the same bytes for any W
   --out DIR           output folder (default: results/<scenario name>)
   --json              print summary.json on stdout instead of the table
   --inject FAULT      inject a fault by hand, repeatable: kind@time[:target][+duration]
@@ -83,7 +85,7 @@ Options:
   -h, --help          this help
 
 Example:
-  faultline run scenarios/quickstart.yaml --replications 20 --out results/qs`,
+  faultline run scenarios/quickstart.yaml --replications 20 --workers 2 --out results/qs`,
   validate: `Usage: faultline validate <scenario>…
 
 Checks each scenario file against the schema. Prints "file: ok" per valid file; for an

@@ -551,34 +551,74 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
 
 /** Runs the whole scenario: every strategy × replication, results ordered by both. */
 export function runScenario(prepared: PreparedScenario, options: RunScenarioOptions): ResultSet {
+  const points = scenarioPoints(prepared, options.replications);
+  const outcomes = points.map((point, done) => {
+    const outcome = runPoint(prepared, point, options);
+    options.onProgress?.(done + 1, points.length);
+    return outcome;
+  });
+  return assembleResults(prepared, options, outcomes);
+}
+
+/** One (strategy, replication) of a scenario: the unit runs are made of and spread over. */
+export interface ScenarioPoint {
+  readonly strategyIndex: number;
+  readonly replication: number;
+}
+
+/** What one point leaves behind. */
+export interface PointOutcome {
+  readonly run: RunRecord;
+  readonly trace: RunTrace | null;
+}
+
+/** Every point of a scenario, strategy by strategy, in the order results list them. */
+export function scenarioPoints(prepared: PreparedScenario, replications: number): ScenarioPoint[] {
+  const points: ScenarioPoint[] = [];
+  prepared.scenario.strategies.forEach((_, strategyIndex) => {
+    for (let replication = 0; replication < replications; replication++) points.push({ strategyIndex, replication });
+  });
+  return points;
+}
+
+/** Runs one point; a replication that throws becomes a ReplicationFailure naming it. */
+export function runPoint(
+  prepared: PreparedScenario,
+  point: ScenarioPoint,
+  options: Pick<RunScenarioOptions, "seed" | "injections" | "reproduce">,
+): PointOutcome {
+  const scenario = prepared.scenario;
+  const strategy = scenario.strategies[point.strategyIndex];
+  const seed = replicationSeed(options.seed, point.replication);
+  // Traces are kept from the first replication only: they are for the plots.
+  const withTrace = point.replication === 0;
+  let outcome: ReturnType<typeof runReplication>;
+  try {
+    outcome = isServiceScenario(scenario)
+      ? runServiceReplication(scenario, scenario.strategies[point.strategyIndex], seed, withTrace)
+      : runReplication(prepared, scenario.strategies[point.strategyIndex], seed, withTrace, options.injections);
+  } catch (error) {
+    const failure = new ReplicationFailure(strategy.name, point.replication, seed, error);
+    failure.reproduceCommand = options.reproduce?.(failure) ?? "";
+    throw failure;
+  }
+  const { metrics, trace } = outcome;
+  return {
+    run: { strategy: strategy.name, replication: point.replication, seed, metrics },
+    trace: trace === null ? null : { strategy: strategy.name, replication: point.replication, ...trace },
+  };
+}
+
+/** The result set of a scenario's points, given in `scenarioPoints` order. */
+export function assembleResults(
+  prepared: PreparedScenario,
+  options: Pick<RunScenarioOptions, "seed" | "replications" | "faultlineVersion">,
+  outcomes: readonly PointOutcome[],
+): ResultSet {
   const scenario = prepared.scenario;
   const names = scenario.strategies.map((strategy) => strategy.name);
-  const replicate = isServiceScenario(scenario)
-    ? (index: number, seed: number, withTrace: boolean) =>
-        runServiceReplication(scenario, scenario.strategies[index], seed, withTrace)
-    : (index: number, seed: number, withTrace: boolean) =>
-        runReplication(prepared, scenario.strategies[index], seed, withTrace, options.injections);
-  const runs: RunRecord[] = [];
-  const traces: RunTrace[] = [];
-  const total = names.length * options.replications;
-  let done = 0;
-  names.forEach((name, index) => {
-    for (let replication = 0; replication < options.replications; replication++) {
-      const seed = replicationSeed(options.seed, replication);
-      let outcome: ReturnType<typeof runReplication>;
-      try {
-        outcome = replicate(index, seed, replication === 0);
-      } catch (error) {
-        const failure = new ReplicationFailure(name, replication, seed, error);
-        failure.reproduceCommand = options.reproduce?.(failure) ?? "";
-        throw failure;
-      }
-      const { metrics, trace } = outcome;
-      runs.push({ strategy: name, replication, seed, metrics });
-      if (trace !== null) traces.push({ strategy: name, replication, ...trace });
-      options.onProgress?.(++done, total);
-    }
-  });
+  const runs = outcomes.map((outcome) => outcome.run);
+  const traces = outcomes.flatMap((outcome) => (outcome.trace === null ? [] : [outcome.trace]));
   return {
     summary: summarize(scenario.name, options, names, runs),
     description: scenario.description,

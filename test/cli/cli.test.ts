@@ -82,6 +82,21 @@ describe("faultline run", () => {
     expect(readFileSync(join(work, "c", "runs.csv"))).not.toEqual(readFileSync(join(work, "a", "runs.csv")));
   });
 
+  it("gives the same bytes on 2 worker threads as on 1, trace replays included", () => {
+    const file = scenarioFile("workers.yaml", GOOD);
+    for (const [scenario, extra] of [
+      [file, ["--replications", "5"]],
+      ["trace-replay-kth", ["--replications", "1"]],
+    ] as const) {
+      expect(faultline("run", scenario, ...extra, "--out", "w1", "--workers", "1").code).toBe(0);
+      expect(faultline("run", scenario, ...extra, "--out", "w2", "--workers", "2").code).toBe(0);
+      for (const name of ["summary.json", "runs.csv", "traces.json", "report.md", "report.html"]) {
+        expect(readFileSync(join(work, "w2", name)), `${scenario} ${name}`).toEqual(readFileSync(join(work, "w1", name)));
+      }
+    }
+    expectBadInput(faultline("run", file, "--workers", "0"), '--workers expects an integer ≥ 1, got "0"');
+  });
+
   it("prints summary.json with --json and runs a bundled scenario by name", () => {
     const result = faultline("run", "quickstart", "--replications", "1", "--json", "--out", "qs");
     expect(result.code).toBe(0);

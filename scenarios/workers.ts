@@ -1,0 +1,94 @@
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import WorkerPool from "worker-threads-pool";
+import type { Worker } from "node:worker_threads";
+import type { AdHocInjection } from "../models/failures/ad-hoc.js";
+import type { ResultSet } from "../reports/records.js";
+import { packageRoot } from "./library.js";
+import type { PreparedScenario } from "./prepare.js";
+import {
+  assembleResults,
+  ReplicationFailure,
+  replicationSeed,
+  scenarioPoints,
+  type PointOutcome,
+  type RunScenarioOptions,
+  type ScenarioPoint,
+} from "./runner.js";
+import type { Scenario } from "./schema.js";
+
+/** What a worker is started with: enough to prepare the scenario itself. */
+export interface WorkerInput {
+  readonly scenario: Scenario;
+  /** The scenario file, for paths relative to it (a trace). */
+  readonly scenarioPath: string;
+  readonly seed: number;
+  readonly injections: readonly AdHocInjection[];
+}
+
+export type WorkerReply =
+  | { readonly point: ScenarioPoint; readonly outcome: PointOutcome }
+  | { readonly point: ScenarioPoint; readonly error: { readonly message: string; readonly stack: string } };
+
+/** The compiled worker script; under a TypeScript runner (tests), the built one in dist/. */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith(".ts") ? join(packageRoot(), "dist", "scenarios", "worker.js") : join(here, "..", "worker.js");
+}
+
+/**
+ * Runs a scenario's points on `workers` worker threads and assembles the same result set
+ * `runScenario` gives, to the byte: every point's seed depends only on its replication,
+ * each runs alone in its thread, and outcomes are put back in point order before anything
+ * is summed. Points are handed out one at a time as workers come free, so a slow strategy
+ * does not leave a thread idle.
+ */
+export function runOnWorkers(
+  prepared: PreparedScenario,
+  input: WorkerInput,
+  options: RunScenarioOptions,
+  workers: number,
+): Promise<ResultSet> {
+  const points = scenarioPoints(prepared, options.replications);
+  const outcomes: (PointOutcome | undefined)[] = new Array(points.length);
+  const indexOf = (point: ScenarioPoint) => point.strategyIndex * options.replications + point.replication;
+  const pool = new WorkerPool({ max: workers });
+  let next = 0;
+  let done = 0;
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed) return;
+      failed = true;
+      pool.destroy();
+      reject(error);
+    };
+    const feed = (worker: Worker) => worker.postMessage(next < points.length ? points[next++] : null);
+    const threads = Math.min(workers, points.length);
+    for (let i = 0; i < threads; i++) {
+      pool.acquire(workerScript(), { workerData: input }, (error: Error | null, worker: Worker) => {
+        if (error) return fail(error);
+        worker.on("error", fail);
+        worker.on("message", (reply: WorkerReply) => {
+          if ("error" in reply) {
+            const strategy = prepared.scenario.strategies[reply.point.strategyIndex].name;
+            const cause = Object.assign(new Error(reply.error.message), { stack: reply.error.stack });
+            const seed = replicationSeed(options.seed, reply.point.replication);
+            const failure = new ReplicationFailure(strategy, reply.point.replication, seed, cause);
+            failure.reproduceCommand = options.reproduce?.(failure) ?? "";
+            return fail(failure);
+          }
+          outcomes[indexOf(reply.point)] = reply.outcome;
+          options.onProgress?.(++done, points.length);
+          if (done === points.length) {
+            pool.destroy();
+            resolve(assembleResults(prepared, options, outcomes as PointOutcome[]));
+          } else {
+            feed(worker);
+          }
+        });
+        feed(worker);
+      });
+    }
+  });
+}
