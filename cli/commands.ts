@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { comparisonTable } from "../reports/table.js";
-import { runsCsv } from "../reports/csv.js";
+import { runsCsv, sweepCsv, type SweepPointSummary } from "../reports/csv.js";
 import { resultSetFromFiles, summaryJson, tracesJson } from "../reports/json.js";
 import { parseRunsCsv } from "../reports/csv.js";
 import { reportHtml } from "../reports/html.js";
@@ -11,6 +11,8 @@ import { bundledScenarios, loadScenario, packageRoot, resolveScenarioPath } from
 import { prepareScenario, TraceInputError } from "../scenarios/prepare.js";
 import { runScenario, type ReplicationFailure, type RunScenarioOptions } from "../scenarios/runner.js";
 import { runOnWorkers } from "../scenarios/workers.js";
+import { parseScenarioText } from "../scenarios/parse.js";
+import { applySweepPoint, parseSetOption, pointLabel, sweepGrid } from "../scenarios/sweep.js";
 import { isServiceScenario, scenarioSchema, type Scenario } from "../scenarios/schema.js";
 import { parseInjection } from "./inject.js";
 import { writeFileAtomically, writeResultFolder } from "./result-files.js";
@@ -65,26 +67,47 @@ export async function runCommand(args: string[]): Promise<number> {
   const out = values.out ?? join("results", scenario.name);
 
   process.stderr.write(`faultline ${faultlineVersion()}: ${scenario.name}, seed ${seed}, ${replications} replications\n`);
+  const reproduce = (failure: ReplicationFailure) =>
+    `faultline run ${file} --seed ${failure.seed} --replications 1 --strategy ${failure.strategy}` +
+    (values.inject ?? []).map((text) => ` --inject ${text}`).join("");
+  const { results, summary } = await runToFolder(scenario, file, { seed, replications, workers, injections, reproduce }, out);
+  if (values.json === true) {
+    process.stdout.write(summary);
+  } else {
+    process.stdout.write(comparisonTable(results.summary, { color: useColor(process.stdout) }));
+  }
+  process.stderr.write(`results: ${out}/ (summary.json, runs.csv, traces.json, report.md, report.html)\n`);
+  return 0;
+}
+
+interface RunSettings {
+  readonly seed: number;
+  readonly replications: number;
+  readonly workers: number;
+  readonly injections: RunScenarioOptions["injections"];
+  readonly reproduce: RunScenarioOptions["reproduce"];
+}
+
+/**
+ * Runs a scenario (on worker threads when asked) with a progress bar, and writes its
+ * result folder. Reports are built from the saved files' own values, as `faultline
+ * report` does, so a rebuilt report matches the original to the byte.
+ */
+async function runToFolder(scenario: Scenario, file: string, settings: RunSettings, out: string) {
   const progress = new ProgressBar(scenario.name);
   const prepared = prepareOrThrow(scenario, file);
   const options: RunScenarioOptions = {
-    seed,
-    replications,
+    seed: settings.seed,
+    replications: settings.replications,
     faultlineVersion: faultlineVersion(),
-    injections,
+    injections: settings.injections,
     onProgress: (done, total) => progress.update(done, total),
-    reproduce: (failure: ReplicationFailure) =>
-      `faultline run ${file} --seed ${failure.seed} --replications 1 --strategy ${failure.strategy}` +
-      (values.inject ?? []).map((text) => ` --inject ${text}`).join(""),
+    reproduce: settings.reproduce,
   };
+  const input = { scenario, scenarioPath: resolveScenarioPath(file), seed: settings.seed, injections: settings.injections ?? [] };
   const results =
-    workers === 1
-      ? runScenario(prepared, options)
-      : await runOnWorkers(prepared, { scenario, scenarioPath: resolveScenarioPath(file), seed, injections }, options, workers);
+    settings.workers === 1 ? runScenario(prepared, options) : await runOnWorkers(prepared, input, options, settings.workers);
   progress.finish();
-
-  // Reports are built from the saved files' own values, as `faultline report` does, so a
-  // rebuilt report matches the original to the byte.
   const summary = summaryJson(results.summary);
   const runsText = runsCsv(results.runs);
   const tracesText = tracesJson(results);
@@ -99,12 +122,59 @@ export async function runCommand(args: string[]): Promise<number> {
       ["report.html", reportHtml(saved)],
     ]),
   );
-  if (values.json === true) {
-    process.stdout.write(summary);
-  } else {
-    process.stdout.write(comparisonTable(results.summary, { color: useColor(process.stdout) }));
+  return { results, summary };
+}
+
+export async function sweepCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs("sweep", args, {
+    set: { type: "string", multiple: true },
+    seed: { type: "string" },
+    replications: { type: "string" },
+    workers: { type: "string" },
+    out: { type: "string" },
+  });
+  if (values.help === true) return help("sweep");
+  if (positionals.length !== 1) throw new UsageError("sweep", "expects one scenario (a file or a bundled name)");
+  const file = positionals[0];
+  const base = await loadOrThrow(file);
+  const axes = (values.set ?? []).map((text) => {
+    try {
+      return parseSetOption(text);
+    } catch (error) {
+      throw new UsageError("sweep", (error as Error).message);
+    }
+  });
+  if (axes.length === 0) throw new UsageError("sweep", "needs at least one --set path=v1,v2,…");
+  const workers = integerOption("sweep", "workers", values.workers, 1) ?? 1;
+  const seedOption = integerOption("sweep", "seed", values.seed, 0);
+  const replicationsOption = integerOption("sweep", "replications", values.replications, 1);
+  const path = resolveScenarioPath(file);
+  const text = readFileSync(path, "utf8");
+  // Check every point before running any: a bad value fails fast, naming the point.
+  const grid = sweepGrid(axes);
+  const scenarios = grid.map((point) => {
+    const parsed = parseScenarioText(applySweepPoint(text, axes, point), `${path} [${pointLabel(axes, point)}]`, scenarioSchema);
+    if (!parsed.ok) throw new InputError(parsed.problems);
+    return parsed.value;
+  });
+  const out = values.out ?? join("results", `${base.name}-sweep`);
+  process.stderr.write(`faultline ${faultlineVersion()}: sweep of ${base.name}, ${grid.length} points\n`);
+  const points: SweepPointSummary[] = [];
+  for (const [index, scenario] of scenarios.entries()) {
+    const label = pointLabel(axes, grid[index]);
+    const seed = seedOption ?? scenario.seed;
+    const replications = replicationsOption ?? scenario.replications;
+    const folder = `point-${index}`;
+    process.stderr.write(`point ${index + 1}/${grid.length}: ${label}\n`);
+    const reproduce = (failure: ReplicationFailure) =>
+      `faultline run <${file} with ${label}> --seed ${failure.seed} --replications 1 --strategy ${failure.strategy}`;
+    const { results } = await runToFolder(scenario, file, { seed, replications, workers, injections: [], reproduce }, join(out, folder));
+    points.push({ folder, values: grid[index].map((valueIndex, axis) => axes[axis].texts[valueIndex]), summary: results.summary });
   }
-  process.stderr.write(`results: ${out}/ (summary.json, runs.csv, traces.json, report.md, report.html)\n`);
+  const table = sweepCsv(axes.map((axis) => axis.path), points);
+  writeFileAtomically(join(out, "sweep.csv"), table);
+  process.stdout.write(table);
+  process.stderr.write(`results: ${out}/ (sweep.csv, point-*/)\n`);
   return 0;
 }
 

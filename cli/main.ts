@@ -1,5 +1,14 @@
 #!/usr/bin/env node
-import { faultlineVersion, help, listCommand, reportCommand, runCommand, schemaCommand, validateCommand } from "./commands.js";
+import {
+  faultlineVersion,
+  help,
+  listCommand,
+  reportCommand,
+  runCommand,
+  schemaCommand,
+  sweepCommand,
+  validateCommand,
+} from "./commands.js";
 import { explainError } from "./errors.js";
 import { UsageError } from "./usage.js";
 
@@ -9,6 +18,7 @@ import { UsageError } from "./usage.js";
  */
 const COMMANDS: Readonly<Record<string, (args: string[]) => number | Promise<number>>> = {
   run: runCommand,
+  sweep: sweepCommand,
   validate: validateCommand,
   list: listCommand,
   report: reportCommand,

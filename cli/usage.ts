@@ -50,6 +50,7 @@ Usage: faultline <command> [options]
 
 Commands:
   run <scenario>         run every strategy of a scenario and write result files
+  sweep <scenario>       run a scenario over a grid of values (--set path=v1,v2,…)
   validate <scenario>…   check scenario files and print every problem with its field path
   report <dir>           rebuild report.md and report.html from a results folder
   list                   bundled scenarios with one-line descriptions
@@ -86,6 +87,24 @@ Options:
 
 Example:
   faultline run scenarios/quickstart.yaml --replications 20 --workers 2 --out results/qs`,
+  sweep: `Usage: faultline sweep <scenario> --set path=v1,v2,… [--set …] [options]
+
+Runs the scenario once per point of the grid the --set options span (every combination),
+each point a full run with its own result folder, and writes sweep.csv: one row per point
+and strategy with each metric's mean. A path names a field of the scenario file, with list
+items by index (failures.0.mtbf); values are YAML scalars (2, 10d, true). Every point is
+checked against the schema before any runs.
+
+Options:
+  --set PATH=V1,V2,…  a field and the values it takes (repeatable: the grid is their product)
+  --seed N            master seed (default: the scenario's)
+  --replications R    replications per strategy and point (default: the scenario's)
+  --workers W         run replications on W worker threads (default 1)
+  --out DIR           output folder (default: results/<scenario name>-sweep)
+  -h, --help          this help
+
+Example:
+  faultline sweep quickstart --set failures.0.mtbf=10d,30d,90d --set workload.generator.arrivalsPerHour=0.8,1.2`,
   validate: `Usage: faultline validate <scenario>…
 
 Checks each scenario file against the schema. Prints "file: ok" per valid file; for an

@@ -8,7 +8,7 @@
 import { stringify } from "csv-stringify/sync";
 
 import { roundForOutput } from "./format.js";
-import type { MetricName, MetricValues, RunRecord } from "./records.js";
+import type { MetricName, MetricValues, RunRecord, Summary } from "./records.js";
 import { METRIC_NAMES } from "./records.js";
 
 /** runs.csv's columns, in order. */
@@ -185,4 +185,29 @@ function assertSafeInteger(value: number, field: string, run: RunRecord): void {
 
 function describeRun(run: RunRecord): string {
   return `${JSON.stringify(run.strategy)} replication ${run.replication}`;
+}
+
+/** One grid point of a sweep: its folder, the values set, and its summary. */
+export interface SweepPointSummary {
+  readonly folder: string;
+  readonly values: readonly string[];
+  readonly summary: Summary;
+}
+
+/**
+ * sweep.csv: one row per (grid point, strategy): the point's folder, each `--set` value,
+ * the strategy, then every metric's mean across replications (empty when not exercised).
+ */
+export function sweepCsv(axisPaths: readonly string[], points: readonly SweepPointSummary[]): string {
+  const rows: string[][] = [["point", ...axisPaths, "strategy", ...METRIC_NAMES]];
+  for (const point of points) {
+    for (const strategy of point.summary.strategies) {
+      const means = METRIC_NAMES.map((metric) => {
+        const summary = strategy.metrics[metric];
+        return summary === null || summary === undefined ? "" : String(roundForOutput(summary.mean));
+      });
+      rows.push([point.folder, ...point.values, strategy.name, ...means]);
+    }
+  }
+  return stringify(rows, { record_delimiter: "unix" });
 }

@@ -55,12 +55,14 @@ export function runOnWorkers(
   const pool = new WorkerPool({ max: workers });
   let next = 0;
   let done = 0;
+  const started: Worker[] = [];
   return new Promise((resolve, reject) => {
     let failed = false;
     const fail = (error: Error) => {
       if (failed) return;
       failed = true;
-      pool.destroy();
+      // (The pool's destroy() would call terminate with a callback, deprecated in Node 20.)
+      for (const worker of started) void worker.terminate();
       reject(error);
     };
     const feed = (worker: Worker) => worker.postMessage(next < points.length ? points[next++] : null);
@@ -68,6 +70,7 @@ export function runOnWorkers(
     for (let i = 0; i < threads; i++) {
       pool.acquire(workerScript(), { workerData: input }, (error: Error | null, worker: Worker) => {
         if (error) return fail(error);
+        started.push(worker);
         worker.on("error", fail);
         worker.on("message", (reply: WorkerReply) => {
           if ("error" in reply) {
@@ -80,12 +83,9 @@ export function runOnWorkers(
           }
           outcomes[indexOf(reply.point)] = reply.outcome;
           options.onProgress?.(++done, points.length);
-          if (done === points.length) {
-            pool.destroy();
-            resolve(assembleResults(prepared, options, outcomes as PointOutcome[]));
-          } else {
-            feed(worker);
-          }
+          // Past the last point a worker is sent null and exits; the others already were.
+          feed(worker);
+          if (done === points.length) resolve(assembleResults(prepared, options, outcomes as PointOutcome[]));
         });
         feed(worker);
       });

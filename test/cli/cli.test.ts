@@ -97,6 +97,32 @@ describe("faultline run", () => {
     expectBadInput(faultline("run", file, "--workers", "0"), '--workers expects an integer ≥ 1, got "0"');
   });
 
+  it("sweeps a grid: a folder per point, sweep.csv per point and strategy, same bytes on 2 workers", () => {
+    const file = scenarioFile("sweep.yaml", GOOD);
+    const grid = ["--set", "failures.0.mtbf=5d,20d", "--set", "workload.generator.arrivalsPerHour=0.5,1,2"];
+    const one = faultline("sweep", file, ...grid, "--out", "sw1");
+    expect(one.code).toBe(0);
+    expect(faultline("sweep", file, ...grid, "--out", "sw2", "--workers", "2").code).toBe(0);
+    const csv = readFileSync(join(work, "sw1", "sweep.csv"), "utf8").trim().split("\n");
+    expect(csv[0]).toMatch(/^point,failures\.0\.mtbf,workload\.generator\.arrivalsPerHour,strategy,jobs_submitted,/);
+    expect(csv).toHaveLength(1 + 6 * 2);
+    expect(csv[1]).toMatch(/^point-0,5d,0\.5,none,/);
+    expect(csv[12]).toMatch(/^point-5,20d,2,fixed-30m,/);
+    expect(one.stdout).toBe(readFileSync(join(work, "sw1", "sweep.csv"), "utf8"));
+    // The values took: more arrivals, more jobs; and each point is an ordinary result folder.
+    const submitted = (row: string) => Number(row.split(",")[4]);
+    expect(submitted(csv[5])).toBeGreaterThan(submitted(csv[1]));
+    expect(readdirSync(join(work, "sw1", "point-3")).sort()).toEqual(
+      ["report.html", "report.md", "runs.csv", "summary.json", "traces.json"],
+    );
+    for (const name of ["sweep.csv", "point-0/runs.csv", "point-5/report.html"]) {
+      expect(readFileSync(join(work, "sw2", name)), name).toEqual(readFileSync(join(work, "sw1", name)));
+    }
+    expectBadInput(faultline("sweep", file, "--set", "failures.0.mtbf=5d,soon"), "[mtbf=soon]", "failures[0].mtbf: expected a duration");
+    expectBadInput(faultline("sweep", file, "--set", "nope"), '--set expects path=value[,value…], got "nope"');
+    expectBadInput(faultline("sweep", file), "needs at least one --set");
+  });
+
   it("prints summary.json with --json and runs a bundled scenario by name", () => {
     const result = faultline("run", "quickstart", "--replications", "1", "--json", "--out", "qs");
     expect(result.code).toBe(0);
