@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
 import type { Placement } from "../../models/hardware/cluster.js";
+import type { ParallelFilesystemOptions } from "../../models/storage/parallel-fs.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_S } from "../../sim/time.js";
 import { testModelOptions } from "./options.js";
@@ -12,6 +13,19 @@ function options(overrides: Partial<ClusterModelOptions> = {}, placement: Placem
     scheduler: { backfill: "none", priority: null, placement, enforceTimeLimit: false, preemption: null },
     ...overrides,
   });
+}
+
+/** A filesystem of one 1 GB/s OST and a fast metadata server (20 µs an op), unless told. */
+function oneOst(overrides: Partial<ParallelFilesystemOptions> = {}): ParallelFilesystemOptions {
+  return {
+    name: "pfs",
+    ostCount: 1,
+    ostGBps: 1,
+    metadataOpsPerSec: 50_000,
+    metadataQueueMax: 100,
+    metadataTimeoutUs: 60 * US_PER_S,
+    ...overrides,
+  };
 }
 
 function endOf(sim: Sim, jobId: number): number {
@@ -117,7 +131,7 @@ describe("checkpoints through the parallel filesystem", () => {
       options({
         cluster: { racks: 1, nodesPerRack: 4, gpusPerNode: 1 },
         storage: {
-          filesystem: { name: "pfs", ostCount: 1, ostGBps: 1, metadataOpsPerSec: 50_000, metadataQueueMax: 100, metadataTimeoutUs: 60 * US_PER_S },
+          filesystem: oneOst(),
           checkpoints: { stripeCount: 1, timeoutUs },
         },
         checkpoint: { policy: "fixed", intervalUs: US_PER_H, costUs: 0, restartUs: 0, sizeBytes: 3.6e9 },
@@ -157,7 +171,7 @@ describe("multi-level checkpoints through a burst buffer", () => {
       options({
         cluster: { racks: 1, nodesPerRack: 4, gpusPerNode: 1 },
         storage: {
-          filesystem: { name: "pfs", ostCount: 1, ostGBps: 1, metadataOpsPerSec: 50_000, metadataQueueMax: 100, metadataTimeoutUs: 60 * US_PER_S },
+          filesystem: oneOst(),
           checkpoints: { stripeCount: 1, timeoutUs: Infinity },
           burstBuffer: { name: "bb", capacityBytes: 1e12, bandwidthGBps: 10, waitingWritesMax: 100, drainRetryDelayUs: US_PER_S },
           checkpointTier: "burst-buffer",
@@ -180,21 +194,14 @@ describe("start-up I/O at the metadata server", () => {
   // server never idles: one op per process in flight). Four jobs starting together share
   // the server: 400 ops, all done by 400 ms, and none before the 394th ms, since FIFO
   // interleaves the jobs' ops.
-  function run(jobs: number, options_: { timeoutS?: number; queueMax?: number; crashAtMs?: number } = {}) {
+  function run(jobs: number, options_: { queueMax?: number; crashAtMs?: number } = {}) {
     const sim = new Sim({ seed: 1, keepRecords: true });
     const model = new ClusterModel(
       sim,
       options({
         cluster: { racks: 1, nodesPerRack: 4, gpusPerNode: 1 },
         storage: {
-          filesystem: {
-            name: "pfs",
-            ostCount: 1,
-            ostGBps: 1,
-            metadataOpsPerSec: 1_000,
-            metadataQueueMax: options_.queueMax ?? 1_000,
-            metadataTimeoutUs: (options_.timeoutS ?? 60) * US_PER_S,
-          },
+          filesystem: oneOst({ metadataOpsPerSec: 1_000, metadataQueueMax: options_.queueMax ?? 1_000 }),
           checkpoints: { stripeCount: 1, timeoutUs: Infinity },
           startup: { processesPerNode: 2, opsPerProcess: 50, retryAfterUs: US_PER_S },
         },
