@@ -147,6 +147,7 @@ describe("checkpoints through the parallel filesystem", () => {
     const alone = run(1);
     expect(alone.endsS[0]).toBeCloseTo(7_200 + 3.6, 3);
     const four = run(4);
+    expect(four.endsS).toHaveLength(4);
     for (const end of four.endsS) expect(end).toBeCloseTo(7_200 + 14.4, 3);
     expect(four.result.metrics.storage_throughput_gbps_mean).toBeGreaterThan(0);
     expect(four.result.metrics.checkpoint_success_rate).toBe(1);
@@ -155,6 +156,7 @@ describe("checkpoints through the parallel filesystem", () => {
   it("fails a write that outlasts its timeout; the job keeps computing", () => {
     const { endsS, result } = run(4, 10 * US_PER_S);
     // Each write is cut at 10 s; the jobs then compute their second hour.
+    expect(endsS).toHaveLength(4);
     for (const end of endsS) expect(end).toBeCloseTo(7_200 + 10, 3);
     expect(result.metrics.checkpoint_success_rate).toBe(0);
     expect(result.metrics.jobs_completed).toBe(4);
@@ -182,6 +184,7 @@ describe("multi-level checkpoints through a burst buffer", () => {
     for (let i = 0; i < 4; i++) model.submit(1, 2 * US_PER_H);
     const result = model.run();
     const ends = sim.records.filter((r) => r.kind === "JobCompleted").map((r) => (r.timeUs as number) / US_PER_S);
+    expect(ends).toHaveLength(4);
     for (const end of ends) expect(end).toBeCloseTo(7_200 + 1.44, 3);
     // The drain still moves every byte to the filesystem in the background.
     expect(result.metrics.storage_throughput_gbps_mean).toBeGreaterThan(0);

@@ -25,8 +25,9 @@ describe("reportHtml", () => {
 
   it("highlights the best strategy per judged metric in the table", () => {
     expect(html).toMatch(/<td class="num best" title="[^"]*">69 <span class="ci">±4<\/span><\/td>/);
-    const utilisationRow = /<tr><td class="metric"[^>]*>gpu_utilization<\/td>.*<\/tr>/.exec(html)?.[0] ?? "";
-    expect(utilisationRow).not.toContain("best");
+    const utilisationRow = /<tr><td class="metric"[^>]*>gpu_utilization<\/td>.*<\/tr>/.exec(html);
+    expect(utilisationRow).not.toBeNull();
+    expect(utilisationRow![0]).not.toContain("best");
   });
 
   it("states the verdict", () => {

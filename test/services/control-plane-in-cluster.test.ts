@@ -48,7 +48,6 @@ describe("control-plane services in the cluster", () => {
   it("jobs wait while the controller is down: waits are longer without HA", () => {
     expect(mean(0, "queue_wait_p90_h")).toBeGreaterThan(mean(1, "queue_wait_p90_h"));
     expect(mean(0, "jobs_delayed_by_outages")).toBeGreaterThan(mean(1, "jobs_delayed_by_outages"));
-    expect(mean(1, "jobs_delayed_by_outages")).toBeGreaterThanOrEqual(0);
   });
 
   it("redundancy costs: three units cost three times one", () => {
