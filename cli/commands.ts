@@ -11,7 +11,7 @@ import { bundledScenarios, loadScenario, packageRoot, resolveScenarioPath } from
 import { prepareScenario, TraceInputError } from "../scenarios/prepare.js";
 import { runScenario, type ReplicationFailure, type RunScenarioOptions } from "../scenarios/runner.js";
 import { runOnWorkers } from "../scenarios/workers.js";
-import { parseScenarioText } from "../scenarios/parse.js";
+import { parseScenarioText, readScenarioText } from "../scenarios/parse.js";
 import { applySweepPoint, parseSetOption, pointLabel, sweepGrid } from "../scenarios/sweep.js";
 import { isServiceScenario, scenarioSchema, type Scenario } from "../scenarios/schema.js";
 import { parseInjection } from "./inject.js";
@@ -95,6 +95,8 @@ interface RunSettings {
  */
 async function runToFolder(scenario: Scenario, file: string, settings: RunSettings, out: string) {
   const progress = new ProgressBar(scenario.name);
+  // Prepared here even when workers run the points (each prepares again): a bad trace line
+  // is bad input (exit 2) before any thread starts.
   const prepared = prepareOrThrow(scenario, file);
   const options: RunScenarioOptions = {
     seed: settings.seed,
@@ -136,7 +138,6 @@ export async function sweepCommand(args: string[]): Promise<number> {
   if (values.help === true) return help("sweep");
   if (positionals.length !== 1) throw new UsageError("sweep", "expects one scenario (a file or a bundled name)");
   const file = positionals[0];
-  const base = await loadOrThrow(file);
   const axes = (values.set ?? []).map((text) => {
     try {
       return parseSetOption(text);
@@ -149,7 +150,9 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const seedOption = integerOption("sweep", "seed", values.seed, 0);
   const replicationsOption = integerOption("sweep", "replications", values.replications, 1);
   const path = resolveScenarioPath(file);
-  const text = readFileSync(path, "utf8");
+  const read = await readScenarioText(path);
+  if (!read.ok) throw new InputError(read.problems);
+  const text = read.value;
   // Check every point before running any: a bad value fails fast, naming the point.
   const grid = sweepGrid(axes);
   const scenarios = grid.map((point) => {
@@ -157,8 +160,9 @@ export async function sweepCommand(args: string[]): Promise<number> {
     if (!parsed.ok) throw new InputError(parsed.problems);
     return parsed.value;
   });
-  const out = values.out ?? join("results", `${base.name}-sweep`);
-  process.stderr.write(`faultline ${faultlineVersion()}: sweep of ${base.name}, ${grid.length} points\n`);
+  const name = scenarios[0].name;
+  const out = values.out ?? join("results", `${name}-sweep`);
+  process.stderr.write(`faultline ${faultlineVersion()}: sweep of ${name}, ${grid.length} points\n`);
   const points: SweepPointSummary[] = [];
   for (const [index, scenario] of scenarios.entries()) {
     const label = pointLabel(axes, grid[index]);
@@ -166,8 +170,9 @@ export async function sweepCommand(args: string[]): Promise<number> {
     const replications = replicationsOption ?? scenario.replications;
     const folder = `point-${index}`;
     process.stderr.write(`point ${index + 1}/${grid.length}: ${label}\n`);
-    const reproduce = (failure: ReplicationFailure) =>
-      `faultline run <${file} with ${label}> --seed ${failure.seed} --replications 1 --strategy ${failure.strategy}`;
+    // The point alone, as a one-point sweep of that replication's seed.
+    const sets = axes.map((axis, i) => ` --set ${axis.path}=${axis.texts[grid[index][i]]}`).join("");
+    const reproduce = (failure: ReplicationFailure) => `faultline sweep ${file}${sets} --seed ${failure.seed} --replications 1`;
     const { results } = await runToFolder(scenario, file, { seed, replications, workers, injections: [], reproduce }, join(out, folder));
     points.push({ folder, values: grid[index].map((valueIndex, axis) => axes[axis].texts[valueIndex]), summary: results.summary });
   }

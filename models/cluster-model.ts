@@ -292,7 +292,13 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
 
   readonly #onArrival = (): void => this.#arrive();
   /** Generated tasks waiting for the rest of their bundle. */
-  readonly #bundle = { tasks: 0, nodes: 1, workUs: 0, requestedUs: 0, labels: null as unknown as JobLabels };
+  readonly #bundle: { tasks: number; nodes: number; workUs: number; requestedUs: number; labels: JobLabels } = {
+    tasks: 0,
+    nodes: 1,
+    workUs: 0,
+    requestedUs: 0,
+    labels: { user: "user", account: "account", qos: "normal" }, // set by the bundle's first task
+  };
   readonly #onTracedArrival = (job: TracedJob): void => this.#arriveFromTrace(job);
   readonly #onTimeLimit = (job: Job): void => this.#killAtTimeLimit(job);
   readonly #onGraceOver = (job: Job): void => this.#preempt(job);

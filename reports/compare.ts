@@ -131,10 +131,12 @@ export function seriesLabels(summary: Summary): {
       queueLength: { title: "Queued requests", axis: "requests waiting at replicas" },
     };
   }
-  const unit = measured("gpu_utilization") ? "GPU" : "node";
+  const gpus = measured("gpu_utilization");
   return {
     heading: "Utilisation and queue length",
-    utilization: { title: `${unit === "GPU" ? "GPU" : "Node"} utilisation`, axis: `fraction of ${unit}s busy` },
+    utilization: gpus
+      ? { title: "GPU utilisation", axis: "fraction of GPUs busy" }
+      : { title: "Node utilisation", axis: "fraction of nodes busy" },
     queueLength: { title: "Queue length", axis: "jobs waiting" },
   };
 }

@@ -8,7 +8,7 @@ import { ciHalfWidth, formatHalfWidth, formatHours, formatMetric } from "./forma
 import type { MetricName, ResultSet } from "./records.js";
 import { METRIC_BETTER } from "./records.js";
 import { boxplotSvg, failureTimelineSvg, timeSeriesSvg } from "./svg.js";
-import { escapeXml } from "./text.js";
+import { escapeXml, paragraphs } from "./text.js";
 import { verdicts } from "./verdict.js";
 
 const CSS = `
@@ -96,12 +96,10 @@ export function reportHtml(results: ResultSet): string {
   if (paragraphsOfVerdict.length === 0) {
     out.push('<p class="note">Only one strategy: nothing to compare.</p>');
   } else {
-    if (summary.strategies.length > 0) {
-      out.push(
-        `<p class="note">Each strategy against the first, ${e(summary.strategies[0].name)}. ` +
-          "Replication r of every strategy runs on the same seed (the same arrivals and failures), so differences are paired: a difference is significant when its paired 95% confidence interval excludes 0.</p>",
-      );
-    }
+    out.push(
+      `<p class="note">Each strategy against the first, ${e(summary.strategies[0].name)}. ` +
+        "Replication r of every strategy runs on the same seed (the same arrivals and failures), so differences are paired: a difference is significant when its paired 95% confidence interval excludes 0.</p>",
+    );
     for (const paragraph of paragraphsOfVerdict) out.push(`<p>${e(paragraph)}</p>`);
   }
   out.push("</section>");
@@ -237,10 +235,3 @@ function traceNote(traces: readonly { strategy: string; replication: number }[])
   return `Lowest kept replication of each strategy: ${traces.map((t) => `${t.strategy} ${t.replication}`).join(", ")}.`;
 }
 
-/** Blank-line-separated paragraphs, each on one line. */
-function paragraphs(text: string): string[] {
-  return text
-    .split(/\n\s*\n/)
-    .map((p) => p.replace(/\s+/g, " ").trim())
-    .filter((p) => p !== "");
-}

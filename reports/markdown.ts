@@ -6,7 +6,7 @@
 import { bestStrategyIndices, failureCounts, shownMetrics } from "./compare.js";
 import { formatHours, formatMeanCi } from "./format.js";
 import type { ResultSet } from "./records.js";
-import { escapeMarkdown, padEndVisible, padStartVisible, visibleWidth } from "./text.js";
+import { escapeMarkdown, padEndVisible, padStartVisible, paragraphs, visibleWidth } from "./text.js";
 import { verdicts } from "./verdict.js";
 
 /** The whole Markdown report, ending in a newline. Deterministic, like every report. */
@@ -17,10 +17,10 @@ export function reportMarkdown(results: ResultSet): string {
 
   out.push(`# ${md(summary.scenario)}`);
   out.push("");
-  const description = results.description.trim();
-  if (description !== "") {
-    for (const line of description.split(/\n\s*\n/)) {
-      out.push(`> ${md(line.replace(/\s+/g, " ").trim())}`);
+  const description = paragraphs(results.description);
+  if (description.length > 0) {
+    for (const paragraph of description) {
+      out.push(`> ${md(paragraph)}`);
       out.push(">");
     }
     out.pop(); // No trailing empty quote line.
@@ -63,8 +63,8 @@ export function reportMarkdown(results: ResultSet): string {
 
   out.push("## Verdict");
   out.push("");
-  const paragraphs = verdicts(summary);
-  if (paragraphs.length === 0) {
+  const verdictParagraphs = verdicts(summary);
+  if (verdictParagraphs.length === 0) {
     out.push("Only one strategy: nothing to compare.");
     out.push("");
   } else {
@@ -74,7 +74,7 @@ export function reportMarkdown(results: ResultSet): string {
         "95% confidence interval excludes 0.",
     );
     out.push("");
-    for (const paragraph of paragraphs) {
+    for (const paragraph of verdictParagraphs) {
       out.push(md(paragraph));
       out.push("");
     }

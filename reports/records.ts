@@ -116,9 +116,9 @@ export interface RunRecord {
 export interface RunTrace {
   readonly strategy: string;
   readonly replication: number;
-  /** Fraction of GPUs busy. */
+  /** Fraction of GPUs (without GPUs, nodes) busy; a service scenario's goodput ratio (see `seriesLabels`). */
   readonly utilization: readonly SeriesPoint[];
-  /** Jobs waiting. */
+  /** Jobs waiting; a service scenario's requests waiting at its replicas. */
   readonly queueLength: readonly SeriesPoint[];
   readonly failures: readonly FailureEvent[];
 }

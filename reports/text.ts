@@ -95,3 +95,11 @@ export function padEndVisible(text: string, width: number): string {
 export function padStartVisible(text: string, width: number): string {
   return " ".repeat(Math.max(0, width - visibleWidth(text))) + text;
 }
+
+/** Blank-line-separated paragraphs, each on one line. */
+export function paragraphs(text: string): string[] {
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s+/g, " ").trim())
+    .filter((p) => p !== "");
+}

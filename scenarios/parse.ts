@@ -69,14 +69,18 @@ export function parseScenarioText<T>(text: string, file: string, schema: z.ZodTy
  * (`x.yaml: cannot read file (ENOENT)`), never a throw.
  */
 export async function readScenarioFile<T>(path: string, schema: z.ZodType<T>): Promise<ScenarioParseResult<T>> {
-  let text: string;
+  const read = await readScenarioText(path);
+  return read.ok ? parseScenarioText(read.value, path, schema) : read;
+}
+
+/** A scenario file's text, or the problem of an unreadable one. */
+export async function readScenarioText(path: string): Promise<ScenarioParseResult<string>> {
   try {
-    text = await readFile(path, "utf8");
+    return { ok: true, value: await readFile(path, "utf8") };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
     return { ok: false, problems: [`${path}: cannot read file (${code})`] };
   }
-  return parseScenarioText(text, path, schema);
 }
 
 // ---------------------------------------------------------------------------------------

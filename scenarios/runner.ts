@@ -588,7 +588,7 @@ export function runPoint(
   options: Pick<RunScenarioOptions, "seed" | "injections" | "reproduce">,
 ): PointOutcome {
   const scenario = prepared.scenario;
-  const strategy = scenario.strategies[point.strategyIndex];
+  const name = scenario.strategies[point.strategyIndex].name;
   const seed = replicationSeed(options.seed, point.replication);
   // Traces are kept from the first replication only: they are for the plots.
   const withTrace = point.replication === 0;
@@ -598,15 +598,26 @@ export function runPoint(
       ? runServiceReplication(scenario, scenario.strategies[point.strategyIndex], seed, withTrace)
       : runReplication(prepared, scenario.strategies[point.strategyIndex], seed, withTrace, options.injections);
   } catch (error) {
-    const failure = new ReplicationFailure(strategy.name, point.replication, seed, error);
-    failure.reproduceCommand = options.reproduce?.(failure) ?? "";
-    throw failure;
+    throw replicationFailure(prepared, point, options, error);
   }
   const { metrics, trace } = outcome;
   return {
-    run: { strategy: strategy.name, replication: point.replication, seed, metrics },
-    trace: trace === null ? null : { strategy: strategy.name, replication: point.replication, ...trace },
+    run: { strategy: name, replication: point.replication, seed, metrics },
+    trace: trace === null ? null : { strategy: name, replication: point.replication, ...trace },
   };
+}
+
+/** The error of a point whose replication threw `cause`, naming it and how to rerun it. */
+export function replicationFailure(
+  prepared: PreparedScenario,
+  point: ScenarioPoint,
+  options: Pick<RunScenarioOptions, "seed" | "reproduce">,
+  cause: unknown,
+): ReplicationFailure {
+  const name = prepared.scenario.strategies[point.strategyIndex].name;
+  const failure = new ReplicationFailure(name, point.replication, replicationSeed(options.seed, point.replication), cause);
+  failure.reproduceCommand = options.reproduce?.(failure) ?? "";
+  return failure;
 }
 
 /** The result set of a scenario's points, given in `scenarioPoints` order. */

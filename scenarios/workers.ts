@@ -8,8 +8,7 @@ import { packageRoot } from "./library.js";
 import type { PreparedScenario } from "./prepare.js";
 import {
   assembleResults,
-  ReplicationFailure,
-  replicationSeed,
+  replicationFailure,
   scenarioPoints,
   type PointOutcome,
   type RunScenarioOptions,
@@ -26,9 +25,15 @@ export interface WorkerInput {
   readonly injections: readonly AdHocInjection[];
 }
 
+/** A point to run, with its place in `scenarioPoints` order. */
+export interface WorkerTask {
+  readonly index: number;
+  readonly point: ScenarioPoint;
+}
+
 export type WorkerReply =
-  | { readonly point: ScenarioPoint; readonly outcome: PointOutcome }
-  | { readonly point: ScenarioPoint; readonly error: { readonly message: string; readonly stack: string } };
+  | { readonly index: number; readonly outcome: PointOutcome }
+  | { readonly index: number; readonly error: { readonly message: string; readonly stack: string } };
 
 /** The compiled worker script; under a TypeScript runner (tests), the built one in dist/. */
 function workerScript(): string {
@@ -51,7 +56,6 @@ export function runOnWorkers(
 ): Promise<ResultSet> {
   const points = scenarioPoints(prepared, options.replications);
   const outcomes: (PointOutcome | undefined)[] = new Array(points.length);
-  const indexOf = (point: ScenarioPoint) => point.strategyIndex * options.replications + point.replication;
   const pool = new WorkerPool({ max: workers });
   let next = 0;
   let done = 0;
@@ -65,7 +69,11 @@ export function runOnWorkers(
       for (const worker of started) void worker.terminate();
       reject(error);
     };
-    const feed = (worker: Worker) => worker.postMessage(next < points.length ? points[next++] : null);
+    const feed = (worker: Worker) => {
+      const task: WorkerTask | null = next < points.length ? { index: next, point: points[next] } : null;
+      next++;
+      worker.postMessage(task);
+    };
     const threads = Math.min(workers, points.length);
     for (let i = 0; i < threads; i++) {
       pool.acquire(workerScript(), { workerData: input }, (error: Error | null, worker: Worker) => {
@@ -74,14 +82,10 @@ export function runOnWorkers(
         worker.on("error", fail);
         worker.on("message", (reply: WorkerReply) => {
           if ("error" in reply) {
-            const strategy = prepared.scenario.strategies[reply.point.strategyIndex].name;
             const cause = Object.assign(new Error(reply.error.message), { stack: reply.error.stack });
-            const seed = replicationSeed(options.seed, reply.point.replication);
-            const failure = new ReplicationFailure(strategy, reply.point.replication, seed, cause);
-            failure.reproduceCommand = options.reproduce?.(failure) ?? "";
-            return fail(failure);
+            return fail(replicationFailure(prepared, points[reply.index], options, cause));
           }
-          outcomes[indexOf(reply.point)] = reply.outcome;
+          outcomes[reply.index] = reply.outcome;
           options.onProgress?.(++done, points.length);
           // Past the last point a worker is sent null and exits; the others already were.
           feed(worker);

@@ -7,8 +7,9 @@ import type { Sim } from "../../sim/sim.js";
  *
  * State lives in typed arrays indexed by node id (rack-major: node = rack·nodesPerRack +
  * slot). Each rack's free, up nodes sit on a stack with a position index, so allocating
- * k nodes costs O(k + racks) and taking a crashed free node out costs O(1) — no scan of
- * the cluster per job. A job's nodes form a linked list through `#nextNodeOfJob`, so an
+ * k nodes first-fit costs O(k + racks) (spread: O(k·racks), a scan per node; topology: a
+ * sort of the racks when one rack will not do) and taking a crashed free node out costs
+ * O(1) — no scan of the cluster's nodes per job. A job's nodes form a linked list through `#nextNodeOfJob`, so an
  * allocation allocates no memory: the job keeps only its first node.
  *
  * Placement: first-fit takes nodes from the lowest-numbered racks; topology-aware spans as
@@ -182,10 +183,7 @@ export class Cluster {
         for (let rack = 1; rack < freeByRack.length; rack++) {
           if (freeByRack[rack] > freeByRack[emptiest]) emptiest = rack;
         }
-        const stillNeeded = this.#allocationNeeded - 1;
-        this.#allocationNeeded = 1;
-        this.#takeFrom(emptiest);
-        this.#allocationNeeded = stillNeeded;
+        this.#takeFrom(emptiest, 1);
       }
     } else {
       const bestFit = this.#smallestRackWithRoom(count);
@@ -202,8 +200,8 @@ export class Cluster {
     return this.#allocatedFirst;
   }
 
-  /** Moves free nodes of `rack` to the allocation under way, as many as it still needs. */
-  #takeFrom(rack: number): void {
+  /** Moves free nodes of `rack` to the allocation under way: as many as it still needs, at most `most`. */
+  #takeFrom(rack: number, most = this.#allocationNeeded): void {
     // Every node of every job passes here: counters move once per rack, arrays in locals.
     const jobId = this.#allocatingJob;
     const jobOfNode = this.#jobOfNode;
@@ -211,7 +209,7 @@ export class Cluster {
     const freeStack = this.#freeStack;
     const base = rack * this.#nodesPerRack;
     const available = this.#freeCountByRack[rack];
-    const taken = Math.min(this.#allocationNeeded, available);
+    const taken = Math.min(most, available);
     let first = this.#allocatedFirst;
     for (let position = available - 1; position >= available - taken; position--) {
       const node = freeStack[base + position];
@@ -390,11 +388,6 @@ export class Cluster {
     }
   }
 
-  /** Whether the node's GPU driver works with the CUDA runtime jobs are built for. */
-  isDriverCompatible(node: number): boolean {
-    return this.#driverCompatible[node] === 1;
-  }
-
   setDriverCompatible(node: number, compatible: boolean): void {
     const was = this.#driverCompatible[node] === 1;
     if (was && !compatible) this.#incompatibleNodeCount++;
@@ -425,11 +418,6 @@ export class Cluster {
       }
     }
     assert(freeExpected === this.#freeCount, "free count disagrees with node states");
-  }
-
-  /** Free count of each rack (a copy). */
-  freeCountByRack(): Int32Array {
-    return this.#freeCountByRack.slice();
   }
 
   #pushFree(node: number): void {

@@ -21,10 +21,6 @@ export class AvailabilityProfile {
     this.#push(nowUs, freeNow);
   }
 
-  get startUs(): number {
-    return this.#timesUs[0];
-  }
-
   /** `nodes` more nodes are free from `timeUs` on. */
   addRelease(timeUs: number, nodes: number): void {
     const first = this.#breakAt(timeUs);

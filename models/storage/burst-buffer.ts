@@ -118,19 +118,6 @@ export interface BurstBufferOptions {
   readonly writesMax?: number;
 }
 
-export interface BurstBufferSummary {
-  readonly writesCompleted: number;
-  readonly writesFellBack: number;
-  readonly writesTimedOut: number;
-  readonly writesFailed: number;
-  readonly drainsCompleted: number;
-  readonly copiesLost: number;
-  readonly bytesBuffered: number;
-  readonly bytesDrained: number;
-  readonly writeTimeP99Us: number;
-  readonly usedBytesMean: number;
-}
-
 /** Fast shared tier with asynchronous drain to a parallel filesystem. */
 export class BurstBuffer {
   readonly #sim: Sim;
@@ -248,21 +235,6 @@ export class BurstBuffer {
     assert(this.#failed, "burst buffer is not failed");
     this.#failed = false;
     this.#sim.record({ kind: "BurstBufferRestored", source: this.#options.name });
-  }
-
-  summary(nowUs: number): BurstBufferSummary {
-    return {
-      writesCompleted: this.writesCompleted,
-      writesFellBack: this.writesFellBack,
-      writesTimedOut: this.writesTimedOut,
-      writesFailed: this.writesFailed,
-      drainsCompleted: this.drainsCompleted,
-      copiesLost: this.copiesLost,
-      bytesBuffered: this.bytesBuffered,
-      bytesDrained: this.bytesDrained,
-      writeTimeP99Us: this.writeTimesUs.percentile(0.99),
-      usedBytesMean: this.usedBytes.mean(nowUs),
-    };
   }
 
   #start(write: BurstBufferWrite): void {

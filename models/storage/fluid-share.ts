@@ -175,13 +175,6 @@ export class SharedBandwidth<T> {
     return movedBytes;
   }
 
-  /** Bytes an active flow has moved so far. */
-  movedBytes(flow: Flow<T>): number {
-    assert(flow.active);
-    this.#advance();
-    return Math.min(flow.bytes, Math.max(0, this.#virtualBytes - flow._startV));
-  }
-
   /** Changes the capacity from now on (0 stalls every flow until it rises again). */
   setCapacity(capacityBytesPerUs: number): void {
     assert(capacityBytesPerUs >= 0, "capacity must not be negative");

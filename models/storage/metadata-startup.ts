@@ -51,8 +51,6 @@ export class MetadataStartup implements StartupIo {
   #onDone: (job: Job) => void = () => assert(false, "start-up not connected");
   readonly #onOp = (outcome: MetadataOutcome, startup: Startup): void => this.#opDone(outcome, startup);
   readonly #onRetry = (startup: Startup): void => this.#send(startup);
-  /** Ops sent again after a timeout or rejection. */
-  retries = 0;
 
   constructor(sim: Sim, filesystem: ParallelFilesystem, options: MetadataStartupOptions) {
     assert(Number.isInteger(options.processesPerNode) && options.processesPerNode > 0);
@@ -93,7 +91,6 @@ export class MetadataStartup implements StartupIo {
   #opDone(outcome: MetadataOutcome, startup: Startup): void {
     if (startup.cancelled) return;
     if (outcome !== "completed") {
-      this.retries++;
       this.#sim.schedule(this.#options.retryAfterUs, this.#onRetry, startup);
       return;
     }

@@ -137,22 +137,6 @@ export interface ParallelFilesystemOptions {
   readonly transfersMax?: number;
 }
 
-/** Totals for reports; rates over [construction, nowUs]. */
-export interface ParallelFilesystemSummary {
-  readonly bytesMoved: number;
-  readonly throughputGBpsMean: number;
-  readonly throughputGbpsMean: number;
-  readonly busyUs: number;
-  readonly transfersCompleted: number;
-  readonly transfersTimedOut: number;
-  readonly transfersRejected: number;
-  readonly transfersCancelled: number;
-  readonly transferTimeP99Us: number;
-  readonly metadataOpsCompleted: number;
-  readonly metadataOpsTimedOut: number;
-  readonly metadataOpsRejected: number;
-}
-
 /** OSTs with processor-sharing bandwidth plus one FIFO metadata server. */
 export class ParallelFilesystem {
   readonly #sim: Sim;
@@ -335,23 +319,6 @@ export class ParallelFilesystem {
   /** 99th percentile of completed transfers' call-to-end time, µs; NaN when none completed. */
   transferTimeP99Us(): number {
     return this.transferTimesUs.percentile(0.99);
-  }
-
-  summary(nowUs: number): ParallelFilesystemSummary {
-    return {
-      bytesMoved: this.#bytesMoved,
-      throughputGBpsMean: this.throughputGBpsMean(nowUs),
-      throughputGbpsMean: this.throughputGbpsMean(nowUs),
-      busyUs: this.busyUs(nowUs),
-      transfersCompleted: this.transfersCompleted,
-      transfersTimedOut: this.transfersTimedOut,
-      transfersRejected: this.transfersRejected,
-      transfersCancelled: this.transfersCancelled,
-      transferTimeP99Us: this.transferTimeP99Us(),
-      metadataOpsCompleted: this.#mds.completedCount,
-      metadataOpsTimedOut: this.#mds.timedOutCount,
-      metadataOpsRejected: this.#mds.rejectedCount,
-    };
   }
 
   /** DESIGN.md's storage metric; null when nothing was moved (not exercised). */

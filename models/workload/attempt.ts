@@ -247,11 +247,6 @@ export class AttemptExecutor {
     state.operation = this.#write(job, state);
   }
 
-  /** Wall time compute this attempt still needs (for checks and plans). */
-  remainingComputeUs(job: Job): number {
-    return job.attempt.computeTotalUs - job.attempt.computeDoneUs;
-  }
-
   #enter(state: AttemptState, phase: Phase): void {
     state.phase = phase;
     state.phaseStartUs = this.#sim.now;
