@@ -2,17 +2,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { comparisonTable } from "../reports/table.js";
-import { runsCsv, sweepCsv, type SweepPointSummary } from "../reports/csv.js";
+import { runsCsv } from "../reports/csv.js";
 import { resultSetFromFiles, summaryJson, tracesJson } from "../reports/json.js";
 import { parseRunsCsv } from "../reports/csv.js";
 import { reportHtml } from "../reports/html.js";
 import { reportMarkdown } from "../reports/markdown.js";
 import { bundledScenarios, loadScenario, packageRoot, resolveScenarioPath } from "../scenarios/library.js";
 import { prepareScenario, TraceInputError } from "../scenarios/prepare.js";
-import { runScenario, type ReplicationFailure, type RunScenarioOptions } from "../scenarios/runner.js";
-import { runOnWorkers } from "../scenarios/workers.js";
-import { parseScenarioText, readScenarioText } from "../scenarios/parse.js";
-import { applySweepPoint, parseSetOption, pointLabel, sweepGrid } from "../scenarios/sweep.js";
+import { assembleResults, replicationKeys, type ReplicationFailure, type RunOutcome } from "../scenarios/runner.js";
+import { executeRuns } from "../scenarios/workers.js";
+import type { AdHocInjection } from "../models/failures/ad-hoc.js";
+import type { ResultSet } from "../reports/records.js";
 import { isServiceScenario, scenarioSchema, type Scenario } from "../scenarios/schema.js";
 import { parseInjection } from "./inject.js";
 import { writeFileAtomically, writeResultFolder } from "./result-files.js";
@@ -31,7 +31,7 @@ async function loadOrThrow(pathOrName: string): Promise<Scenario> {
 }
 
 /** Reads the scenario's trace, if any; bad trace lines are bad input (exit 2). */
-function prepareOrThrow(scenario: Scenario, pathOrName: string) {
+export function prepareOrThrow(scenario: Scenario, pathOrName: string) {
   try {
     const prepared = prepareScenario(scenario, resolveScenarioPath(pathOrName));
     for (const note of prepared.notes) process.stderr.write(`note: ${note}\n`);
@@ -84,32 +84,42 @@ interface RunSettings {
   readonly seed: number;
   readonly replications: number;
   readonly workers: number;
-  readonly injections: RunScenarioOptions["injections"];
-  readonly reproduce: RunScenarioOptions["reproduce"];
+  readonly injections: readonly AdHocInjection[];
+  readonly reproduce: (failure: ReplicationFailure) => string;
+}
+
+/** Runs a scenario (on worker threads when asked) with a progress bar, and writes its result folder. */
+async function runToFolder(scenario: Scenario, file: string, settings: RunSettings, out: string) {
+  const progress = new ProgressBar(scenario.name);
+  const scenarioPath = resolveScenarioPath(file);
+  const keys = replicationKeys(scenario, settings.replications);
+  const outcomes: RunOutcome[] = new Array(keys.length);
+  let done = 0;
+  await executeRuns(
+    [{ scenario, scenarioPath, seed: settings.seed, injections: settings.injections }],
+    keys.map((key) => ({ point: 0, ...key })),
+    {
+      workers: settings.workers,
+      prepare: () => prepareOrThrow(scenario, file),
+      onDone: (index, outcome) => {
+        outcomes[index] = outcome;
+        progress.update(++done, keys.length);
+      },
+      reproduce: (_, failure) => settings.reproduce(failure),
+    },
+  );
+  progress.finish();
+  const options = { seed: settings.seed, replications: settings.replications, faultlineVersion: faultlineVersion() };
+  const results = assembleResults(scenario, options, outcomes);
+  return { results, summary: writeRunFolder(out, results) };
 }
 
 /**
- * Runs a scenario (on worker threads when asked) with a progress bar, and writes its
- * result folder. Reports are built from the saved files' own values, as `faultline
+ * Writes a result folder (summary.json, runs.csv, traces.json and the reports) and returns
+ * summary.json's text. Reports are built from the saved files' own values, as `faultline
  * report` does, so a rebuilt report matches the original to the byte.
  */
-async function runToFolder(scenario: Scenario, file: string, settings: RunSettings, out: string) {
-  const progress = new ProgressBar(scenario.name);
-  // Prepared here even when workers run the points (each prepares again): a bad trace line
-  // is bad input (exit 2) before any thread starts.
-  const prepared = prepareOrThrow(scenario, file);
-  const options: RunScenarioOptions = {
-    seed: settings.seed,
-    replications: settings.replications,
-    faultlineVersion: faultlineVersion(),
-    injections: settings.injections,
-    onProgress: (done, total) => progress.update(done, total),
-    reproduce: settings.reproduce,
-  };
-  const input = { scenario, scenarioPath: resolveScenarioPath(file), seed: settings.seed, injections: settings.injections ?? [] };
-  const results =
-    settings.workers === 1 ? runScenario(prepared, options) : await runOnWorkers(prepared, input, options, settings.workers);
-  progress.finish();
+export function writeRunFolder(out: string, results: ResultSet): string {
   const summary = summaryJson(results.summary);
   const runsText = runsCsv(results.runs);
   const tracesText = tracesJson(results);
@@ -124,63 +134,7 @@ async function runToFolder(scenario: Scenario, file: string, settings: RunSettin
       ["report.html", reportHtml(saved)],
     ]),
   );
-  return { results, summary };
-}
-
-export async function sweepCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs("sweep", args, {
-    set: { type: "string", multiple: true },
-    seed: { type: "string" },
-    replications: { type: "string" },
-    workers: { type: "string" },
-    out: { type: "string" },
-  });
-  if (values.help === true) return help("sweep");
-  if (positionals.length !== 1) throw new UsageError("sweep", "expects one scenario (a file or a bundled name)");
-  const file = positionals[0];
-  const axes = (values.set ?? []).map((text) => {
-    try {
-      return parseSetOption(text);
-    } catch (error) {
-      throw new UsageError("sweep", (error as Error).message);
-    }
-  });
-  if (axes.length === 0) throw new UsageError("sweep", "needs at least one --set path=v1,v2,…");
-  const workers = integerOption("sweep", "workers", values.workers, 1) ?? 1;
-  const seedOption = integerOption("sweep", "seed", values.seed, 0);
-  const replicationsOption = integerOption("sweep", "replications", values.replications, 1);
-  const path = resolveScenarioPath(file);
-  const read = await readScenarioText(path);
-  if (!read.ok) throw new InputError(read.problems);
-  const text = read.value;
-  // Check every point before running any: a bad value fails fast, naming the point.
-  const grid = sweepGrid(axes);
-  const scenarios = grid.map((point) => {
-    const parsed = parseScenarioText(applySweepPoint(text, axes, point), `${path} [${pointLabel(axes, point)}]`, scenarioSchema);
-    if (!parsed.ok) throw new InputError(parsed.problems);
-    return parsed.value;
-  });
-  const name = scenarios[0].name;
-  const out = values.out ?? join("results", `${name}-sweep`);
-  process.stderr.write(`faultline ${faultlineVersion()}: sweep of ${name}, ${grid.length} points\n`);
-  const points: SweepPointSummary[] = [];
-  for (const [index, scenario] of scenarios.entries()) {
-    const label = pointLabel(axes, grid[index]);
-    const seed = seedOption ?? scenario.seed;
-    const replications = replicationsOption ?? scenario.replications;
-    const folder = `point-${index}`;
-    process.stderr.write(`point ${index + 1}/${grid.length}: ${label}\n`);
-    // The point alone, as a one-point sweep of that replication's seed.
-    const sets = axes.map((axis, i) => ` --set ${axis.path}=${axis.texts[grid[index][i]]}`).join("");
-    const reproduce = (failure: ReplicationFailure) => `faultline sweep ${file}${sets} --seed ${failure.seed} --replications 1`;
-    const { results } = await runToFolder(scenario, file, { seed, replications, workers, injections: [], reproduce }, join(out, folder));
-    points.push({ folder, values: grid[index].map((valueIndex, axis) => axes[axis].texts[valueIndex]), summary: results.summary });
-  }
-  const table = sweepCsv(axes.map((axis) => axis.path), points);
-  writeFileAtomically(join(out, "sweep.csv"), table);
-  process.stdout.write(table);
-  process.stderr.write(`results: ${out}/ (sweep.csv, point-*/)\n`);
-  return 0;
+  return summary;
 }
 
 /** Keeps only the named strategies, in the scenario's order. */

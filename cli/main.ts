@@ -6,9 +6,9 @@ import {
   reportCommand,
   runCommand,
   schemaCommand,
-  sweepCommand,
   validateCommand,
 } from "./commands.js";
+import { mergeCommand, slurmCommand, sweepCommand } from "./sweep.js";
 import { explainError } from "./errors.js";
 import { UsageError } from "./usage.js";
 
@@ -19,6 +19,8 @@ import { UsageError } from "./usage.js";
 const COMMANDS: Readonly<Record<string, (args: string[]) => number | Promise<number>>> = {
   run: runCommand,
   sweep: sweepCommand,
+  merge: mergeCommand,
+  slurm: slurmCommand,
   validate: validateCommand,
   list: listCommand,
   report: reportCommand,

@@ -1,8 +1,12 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 
-/** Writes a file so it is either its old self or complete: a temporary sibling, then rename. */
+/**
+ * Writes a file so it is either its old self or complete: a temporary sibling, then rename.
+ * The sibling's name holds host and pid: shards on several hosts may share a folder.
+ */
 export function writeFileAtomically(path: string, content: string): void {
-  const staging = `${path}.tmp-${process.pid}`;
+  const staging = `${path}.tmp-${hostname()}-${process.pid}`;
   writeFileSync(staging, content);
   renameSync(staging, path);
 }

@@ -21,7 +21,8 @@ export class ProgressBar {
     this.#enabled = process.stderr.isTTY === true;
   }
 
-  update(done: number, total: number): void {
+  /** `detail` (what is being done now, e.g. the sweep point) is shown before the ETA. */
+  update(done: number, total: number, detail = ""): void {
     if (!this.#enabled) return;
     const nowMs = performance.now();
     const elapsedMs = nowMs - this.#startMs;
@@ -33,7 +34,8 @@ export class ProgressBar {
     const etaS = done > 0 ? ((total - done) * elapsedMs) / done / 1_000 : NaN;
     const eta = Number.isFinite(etaS) ? `ETA ${formatSeconds(etaS)}` : "";
     const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
-    process.stderr.write(`\r${this.#label} ${bar} ${done}/${total} ${eta}\x1b[K`);
+    const shown = detail === "" ? "" : `${detail} `;
+    process.stderr.write(`\r${this.#label} ${bar} ${done}/${total} ${shown}${eta}\x1b[K`);
     this.#drawn = true;
   }
 
@@ -42,7 +44,7 @@ export class ProgressBar {
   }
 }
 
-function formatSeconds(seconds: number): string {
+export function formatSeconds(seconds: number): string {
   if (seconds < 60) return `${Math.ceil(seconds)}s`;
   const minutes = Math.floor(seconds / 60);
   return `${minutes}m${String(Math.ceil(seconds - minutes * 60)).padStart(2, "0")}s`;

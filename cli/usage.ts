@@ -51,6 +51,8 @@ Usage: faultline <command> [options]
 Commands:
   run <scenario>         run every strategy of a scenario and write result files
   sweep <scenario>       run a scenario over a grid of values (--set path=v1,v2,…)
+  merge <dir>…           merge a sweep's shard folders into one result set
+  slurm <scenario>       write (and --submit) a Slurm job array running a sweep's shards
   validate <scenario>…   check scenario files and print every problem with its field path
   report <dir>           rebuild report.md and report.html from a results folder
   list                   bundled scenarios with one-line descriptions
@@ -87,24 +89,69 @@ Options:
 
 Example:
   faultline run scenarios/quickstart.yaml --replications 20 --workers 2 --out results/qs`,
-  sweep: `Usage: faultline sweep <scenario> --set path=v1,v2,… [--set …] [options]
+  sweep: `Usage: faultline sweep <scenario> [--set path=v1,v2,…]… [options]
 
 Runs the scenario once per point of the grid the --set options span (every combination),
-each point a full run with its own result folder, and writes sweep.csv: one row per point
-and strategy with each metric's mean. A path names a field of the scenario file, with list
-items by index (failures.0.mtbf); values are YAML scalars (2, 10d, true). Every point is
-checked against the schema before any runs.
+each point a full run with its own result folder (point-0/, point-1/, …), and writes
+sweep.csv: one row per point and strategy with each metric's mean. A path names a field
+of the scenario file, with list items by index (failures.0.mtbf); values are YAML scalars
+(2, 10d, true). Every point is checked against the schema before any runs. Without --set
+the sweep has one point: the scenario as it is.
+
+Each finished run (a replication of a strategy at a point) is saved at once in
+<out>/parts/, so a killed sweep can be resumed and a sweep can be split into shards, on
+one machine or many, then merged. The results are the same bytes in every case.
 
 Options:
   --set PATH=V1,V2,…  a field and the values it takes (repeatable: the grid is their product)
-  --seed N            master seed (default: the scenario's)
+  --seed N            master seed (default: each point's scenario seed)
   --replications R    replications per strategy and point (default: the scenario's)
-  --workers W         run replications on W worker threads (default 1)
+  --workers W         run on W worker threads (default 1); same bytes for any W
+  --shard I/N         run only shard I of N (every N-th run from the I-th); N > 1 leaves
+                      the merge to faultline merge
+  --resume            skip the runs already saved in <out>/parts/ (after a kill, or a
+                      failed array task); without it a whole sweep starts from nothing
   --out DIR           output folder (default: results/<scenario name>-sweep)
   -h, --help          this help
 
+Examples:
+  faultline sweep quickstart --set failures.0.mtbf=10d,30d,90d --set workload.generator.arrivalsPerHour=0.8,1.2
+  faultline sweep quickstart --set failures.0.mtbf=10d,30d --shard 1/2 --out sw   (and 2/2, then)
+  faultline merge sw`,
+  merge: `Usage: faultline merge <dir>… [--out DIR]
+
+Assembles a sharded sweep: reads the saved runs of every shard from the folders given
+(shards may share one folder or have one each) and writes a result folder per point and
+sweep.csv, the same bytes an unsharded sweep writes. Every run must be there; the folders
+must hold the same sweep (sweep.json) and come from this faultline version.
+
+Options:
+  --out DIR           where to write the results (default: the first folder)
+  -h, --help          this help
+
 Example:
-  faultline sweep quickstart --set failures.0.mtbf=10d,30d,90d --set workload.generator.arrivalsPerHour=0.8,1.2`,
+  faultline merge results/quickstart-sweep`,
+  slurm: `Usage: faultline slurm <scenario> [sweep options] --array N [--submit]
+
+Writes two batch scripts into <out>/slurm/: a job array of N tasks, task I running
+faultline sweep … --shard I/N --resume (so a requeued task redoes only what it had not
+saved), and a merge job. With --submit, submits both with sbatch, the merge with
+--dependency=afterok on the array, and prints the job ids. Slurm does the scheduling;
+faultline only splits the work. The output folder must be on a filesystem every node sees.
+
+Options:
+  --array N           number of array tasks (shards)
+  --submit            submit with sbatch (else print the command that would)
+  --partition NAME    #SBATCH --partition
+  --time LIMIT        #SBATCH --time (Slurm's format, e.g. 2:00:00)
+  --set, --seed, --replications, --out
+                      the sweep, as for faultline sweep
+  --workers W         threads per task (also #SBATCH --cpus-per-task)
+  --resume            keep the runs already saved in <out>/parts/ (default: start clean)
+  -h, --help          this help
+
+Example:
+  faultline slurm quickstart --set failures.0.mtbf=10d,30d,90d --array 3 --out /shared/qs-sweep --submit`,
   validate: `Usage: faultline validate <scenario>…
 
 Checks each scenario file against the schema. Prints "file: ok" per valid file; for an

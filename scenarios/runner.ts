@@ -21,7 +21,14 @@ import type {
   Summary,
 } from "../reports/records.js";
 import type { PreparedScenario } from "./prepare.js";
-import { isServiceScenario, placementOf, type ClusterScenario, type ServiceScenario, type Strategy } from "./schema.js";
+import {
+  isServiceScenario,
+  placementOf,
+  type ClusterScenario,
+  type Scenario,
+  type ServiceScenario,
+  type Strategy,
+} from "./schema.js";
 import { ServiceModel, type ServiceModelOptions } from "../models/service-model.js";
 
 /**
@@ -551,82 +558,81 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
 
 /** Runs the whole scenario: every strategy × replication, results ordered by both. */
 export function runScenario(prepared: PreparedScenario, options: RunScenarioOptions): ResultSet {
-  const points = scenarioPoints(prepared, options.replications);
-  const outcomes = points.map((point, done) => {
-    const outcome = runPoint(prepared, point, options);
-    options.onProgress?.(done + 1, points.length);
+  const keys = replicationKeys(prepared.scenario, options.replications);
+  const outcomes = keys.map((key, done) => {
+    const outcome = runKey(prepared, key, options);
+    options.onProgress?.(done + 1, keys.length);
     return outcome;
   });
-  return assembleResults(prepared, options, outcomes);
+  return assembleResults(prepared.scenario, options, outcomes);
 }
 
-/** One (strategy, replication) of a scenario: the unit runs are made of and spread over. */
-export interface ScenarioPoint {
+/** One replication of one strategy: the unit runs are made of and spread over. */
+export interface ReplicationKey {
   readonly strategyIndex: number;
   readonly replication: number;
 }
 
-/** What one point leaves behind. */
-export interface PointOutcome {
+/** What one replication of a strategy leaves behind. */
+export interface RunOutcome {
   readonly run: RunRecord;
   readonly trace: RunTrace | null;
 }
 
-/** Every point of a scenario, strategy by strategy, in the order results list them. */
-export function scenarioPoints(prepared: PreparedScenario, replications: number): ScenarioPoint[] {
-  const points: ScenarioPoint[] = [];
-  prepared.scenario.strategies.forEach((_, strategyIndex) => {
-    for (let replication = 0; replication < replications; replication++) points.push({ strategyIndex, replication });
+/** Every replication of every strategy, strategy by strategy: the order results list them. */
+export function replicationKeys(scenario: Scenario, replications: number): ReplicationKey[] {
+  const keys: ReplicationKey[] = [];
+  scenario.strategies.forEach((_, strategyIndex) => {
+    for (let replication = 0; replication < replications; replication++) keys.push({ strategyIndex, replication });
   });
-  return points;
+  return keys;
 }
 
-/** Runs one point; a replication that throws becomes a ReplicationFailure naming it. */
-export function runPoint(
+/** Runs one replication of a strategy; one that throws becomes a ReplicationFailure naming it. */
+export function runKey(
   prepared: PreparedScenario,
-  point: ScenarioPoint,
+  key: ReplicationKey,
   options: Pick<RunScenarioOptions, "seed" | "injections" | "reproduce">,
-): PointOutcome {
+): RunOutcome {
   const scenario = prepared.scenario;
-  const name = scenario.strategies[point.strategyIndex].name;
-  const seed = replicationSeed(options.seed, point.replication);
+  const name = scenario.strategies[key.strategyIndex].name;
+  const seed = replicationSeed(options.seed, key.replication);
   // Traces are kept from the first replication only: they are for the plots.
-  const withTrace = point.replication === 0;
+  const withTrace = key.replication === 0;
   let outcome: ReturnType<typeof runReplication>;
   try {
     outcome = isServiceScenario(scenario)
-      ? runServiceReplication(scenario, scenario.strategies[point.strategyIndex], seed, withTrace)
-      : runReplication(prepared, scenario.strategies[point.strategyIndex], seed, withTrace, options.injections);
+      ? runServiceReplication(scenario, scenario.strategies[key.strategyIndex], seed, withTrace)
+      : runReplication(prepared, scenario.strategies[key.strategyIndex], seed, withTrace, options.injections);
   } catch (error) {
-    throw replicationFailure(prepared, point, options, error);
+    throw replicationFailure(scenario, key, options, error);
   }
   const { metrics, trace } = outcome;
   return {
-    run: { strategy: name, replication: point.replication, seed, metrics },
-    trace: trace === null ? null : { strategy: name, replication: point.replication, ...trace },
+    run: { strategy: name, replication: key.replication, seed, metrics },
+    trace: trace === null ? null : { strategy: name, replication: key.replication, ...trace },
   };
 }
 
-/** The error of a point whose replication threw `cause`, naming it and how to rerun it. */
+/** The error of a replication that threw `cause`, naming it and how to rerun it. */
 export function replicationFailure(
-  prepared: PreparedScenario,
-  point: ScenarioPoint,
+  scenario: Scenario,
+  key: ReplicationKey,
   options: Pick<RunScenarioOptions, "seed" | "reproduce">,
   cause: unknown,
 ): ReplicationFailure {
-  const name = prepared.scenario.strategies[point.strategyIndex].name;
-  const failure = new ReplicationFailure(name, point.replication, replicationSeed(options.seed, point.replication), cause);
+  const name = scenario.strategies[key.strategyIndex].name;
+  const failure = new ReplicationFailure(name, key.replication, replicationSeed(options.seed, key.replication), cause);
   failure.reproduceCommand = options.reproduce?.(failure) ?? "";
   return failure;
 }
 
-/** The result set of a scenario's points, given in `scenarioPoints` order. */
+/** The result set of a scenario's replications, given in `replicationKeys` order. */
 export function assembleResults(
-  prepared: PreparedScenario,
+  scenario: Scenario,
   options: Pick<RunScenarioOptions, "seed" | "replications" | "faultlineVersion">,
-  outcomes: readonly PointOutcome[],
+  outcomes: readonly RunOutcome[],
 ): ResultSet {
-  const scenario = prepared.scenario;
   const names = scenario.strategies.map((strategy) => strategy.name);
   const runs = outcomes.map((outcome) => outcome.run);
   const traces = outcomes.flatMap((outcome) => (outcome.trace === null ? [] : [outcome.trace]));

@@ -1,4 +1,6 @@
 import { parse, parseDocument } from "yaml";
+import { parseScenarioText, type ScenarioParseResult } from "./parse.js";
+import { scenarioSchema, type Scenario } from "./schema.js";
 
 /** One `--set path=v1,v2,…`: a field of the scenario file and the values it takes. */
 export interface SweepAxis {
@@ -48,4 +50,107 @@ export function applySweepPoint(text: string, axes: readonly SweepAxis[], point:
   const document = parseDocument(text);
   axes.forEach((axis, i) => document.setIn(axis.keys, axis.values[point[i]]));
   return document.toString();
+}
+
+/** How a sweep was asked for: all a shard or a merge needs to rebuild the same plan. */
+export interface SweepRequest {
+  /** The scenario file, resolved (a bundled name becomes its path). */
+  readonly scenarioFile: string;
+  /** Its text when the sweep began: every shard and the merge see the same scenario. */
+  readonly scenarioText: string;
+  /** The `--set` options as written. */
+  readonly sets: readonly string[];
+  /** `--seed` and `--replications`, or null for the scenario's own. */
+  readonly seed: number | null;
+  readonly replications: number | null;
+}
+
+/** One grid point: a whole scenario with its values set. */
+export interface SweepPoint {
+  readonly folder: string;
+  readonly label: string;
+  /** The `--set` values as written, one per axis. */
+  readonly values: readonly string[];
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly replications: number;
+}
+
+/**
+ * One run of a sweep: a replication of a strategy at a point. Runs are the unit that
+ * workers share, shards split and parts files persist.
+ */
+export interface SweepRun {
+  readonly point: number;
+  readonly strategyIndex: number;
+  readonly replication: number;
+}
+
+export interface SweepPlan {
+  readonly request: SweepRequest;
+  readonly axes: readonly SweepAxis[];
+  readonly points: readonly SweepPoint[];
+  /** Point by point, each in `replicationKeys` order: the order results list them. */
+  readonly runs: readonly SweepRun[];
+}
+
+/**
+ * The plan of a sweep, every point checked against the schema before any runs: a bad
+ * value is reported as `file [label]:line:col field: message`. No `--set` is a one-point
+ * sweep of the scenario as it is. Throws a plain Error for a malformed `--set`.
+ */
+export function planSweep(request: SweepRequest): ScenarioParseResult<SweepPlan> {
+  const axes = request.sets.map(parseSetOption);
+  const grid = sweepGrid(axes);
+  const points: SweepPoint[] = [];
+  const problems: string[] = [];
+  grid.forEach((point, index) => {
+    const label = pointLabel(axes, point);
+    const name = label === "" ? request.scenarioFile : `${request.scenarioFile} [${label}]`;
+    const parsed = parseScenarioText(applySweepPoint(request.scenarioText, axes, point), name, scenarioSchema);
+    if (!parsed.ok) {
+      problems.push(...parsed.problems);
+      return;
+    }
+    points.push({
+      folder: `point-${index}`,
+      label,
+      values: point.map((valueIndex, axis) => axes[axis].texts[valueIndex]),
+      scenario: parsed.value,
+      seed: request.seed ?? parsed.value.seed,
+      replications: request.replications ?? parsed.value.replications,
+    });
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  const runs: SweepRun[] = [];
+  points.forEach((point, index) => {
+    point.scenario.strategies.forEach((_, strategyIndex) => {
+      for (let replication = 0; replication < point.replications; replication++) {
+        runs.push({ point: index, strategyIndex, replication });
+      }
+    });
+  });
+  return { ok: true, value: { request, axes, points, runs } };
+}
+
+/** Shard `index` of `count` (1-based, as Slurm numbers array tasks): every count-th run. */
+export function shardRuns(runs: readonly SweepRun[], index: number, count: number): SweepRun[] {
+  // Round robin rather than blocks: strategies and points differ in cost, and this spreads them.
+  return runs.filter((_, k) => k % count === index - 1);
+}
+
+/** Parses `i/N` with 1 ≤ i ≤ N; throws a one-line message otherwise. */
+export function parseShardOption(text: string): { readonly index: number; readonly count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || count < 1 || index < 1 || index > count) {
+    throw new Error(`--shard expects i/N with 1 ≤ i ≤ N (shards are numbered from 1), got "${text}"`);
+  }
+  return { index, count };
+}
+
+/** A run's name in the parts folder and in messages. */
+export function runName(run: SweepRun): string {
+  return `p${run.point}-s${run.strategyIndex}-r${run.replication}`;
 }

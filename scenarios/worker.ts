@@ -1,27 +1,32 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { prepareScenario } from "./prepare.js";
-import { runPoint } from "./runner.js";
-import type { WorkerInput, WorkerReply, WorkerTask } from "./workers.js";
+import { prepareScenario, type PreparedScenario } from "./prepare.js";
+import { runKey } from "./runner.js";
+import type { PointInput, WorkerReply, WorkerTask } from "./workers.js";
 
 /**
- * A worker thread of `runOnWorkers`: prepares the scenario once (reading its trace, if
- * any), then runs the points the main thread sends, one at a time, replying with each
- * outcome or the error it ended in. A task is null when there is no work left.
+ * A worker thread of `executeRuns`: runs the tasks the main thread sends, one at a time,
+ * replying with each outcome or the error it ended in. It keeps the last point's prepared
+ * scenario (its trace read once) while tasks stay on that point. A null task means no
+ * work is left.
  */
-const input = workerData as WorkerInput;
-const prepared = prepareScenario(input.scenario, input.scenarioPath);
+const points = workerData as readonly PointInput[];
 const port = parentPort!;
+let prepared: { point: number; scenario: PreparedScenario } | null = null;
 port.on("message", (task: WorkerTask | null) => {
   if (task === null) {
     port.close();
     return;
   }
+  const input = points[task.run.point];
   let reply: WorkerReply;
   try {
-    reply = { index: task.index, outcome: runPoint(prepared, task.point, input) };
+    if (prepared?.point !== task.run.point) {
+      prepared = { point: task.run.point, scenario: prepareScenario(input.scenario, input.scenarioPath) };
+    }
+    reply = { index: task.index, outcome: runKey(prepared.scenario, task.run, input) };
   } catch (error) {
-    // runPoint wrapped the replication's error; the main thread wraps it again, with its reproduce command.
-    const cause = (error as Error).cause as Error | undefined;
+    // runKey wrapped the replication's error; the main thread wraps it again, with its reproduce command.
+    const cause = ((error as Error).cause ?? error) as Error;
     reply = { index: task.index, error: { message: cause?.message ?? String(error), stack: cause?.stack ?? "" } };
   }
   port.postMessage(reply);

@@ -1,0 +1,103 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { openSweepFolder, readPart, writePart, type SweepManifest } from "../../cli/sweep-store.js";
+import type { RunOutcome } from "../../scenarios/runner.js";
+import { parseShardOption, planSweep, runName, shardRuns, type SweepRequest, type SweepRun } from "../../scenarios/sweep.js";
+
+const TEXT = `name: grid
+description: A scenario to plan sweeps over.
+seed: 5
+horizon: 1d
+replications: 3
+cluster: { racks: 1, nodesPerRack: 2, node: { gpus: 1 } }
+workload:
+  generator: { arrivalsPerHour: 1, nodes: { constant: 1 }, runtime: 1h }
+failures:
+  - { kind: node-crash, mtbf: 10d, repair: 2h }
+strategies:
+  - { name: a, checkpoint: { policy: none } }
+  - { name: b, checkpoint: { policy: fixed, interval: 30m, cost: 1m } }
+`;
+
+function request(sets: string[], extra: Partial<SweepRequest> = {}): SweepRequest {
+  return { scenarioFile: "/tmp/grid.yaml", scenarioText: TEXT, sets, seed: null, replications: null, ...extra };
+}
+
+describe("planSweep", () => {
+  it("lists every run point by point, strategy by strategy, with each point's own seed and values", () => {
+    const planned = planSweep(request(["failures.0.mtbf=5d,20d", "seed=7,8,9"], { replications: 2 }));
+    if (!planned.ok) throw new Error(planned.problems.join("\n"));
+    const plan = planned.value;
+    expect(plan.points.map((point) => point.label)).toEqual([
+      "mtbf=5d,seed=7", "mtbf=5d,seed=8", "mtbf=5d,seed=9", "mtbf=20d,seed=7", "mtbf=20d,seed=8", "mtbf=20d,seed=9",
+    ]);
+    // A swept seed is the point's seed; --replications overrides the file's 3.
+    expect(plan.points.map((point) => point.seed)).toEqual([7, 8, 9, 7, 8, 9]);
+    expect(plan.points[3].scenario.failures[0]).toMatchObject({ mtbf: 20 * 86_400 });
+    expect(plan.runs).toHaveLength(6 * 2 * 2);
+    expect(plan.runs.slice(0, 5).map(runName)).toEqual(["p0-s0-r0", "p0-s0-r1", "p0-s1-r0", "p0-s1-r1", "p1-s0-r0"]);
+  });
+
+  it("without --set is one point, the scenario as written", () => {
+    const planned = planSweep(request([]));
+    if (!planned.ok) throw new Error(planned.problems.join("\n"));
+    expect(planned.value.points).toHaveLength(1);
+    expect(planned.value.points[0]).toMatchObject({ label: "", seed: 5, replications: 3 });
+    expect(planned.value.runs).toHaveLength(2 * 3);
+  });
+
+  it("reports every bad point against its field, naming the point", () => {
+    const planned = planSweep(request(["horizon=1d,never,-2"]));
+    expect(planned.ok).toBe(false);
+    if (planned.ok) return;
+    expect(planned.problems).toHaveLength(2);
+    expect(planned.problems[0]).toMatch(/^\/tmp\/grid\.yaml \[horizon=never\]:\d+:\d+ horizon: /);
+    expect(planned.problems[1]).toMatch(/^\/tmp\/grid\.yaml \[horizon=-2\]:\d+:\d+ horizon: /);
+  });
+});
+
+describe("shards", () => {
+  it("split the runs: every run in exactly one shard, sizes within one of each other", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 20 }), (runCount, count) => {
+        const runs: SweepRun[] = Array.from({ length: runCount }, (_, k) => ({ point: k, strategyIndex: 0, replication: 0 }));
+        const shards = Array.from({ length: count }, (_, i) => shardRuns(runs, i + 1, count));
+        const all = shards.flat().map((run) => run.point).sort((a, b) => a - b);
+        expect(all).toEqual(runs.map((run) => run.point));
+        const sizes = shards.map((shard) => shard.length);
+        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+      }),
+    );
+  });
+
+  it("parse i/N numbered from 1", () => {
+    expect(parseShardOption("2/4")).toEqual({ index: 2, count: 4 });
+    for (const bad of ["0/4", "5/4", "1/0", "1", "a/b", "1/2/3"]) expect(() => parseShardOption(bad), bad).toThrow("--shard expects i/N");
+  });
+});
+
+describe("parts", () => {
+  it("give back exactly what the run produced, Infinity, NaN and -0 included", () => {
+    const folder = mkdtempSync(join(tmpdir(), "faultline-parts-"));
+    const manifest: SweepManifest = { format: 1, faultlineVersion: "0.0.0", request: request([]) };
+    openSweepFolder(folder, manifest, true);
+    const run: SweepRun = { point: 0, strategyIndex: 1, replication: 2 };
+    const outcome = {
+      run: { strategy: "b", replication: 2, seed: 7, metrics: { a: Infinity, b: -Infinity, c: NaN, d: -0, e: 0.1 + 0.2, f: null } },
+      trace: null,
+    } as unknown as RunOutcome;
+    writePart(folder, run, outcome);
+    const back = readPart([folder], run)!;
+    const metrics = back.run.metrics as unknown as Record<string, number | null>;
+    expect(metrics.a).toBe(Infinity);
+    expect(metrics.b).toBe(-Infinity);
+    expect(metrics.c).toBeNaN();
+    expect(Object.is(metrics.d, -0)).toBe(true);
+    expect(metrics.e).toBe(0.1 + 0.2);
+    expect(metrics.f).toBeNull();
+    expect(readPart([folder], { ...run, replication: 3 })).toBeNull();
+  });
+});
