@@ -7,6 +7,7 @@ import { benchStorage } from "../storage/bench-storage.js";
 import { benchReadLanl } from "../workload/bench-traces.js";
 import { LANL, replay } from "./trace-schedulers.js";
 import type { runClusterMonth } from "./cluster-month.js";
+import { benchSweep } from "./sweep.js";
 
 /**
  * `npm run bench`: the kernel and model figures the issues set targets for. Prints a
@@ -86,6 +87,16 @@ log(`  max-min over ${fabric.flows.toLocaleString("en")} flows on a 4,096-node f
 const storage = benchStorage(now);
 log(`  ${storage.transfers.toLocaleString("en")} filesystem transfers (fluid sharing)   ${storage.ms.toFixed(0)} ms`);
 
+log("sweep: parameter-sweep-burst, 3 strategies × 2 replications a point, whole process");
+const sweep1 = benchSweep(8, 1, now);
+const sweep2 = benchSweep(8, 2, now);
+const sweep16 = benchSweep(16, 2, now);
+const speedUp = sweep1.seconds / sweep2.seconds;
+log(`  8 points (${sweep1.runs} runs), 1 worker    ${sweep1.seconds.toFixed(2)} s, peak RSS ${sweep1.peakRssMiB} MiB`);
+log(`  8 points (${sweep2.runs} runs), 2 workers   ${sweep2.seconds.toFixed(2)} s, peak RSS ${sweep2.peakRssMiB} MiB; speed-up ${speedUp.toFixed(2)}× (target ≥ 1.7)`);
+log(`  16 points (${sweep16.runs} runs), 2 workers  ${sweep16.seconds.toFixed(2)} s, peak RSS ${sweep16.peakRssMiB} MiB (bounded: no growth with points)`);
+log(`  memory per extra worker ≈ ${sweep2.peakRssMiB - sweep1.peakRssMiB} MiB (peak RSS on 2 workers minus on 1)`);
+
 if (json) {
   const figures = {
     hold_1k_eps: Math.round(hold1k.eventsPerSecond),
@@ -106,6 +117,12 @@ if (json) {
     lanl_conservative_s: Number(lanlConservative.seconds.toFixed(4)),
     fabric_maxmin_2k_flows_ms: Number(fabric.ms.toFixed(3)),
     storage_100k_transfers_ms: Math.round(storage.ms),
+    sweep_8_points_1_worker_s: Number(sweep1.seconds.toFixed(3)),
+    sweep_8_points_2_workers_s: Number(sweep2.seconds.toFixed(3)),
+    sweep_speed_up: Number(speedUp.toFixed(3)),
+    sweep_1_worker_peak_rss_mib: sweep1.peakRssMiB,
+    sweep_2_workers_peak_rss_mib: sweep2.peakRssMiB,
+    sweep_16_points_2_workers_peak_rss_mib: sweep16.peakRssMiB,
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 }
