@@ -24,7 +24,7 @@ export function faultlineVersion(): string {
   return JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version as string;
 }
 
-async function loadOrThrow(pathOrName: string): Promise<Scenario> {
+export async function loadOrThrow(pathOrName: string): Promise<Scenario> {
   const result = await loadScenario(pathOrName);
   if (!result.ok) throw new InputError(result.problems);
   return result.value;
@@ -80,7 +80,7 @@ export async function runCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-interface RunSettings {
+export interface RunSettings {
   readonly seed: number;
   readonly replications: number;
   readonly workers: number;
@@ -90,6 +90,12 @@ interface RunSettings {
 
 /** Runs a scenario (on worker threads when asked) with a progress bar, and writes its result folder. */
 async function runToFolder(scenario: Scenario, file: string, settings: RunSettings, out: string) {
+  const results = await runScenarioResults(scenario, file, settings);
+  return { results, summary: writeRunFolder(out, results) };
+}
+
+/** Runs every strategy and replication of a scenario, on worker threads when asked, with a progress bar. */
+export async function runScenarioResults(scenario: Scenario, file: string, settings: RunSettings): Promise<ResultSet> {
   const progress = new ProgressBar(scenario.name);
   const scenarioPath = resolveScenarioPath(file);
   const keys = replicationKeys(scenario, settings.replications);
@@ -110,8 +116,7 @@ async function runToFolder(scenario: Scenario, file: string, settings: RunSettin
   );
   progress.finish();
   const options = { seed: settings.seed, replications: settings.replications, faultlineVersion: faultlineVersion() };
-  const results = assembleResults(scenario, options, outcomes);
-  return { results, summary: writeRunFolder(out, results) };
+  return assembleResults(scenario, options, outcomes);
 }
 
 /**

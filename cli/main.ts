@@ -9,6 +9,7 @@ import {
   validateCommand,
 } from "./commands.js";
 import { mergeCommand, slurmCommand, sweepCommand } from "./sweep.js";
+import { regressCommand } from "./regress.js";
 import { explainError } from "./errors.js";
 import { UsageError } from "./usage.js";
 
@@ -21,6 +22,7 @@ const COMMANDS: Readonly<Record<string, (args: string[]) => number | Promise<num
   sweep: sweepCommand,
   merge: mergeCommand,
   slurm: slurmCommand,
+  regress: regressCommand,
   validate: validateCommand,
   list: listCommand,
   report: reportCommand,

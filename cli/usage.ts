@@ -53,6 +53,7 @@ Commands:
   sweep <scenario>       run a scenario over a grid of values (--set path=v1,v2,…)
   merge <dir>…           merge a sweep's shard folders into one result set
   slurm <scenario>       write (and --submit) a Slurm job array running a sweep's shards
+  regress <scenario>     CI gate: judge the scenario's gated metrics against a baseline
   validate <scenario>…   check scenario files and print every problem with its field path
   report <dir>           rebuild report.md and report.html from a results folder
   list                   bundled scenarios with one-line descriptions
@@ -152,6 +153,40 @@ Options:
 
 Example:
   faultline slurm quickstart --set failures.0.mtbf=10d,30d,90d --array 3 --out /shared/qs-sweep --submit`,
+  regress: `Usage: faultline regress <scenario> --baseline FILE [options]
+
+Runs the scenario and judges each metric its gates: section names against a baseline
+recorded earlier (--update). With the baseline's seed and replications, strategies run on
+the same random numbers as then, so the change is judged replication by replication
+(paired t); with another seed the two samples are compared by Welch's t. A gate fails
+when the change is worse than its tolerance at the gate's one-sided confidence: a real
+regression, not noise. Same code and seed give the same numbers, so a rerun never flaps.
+Ungated metrics that moved are listed, not judged.
+
+Prints an aligned table; exits 1 when a gate failed, 0 otherwise, 2 on bad input.
+Under GitHub Actions (GITHUB_ACTIONS=true) it also prints ::error annotations, and
+appends the Markdown summary to the job summary (GITHUB_STEP_SUMMARY).
+
+  gates:
+    confidence: 0.95                     # one-sided (default 0.95)
+    metrics:
+      - { metric: queue_wait_p90_h, tolerance: 10% }             # relative to the baseline
+      - { metric: goodput, better: higher, tolerance: 0.01 }     # absolute, in the metric's unit
+      - { metric: lost_work_gpu_h, tolerance: 5%, strategies: [daly] }
+
+Options:
+  --baseline FILE     the baseline to judge against (with --update, to write)
+  --update            run and record the baseline (atomically) instead of judging: scenario
+                      hash, seed, replications, faultline version, Node major, every run
+  --junit FILE        write JUnit XML, a test case per gate
+  --markdown FILE     write the Markdown summary (for a pull-request comment)
+  --seed N            master seed (default: the baseline's)
+  --replications R    replications (default: the baseline's; at least 2)
+  --workers W         run on W worker threads (default 1)
+  -h, --help          this help
+
+Example:
+  faultline regress quickstart --baseline scenarios/baselines/quickstart.json --junit gate.xml`,
   validate: `Usage: faultline validate <scenario>…
 
 Checks each scenario file against the schema. Prints "file: ok" per valid file; for an

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { zDuration } from "./units.js";
 import type { Placement } from "../models/hardware/cluster.js";
+import { METRIC_BETTER, METRIC_NAMES } from "../reports/records.js";
 
 /**
  * The scenario file format. Every object is strict, so a misspelt key is an error with a
@@ -444,6 +445,56 @@ const sloSchema = z.strictObject({
   timeToSolutionP90: zDuration({ positive: true }).optional(),
 });
 
+/**
+ * What `faultline regress` judges against a baseline: each metric with the direction that
+ * is better and how much worse it may get. A tolerance is absolute (a number, in the
+ * metric's unit) or relative to the baseline's mean ("5%").
+ */
+const gatesSchema = z.strictObject({
+  confidence: z.number().gt(0.5).lt(1).default(0.95).describe("one-sided confidence that a regression is real"),
+  metrics: z
+    .array(
+      z.strictObject({
+        metric: z.enum(METRIC_NAMES),
+        better: z.enum(["lower", "higher"]).optional().describe("default: the metric's own (most have one)"),
+        tolerance: z.union([
+          z.number().nonnegative(),
+          z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number (absolute) or a percentage such as "5%" (relative)'),
+        ]),
+        strategies: z.array(z.string()).min(1).optional().describe("default: every strategy"),
+      }),
+    )
+    .min(1),
+});
+
+export type Gates = z.output<typeof gatesSchema>;
+
+/** Gates name strategies the scenario has, and a direction where the metric has none. */
+function checkGates(
+  scenario: { readonly gates?: Gates; readonly strategies: readonly { readonly name: string }[] },
+  context: z.RefinementCtx,
+): void {
+  const names = scenario.strategies.map((strategy) => strategy.name);
+  scenario.gates?.metrics.forEach((gate, index) => {
+    gate.strategies?.forEach((name, i) => {
+      if (!names.includes(name)) {
+        context.addIssue({
+          code: "custom",
+          path: ["gates", "metrics", index, "strategies", i],
+          message: `no strategy "${name}" (the scenario has: ${names.join(", ")})`,
+        });
+      }
+    });
+    if (gate.better === undefined && METRIC_BETTER[gate.metric] === "neither") {
+      context.addIssue({
+        code: "custom",
+        path: ["gates", "metrics", index, "better"],
+        message: `${gate.metric} is neither better higher nor lower in general; say which here`,
+      });
+    }
+  });
+}
+
 const clusterScenarioSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and '-'"),
@@ -460,6 +511,7 @@ const clusterScenarioSchema = z
     strategies: z.array(strategySchema).min(1),
     slo: sloSchema.optional(),
     controlPlane: z.array(serviceSchema).default([]).describe("services the cluster needs, with their HA"),
+    gates: gatesSchema.optional(),
   })
   .superRefine((scenario, context) => {
     const seen = new Set<string>();
@@ -473,6 +525,7 @@ const clusterScenarioSchema = z
       }
       seen.add(strategy.name);
     });
+    checkGates(scenario, context);
     if (scenario.horizon === undefined && scenario.workload.trace === undefined) {
       context.addIssue({ code: "custom", path: ["horizon"], message: "a generated workload needs a horizon" });
     }
@@ -674,6 +727,7 @@ const serviceScenarioSchema = z
       )
       .min(1),
     slo: z.strictObject({ availability: z.number().gt(0).lt(1) }).optional(),
+    gates: gatesSchema.optional(),
   })
   .superRefine((scenario, context) => {
     const seen = new Set<string>();
@@ -683,6 +737,7 @@ const serviceScenarioSchema = z
       }
       seen.add(strategy.name);
     });
+    checkGates(scenario, context);
     scenario.failures.forEach((failure, index) => {
       if (failure.replica >= scenario.service.replicas) {
         context.addIssue({

@@ -26,20 +26,21 @@ strategies:
 /** A temporary folder to run the CLI in, with helpers bound to it. */
 export function cliWorkspace(prefix: string) {
   const work = mkdtempSync(join(tmpdir(), prefix));
-  const faultline = (...args: string[]) => {
+  const faultlineWithEnv = (env: Record<string, string>, ...args: string[]) => {
     const result = spawnSync(process.execPath, [CLI, ...args], {
       encoding: "utf8",
       cwd: work,
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...process.env, NO_COLOR: "1", ...env },
     });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
+  const faultline = (...args: string[]) => faultlineWithEnv({}, ...args);
   const scenarioFile = (name: string, text: string): string => {
     const path = join(work, name);
     writeFileSync(path, text);
     return path;
   };
-  return { work, faultline, scenarioFile };
+  return { work, faultline, faultlineWithEnv, scenarioFile };
 }
 
 /** Exit 2, every expected line, and no stack trace. */

@@ -1,0 +1,150 @@
+import { createHash } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { z } from "zod";
+import { failedGates, githubAnnotations, regressJunit, regressMarkdown, regressTable, type RegressReport } from "../reports/regress.js";
+import type { RunRecord } from "../reports/records.js";
+import { judge } from "../scenarios/gate.js";
+import { resolveScenarioPath } from "../scenarios/library.js";
+import { parseScenarioText } from "../scenarios/parse.js";
+import { faultlineVersion, help, loadOrThrow, runScenarioResults } from "./commands.js";
+import { writeFileAtomically } from "./result-files.js";
+import { InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
+
+/**
+ * A baseline: the per-replication metrics of every strategy, with what they came from, so
+ * a later run can be paired with it replication by replication (same seeds).
+ */
+const baselineSchema = z.strictObject({
+  format: z.literal(1),
+  scenario: z.string(),
+  scenarioHash: z.string().describe("sha256 of the scenario file's text"),
+  seed: z.number().int().nonnegative(),
+  replications: z.number().int().positive(),
+  faultlineVersion: z.string(),
+  nodeMajor: z.number().int().positive(),
+  runs: z.array(
+    z.strictObject({
+      strategy: z.string(),
+      replication: z.number().int().nonnegative(),
+      seed: z.number().int().nonnegative(),
+      metrics: z.record(z.string(), z.number().nullable()),
+    }),
+  ),
+});
+
+type Baseline = z.output<typeof baselineSchema>;
+
+function nodeMajor(): number {
+  return Number(process.versions.node.split(".")[0]);
+}
+
+function scenarioHash(file: string): string {
+  return createHash("sha256").update(readFileSync(resolveScenarioPath(file))).digest("hex");
+}
+
+function readBaseline(path: string): Baseline {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new InputError([`${path}: cannot read file (${code}); record a baseline with --update`]);
+  }
+  const parsed = parseScenarioText(text, path, baselineSchema);
+  if (!parsed.ok) throw new InputError(parsed.problems);
+  return parsed.value;
+}
+
+export async function regressCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs("regress", args, {
+    baseline: { type: "string" },
+    update: { type: "boolean" },
+    junit: { type: "string" },
+    markdown: { type: "string" },
+    seed: { type: "string" },
+    replications: { type: "string" },
+    workers: { type: "string" },
+  });
+  if (values.help === true) return help("regress");
+  if (positionals.length !== 1) throw new UsageError("regress", "expects one scenario (a file or a bundled name)");
+  if (values.baseline === undefined) throw new UsageError("regress", "needs --baseline FILE (with --update, where to write it)");
+  const file = positionals[0];
+  const scenario = await loadOrThrow(file);
+  const gates = scenario.gates;
+  if (gates === undefined) {
+    throw new InputError([`${resolveScenarioPath(file)}: gates: the scenario names no gated metrics; add a gates: section (faultline regress --help)`]);
+  }
+  const workers = integerOption("regress", "workers", values.workers, 1) ?? 1;
+  const seedOption = integerOption("regress", "seed", values.seed, 0);
+  const replicationsOption = integerOption("regress", "replications", values.replications, 2);
+  const baseline = values.update === true ? null : readBaseline(values.baseline);
+  const seed = seedOption ?? baseline?.seed ?? scenario.seed;
+  const replications = replicationsOption ?? baseline?.replications ?? scenario.replications;
+  if (replications < 2) {
+    throw new UsageError("regress", `a gate needs at least 2 replications to judge variation (the scenario has ${replications})`);
+  }
+  process.stderr.write(`faultline ${faultlineVersion()}: regress ${scenario.name}, seed ${seed}, ${replications} replications\n`);
+  const reproduce = () => `faultline run ${file} --seed ${seed} --replications ${replications}`;
+  const results = await runScenarioResults(scenario, file, { seed, replications, workers, injections: [], reproduce });
+
+  if (baseline === null) {
+    const recorded: Baseline = {
+      format: 1,
+      scenario: scenario.name,
+      scenarioHash: scenarioHash(file),
+      seed,
+      replications,
+      faultlineVersion: faultlineVersion(),
+      nodeMajor: nodeMajor(),
+      runs: results.runs.map((run) => ({ ...run, metrics: { ...run.metrics } })),
+    };
+    mkdirSync(dirname(values.baseline), { recursive: true });
+    writeFileAtomically(values.baseline, `${JSON.stringify(recorded, null, 2)}\n`);
+    process.stderr.write(`baseline written: ${values.baseline} (${results.runs.length} runs)\n`);
+    return 0;
+  }
+
+  const names = scenario.strategies.map((strategy) => strategy.name);
+  const report: RegressReport = {
+    scenario: scenario.name,
+    // As annotations want it: relative to the working directory (the repository's root in CI).
+    scenarioFile: relative(process.cwd(), resolve(resolveScenarioPath(file))),
+    ...judge(gates, names, baseline.runs as unknown as RunRecord[], results.runs),
+    notes: contextNotes(baseline, file, seed, names),
+  };
+  for (const note of report.notes) process.stderr.write(`note: ${note}\n`);
+  process.stdout.write(regressTable(report));
+  if (process.env.GITHUB_ACTIONS === "true") process.stdout.write(githubAnnotations(report));
+  const markdown = regressMarkdown(report);
+  if (values.markdown !== undefined) writeFileAtomically(values.markdown, markdown);
+  const stepSummary = process.env.GITHUB_STEP_SUMMARY;
+  if (stepSummary !== undefined && stepSummary !== "" && existsSync(dirname(stepSummary))) appendFileSync(stepSummary, markdown);
+  if (values.junit !== undefined) writeFileAtomically(values.junit, regressJunit(report));
+  return failedGates(report).length > 0 ? 1 : 0;
+}
+
+/** What differs between the baseline's run and this one, said rather than hidden. */
+function contextNotes(baseline: Baseline, file: string, seed: number, names: readonly string[]): string[] {
+  const notes: string[] = [];
+  if (baseline.scenarioHash !== scenarioHash(file)) {
+    notes.push("the scenario file changed since the baseline was recorded (expected when the change is the policy under test)");
+  }
+  if (baseline.faultlineVersion !== faultlineVersion()) {
+    notes.push(`the baseline was recorded by faultline ${baseline.faultlineVersion}; this is ${faultlineVersion()}`);
+  }
+  if (baseline.nodeMajor !== nodeMajor()) {
+    notes.push(`the baseline was recorded on Node ${baseline.nodeMajor}; this is Node ${nodeMajor()}`);
+  }
+  if (baseline.seed !== seed) {
+    notes.push(`seed ${seed} is not the baseline's ${baseline.seed}: runs are compared unpaired (Welch's t)`);
+  }
+  const recorded = new Set(baseline.runs.map((run) => run.strategy));
+  for (const name of names) {
+    if (!recorded.has(name)) notes.push(`strategy "${name}" has no baseline runs; record them with --update`);
+  }
+  for (const name of recorded) {
+    if (!names.includes(name)) notes.push(`strategy "${name}" of the baseline is no longer in the scenario`);
+  }
+  return notes;
+}

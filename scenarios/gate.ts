@@ -1,0 +1,142 @@
+import { meanAndVariance, studentTQuantile } from "../sim/statistics.js";
+import { METRIC_BETTER, METRIC_NAMES, type MetricName, type RunRecord } from "../reports/records.js";
+import type { GateJudgement, UngatedChange } from "../reports/regress.js";
+import type { Gates } from "./schema.js";
+
+/**
+ * The regression gate's judgement. Each gated (strategy, metric) compares the current runs
+ * with the baseline's. When both ran on the same seeds (common random numbers) the
+ * differences are paired replication by replication; otherwise the two samples are
+ * compared by Welch's t. Let "worsening" be the change in the bad direction. A gate
+ * regresses when the one-sided lower confidence bound of the mean worsening is above the
+ * tolerance: the data say, at the gate's confidence, that it got worse by more than
+ * allowed. So with no real change the false-alarm rate is at most 1 − confidence (less,
+ * since the tolerance is above zero), and the same code and seed give the same verdict.
+ */
+export function judge(
+  gates: Gates,
+  strategyNames: readonly string[],
+  baseline: readonly RunRecord[],
+  current: readonly RunRecord[],
+): { judgements: GateJudgement[]; ungated: UngatedChange[] } {
+  const judgements: GateJudgement[] = [];
+  const gated = new Set<string>();
+  for (const gate of gates.metrics) {
+    const better = gate.better ?? (METRIC_BETTER[gate.metric] as "lower" | "higher");
+    for (const strategy of gate.strategies ?? strategyNames) {
+      gated.add(`${strategy}\u0000${gate.metric}`);
+      judgements.push(
+        judgeOne(strategy, gate.metric, better, gate.tolerance, gates.confidence, runsOf(baseline, strategy), runsOf(current, strategy)),
+      );
+    }
+  }
+  const ungated: UngatedChange[] = [];
+  for (const strategy of strategyNames) {
+    for (const metric of METRIC_NAMES) {
+      if (gated.has(`${strategy}\u0000${metric}`)) continue;
+      const before = values(runsOf(baseline, strategy), metric);
+      const after = values(runsOf(current, strategy), metric);
+      if (before.length === 0 || after.length === 0) continue;
+      const baselineMean = meanAndVariance(before).mean;
+      const currentMean = meanAndVariance(after).mean;
+      if (baselineMean !== currentMean) ungated.push({ strategy, metric, baselineMean, currentMean });
+    }
+  }
+  return { judgements, ungated };
+}
+
+function runsOf(runs: readonly RunRecord[], strategy: string): RunRecord[] {
+  return runs.filter((run) => run.strategy === strategy);
+}
+
+function values(runs: readonly RunRecord[], metric: MetricName): number[] {
+  // A baseline from an older faultline may lack a metric: undefined, like null, is no value.
+  return runs.map((run) => run.metrics[metric]).filter((value): value is number => typeof value === "number");
+}
+
+function judgeOne(
+  strategy: string,
+  metric: MetricName,
+  better: "lower" | "higher",
+  tolerance: number | string,
+  confidence: number,
+  baseline: readonly RunRecord[],
+  current: readonly RunRecord[],
+): GateJudgement {
+  const before = values(baseline, metric);
+  const after = values(current, metric);
+  const base = { strategy, metric, better, toleranceText: String(tolerance), confidence };
+  if (before.length === 0 || after.length === 0) {
+    return { ...base, tolerance: null, baselineMean: null, currentMean: null, change: null, bound: null, test: null, samples: 0, verdict: "no-data" };
+  }
+  const baselineMean = meanAndVariance(before).mean;
+  const currentMean = meanAndVariance(after).mean;
+  const toleranceValue =
+    typeof tolerance === "number" ? tolerance : (Number(tolerance.slice(0, -1)) / 100) * Math.abs(baselineMean);
+  const paired = pairedDifferences(baseline, current, metric);
+  const { change, halfWidth, test, samples } =
+    paired === null ? welch(before, after, confidence) : pairedChange(paired, confidence);
+  // Worsening is the change in the bad direction; its bounds at the gate's confidence.
+  const sign = better === "lower" ? 1 : -1;
+  const worsening = sign * change;
+  const verdict =
+    worsening - halfWidth > toleranceValue ? "regressed" : worsening + halfWidth < -toleranceValue ? "improved" : "ok";
+  return {
+    ...base,
+    tolerance: toleranceValue,
+    baselineMean,
+    currentMean,
+    change,
+    bound: halfWidth,
+    test,
+    samples,
+    verdict,
+  };
+}
+
+/**
+ * Current minus baseline, replication by replication, when every replication of both ran
+ * on the same seed (common random numbers); null when they did not (another --seed).
+ */
+function pairedDifferences(baseline: readonly RunRecord[], current: readonly RunRecord[], metric: MetricName): number[] | null {
+  if (baseline.length !== current.length) return null;
+  const differences: number[] = [];
+  for (const run of current) {
+    const twin = baseline.find((other) => other.replication === run.replication);
+    if (twin === undefined || twin.seed !== run.seed) return null;
+    const before = twin.metrics[metric];
+    const after = run.metrics[metric];
+    if (typeof before === "number" && typeof after === "number") differences.push(after - before);
+  }
+  return differences.length >= 2 ? differences : null;
+}
+
+interface Change {
+  readonly change: number;
+  /** Half-width of the interval whose ends are the one-sided bounds at the confidence. */
+  readonly halfWidth: number;
+  readonly test: "paired-t" | "welch-t";
+  readonly samples: number;
+}
+
+function pairedChange(differences: readonly number[], confidence: number): Change {
+  const { mean, variance } = meanAndVariance(differences);
+  const n = differences.length;
+  const halfWidth = variance === 0 ? 0 : studentTQuantile(confidence, n - 1) * Math.sqrt(variance / n);
+  return { change: mean, halfWidth, test: "paired-t", samples: n };
+}
+
+function welch(before: readonly number[], after: readonly number[], confidence: number): Change {
+  const a = meanAndVariance(before);
+  const b = meanAndVariance(after);
+  const va = a.variance / before.length;
+  const vb = b.variance / after.length;
+  const se = Math.sqrt(va + vb);
+  let halfWidth = 0;
+  if (se > 0) {
+    // Welch–Satterthwaite degrees of freedom; a sample of one adds no variance estimate.
+    const df = (va + vb) ** 2 / ((before.length > 1 ? va ** 2 / (before.length - 1) : 0) + (after.length > 1 ? vb ** 2 / (after.length - 1) : 0));
+    halfWidth = studentTQuantile(confidence, Math.max(1, df)) * se;
+  }
+  return { change: b.mean - a.mean, halfWidth, test: "welch-t", samples: Math.min(before.length, after.length) };
+}
