@@ -206,6 +206,16 @@ export interface ClusterRunResult {
   readonly failures: readonly FailureOccurred[];
 }
 
+export interface ModelStatus {
+  readonly submitted: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly running: number;
+  readonly queued: number;
+  readonly lostGpuH: number;
+  readonly errorBudgetUsed: number | null;
+}
+
 export interface NodeHours {
   readonly busy: number;
   readonly up: number;
@@ -286,6 +296,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
   #completed = 0;
   #failed = 0;
   #lastEndUs = 0;
+  #begun = false;
   #finished = false;
   /** The end of simulated time: the horizon, or when the last job ended. */
   #endUs = 0;
@@ -447,7 +458,23 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
    * ends) and returns its metrics. One model per Sim.
    */
   run(): ClusterRunResult {
-    assert(!this.#finished, "a model runs once");
+    this.begin();
+    this.#sim.run(this.endUs);
+    return this.finish();
+  }
+
+  /** Simulated time's end: the horizon, or Infinity when a trace replay runs until its last job ends. */
+  get endUs(): number {
+    return this.#options.horizonUs ?? Infinity;
+  }
+
+  /**
+   * Starts arrivals, failure models and services, for a caller that drives the Sim itself
+   * (`run` does all three steps; a game day advances the clock in steps between commands).
+   */
+  begin(): void {
+    assert(!this.#begun, "a model runs once");
+    this.#begun = true;
     this.#scheduleArrival();
     this.#scheduleTracedArrival();
     this.#injector?.start();
@@ -458,9 +485,14 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     for (const fault of this.#options.timedFaults ?? []) this.#sim.scheduleAt(fault.atUs, () => this.#beginFault(fault));
     scheduleInjections(this.#sim, this.cluster, this.#options.injections ?? []);
     if (this.#options.traceSamples > 0 && this.#options.horizonUs !== null) this.#sim.schedule(0, this.#onSample);
-    this.#sim.run(this.#options.horizonUs ?? Infinity);
+  }
+
+  /** Ends the run where the clock stands (the horizon, after `run`) and returns its metrics. */
+  finish(): ClusterRunResult {
+    assert(this.#begun && !this.#finished, "finish a begun model once");
     this.#finished = true;
-    const horizonUs = this.#options.horizonUs ?? this.#lastEndUs;
+    // Where the clock stands: the horizon after `run`, earlier when a game day ends early.
+    const horizonUs = this.#options.horizonUs === null ? this.#lastEndUs : Math.min(this.#options.horizonUs, this.#sim.now);
     this.#endUs = horizonUs;
     // Jobs still running at the horizon: book what they did so far, without ending them.
     const ledger = { ...this.#ledger };
@@ -481,6 +513,29 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
       queueLength: this.#queueLength,
       failures: this.#failures(),
     };
+  }
+
+  /** What a live view shows, read without ending the run: job counts, work lost, error budget. */
+  status(): ModelStatus {
+    return {
+      submitted: this.#nextJobId,
+      completed: this.#completed,
+      failed: this.#failed,
+      running: this.#running.length,
+      queued: this.scheduler.queuedCount + this.#preempted.length,
+      lostGpuH: (this.#ledger.lostUs * this.cluster.gpusPerNode) / US_PER_H,
+      errorBudgetUsed: this.#errorBudgetUsed(this.#completed + this.#failed),
+    };
+  }
+
+  /** Jobs running now. */
+  runningJobs(): readonly Job[] {
+    return this.#running;
+  }
+
+  /** A timed fault (link down, metadata storm, …) begun at its time, as if the scenario listed it. */
+  injectFault(fault: TimedFault): void {
+    this.#sim.scheduleAt(fault.atUs, () => this.#beginFault(fault));
   }
 
   /**

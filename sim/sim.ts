@@ -188,6 +188,11 @@ export class Sim {
     return this.#queue.peekTime() <= this.now;
   }
 
+  /** When the next event is due (Infinity when none is); it may be a cancelled one. */
+  get nextEventUs(): number {
+    return this.#queue.pendingCount > 0 ? this.#queue.peekTime() : Infinity;
+  }
+
   /** Events waiting to run. */
   get pendingCount(): number {
     return this.#queue.pendingCount;
@@ -255,13 +260,17 @@ export class Sim {
   /**
    * Runs events in (time, sequence) order until none are left, `stop()` is called, or the
    * next event is later than `untilUs`; then the clock reads `untilUs` (if finite).
+   * With `maxEvents`, returns after running that many, the clock at the last one's time
+   * (a live view's slice of work; events of that instant may still be due).
    */
-  run(untilUs = Infinity): void {
+  run(untilUs = Infinity, maxEvents = Infinity): void {
     const queue = this.#queue;
+    const lastEvent = this.#eventsRun + maxEvents;
     this.#stopped = false;
     // pendingCount first: peekTime() is Infinity when the queue is empty, and that is
     // <= the default untilUs, so without it run() would pop from an empty queue.
     while (!this.#stopped && queue.pendingCount > 0 && queue.peekTime() <= untilUs) {
+      if (this.#eventsRun >= lastEvent) return;
       const slot = queue.popSlot();
       const kind = queue.kindOf(slot);
       if (kind === SlotKind.Cancelled) {

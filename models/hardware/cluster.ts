@@ -388,6 +388,10 @@ export class Cluster {
     }
   }
 
+  isDriverCompatible(node: number): boolean {
+    return this.#driverCompatible[node] === 1;
+  }
+
   setDriverCompatible(node: number, compatible: boolean): void {
     const was = this.#driverCompatible[node] === 1;
     if (was && !compatible) this.#incompatibleNodeCount++;
