@@ -54,6 +54,7 @@ Commands:
   merge <dir>…           merge a sweep's shard folders into one result set
   slurm <scenario>       write (and --submit) a Slurm job array running a sweep's shards
   regress <scenario>     CI gate: judge the scenario's gated metrics against a baseline
+  gameday <scenario>     rehearse an incident in a terminal UI: inject, act, get scored
   validate <scenario>…   check scenario files and print every problem with its field path
   report <dir>           rebuild report.md and report.html from a results folder
   list                   bundled scenarios with one-line descriptions
@@ -187,6 +188,34 @@ Options:
 
 Example:
   faultline regress quickstart --baseline scenarios/baselines/quickstart.json --junit gate.xml`,
+  gameday: `Usage: faultline gameday <scenario> [options]
+       faultline gameday --replay FILE [--out DIR]
+
+Opens a terminal view over a live run of one strategy of a cluster scenario: the cluster
+map (busy, idle, down, draining, hot, quarantined, bad driver), jobs, the SLO error budget,
+sparklines of load and queue, and an event log. Inject faults and act as an operator
+would; every command applies at the simulated time it is given. A scenario's gameday:
+section hides a script of incidents and sets objectives: the day is scored on time to
+detect and to mitigate, error budget spent and work lost, and ends with a debrief
+written as a postmortem. On quit, session.json, final.json and debrief.md are saved;
+--replay plays the saved commands again and gives the same final.json, to the byte.
+
+Keys: space pause · + - speed ×1 … ×100,000 · n step to the next event · i inject ·
+a act (drain, quarantine, return, repair, roll back the driver, acknowledge) · ? help ·
+q quit and save.
+
+Options:
+  --speed S           simulated seconds per second: 1, 10, 100, 1000 (default), 10000, 100000
+  --paused            start paused (step with n)
+  --seed N            master seed (default: the scenario's)
+  --strategy NAME     the strategy to play (default: the gameday section's, else the first)
+  --out DIR           where to save the day (default: results/<scenario name>-gameday)
+  --replay FILE       replay a saved session.json without a terminal; writes to
+                      <its folder>/replay/ (or --out) and prints final.json
+  -h, --help          this help
+
+Example:
+  faultline gameday gameday-night-shift`,
   validate: `Usage: faultline validate <scenario>…
 
 Checks each scenario file against the schema. Prints "file: ok" per valid file; for an

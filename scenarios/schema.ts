@@ -2,6 +2,7 @@ import { z } from "zod";
 import { zDuration } from "./units.js";
 import type { Placement } from "../models/hardware/cluster.js";
 import { METRIC_BETTER, METRIC_NAMES } from "../reports/records.js";
+import { AD_HOC_KINDS } from "../models/failures/ad-hoc.js";
 
 /**
  * The scenario file format. Every object is strict, so a misspelt key is an error with a
@@ -469,6 +470,43 @@ const gatesSchema = z.strictObject({
 
 export type Gates = z.output<typeof gatesSchema>;
 
+/** A game day's targets are in the cluster, its strategy exists, its incidents within its length. */
+function checkGameday(
+  scenario: {
+    readonly gameday?: Gameday;
+    readonly horizon?: number;
+    readonly cluster: { readonly racks: number; readonly nodesPerRack: number };
+    readonly strategies: readonly { readonly name: string }[];
+  },
+  context: z.RefinementCtx,
+): void {
+  const gameday = scenario.gameday;
+  if (gameday === undefined) return;
+  const names = scenario.strategies.map((strategy) => strategy.name);
+  if (gameday.strategy !== undefined && !names.includes(gameday.strategy)) {
+    context.addIssue({ code: "custom", path: ["gameday", "strategy"], message: `no strategy "${gameday.strategy}" (the scenario has: ${names.join(", ")})` });
+  }
+  const length = gameday.length ?? scenario.horizon ?? Infinity;
+  gameday.incidents.forEach((incident, index) => {
+    const match = /^r(\d+)(?:n(\d+))?$/.exec(incident.target);
+    const rack = Number(match?.[1]);
+    const slot = match?.[2] === undefined ? null : Number(match[2]);
+    const wantsRack = incident.fault === "rack-power";
+    if (match !== null && (rack >= scenario.cluster.racks || (slot !== null && slot >= scenario.cluster.nodesPerRack) || wantsRack !== (slot === null))) {
+      context.addIssue({
+        code: "custom",
+        path: ["gameday", "incidents", index, "target"],
+        message: wantsRack
+          ? `expected a rack of the cluster, r0 … r${scenario.cluster.racks - 1}`
+          : `expected a node of the cluster, r0n0 … r${scenario.cluster.racks - 1}n${scenario.cluster.nodesPerRack - 1}`,
+      });
+    }
+    if (incident.at >= length) {
+      context.addIssue({ code: "custom", path: ["gameday", "incidents", index, "at"], message: "is past the game day's end" });
+    }
+  });
+}
+
 /** Gates name strategies the scenario has, and a direction where the metric has none. */
 function checkGates(
   scenario: { readonly gates?: Gates; readonly strategies: readonly { readonly name: string }[] },
@@ -495,6 +533,39 @@ function checkGates(
   });
 }
 
+/** What an operator may do in a game day that mitigates an incident. */
+export const MITIGATIONS = ["drain", "quarantine", "rollback-driver", "repair"] as const;
+
+/**
+ * A scripted game day (`faultline gameday`): incidents the operator is not told about, at
+ * their times, and the objectives the debrief scores against.
+ */
+const gamedaySchema = z.strictObject({
+  strategy: z.string().optional().describe("the strategy played (default: the first)"),
+  length: zDuration({ positive: true }).optional().describe("simulated time the game day lasts (default: the horizon)"),
+  incidents: z
+    .array(
+      z.strictObject({
+        title: z.string().min(1),
+        at: zDuration(),
+        fault: z.enum(AD_HOC_KINDS),
+        target: z.string().regex(/^r\d+(n\d+)?$/, 'expected a node ("r01n03") or, for rack-power, a rack ("r01")'),
+        duration: zDuration({ positive: true }),
+        mitigation: z.array(z.enum(MITIGATIONS)).min(1).optional().describe("actions that mitigate it (default: by fault)"),
+      }),
+    )
+    .min(1),
+  objectives: z
+    .strictObject({
+      detectWithin: zDuration({ positive: true }).default(1_800),
+      mitigateWithin: zDuration({ positive: true }).default(7_200),
+      errorBudget: z.number().positive().default(1).describe("SLO error budget the day may spend"),
+    })
+    .prefault({}),
+});
+
+export type Gameday = z.output<typeof gamedaySchema>;
+
 const clusterScenarioSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and '-'"),
@@ -512,6 +583,7 @@ const clusterScenarioSchema = z
     slo: sloSchema.optional(),
     controlPlane: z.array(serviceSchema).default([]).describe("services the cluster needs, with their HA"),
     gates: gatesSchema.optional(),
+    gameday: gamedaySchema.optional(),
   })
   .superRefine((scenario, context) => {
     const seen = new Set<string>();
@@ -526,6 +598,7 @@ const clusterScenarioSchema = z
       seen.add(strategy.name);
     });
     checkGates(scenario, context);
+    checkGameday(scenario, context);
     if (scenario.horizon === undefined && scenario.workload.trace === undefined) {
       context.addIssue({ code: "custom", path: ["horizon"], message: "a generated workload needs a horizon" });
     }

@@ -1,0 +1,378 @@
+import { Box, Text, useApp, useInput, useStdout } from "ink";
+import { useEffect, useState } from "react";
+import type { AdHocKind } from "../../models/failures/ad-hoc.js";
+import type { GamedayCommand, NodeState } from "../../scenarios/gameday.js";
+import type { ControllerView, GamedayController, LogLine } from "./controller.js";
+
+/**
+ * The game-day screen: clock and speed, the cluster map, gauges and sparklines, queue and
+ * running jobs, the event log, and the key line. Fits 80×24 and follows resizes: the map
+ * squeezes racks and nodes into the space there is, the log takes what is left.
+ */
+
+const STATE_STYLE: Readonly<Record<NodeState, { readonly glyph: string; readonly color: string }>> = {
+  idle: { glyph: "·", color: "gray" },
+  busy: { glyph: "■", color: "green" },
+  down: { glyph: "✕", color: "red" },
+  draining: { glyph: "▪", color: "yellow" },
+  quarantined: { glyph: "▣", color: "blue" },
+  throttled: { glyph: "■", color: "magenta" },
+  mismatch: { glyph: "■", color: "cyan" },
+};
+
+/** Worst first: a cell standing for several nodes shows the worst of them. */
+const SEVERITY: readonly NodeState[] = ["down", "quarantined", "throttled", "mismatch", "draining", "busy", "idle"];
+
+interface MenuItem {
+  readonly key: string;
+  readonly label: string;
+  /** What the target names, or null for a command without one. */
+  readonly target: "node" | "rack" | null;
+  readonly make: (target: string) => GamedayCommand;
+}
+
+const inject = (fault: AdHocKind, durationS: number) => (target: string): GamedayCommand => ({ kind: "inject", fault, target, durationS });
+
+export const INJECT_MENU: readonly MenuItem[] = [
+  { key: "1", label: "node crash (4 h)", target: "node", make: inject("node-crash", 4 * 3_600) },
+  { key: "2", label: "rack power loss (4 h)", target: "rack", make: inject("rack-power", 4 * 3_600) },
+  { key: "3", label: "thermal throttle (1 h)", target: "node", make: inject("throttle", 3_600) },
+  { key: "4", label: "bad driver (1 h)", target: "node", make: inject("driver-mismatch", 3_600) },
+  { key: "5", label: "stray drain (1 h)", target: "node", make: inject("drain", 3_600) },
+];
+
+export const ACT_MENU: readonly MenuItem[] = [
+  { key: "1", label: "drain a node", target: "node", make: (node) => ({ kind: "drain", node }) },
+  { key: "2", label: "quarantine a node", target: "node", make: (node) => ({ kind: "quarantine", node }) },
+  { key: "3", label: "return a node to service", target: "node", make: (node) => ({ kind: "undrain", node }) },
+  { key: "4", label: "repair a node", target: "node", make: (node) => ({ kind: "repair", node }) },
+  { key: "5", label: "roll back the driver", target: null, make: () => ({ kind: "rollback-driver" }) },
+  { key: "6", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
+];
+
+export type Mode =
+  | { readonly kind: "main" }
+  | { readonly kind: "help" }
+  | { readonly kind: "menu"; readonly title: string; readonly items: readonly MenuItem[] }
+  | { readonly kind: "target"; readonly item: MenuItem; readonly text: string };
+
+/**
+ * What keys do, mode by mode. Keys typed fast arrive together ("a2r1n5"), so the input is
+ * taken one character at a time; Enter, Esc and Backspace come as flags.
+ */
+export function handleKeys(
+  mode: Mode,
+  input: string,
+  key: { readonly return?: boolean; readonly escape?: boolean; readonly backspace?: boolean; readonly delete?: boolean; readonly ctrl?: boolean },
+  controller: GamedayController,
+): Mode | "quit" {
+  if (key.ctrl === true && input === "c") return "quit";
+  let current = mode;
+  for (const char of input) {
+    const next = handleChar(current, char, controller);
+    if (next === "quit") return "quit";
+    current = next;
+  }
+  if (current.kind === "target") {
+    if (key.escape === true) return { kind: "main" };
+    if (key.backspace === true || key.delete === true) return { ...current, text: current.text.slice(0, -1) };
+    if (key.return === true) {
+      controller.command(current.item.make(current.text.trim()));
+      return { kind: "main" };
+    }
+  } else if (key.escape === true) {
+    return { kind: "main" };
+  }
+  return current;
+}
+
+function handleChar(mode: Mode, char: string, controller: GamedayController): Mode | "quit" {
+  switch (mode.kind) {
+    case "target": {
+      if (char === "\r" || char === "\n") {
+        controller.command(mode.item.make(mode.text.trim()));
+        return { kind: "main" };
+      }
+      // Node names are r<rack>n<slot>: keep letters and digits.
+      const typed = char.toLowerCase().replace(/[^a-z0-9]/g, "");
+      // The "r" is there already; typing it again does not double it.
+      if (mode.text === "r" && typed === "r") return mode;
+      return { ...mode, text: mode.text + typed };
+    }
+    case "menu": {
+      const item = mode.items.find((candidate) => candidate.key === char);
+      if (item === undefined) return mode;
+      if (item.target !== null) return { kind: "target", item, text: "r" };
+      controller.command(item.make(""));
+      return { kind: "main" };
+    }
+    case "help":
+      return char === "q" ? "quit" : { kind: "main" };
+    case "main":
+      switch (char) {
+        case "q":
+          return "quit";
+        case "?":
+          return { kind: "help" };
+        case " ":
+          controller.togglePause();
+          return mode;
+        case "+":
+        case "=":
+        case "]":
+          controller.changeSpeed(1);
+          return mode;
+        case "-":
+        case "[":
+          controller.changeSpeed(-1);
+          return mode;
+        case "n":
+          controller.step();
+          return mode;
+        case "i":
+          return { kind: "menu", title: "inject a fault", items: INJECT_MENU };
+        case "a":
+          return { kind: "menu", title: "act", items: ACT_MENU };
+        default:
+          return mode;
+      }
+  }
+}
+
+export function formatClock(us: number): string {
+  const totalS = Math.floor(us / 1e6);
+  const day = Math.floor(totalS / 86_400);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `day ${day} ${two(Math.floor((totalS % 86_400) / 3_600))}:${two(Math.floor((totalS % 3_600) / 60))}:${two(totalS % 60)}`;
+}
+
+const BARS = "▁▂▃▄▅▆▇█";
+
+export function sparkline(values: readonly number[], width: number, max?: number): string {
+  const shown = values.slice(-width);
+  const top = max ?? Math.max(1e-9, ...shown);
+  return shown.map((value) => BARS[Math.min(BARS.length - 1, Math.max(0, Math.round((value / top) * (BARS.length - 1))))]).join("");
+}
+
+function useTerminalSize(): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: stdout.columns ?? 80, rows: stdout.rows ?? 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = () => setSize(read());
+    stdout.on("resize", onResize);
+    return () => {
+      stdout.off("resize", onResize);
+    };
+  }, [stdout]);
+  return size;
+}
+
+export function GamedayApp({ controller, onQuit }: { readonly controller: GamedayController; readonly onQuit: () => void }) {
+  const { exit } = useApp();
+  const [view, setView] = useState<ControllerView>(() => controller.view());
+  const [mode, setMode] = useState<Mode>({ kind: "main" });
+  const { columns, rows } = useTerminalSize();
+  useEffect(() => controller.subscribe(setView), [controller]);
+
+  const quit = () => {
+    onQuit();
+    exit();
+  };
+
+  useInput((input, key) => {
+    const next = handleKeys(mode, input, key, controller);
+    if (next === "quit") return quit();
+    setMode(next);
+  });
+
+  const snapshot = view.snapshot;
+  const mapWidth = Math.min(Math.max(20, Math.floor(columns / 2) - 2), snapshot.nodesPerRack + 5);
+  const mapRows = Math.min(snapshot.racks, Math.max(2, Math.floor((rows - 8) / 2)));
+  const fixedRows = 1 + Math.max(mapRows + 1, 6) + 2 + 1 + 1;
+  const logRows = Math.max(1, rows - fixedRows - 1);
+  const status = snapshot.status;
+  const budget = status.errorBudgetUsed;
+  const state = view.result !== null ? "■ ended" : view.paused ? "❚❚ paused" : `▶ ×${view.speed.toLocaleString("en")}`;
+
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text wrap="truncate">
+        <Text bold>faultline gameday</Text> {controller.session.scenario.name}{"  "}
+        <Text color="cyan" bold>
+          {formatClock(snapshot.nowUs)}
+        </Text>{"  "}
+        {state}
+        <Text dimColor> of {Math.round(snapshot.endUs / 3.6e9)}h</Text>
+      </Text>
+      <Box>
+        <Box flexDirection="column" width={mapWidth + 2} marginRight={1}>
+          <ClusterMap snapshot={snapshot} width={mapWidth} rows={mapRows} />
+          <Text dimColor>
+            <Text color="green">■</Text>busy <Text color="red">✕</Text>down <Text color="yellow">▪</Text>drain{" "}
+            <Text color="magenta">■</Text>hot <Text color="blue">▣</Text>quar <Text color="cyan">■</Text>drv
+          </Text>
+        </Box>
+        <Box flexDirection="column" flexGrow={1}>
+          <Text>
+            SLO budget <Gauge fraction={budget ?? 0} width={12} /> {budget === null ? "—" : `${Math.round(budget * 100)}%`}
+          </Text>
+          <Text>
+            jobs {status.completed} done · <Text color={status.failed > 0 ? "red" : undefined}>{status.failed} failed</Text>
+          </Text>
+          <Text>
+            {status.running} running · {status.queued} queued
+          </Text>
+          <Text>lost work {status.lostGpuH.toFixed(1)} GPU-h</Text>
+          <Text>
+            busy <Text color="green">{sparkline(view.busy, Math.max(8, columns - mapWidth - 12), 1)}</Text>
+          </Text>
+          <Text>
+            queue <Text color="yellow">{sparkline(view.queue, Math.max(8, columns - mapWidth - 13))}</Text>
+          </Text>
+        </Box>
+      </Box>
+      <Text wrap="truncate">
+        <Text dimColor>queue </Text>
+        {snapshot.queue.length === 0 ? "empty" : snapshot.queue.slice(0, 8).map((job) => `#${job.id} ${job.nodes}n ${(job.waitedUs / 3.6e9).toFixed(1)}h`).join("  ")}
+      </Text>
+      <Text wrap="truncate">
+        <Text dimColor>running </Text>
+        {snapshot.running.slice(0, 8).map((job) => `#${job.id} ${job.firstNode}${job.nodes > 1 ? `+${job.nodes - 1}` : ""}`).join("  ")}
+      </Text>
+      {mode.kind === "help" ? (
+        <Help rows={logRows} />
+      ) : mode.kind === "menu" ? (
+        <Menu title={mode.title} items={mode.items} rows={logRows} />
+      ) : view.result !== null ? (
+        <Debrief view={view} rows={logRows} />
+      ) : (
+        <EventLog log={view.log} rows={logRows} />
+      )}
+      <Text wrap="truncate" color={view.message.startsWith("refused") ? "red" : "white"}>
+        {mode.kind === "target" ? `${mode.item.label}: ${mode.text}▏ (Enter to do it, Esc to cancel)` : view.message || " "}
+      </Text>
+      <Text dimColor wrap="truncate">
+        space pause · +/- speed · n step · i inject · a act · ? help · q quit
+      </Text>
+    </Box>
+  );
+}
+
+function ClusterMap({ snapshot, width, rows }: { readonly snapshot: ControllerView["snapshot"]; readonly width: number; readonly rows: number }) {
+  const cells = Math.max(1, width - 4);
+  const nodesPerCell = Math.ceil(snapshot.nodesPerRack / cells);
+  const racksPerRow = Math.ceil(snapshot.racks / rows);
+  const lines: { label: string; cells: NodeState[] }[] = [];
+  for (let row = 0; row * racksPerRow < snapshot.racks; row++) {
+    const firstRack = row * racksPerRow;
+    const line: NodeState[] = [];
+    for (let cell = 0; cell * nodesPerCell < snapshot.nodesPerRack; cell++) {
+      let worst = SEVERITY.length - 1;
+      for (let rack = firstRack; rack < Math.min(snapshot.racks, firstRack + racksPerRow); rack++) {
+        for (let slot = cell * nodesPerCell; slot < Math.min(snapshot.nodesPerRack, (cell + 1) * nodesPerCell); slot++) {
+          worst = Math.min(worst, SEVERITY.indexOf(snapshot.nodes[rack * snapshot.nodesPerRack + slot]));
+        }
+      }
+      line.push(SEVERITY[worst]);
+    }
+    lines.push({ label: `r${String(firstRack).padStart(2, "0")}`, cells: line });
+  }
+  return (
+    <Box flexDirection="column">
+      {lines.map((line) => (
+        <Text key={line.label}>
+          <Text dimColor>{line.label} </Text>
+          {line.cells.map((state, i) => (
+            <Text key={i} color={STATE_STYLE[state].color}>
+              {STATE_STYLE[state].glyph}
+            </Text>
+          ))}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+function Gauge({ fraction, width }: { readonly fraction: number; readonly width: number }) {
+  const filled = Math.min(width, Math.round(Math.min(1, Math.max(0, fraction)) * width));
+  const color = fraction >= 1 ? "red" : fraction >= 0.5 ? "yellow" : "green";
+  return (
+    <Text>
+      <Text color={color}>{"█".repeat(filled)}</Text>
+      <Text dimColor>{"░".repeat(width - filled)}</Text>
+    </Text>
+  );
+}
+
+function EventLog({ log, rows }: { readonly log: readonly LogLine[]; readonly rows: number }) {
+  const shown = log.slice(-rows);
+  return (
+    <Box flexDirection="column" height={rows}>
+      {shown.map((line, i) => (
+        <Text key={i} wrap="truncate" color={line.operator ? "cyan" : undefined}>
+          <Text dimColor>{formatClock(line.atUs).slice(4)} </Text>
+          {line.text}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+function Menu({ title, items, rows }: { readonly title: string; readonly items: readonly MenuItem[]; readonly rows: number }) {
+  return (
+    <Box flexDirection="column" height={rows}>
+      <Text bold>{title} (a number, or Esc)</Text>
+      {items.map((item) => (
+        <Text key={item.key}>
+          {"  "}
+          <Text color="cyan">{item.key}</Text> {item.label}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+export const HELP_LINES = [
+  "space  pause / resume            +  -  speed ×1 … ×100,000",
+  "n      step to the next event    i     inject a fault (menu)",
+  "a      act: drain, quarantine, return, repair, roll back, acknowledge",
+  "q      quit: the session, result and debrief are saved",
+  "Nodes are named r<rack>n<slot>, e.g. r01n05. Any key closes this help.",
+];
+
+function Help({ rows }: { readonly rows: number }) {
+  return (
+    <Box flexDirection="column" height={rows}>
+      <Text bold>keys</Text>
+      {HELP_LINES.map((line) => (
+        <Text key={line} wrap="truncate">
+          {line}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+function Debrief({ view, rows }: { readonly view: ControllerView; readonly rows: number }) {
+  const result = view.result!;
+  return (
+    <Box flexDirection="column" height={rows}>
+      <Text bold color="cyan">
+        game day over{result.score === null ? "" : ` — score ${result.score}/100`}
+      </Text>
+      {result.incidents.map((incident) => (
+        <Text key={incident.title} wrap="truncate">
+          {incident.title}: {incident.detectedUs === null ? "not detected" : `detected ${minutes(incident.detectedUs - incident.startUs)}`}
+          {", "}
+          {incident.mitigatedUs === null ? "not mitigated" : `mitigated ${minutes(incident.mitigatedUs - incident.startUs)}`} · {incident.points} pts
+        </Text>
+      ))}
+      <Text dimColor>press q to leave</Text>
+    </Box>
+  );
+}
+
+function minutes(us: number): string {
+  return `after ${Math.round(us / 60e6)} min`;
+}

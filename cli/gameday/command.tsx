@@ -1,0 +1,125 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { render } from "ink";
+import { z } from "zod";
+import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
+import { GamedaySession, replaySession, type GamedayResult, type LoggedCommand } from "../../scenarios/gameday.js";
+import { resolveScenarioPath } from "../../scenarios/library.js";
+import { parseScenarioText } from "../../scenarios/parse.js";
+import { isServiceScenario, type ClusterScenario } from "../../scenarios/schema.js";
+import { help, loadOrThrow, prepareOrThrow } from "../commands.js";
+import { writeResultFolder } from "../result-files.js";
+import { InputError, UsageError, integerOption, parseCommandArgs } from "../usage.js";
+import { GamedayApp } from "./app.js";
+import { GamedayController, SPEEDS } from "./controller.js";
+
+/** session.json: what `--replay` needs to play the day again, command by command. */
+const sessionSchema = z.strictObject({
+  format: z.literal(1),
+  scenarioFile: z.string(),
+  scenarioHash: z.string(),
+  seed: z.number().int().nonnegative(),
+  strategy: z.string(),
+  endUs: z.number().nonnegative(),
+  commands: z.array(z.strictObject({ atUs: z.number().nonnegative(), command: z.looseObject({ kind: z.string() }) })),
+});
+
+function hashOf(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+/** Writes session.json, final.json and debrief.md together (a folder that is whole or absent). */
+function saveDay(out: string, scenarioPath: string, result: GamedayResult, description: string): void {
+  const session = {
+    format: 1,
+    scenarioFile: scenarioPath,
+    scenarioHash: hashOf(scenarioPath),
+    seed: result.seed,
+    strategy: result.strategy,
+    endUs: result.endUs,
+    commands: result.commands,
+  };
+  writeResultFolder(
+    out,
+    new Map([
+      ["session.json", `${JSON.stringify(session, null, 2)}\n`],
+      ["final.json", gamedayFinalJson(result)],
+      ["debrief.md", gamedayDebrief(result, description)],
+    ]),
+  );
+}
+
+async function clusterScenario(file: string): Promise<ClusterScenario> {
+  const scenario = await loadOrThrow(file);
+  if (isServiceScenario(scenario)) throw new UsageError("gameday", "a game day plays a cluster scenario; this one is a service");
+  return scenario;
+}
+
+export async function gamedayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs("gameday", args, {
+    seed: { type: "string" },
+    strategy: { type: "string" },
+    speed: { type: "string" },
+    paused: { type: "boolean" },
+    out: { type: "string" },
+    replay: { type: "string" },
+  });
+  if (values.help === true) return help("gameday");
+  if (values.replay !== undefined) return replay(values.replay, values.out);
+  if (positionals.length !== 1) throw new UsageError("gameday", "expects one scenario (a file or a bundled name), or --replay FILE");
+  const speed = integerOption("gameday", "speed", values.speed, 1) ?? 1_000;
+  if (!(SPEEDS as readonly number[]).includes(speed)) {
+    throw new UsageError("gameday", `--speed is one of ${SPEEDS.join(", ")} (simulated seconds per second), got ${speed}`);
+  }
+  if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
+    throw new UsageError("gameday", "needs a terminal to play in (replay a saved day without one: --replay FILE)");
+  }
+  const file = positionals[0];
+  const scenario = await clusterScenario(file);
+  const prepared = prepareOrThrow(scenario, file);
+  const seed = integerOption("gameday", "seed", values.seed, 0) ?? scenario.seed;
+  const strategies = scenario.strategies.map((strategy) => strategy.name);
+  if (values.strategy !== undefined && !strategies.includes(values.strategy)) {
+    throw new UsageError("gameday", `--strategy "${values.strategy}" is not in the scenario (it has: ${strategies.join(", ")})`);
+  }
+  const out = values.out ?? join("results", `${scenario.name}-gameday`);
+  const session = new GamedaySession(prepared, seed, values.strategy);
+  const controller = new GamedayController(session, { speed, paused: values.paused === true });
+  let saved = false;
+  const onQuit = () => {
+    const result = controller.finish();
+    saveDay(out, resolve(resolveScenarioPath(file)), result, scenario.description);
+    saved = true;
+  };
+  const app = render(<GamedayApp controller={controller} onQuit={onQuit} />, { exitOnCtrlC: false });
+  controller.start();
+  await app.waitUntilExit();
+  controller.stop();
+  if (saved) process.stderr.write(`saved: ${out}/ (session.json, final.json, debrief.md); replay: faultline gameday --replay ${join(out, "session.json")}\n`);
+  return 0;
+}
+
+/** Plays a saved day again without a terminal and writes its result next to it (or to --out). */
+async function replay(sessionPath: string, outOption: string | undefined): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(sessionPath, "utf8");
+  } catch (error) {
+    throw new InputError([`${sessionPath}: cannot read file (${(error as NodeJS.ErrnoException).code ?? "error"})`]);
+  }
+  const parsed = parseScenarioText(text, sessionPath, sessionSchema);
+  if (!parsed.ok) throw new InputError(parsed.problems);
+  const saved = parsed.value;
+  const scenario = await clusterScenario(saved.scenarioFile);
+  if (hashOf(saved.scenarioFile) !== saved.scenarioHash) {
+    process.stderr.write(`note: ${saved.scenarioFile} changed since the day was played; the replay may differ\n`);
+  }
+  const prepared = prepareOrThrow(scenario, saved.scenarioFile);
+  const result = replaySession(prepared, saved.seed, saved.strategy, saved.commands as unknown as LoggedCommand[], saved.endUs);
+  const out = outOption ?? join(dirname(sessionPath), "replay");
+  saveDay(out, saved.scenarioFile, result, scenario.description);
+  process.stdout.write(gamedayFinalJson(result));
+  process.stderr.write(`replayed ${saved.commands.length} commands: ${out}/ (final.json, debrief.md)\n`);
+  return 0;
+}

@@ -1,0 +1,219 @@
+import type { SimRecord } from "../../sim/sim.js";
+import { US_PER_H } from "../../sim/time.js";
+import { CommandError, type GamedayCommand, type GamedayResult, type GamedaySession, type GamedaySnapshot } from "../../scenarios/gameday.js";
+
+/**
+ * Drives a game-day session in real time for the terminal view: a timer advances the
+ * simulated clock by speed × wall time, a bounded number of events per tick so a key is
+ * never kept waiting, and the view is told of a new snapshot at most every `publishMs`.
+ * Pause, speed and stepping change only how the clock is driven, never what happens, so
+ * the session log alone replays the day.
+ */
+
+/** Simulated seconds per wall second. */
+export const SPEEDS = [1, 10, 100, 1_000, 10_000, 100_000] as const;
+
+export interface LogLine {
+  readonly atUs: number;
+  readonly text: string;
+  readonly operator: boolean;
+}
+
+export interface ControllerView {
+  readonly snapshot: GamedaySnapshot;
+  readonly paused: boolean;
+  readonly speed: number;
+  readonly log: readonly LogLine[];
+  /** Busy share of nodes that are up, and queue length, sampled over simulated time. */
+  readonly busy: readonly number[];
+  readonly queue: readonly number[];
+  readonly message: string;
+  readonly result: GamedayResult | null;
+}
+
+export interface ControllerOptions {
+  readonly tickMs?: number;
+  readonly publishMs?: number;
+  /** Events one tick may run before it yields to input and drawing. */
+  readonly eventsPerTick?: number;
+  readonly speed?: number;
+  readonly paused?: boolean;
+  /** Wall clock in ms (performance.now by default; tests pass their own). */
+  readonly now?: () => number;
+}
+
+const LOG_KEEP = 200;
+const SAMPLES = 120;
+
+export class GamedayController {
+  readonly session: GamedaySession;
+  readonly eventsPerTick: number;
+  readonly #tickMs: number;
+  readonly #publishMs: number;
+  readonly #now: () => number;
+  readonly #listeners = new Set<(view: ControllerView) => void>();
+  #timer: NodeJS.Timeout | null = null;
+  #paused: boolean;
+  #speed: number;
+  #log: LogLine[] = [];
+  #recordsSeen = 0;
+  #busy: number[] = [];
+  #queue: number[] = [];
+  #nextSampleUs = 0;
+  #lastPublishMs = -Infinity;
+  #message = "";
+  #result: GamedayResult | null = null;
+  /** Events the last tick ran: never more than eventsPerTick. */
+  lastTickEvents = 0;
+
+  constructor(session: GamedaySession, options: ControllerOptions = {}) {
+    this.session = session;
+    this.#tickMs = options.tickMs ?? 50;
+    this.#publishMs = options.publishMs ?? 100;
+    this.eventsPerTick = options.eventsPerTick ?? 20_000;
+    this.#speed = options.speed ?? 1_000;
+    this.#paused = options.paused ?? false;
+    this.#now = options.now ?? (() => performance.now());
+    this.#sample();
+  }
+
+  /** Starts the timer; `stop` (or the end of the day) clears it. */
+  start(): void {
+    if (this.#timer === null) this.#timer = setInterval(() => this.tick(), this.#tickMs);
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  subscribe(listener: (view: ControllerView) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** One timer tick: advance by speed × tick, within the event budget. */
+  tick(): void {
+    if (this.#paused || this.#result !== null) return;
+    const before = this.session.sim.eventsRun;
+    this.session.advance(this.session.nowUs + this.#speed * this.#tickMs * 1_000, this.eventsPerTick);
+    this.lastTickEvents = this.session.sim.eventsRun - before;
+    this.#afterMove(false);
+  }
+
+  togglePause(): void {
+    this.#paused = !this.#paused;
+    this.#say(this.#paused ? "paused" : `running at ×${this.#speed.toLocaleString("en")}`);
+  }
+
+  /** One speed up (+1) or down (−1) the ladder ×1 … ×100,000. */
+  changeSpeed(direction: 1 | -1): void {
+    const index = SPEEDS.indexOf(this.#speed as (typeof SPEEDS)[number]);
+    const next = SPEEDS[Math.min(SPEEDS.length - 1, Math.max(0, (index === -1 ? 3 : index) + direction))];
+    this.#speed = next;
+    this.#say(`speed ×${next.toLocaleString("en")}`);
+  }
+
+  /** To the next instant something happens; pauses, as stepping is for looking closely. */
+  step(): void {
+    if (this.#result !== null) return;
+    this.#paused = true;
+    this.session.stepToNextEvent();
+    this.#afterMove(true);
+  }
+
+  /** An operator command now; refused commands change nothing and say why. */
+  command(command: GamedayCommand): void {
+    if (this.#result !== null) return;
+    try {
+      const said = this.session.apply(command);
+      this.#collectRecords();
+      this.#log.push({ atUs: this.session.nowUs, text: `you: ${said}`, operator: true });
+      this.#say(said);
+    } catch (error) {
+      if (!(error instanceof CommandError)) throw error;
+      this.#say(`refused: ${error.message}`);
+    }
+  }
+
+  /** Ends the day where it stands; the result is scored and the timer stopped. */
+  finish(): GamedayResult {
+    this.stop();
+    this.#result ??= this.session.finish();
+    this.#publish(true);
+    return this.#result;
+  }
+
+  view(): ControllerView {
+    return {
+      snapshot: this.session.snapshot(),
+      paused: this.#paused,
+      speed: this.#speed,
+      log: this.#log,
+      busy: this.#busy,
+      queue: this.#queue,
+      message: this.#message,
+      result: this.#result,
+    };
+  }
+
+  #afterMove(force: boolean): void {
+    this.#collectRecords();
+    this.#sample();
+    if (this.session.ended && this.#result === null) {
+      this.finish();
+      return;
+    }
+    this.#publish(force);
+  }
+
+  #say(message: string): void {
+    this.#message = message;
+    this.#publish(true);
+  }
+
+  #publish(force: boolean): void {
+    const now = this.#now();
+    if (!force && now - this.#lastPublishMs < this.#publishMs) return;
+    this.#lastPublishMs = now;
+    const view = this.view();
+    for (const listener of this.#listeners) listener(view);
+  }
+
+  #collectRecords(): void {
+    const records = this.session.visibleRecords(this.#recordsSeen);
+    this.#recordsSeen = this.session.sim.records.length;
+    const nodeName = (node: number) => this.session.model.cluster.nodeName(node);
+    for (const record of records) this.#log.push({ atUs: record.timeUs as number, text: describeRecord(record, nodeName), operator: false });
+    if (this.#log.length > LOG_KEEP) this.#log = this.#log.slice(-LOG_KEEP);
+  }
+
+  /** Samples busy share and queue length every 1/SAMPLES of the day, for the sparklines. */
+  #sample(): void {
+    const stepUs = Math.max(60e6, this.session.endUs === Infinity ? US_PER_H : this.session.endUs / SAMPLES);
+    while (this.#nextSampleUs <= this.session.nowUs) {
+      const snapshot = this.session.snapshot();
+      const up = snapshot.nodes.filter((state) => state !== "down").length;
+      const busy = snapshot.nodes.filter((state) => state === "busy").length;
+      this.#busy.push(up === 0 ? 0 : busy / up);
+      this.#queue.push(snapshot.status.queued);
+      this.#nextSampleUs += stepUs;
+    }
+    if (this.#busy.length > SAMPLES) {
+      this.#busy = this.#busy.slice(-SAMPLES);
+      this.#queue = this.#queue.slice(-SAMPLES);
+    }
+  }
+}
+
+/** A record as one line of the event log, nodes by name ("r02n11"). */
+export function describeRecord(record: SimRecord, nodeName: (node: number) => string): string {
+  const fields = Object.entries(record)
+    .filter(([key, value]) => key !== "kind" && key !== "timeUs" && (typeof value === "string" || typeof value === "number"))
+    .map(([key, value]) => {
+      if (key === "node" && typeof value === "number") return nodeName(value);
+      return `${key}=${typeof value === "number" && !Number.isInteger(value) ? value.toFixed(2) : value}`;
+    })
+    .slice(0, 3);
+  return `${record.kind}${fields.length === 0 ? "" : ` ${fields.join(" ")}`}`;
+}

@@ -1,0 +1,142 @@
+/**
+ * A game day's final summary (final.json, the bytes a replay must reproduce) and its
+ * debrief, written as a blameless postmortem in Markdown: from the result record alone.
+ */
+
+import { formatMetric, roundForOutput } from "./format.js";
+import { escapeMarkdown } from "./text.js";
+import type { MetricName, MetricValues } from "./records.js";
+
+/** The result of a game day as plain data (scenarios/gameday.ts builds it). */
+export interface GamedayRecord {
+  readonly scenario: string;
+  readonly strategy: string;
+  readonly seed: number;
+  readonly endUs: number;
+  readonly metrics: MetricValues;
+  readonly incidents: readonly {
+    readonly title: string;
+    readonly startUs: number;
+    readonly target: string;
+    readonly fault: string;
+    readonly detectedUs: number | null;
+    readonly mitigatedUs: number | null;
+    readonly points: number;
+  }[];
+  readonly objectives: { readonly detectWithin: number; readonly mitigateWithin: number; readonly errorBudget: number } | null;
+  readonly score: number | null;
+  readonly commands: readonly { readonly atUs: number; readonly command: { readonly kind: string } }[];
+}
+
+const HOURS = (us: number) => roundForOutput(us / 3.6e9);
+
+/** final.json: what the day came to, numbers rounded as in every result file. */
+export function gamedayFinalJson(result: GamedayRecord): string {
+  const metrics = Object.fromEntries(Object.entries(result.metrics).map(([name, value]) => [name, value === null ? null : roundForOutput(value)]));
+  const summary = {
+    scenario: result.scenario,
+    strategy: result.strategy,
+    seed: result.seed,
+    endH: HOURS(result.endUs),
+    score: result.score,
+    incidents: result.incidents.map((incident) => ({
+      title: incident.title,
+      startH: HOURS(incident.startUs),
+      detectedH: incident.detectedUs === null ? null : HOURS(incident.detectedUs),
+      mitigatedH: incident.mitigatedUs === null ? null : HOURS(incident.mitigatedUs),
+      points: incident.points,
+    })),
+    commands: result.commands.length,
+    metrics,
+  };
+  return `${JSON.stringify(summary, null, 2)}\n`;
+}
+
+function clock(us: number): string {
+  const totalS = Math.floor(us / 1e6);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${Math.floor(totalS / 86_400)}d ${two(Math.floor((totalS % 86_400) / 3_600))}:${two(Math.floor((totalS % 3_600) / 60))}`;
+}
+
+function describeCommand(command: GamedayRecord["commands"][number]["command"]): string {
+  const detail = Object.entries(command)
+    .filter(([key]) => key !== "kind")
+    .map(([, value]) => String(value))
+    .join(" ");
+  return detail === "" ? command.kind : `${command.kind} ${detail}`;
+}
+
+function within(us: number | null, startUs: number, objectiveS: number | undefined): string {
+  if (us === null) return "never";
+  const minutes = Math.round((us - startUs) / 60e6);
+  if (objectiveS === undefined) return `${minutes} min`;
+  return `${minutes} min (${minutes * 60 <= objectiveS ? "within" : "over"} the ${Math.round(objectiveS / 60)} min objective)`;
+}
+
+const IMPACT: readonly MetricName[] = ["jobs_completed", "jobs_failed", "lost_work_gpu_h", "slo_error_budget_used", "queue_wait_p90_h", "goodput"];
+
+/** The debrief as a postmortem: summary, impact, timeline, what went well and what did not. */
+export function gamedayDebrief(result: GamedayRecord, description: string): string {
+  const objectives = result.objectives;
+  const lines: string[] = [
+    `# Postmortem: ${escapeMarkdown(result.scenario)} game day`,
+    "",
+    `*${escapeMarkdown(description)}*`,
+    "",
+    "## Summary",
+    "",
+    `Strategy \`${escapeMarkdown(result.strategy)}\`, seed ${result.seed}, played to ${clock(result.endUs)} of simulated time ` +
+      `with ${result.commands.length} operator command${result.commands.length === 1 ? "" : "s"}.` +
+      (result.score === null ? "" : ` Score: **${result.score}/100**.`),
+    "",
+    "## Impact",
+    "",
+    "| metric | value |",
+    "| --- | ---: |",
+    ...IMPACT.filter((metric) => result.metrics[metric] !== null).map(
+      (metric) => `| \`${metric}\` | ${formatMetric(metric, result.metrics[metric]!)} |`,
+    ),
+  ];
+  if (objectives !== null) {
+    const budget: number | null = result.metrics.slo_error_budget_used;
+    lines.push(
+      "",
+      `Error budget: ${budget === null ? "not measured" : `${Math.round(budget * 100)}% spent`} ` +
+        `(objective: at most ${Math.round(objectives.errorBudget * 100)}%).`,
+    );
+  }
+  if (result.incidents.length > 0) {
+    lines.push("", "## Incidents", "", "| incident | began | detected after | mitigated after | points |", "| --- | --- | --- | --- | ---: |");
+    for (const incident of result.incidents) {
+      lines.push(
+        `| ${escapeMarkdown(incident.title)} (${incident.fault} on ${incident.target}) | ${clock(incident.startUs)} | ` +
+          `${within(incident.detectedUs, incident.startUs, objectives?.detectWithin)} | ` +
+          `${within(incident.mitigatedUs, incident.startUs, objectives?.mitigateWithin)} | ${incident.points} |`,
+      );
+    }
+  }
+  const timeline = [
+    ...result.incidents.map((incident) => ({ atUs: incident.startUs, text: `**incident begins**: ${escapeMarkdown(incident.title)}` })),
+    ...result.commands.map((logged) => ({ atUs: logged.atUs, text: `operator: ${escapeMarkdown(describeCommand(logged.command))}` })),
+  ].sort((a, b) => a.atUs - b.atUs);
+  lines.push("", "## Timeline", "", ...(timeline.length === 0 ? ["Nothing happened that the operator touched."] : timeline.map((entry) => `- ${clock(entry.atUs)} ${entry.text}`)));
+  const well = result.incidents.filter((incident) => incident.points >= 75).map((incident) => incident.title);
+  const missed = result.incidents.filter((incident) => incident.points < 75);
+  lines.push("", "## What went well", "", ...(well.length === 0 ? ["- (nothing scored 75 points or more)"] : well.map((title) => `- ${escapeMarkdown(title)}: caught and contained in time.`)));
+  lines.push(
+    "",
+    "## What to improve",
+    "",
+    ...(missed.length === 0
+      ? ["- Nothing missed its objectives."]
+      : missed.map((incident) =>
+          incident.detectedUs === null
+            ? `- ${escapeMarkdown(incident.title)}: never noticed. What alert would have shown it?`
+            : incident.mitigatedUs === null
+              ? `- ${escapeMarkdown(incident.title)}: noticed but never mitigated. Which runbook step applies?`
+              : `- ${escapeMarkdown(incident.title)}: contained, but late against the objectives.`,
+        )),
+    "",
+  );
+  return lines.join("\n");
+}

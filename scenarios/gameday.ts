@@ -1,0 +1,346 @@
+import { ClusterModel, type ModelStatus } from "../models/cluster-model.js";
+import { scheduleInjections, targetNodes, type AdHocInjection, type AdHocKind } from "../models/failures/ad-hoc.js";
+import type { RunMetrics } from "../models/metrics.js";
+import { Sim, type SimRecord } from "../sim/sim.js";
+import { secondsToUs } from "../sim/time.js";
+import type { PreparedScenario } from "./prepare.js";
+import { modelOptions } from "./runner.js";
+import { isServiceScenario, type ClusterScenario, type Gameday, type Strategy } from "./schema.js";
+
+/**
+ * A game day: one strategy of a cluster scenario run live, one replication, with the
+ * operator's commands applied as they come and the scenario's hidden incidents at their
+ * times. A command applies at the current simulated time, only once every event of that
+ * instant has run; so replaying the log (run to each command's time, apply it) gives the
+ * same run to the byte, however the live clock was advanced between commands.
+ */
+
+/** What an operator can do, as data: the session log is a list of these with their times. */
+export type GamedayCommand =
+  | { readonly kind: "inject"; readonly fault: AdHocKind; readonly target: string; readonly durationS: number }
+  | { readonly kind: "drain" | "undrain" | "quarantine" | "repair"; readonly node: string }
+  | { readonly kind: "rollback-driver" }
+  /** "I see it": counts as detection without changing anything. */
+  | { readonly kind: "ack" };
+
+export interface LoggedCommand {
+  readonly atUs: number;
+  readonly command: GamedayCommand;
+}
+
+/** A command that cannot apply (an unknown node): refused, nothing changes, nothing is logged. */
+export class CommandError extends Error {
+  override readonly name = "CommandError";
+}
+
+/** A node's state as the cluster map shows it, in order of precedence. */
+export type NodeState = "down" | "quarantined" | "draining" | "throttled" | "mismatch" | "busy" | "idle";
+
+export interface GamedaySnapshot {
+  readonly nowUs: number;
+  readonly endUs: number;
+  readonly racks: number;
+  readonly nodesPerRack: number;
+  readonly nodes: readonly NodeState[];
+  readonly status: ModelStatus;
+  readonly queue: readonly { readonly id: number; readonly nodes: number; readonly waitedUs: number }[];
+  readonly running: readonly { readonly id: number; readonly nodes: number; readonly firstNode: string; readonly ranUs: number }[];
+}
+
+/** An incident of the script with what the operator did about it. */
+export interface IncidentScore {
+  readonly title: string;
+  readonly startUs: number;
+  readonly target: string;
+  readonly fault: AdHocKind;
+  /** First command at or after the start (any command: the operator noticed). */
+  readonly detectedUs: number | null;
+  /** First command that mitigates it (on its target, or a driver rollback). */
+  readonly mitigatedUs: number | null;
+  /** 0–100: half for detecting within the objective, half for mitigating within it, less as time runs over. */
+  readonly points: number;
+}
+
+export interface GamedayResult {
+  readonly scenario: string;
+  readonly strategy: string;
+  readonly seed: number;
+  readonly endUs: number;
+  readonly metrics: RunMetrics;
+  readonly incidents: readonly IncidentScore[];
+  readonly objectives: Gameday["objectives"] | null;
+  /** Mean of the incidents' points; null without a script. */
+  readonly score: number | null;
+  readonly commands: readonly LoggedCommand[];
+}
+
+/** Which operator actions mitigate an incident when the script does not say. */
+const DEFAULT_MITIGATION: Readonly<Record<AdHocKind, readonly GamedayCommand["kind"][]>> = {
+  "node-crash": ["quarantine", "drain"],
+  "rack-power": ["repair"],
+  throttle: ["drain", "quarantine"],
+  "driver-mismatch": ["rollback-driver", "drain", "quarantine"],
+  drain: ["undrain", "repair"],
+};
+
+const UNSHOWN_RECORDS: ReadonlySet<string> = new Set(["FaultInjected", "FaultCleared", "JobSubmitted", "JobStarted", "JobCompleted"]);
+
+export class GamedaySession {
+  readonly scenario: ClusterScenario;
+  readonly strategy: Strategy;
+  readonly seed: number;
+  readonly sim: Sim;
+  readonly model: ClusterModel;
+  readonly endUs: number;
+  readonly commands: LoggedCommand[] = [];
+  readonly #quarantined = new Set<number>();
+  #result: GamedayResult | null = null;
+
+  constructor(prepared: PreparedScenario, seed: number, strategyName?: string) {
+    if (isServiceScenario(prepared.scenario)) throw new CommandError("a game day runs a cluster scenario");
+    this.scenario = prepared.scenario;
+    const name = strategyName ?? this.scenario.gameday?.strategy;
+    const strategy = name === undefined ? this.scenario.strategies[0] : this.scenario.strategies.find((s) => s.name === name);
+    if (strategy === undefined) throw new CommandError(`no strategy "${name}"`);
+    this.strategy = strategy;
+    this.seed = seed;
+    this.sim = new Sim({ seed, keepRecords: true });
+    this.model = new ClusterModel(this.sim, modelOptions(prepared, strategy, 0));
+    const horizonUs = this.model.endUs;
+    const lengthUs = this.scenario.gameday?.length === undefined ? Infinity : secondsToUs(this.scenario.gameday.length);
+    this.endUs = Math.min(horizonUs, lengthUs);
+    this.model.begin();
+    // The script's incidents, hidden: they show only through what they do to the cluster.
+    scheduleInjections(this.sim, this.model.cluster, this.#incidentInjections());
+  }
+
+  #incidentInjections(): AdHocInjection[] {
+    return (this.scenario.gameday?.incidents ?? []).map((incident) => ({
+      kind: incident.fault,
+      atUs: secondsToUs(incident.at),
+      target: incident.target,
+      durationUs: secondsToUs(incident.duration),
+    }));
+  }
+
+  get nowUs(): number {
+    return this.sim.now;
+  }
+
+  get ended(): boolean {
+    return this.#result !== null || this.sim.now >= this.endUs;
+  }
+
+  /**
+   * Runs events up to `untilUs` (never past the end), at most `maxEvents` of them, so a
+   * live view can slice the work. Returns whether the clock reached `untilUs`.
+   */
+  advance(untilUs: number, maxEvents = Infinity): boolean {
+    const target = Math.min(untilUs, this.endUs);
+    const before = this.sim.eventsRun;
+    this.sim.run(target, maxEvents);
+    return this.sim.eventsRun - before < maxEvents || this.sim.now >= target;
+  }
+
+  /** Runs what is left of the current instant: commands apply between instants only. */
+  settle(): void {
+    this.sim.run(this.sim.now);
+  }
+
+  /** Advances to the next instant something happens (and runs all of it). */
+  stepToNextEvent(): void {
+    this.settle();
+    this.sim.run(Math.min(this.sim.nextEventUs, this.endUs));
+  }
+
+  /** Applies a command now (after the rest of this instant) and logs it; returns what it did. */
+  apply(command: GamedayCommand): string {
+    if (this.#result !== null) throw new CommandError("the game day is over");
+    this.settle();
+    const said = this.#execute(command);
+    this.commands.push({ atUs: this.sim.now, command });
+    return said;
+  }
+
+  #node(name: string): number {
+    const nodes = targetNodes(this.model.cluster, "drain", name);
+    if (nodes === null) throw new CommandError(`"${name}" is not a node of the cluster`);
+    return nodes[0];
+  }
+
+  #execute(command: GamedayCommand): string {
+    const cluster = this.model.cluster;
+    switch (command.kind) {
+      case "inject": {
+        if (targetNodes(cluster, command.fault, command.target) === null) {
+          throw new CommandError(`"${command.target}" is not a ${command.fault === "rack-power" ? "rack" : "node"} of the cluster`);
+        }
+        const injection = { kind: command.fault, atUs: this.sim.now, target: command.target, durationUs: secondsToUs(command.durationS) };
+        scheduleInjections(this.sim, cluster, [injection]);
+        return `injected ${command.fault} on ${command.target}`;
+      }
+      case "drain":
+      case "quarantine": {
+        const node = this.#node(command.node);
+        if (!cluster.isDrained(node)) cluster.drain(node);
+        if (command.kind === "quarantine") this.#quarantined.add(node);
+        return `${command.kind === "drain" ? "draining" : "quarantined"} ${cluster.nodeName(node)}: no new jobs there`;
+      }
+      case "undrain": {
+        const node = this.#node(command.node);
+        if (cluster.isDrained(node)) cluster.undrain(node);
+        this.#quarantined.delete(node);
+        return `${cluster.nodeName(node)} back in service`;
+      }
+      case "repair": {
+        // Hands-on repair: a good driver, a normal clock, powered up, back in service.
+        const node = this.#node(command.node);
+        cluster.setDriverCompatible(node, true);
+        cluster.restoreClock(node);
+        if (!cluster.isUp(node)) cluster.restore(node);
+        if (cluster.isDrained(node)) cluster.undrain(node);
+        this.#quarantined.delete(node);
+        return `repaired ${cluster.nodeName(node)}`;
+      }
+      case "rollback-driver": {
+        let rolledBack = 0;
+        for (let node = 0; node < cluster.nodeCount; node++) {
+          if (!cluster.isDriverCompatible(node)) {
+            cluster.setDriverCompatible(node, true);
+            rolledBack++;
+          }
+        }
+        return `driver rolled back on ${rolledBack} node${rolledBack === 1 ? "" : "s"}`;
+      }
+      case "ack":
+        return "acknowledged";
+    }
+  }
+
+  /** The cluster, queue and counts now, for the view. */
+  snapshot(): GamedaySnapshot {
+    const cluster = this.model.cluster;
+    const nodes: NodeState[] = [];
+    for (let node = 0; node < cluster.nodeCount; node++) {
+      const health = cluster.health(node);
+      nodes.push(
+        !cluster.isUp(node)
+          ? "down"
+          : this.#quarantined.has(node)
+            ? "quarantined"
+            : cluster.isDrained(node)
+              ? "draining"
+              : health.clockFactor < 1
+                ? "throttled"
+                : !cluster.isDriverCompatible(node)
+                  ? "mismatch"
+                  : cluster.jobOn(node) >= 0
+                    ? "busy"
+                    : "idle",
+      );
+    }
+    const now = this.sim.now;
+    return {
+      nowUs: now,
+      endUs: this.endUs,
+      racks: cluster.options.racks,
+      nodesPerRack: cluster.options.nodesPerRack,
+      nodes,
+      status: this.model.status(),
+      queue: this.model.scheduler
+        .waitingJobs()
+        .slice(0, 50)
+        .map((job) => ({ id: job.id, nodes: job.nodeCount, waitedUs: now - job.submitUs })),
+      running: this.model
+        .runningJobs()
+        .slice(0, 50)
+        .map((job) => ({
+          id: job.id,
+          nodes: job.nodeCount,
+          firstNode: cluster.nodeName(job.firstNode),
+          ranUs: now - job.attemptStartUs,
+        })),
+    };
+  }
+
+  /**
+   * Records to show in the event log: what went wrong and what came back, as an operator's
+   * monitoring would show it; not routine job starts and ends, nor the hidden script's
+   * injections (an incident shows only through its symptoms).
+   */
+  visibleRecords(from = 0): SimRecord[] {
+    const records: SimRecord[] = [];
+    for (let i = from; i < this.sim.records.length; i++) {
+      const record = this.sim.records[i];
+      if (!UNSHOWN_RECORDS.has(record.kind)) records.push(record);
+    }
+    return records;
+  }
+
+  /** Ends the game day where the clock stands (after this instant) and scores it. */
+  finish(): GamedayResult {
+    if (this.#result !== null) return this.#result;
+    this.settle();
+    const run = this.model.finish();
+    const gameday = this.scenario.gameday;
+    // Incidents the day ended before are not scored: they never happened.
+    const incidents = (gameday?.incidents ?? [])
+      .filter((incident) => secondsToUs(incident.at) <= this.sim.now)
+      .map((incident) => this.#score(incident, gameday!.objectives));
+    this.#result = {
+      scenario: this.scenario.name,
+      strategy: this.strategy.name,
+      seed: this.seed,
+      endUs: this.sim.now,
+      metrics: run.metrics,
+      incidents,
+      objectives: gameday?.objectives ?? null,
+      score: incidents.length === 0 ? null : Math.round(incidents.reduce((sum, i) => sum + i.points, 0) / incidents.length),
+      commands: this.commands,
+    };
+    return this.#result;
+  }
+
+  #score(incident: Gameday["incidents"][number], objectives: Gameday["objectives"]): IncidentScore {
+    const startUs = secondsToUs(incident.at);
+    const after = this.commands.filter((logged) => logged.atUs >= startUs);
+    const detectedUs = after[0]?.atUs ?? null;
+    const mitigations: readonly string[] = incident.mitigation ?? DEFAULT_MITIGATION[incident.fault];
+    const onTarget = (command: GamedayCommand): boolean =>
+      command.kind === "rollback-driver" ||
+      ("node" in command && (incident.fault === "rack-power" ? command.node.startsWith(`${incident.target}n`) : sameNode(command.node, incident.target)));
+    const mitigatedUs = after.find((logged) => mitigations.includes(logged.command.kind) && onTarget(logged.command))?.atUs ?? null;
+    const half = (atUs: number | null, objectiveS: number): number => {
+      if (atUs === null) return 0;
+      const lateS = (atUs - startUs) / 1e6 - objectiveS;
+      // Full marks within the objective, nothing at four times it.
+      return 50 * Math.min(1, Math.max(0, 1 - lateS / (3 * objectiveS)));
+    };
+    return {
+      title: incident.title,
+      startUs,
+      target: incident.target,
+      fault: incident.fault,
+      detectedUs,
+      mitigatedUs,
+      points: Math.round(half(detectedUs, objectives.detectWithin) + half(mitigatedUs, objectives.mitigateWithin)),
+    };
+  }
+}
+
+/** "r1n3" and "r01n03" name the same node. */
+function sameNode(a: string, b: string): boolean {
+  const parse = (name: string) => /^r(\d+)n(\d+)$/.exec(name)?.slice(1).map(Number).join(",");
+  return parse(a) !== undefined && parse(a) === parse(b);
+}
+
+/** Plays a logged session again, without a view: the same commands at the same times. */
+export function replaySession(prepared: PreparedScenario, seed: number, strategy: string, commands: readonly LoggedCommand[], endUs: number): GamedayResult {
+  const session = new GamedaySession(prepared, seed, strategy);
+  for (const logged of commands) {
+    session.advance(logged.atUs);
+    session.apply(logged.command);
+  }
+  session.advance(endUs);
+  return session.finish();
+}

@@ -1,0 +1,139 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { GamedayController } from "../../cli/gameday/controller.js";
+import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
+import { CommandError, GamedaySession, replaySession, type GamedayCommand } from "../../scenarios/gameday.js";
+import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
+import { prepareScenario, type PreparedScenario } from "../../scenarios/prepare.js";
+
+const H = 3.6e9;
+
+async function nightShift(): Promise<PreparedScenario> {
+  const loaded = await loadScenario("gameday-night-shift");
+  if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+  return prepareScenario(loaded.value, join(bundledScenarioDir(), "gameday-night-shift.yaml"));
+}
+
+/** Plays commands at given hours, advancing the clock in one go between them. */
+function play(prepared: PreparedScenario, actions: readonly [number, GamedayCommand][]) {
+  const session = new GamedaySession(prepared, 11);
+  for (const [hours, command] of actions) {
+    session.advance(hours * H);
+    session.apply(command);
+  }
+  session.advance(Infinity);
+  return session.finish();
+}
+
+const GOOD_OPERATOR: readonly [number, GamedayCommand][] = [
+  [1.1, { kind: "drain", node: "r01n05" }],
+  [3.2, { kind: "rollback-driver" }],
+  [7.1, { kind: "ack" }],
+  [7.2, { kind: "repair", node: "r03n00" }],
+];
+
+describe("a game-day session", () => {
+  it("scores an operator who contains the incidents far above one who does nothing, and the cluster agrees", async () => {
+    const prepared = await nightShift();
+    const idle = play(prepared, []);
+    const good = play(prepared, GOOD_OPERATOR);
+    expect(idle.score).toBe(0);
+    expect(idle.incidents.map((incident) => incident.detectedUs)).toEqual([null, null, null]);
+    // Every incident detected and mitigated within its objectives.
+    expect(good.incidents.map((incident) => incident.points)).toEqual([100, 100, 100]);
+    expect(good.score).toBe(100);
+    expect(good.incidents[0].detectedUs).toBeCloseTo(1.1 * H, 0);
+    // The bad driver kills every job that starts on its node until it is rolled back.
+    expect(idle.metrics.jobs_failed).toBeGreaterThan(10);
+    expect(good.metrics.jobs_failed).toBeLessThan(idle.metrics.jobs_failed! / 5);
+    expect(good.metrics.slo_error_budget_used).toBeLessThan(idle.metrics.slo_error_budget_used!);
+    expect(good.endUs).toBe(12 * H);
+  });
+
+  it("scores late answers lower, and nothing for what the day ended before", async () => {
+    const prepared = await nightShift();
+    const session = new GamedaySession(prepared, 11);
+    // 40 min to drain the hot node: detection 20 min over its 20 min objective, mitigation in time.
+    session.advance(1.6667 * H);
+    session.apply({ kind: "drain", node: "r1n5" });
+    session.advance(2 * H);
+    const result = session.finish();
+    expect(result.incidents).toHaveLength(1);
+    expect(result.incidents[0].points).toBe(Math.round(50 * (1 - (40 - 20) / 60) + 50));
+  });
+
+  it("refuses a command on a node the cluster does not have, changing nothing", async () => {
+    const session = new GamedaySession(await nightShift(), 11);
+    session.advance(H);
+    expect(() => session.apply({ kind: "drain", node: "r09n00" })).toThrow(CommandError);
+    expect(() => session.apply({ kind: "inject", fault: "rack-power", target: "r01n01", durationS: 60 })).toThrow("is not a rack");
+    expect(session.commands).toEqual([]);
+  });
+
+  it("replays to the same final bytes however the live clock was advanced", async () => {
+    const prepared = await nightShift();
+    const reference = play(prepared, GOOD_OPERATOR);
+    // Live play: small uneven slices, a few events at a time, steps, then commands.
+    const live = new GamedaySession(prepared, 11);
+    let slice = 0;
+    for (const [hours, command] of GOOD_OPERATOR) {
+      while (live.nowUs < hours * H) {
+        live.advance(Math.min(hours * H, live.nowUs + ((slice++ % 7) + 1) * 60e6), 3);
+        if (slice % 11 === 0) live.stepToNextEvent();
+      }
+      live.apply(command);
+    }
+    live.advance(Infinity);
+    const played = live.finish();
+    const replayed = replaySession(prepared, 11, "on-call", played.commands, played.endUs);
+    expect(gamedayFinalJson(replayed)).toBe(gamedayFinalJson(played));
+    expect(gamedayDebrief(replayed, "d")).toBe(gamedayDebrief(played, "d"));
+    // Commands landed mid-slice, at other times than the reference's: a different day, same rules.
+    expect(played.commands).toHaveLength(4);
+    expect(gamedayFinalJson(reference)).toContain('"score": 100');
+  });
+});
+
+describe("the game-day controller", () => {
+  it("advances speed × tick per tick, never more than its event budget, and not while paused", async () => {
+    const session = new GamedaySession(await nightShift(), 11);
+    let wallMs = 0;
+    const controller = new GamedayController(session, { tickMs: 50, speed: 100, eventsPerTick: 50, publishMs: 100, now: () => wallMs });
+    const views: number[] = [];
+    controller.subscribe((view) => views.push(view.snapshot.nowUs));
+    for (let i = 0; i < 10; i++) {
+      wallMs += 50;
+      controller.tick();
+    }
+    // ×100 for 10 ticks of 50 ms: 50 simulated seconds (few events: within the budget).
+    expect(session.nowUs).toBe(10 * 100 * 50_000);
+    // The view hears of it at most every 100 ms of wall time, not every tick.
+    expect(views.length).toBe(5);
+
+    controller.changeSpeed(1);
+    controller.changeSpeed(1);
+    controller.changeSpeed(1);
+    expect(controller.view().speed).toBe(100_000);
+    let most = 0;
+    for (let i = 0; i < 200 && !session.ended; i++) {
+      controller.tick();
+      most = Math.max(most, controller.lastTickEvents);
+    }
+    expect(most).toBe(50); // the budget bound some ticks: the clock lagged rather than the keys
+    const before = session.nowUs;
+    controller.togglePause();
+    controller.tick();
+    expect(session.nowUs).toBe(before);
+  });
+
+  it("logs what operators see, with node names, and the operator's own commands", async () => {
+    const session = new GamedaySession(await nightShift(), 11);
+    const controller = new GamedayController(session, { speed: 100_000, now: () => 0 });
+    while (session.nowUs < 3.5 * H) controller.tick();
+    controller.command({ kind: "rollback-driver" });
+    const log = controller.view().log;
+    expect(log.some((line) => /^JobKilled job=\d+ cause=driver-mismatch r02n11$/.test(line.text))).toBe(true);
+    expect(log.some((line) => /^Job(Submitted|Started|Completed)/.test(line.text))).toBe(false);
+    expect(log.at(-1)).toMatchObject({ operator: true, text: "you: driver rolled back on 1 node" });
+  });
+});
