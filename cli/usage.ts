@@ -201,8 +201,8 @@ written as a postmortem. On quit, session.json, final.json and debrief.md are sa
 --replay plays the saved commands again and gives the same final.json, to the byte.
 
 Keys: space pause · + - speed ×1 … ×100,000 · n step to the next event · i inject ·
-a act (drain, quarantine, return, repair, roll back the driver, acknowledge) · ? help ·
-q quit and save.
+a act (drain, quarantine, return, repair, roll back the driver, checkpoint every
+running job now, acknowledge) · ? help · q quit and save.
 
 Options:
   --speed S           simulated seconds per second: 1, 10, 100, 1000 (default), 10000, 100000

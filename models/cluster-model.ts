@@ -528,6 +528,22 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     };
   }
 
+  /**
+   * An operator's "checkpoint now": every running job that is computing cuts its segment
+   * short and writes a checkpoint, at the strategy's cost. Returns how many began one;
+   * null when the strategy does not checkpoint at all.
+   */
+  checkpointAllNow(): number | null {
+    if (this.#options.checkpoint.policy === "none") return null;
+    let begun = 0;
+    for (const job of [...this.#running]) {
+      const phase = job.attempt.phase;
+      this.#executor.checkpointNow(job);
+      if (job.attempt.phase !== phase) begun++;
+    }
+    return begun;
+  }
+
   /** Jobs running now. */
   runningJobs(): readonly Job[] {
     return this.#running;

@@ -20,6 +20,7 @@ export type GamedayCommand =
   | { readonly kind: "inject"; readonly fault: AdHocKind; readonly target: string; readonly durationS: number }
   | { readonly kind: "drain" | "undrain" | "quarantine" | "repair"; readonly node: string }
   | { readonly kind: "rollback-driver" }
+  | { readonly kind: "checkpoint-now" }
   /** "I see it": counts as detection without changing anything. */
   | { readonly kind: "ack" };
 
@@ -211,6 +212,11 @@ export class GamedaySession {
           }
         }
         return `driver rolled back on ${rolledBack} node${rolledBack === 1 ? "" : "s"}`;
+      }
+      case "checkpoint-now": {
+        const begun = this.model.checkpointAllNow();
+        if (begun === null) throw new CommandError(`strategy "${this.strategy.name}" writes no checkpoints`);
+        return `checkpoint started by ${begun} running job${begun === 1 ? "" : "s"}`;
       }
       case "ack":
         return "acknowledged";

@@ -47,7 +47,8 @@ export const ACT_MENU: readonly MenuItem[] = [
   { key: "3", label: "return a node to service", target: "node", make: (node) => ({ kind: "undrain", node }) },
   { key: "4", label: "repair a node", target: "node", make: (node) => ({ kind: "repair", node }) },
   { key: "5", label: "roll back the driver", target: null, make: () => ({ kind: "rollback-driver" }) },
-  { key: "6", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
+  { key: "6", label: "checkpoint every running job now", target: null, make: () => ({ kind: "checkpoint-now" }) },
+  { key: "7", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
 ];
 
 export type Mode =
@@ -336,7 +337,7 @@ function Menu({ title, items, rows }: { readonly title: string; readonly items: 
 export const HELP_LINES = [
   "space  pause / resume            +  -  speed ×1 … ×100,000",
   "n      step to the next event    i     inject a fault (menu)",
-  "a      act: drain, quarantine, return, repair, roll back, acknowledge",
+  "a      act: drain, quarantine, return, repair, roll back, checkpoint now, ack",
   "q      quit: the session, result and debrief are saved",
   "Nodes are named r<rack>n<slot>, e.g. r01n05. Any key closes this help.",
 ];

@@ -70,6 +70,20 @@ describe("a game-day session", () => {
     expect(session.commands).toEqual([]);
   });
 
+  it("checkpoints every computing job on command, at the strategy's cost", async () => {
+    const prepared = await nightShift();
+    const quiet = play(prepared, []);
+    const session = new GamedaySession(prepared, 11);
+    session.advance(2.5 * H);
+    const running = session.model.runningJobs().length;
+    const said = session.apply({ kind: "checkpoint-now" });
+    expect(said).toMatch(/^checkpoint started by \d+ running jobs?$/);
+    expect(Number(said.split(" ")[3])).toBeGreaterThan(0);
+    expect(Number(said.split(" ")[3])).toBeLessThanOrEqual(running);
+    session.advance(Infinity);
+    expect(session.finish().metrics.checkpoint_overhead_gpu_h).toBeGreaterThan(quiet.metrics.checkpoint_overhead_gpu_h!);
+  });
+
   it("replays to the same final bytes however the live clock was advanced", async () => {
     const prepared = await nightShift();
     const reference = play(prepared, GOOD_OPERATOR);
