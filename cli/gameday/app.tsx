@@ -261,10 +261,11 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
 }
 
 function ClusterMap({ snapshot, width, rows }: { readonly snapshot: ControllerView["snapshot"]; readonly width: number; readonly rows: number }) {
-  const cells = Math.max(1, width - 4);
+  const cells = Math.max(1, width - 2 - Math.max(2, String(snapshot.racks - 1).length));
   const nodesPerCell = Math.ceil(snapshot.nodesPerRack / cells);
   const racksPerRow = Math.ceil(snapshot.racks / rows);
   const lines: { label: string; cells: NodeState[] }[] = [];
+  const labelDigits = Math.max(2, String(snapshot.racks - 1).length);
   for (let row = 0; row * racksPerRow < snapshot.racks; row++) {
     const firstRack = row * racksPerRow;
     const line: NodeState[] = [];
@@ -277,7 +278,7 @@ function ClusterMap({ snapshot, width, rows }: { readonly snapshot: ControllerVi
       }
       line.push(SEVERITY[worst]);
     }
-    lines.push({ label: `r${String(firstRack).padStart(2, "0")}`, cells: line });
+    lines.push({ label: `r${String(firstRack).padStart(labelDigits, "0")}`, cells: line });
   }
   return (
     <Box flexDirection="column">

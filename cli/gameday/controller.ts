@@ -206,12 +206,18 @@ export class GamedayController {
   }
 }
 
-/** A record as one line of the event log, nodes by name ("r02n11"). */
+/** A record as one line of the event log: nodes by name ("r02n11"), durations in minutes or hours. */
 export function describeRecord(record: SimRecord, nodeName: (node: number) => string): string {
   const fields = Object.entries(record)
     .filter(([key, value]) => key !== "kind" && key !== "timeUs" && (typeof value === "string" || typeof value === "number"))
+    // The node's name says what a target naming the same node would.
+    .filter(([key, value]) => !(key === "target" && typeof record.node === "number" && value === nodeName(record.node)))
     .map(([key, value]) => {
       if (key === "node" && typeof value === "number") return nodeName(value);
+      if (key.endsWith("Us") && typeof value === "number") {
+        const minutes = value / 60e6;
+        return `${key.slice(0, -2)}=${minutes < 120 ? `${Math.round(minutes)}m` : `${(minutes / 60).toFixed(1)}h`}`;
+      }
       return `${key}=${typeof value === "number" && !Number.isInteger(value) ? value.toFixed(2) : value}`;
     })
     .slice(0, 3);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
@@ -5,7 +6,9 @@ import { GamedayApp, formatClock, handleKeys, sparkline, type Mode } from "../..
 import { GamedayController } from "../../cli/gameday/controller.js";
 import { GamedaySession } from "../../scenarios/gameday.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
+import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
+import { scenarioSchema } from "../../scenarios/schema.js";
 
 async function controller(): Promise<GamedayController> {
   const loaded = await loadScenario("gameday-night-shift");
@@ -76,6 +79,25 @@ describe("the game-day screen", () => {
     expect(handleKeys(typing as Mode, "q", {}, game)).toMatchObject({ kind: "target", text: "r2n3q" });
     expect(handleKeys(typing as Mode, "", { escape: true }, game)).toEqual(main);
     expect(handleKeys(main, "c", { ctrl: true }, game)).toBe("quit");
+  });
+
+  it("squeezes a 4,096-node cluster into the map, worst state of each group shown", async () => {
+    const text = readFileSync(join(bundledScenarioDir(), "gameday-night-shift.yaml"), "utf8")
+      .replace("racks: 4", "racks: 128")
+      .replace("nodesPerRack: 16", "nodesPerRack: 32");
+    const parsed = parseScenarioText(text, "big.yaml", scenarioSchema);
+    if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+    const session = new GamedaySession(prepareScenario(parsed.value, "big.yaml"), 11);
+    session.apply({ kind: "inject", fault: "node-crash", target: "r127n31", durationS: 3_600 });
+    session.advance(1);
+    const { lastFrame, unmount } = render(<GamedayApp controller={new GamedayController(session, { paused: true })} onQuit={() => {}} />);
+    const frame = stripAnsi(lastFrame() ?? "");
+    const mapLines = frame.split("\n").filter((line) => /^r\d{3} /.test(line));
+    // 24 rows leave 8 for the map: 16 racks a row, labelled by the first; every node a column.
+    expect(mapLines.map((line) => line.slice(0, 4))).toEqual(["r000", "r016", "r032", "r048", "r064", "r080", "r096", "r112"]);
+    expect(mapLines[7].slice(5, 37)).toBe(`${"·".repeat(31)}✕`);
+    expect(frame.split("\n").length).toBeLessThanOrEqual(24);
+    unmount();
   });
 
   it("draws sparklines scaled to their maximum", () => {
