@@ -15,7 +15,7 @@ import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { ResultSet } from "../reports/records.js";
 import { isServiceScenario, scenarioSchema, type Scenario } from "../scenarios/schema.js";
 import { parseInjection } from "./inject.js";
-import { writeFileAtomically, writeResultFolder } from "./result-files.js";
+import { readInputFile, writeFileAtomically, writeResultFolder } from "./result-files.js";
 import { ProgressBar, useColor } from "./terminal.js";
 import { HELP, InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
 
@@ -184,16 +184,9 @@ export function reportCommand(args: string[]): number {
   if (values.help === true) return help("report");
   if (positionals.length !== 1) throw new UsageError("report", "expects one results folder");
   const folder = positionals[0];
-  const read = (name: string): string => {
-    try {
-      return readFileSync(join(folder, name), "utf8");
-    } catch (error) {
-      throw new InputError([`${join(folder, name)}: cannot read file (${(error as NodeJS.ErrnoException).code ?? "error"})`]);
-    }
-  };
-  const summaryText = read("summary.json");
-  const tracesText = read("traces.json");
-  const runsText = read("runs.csv");
+  const summaryText = readInputFile(join(folder, "summary.json"));
+  const tracesText = readInputFile(join(folder, "traces.json"));
+  const runsText = readInputFile(join(folder, "runs.csv"));
   let results;
   try {
     results = resultSetFromFiles(summaryText, tracesText, parseRunsCsv(runsText));

@@ -1,14 +1,12 @@
-import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { z } from "zod";
 import { failedGates, githubAnnotations, regressJunit, regressMarkdown, regressTable, type RegressReport } from "../reports/regress.js";
 import type { RunRecord } from "../reports/records.js";
 import { judge } from "../scenarios/gate.js";
 import { resolveScenarioPath } from "../scenarios/library.js";
-import { parseScenarioText } from "../scenarios/parse.js";
 import { faultlineVersion, help, loadOrThrow, runScenarioResults } from "./commands.js";
-import { writeFileAtomically } from "./result-files.js";
+import { fileSha256, readCheckedFile, writeFileAtomically } from "./result-files.js";
 import { InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
 
 /**
@@ -40,20 +38,7 @@ function nodeMajor(): number {
 }
 
 function scenarioHash(file: string): string {
-  return createHash("sha256").update(readFileSync(resolveScenarioPath(file))).digest("hex");
-}
-
-function readBaseline(path: string): Baseline {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "error";
-    throw new InputError([`${path}: cannot read file (${code}); record a baseline with --update`]);
-  }
-  const parsed = parseScenarioText(text, path, baselineSchema);
-  if (!parsed.ok) throw new InputError(parsed.problems);
-  return parsed.value;
+  return fileSha256(resolveScenarioPath(file));
 }
 
 export async function regressCommand(args: string[]): Promise<number> {
@@ -78,7 +63,7 @@ export async function regressCommand(args: string[]): Promise<number> {
   const workers = integerOption("regress", "workers", values.workers, 1) ?? 1;
   const seedOption = integerOption("regress", "seed", values.seed, 0);
   const replicationsOption = integerOption("regress", "replications", values.replications, 2);
-  const baseline = values.update === true ? null : readBaseline(values.baseline);
+  const baseline = values.update === true ? null : readCheckedFile(values.baseline, baselineSchema, "record a baseline with --update");
   const seed = seedOption ?? baseline?.seed ?? scenario.seed;
   const replications = replicationsOption ?? baseline?.replications ?? scenario.replications;
   if (replications < 2) {

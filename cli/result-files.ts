@@ -1,5 +1,9 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
+import type { z } from "zod";
+import { parseScenarioText } from "../scenarios/parse.js";
+import { InputError } from "./usage.js";
 
 /**
  * Writes a file so it is either its old self or complete: a temporary sibling, then rename.
@@ -34,4 +38,26 @@ export function writeResultFolder(folder: string, files: ReadonlyMap<string, str
   }
   renameSync(staging, folder);
   if (hadPrevious) rmSync(retired, { recursive: true, force: true });
+}
+
+/** A file's text; an unreadable one is bad input naming it (and `hint`, what to do about it). */
+export function readInputFile(path: string, hint = ""): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new InputError([`${path}: cannot read file (${code})${hint === "" ? "" : `; ${hint}`}`]);
+  }
+}
+
+/** A JSON (or YAML) file checked against `schema`; every problem as `file:line:col path: message`. */
+export function readCheckedFile<T>(path: string, schema: z.ZodType<T>, hint = ""): T {
+  const parsed = parseScenarioText(readInputFile(path, hint), path, schema);
+  if (!parsed.ok) throw new InputError(parsed.problems);
+  return parsed.value;
+}
+
+/** The SHA-256 of a file's bytes, in hex: what a saved baseline or session was made from. */
+export function fileSha256(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
 }

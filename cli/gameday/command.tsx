@@ -1,16 +1,13 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { render } from "ink";
 import { z } from "zod";
 import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
 import { GamedaySession, replaySession, type GamedayResult, type LoggedCommand } from "../../scenarios/gameday.js";
 import { resolveScenarioPath } from "../../scenarios/library.js";
-import { parseScenarioText } from "../../scenarios/parse.js";
 import { isServiceScenario, type ClusterScenario } from "../../scenarios/schema.js";
 import { help, loadOrThrow, prepareOrThrow } from "../commands.js";
-import { writeResultFolder } from "../result-files.js";
-import { InputError, UsageError, integerOption, parseCommandArgs } from "../usage.js";
+import { fileSha256, readCheckedFile, writeResultFolder } from "../result-files.js";
+import { UsageError, integerOption, parseCommandArgs } from "../usage.js";
 import { GamedayApp } from "./app.js";
 import { GamedayController, SPEEDS } from "./controller.js";
 
@@ -25,16 +22,12 @@ const sessionSchema = z.strictObject({
   commands: z.array(z.strictObject({ atUs: z.number().nonnegative(), command: z.looseObject({ kind: z.string() }) })),
 });
 
-function hashOf(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
-}
-
 /** Writes session.json, final.json and debrief.md together (a folder that is whole or absent). */
 function saveDay(out: string, scenarioPath: string, result: GamedayResult, description: string): void {
   const session = {
     format: 1,
     scenarioFile: scenarioPath,
-    scenarioHash: hashOf(scenarioPath),
+    scenarioHash: fileSha256(scenarioPath),
     seed: result.seed,
     strategy: result.strategy,
     endUs: result.endUs,
@@ -102,17 +95,9 @@ export async function gamedayCommand(args: string[]): Promise<number> {
 
 /** Plays a saved day again without a terminal and writes its result next to it (or to --out). */
 async function replay(sessionPath: string, outOption: string | undefined): Promise<number> {
-  let text: string;
-  try {
-    text = readFileSync(sessionPath, "utf8");
-  } catch (error) {
-    throw new InputError([`${sessionPath}: cannot read file (${(error as NodeJS.ErrnoException).code ?? "error"})`]);
-  }
-  const parsed = parseScenarioText(text, sessionPath, sessionSchema);
-  if (!parsed.ok) throw new InputError(parsed.problems);
-  const saved = parsed.value;
+  const saved = readCheckedFile(sessionPath, sessionSchema);
   const scenario = await clusterScenario(saved.scenarioFile);
-  if (hashOf(saved.scenarioFile) !== saved.scenarioHash) {
+  if (fileSha256(saved.scenarioFile) !== saved.scenarioHash) {
     process.stderr.write(`note: ${saved.scenarioFile} changed since the day was played; the replay may differ\n`);
   }
   const prepared = prepareOrThrow(scenario, saved.scenarioFile);
