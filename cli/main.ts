@@ -10,7 +10,6 @@ import {
 } from "./commands.js";
 import { mergeCommand, slurmCommand, sweepCommand } from "./sweep.js";
 import { regressCommand } from "./regress.js";
-import { gamedayCommand } from "./gameday/command.js";
 import { explainError } from "./errors.js";
 import { UsageError } from "./usage.js";
 
@@ -24,7 +23,8 @@ const COMMANDS: Readonly<Record<string, (args: string[]) => number | Promise<num
   merge: mergeCommand,
   slurm: slurmCommand,
   regress: regressCommand,
-  gameday: gamedayCommand,
+  // Loaded when used: Ink and React are heavy for every other command's start-up.
+  gameday: async (args) => (await import("./gameday/command.js")).gamedayCommand(args),
   validate: validateCommand,
   list: listCommand,
   report: reportCommand,

@@ -1,5 +1,5 @@
 import { Box, Text, useApp, useInput, useStdout } from "ink";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { AdHocKind } from "../../models/failures/ad-hoc.js";
 import type { GamedayCommand, NodeState } from "../../scenarios/gameday.js";
 import type { ControllerView, GamedayController, LogLine } from "./controller.js";
@@ -181,9 +181,13 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
     exit();
   };
 
+  // The mode lives in a ref too: a key that comes before React has re-rendered (typing
+  // fast) must see the mode the previous key left, not the last one drawn.
+  const modeRef = useRef(mode);
   useInput((input, key) => {
-    const next = handleKeys(mode, input, key, controller);
+    const next = handleKeys(modeRef.current, input, key, controller);
     if (next === "quit") return quit();
+    modeRef.current = next;
     setMode(next);
   });
 

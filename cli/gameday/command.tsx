@@ -1,5 +1,4 @@
 import { dirname, join, resolve } from "node:path";
-import { render } from "ink";
 import { z } from "zod";
 import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
 import { GamedaySession, replaySession, type GamedayResult, type LoggedCommand } from "../../scenarios/gameday.js";
@@ -8,7 +7,6 @@ import { isServiceScenario, type ClusterScenario } from "../../scenarios/schema.
 import { help, loadOrThrow, prepareOrThrow } from "../commands.js";
 import { fileSha256, readCheckedFile, writeResultFolder } from "../result-files.js";
 import { UsageError, integerOption, parseCommandArgs } from "../usage.js";
-import { GamedayApp } from "./app.js";
 import { GamedayController, SPEEDS } from "./controller.js";
 
 /** session.json: what `--replay` needs to play the day again, command by command. */
@@ -85,6 +83,11 @@ export async function gamedayCommand(args: string[]): Promise<number> {
     saveDay(out, resolve(resolveScenarioPath(file)), result, scenario.description);
     saved = true;
   };
+  // Ink draws only its last frame when the environment says CI (CI=true); a game day is
+  // played in a terminal (checked above), so it is interactive whatever CI says. Ink reads
+  // that when it loads, hence the late import.
+  process.env.CI = "false";
+  const [{ render }, { GamedayApp }] = await Promise.all([import("ink"), import("./app.js")]);
   const app = render(<GamedayApp controller={controller} onQuit={onQuit} />, { exitOnCtrlC: false });
   controller.start();
   await app.waitUntilExit();

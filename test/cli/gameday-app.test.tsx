@@ -17,7 +17,15 @@ async function controller(): Promise<GamedayController> {
   return new GamedayController(session, { paused: true, now: () => 0 });
 }
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+/** Waits (up to 5 s: machines under load are slow) until the screen shows `text`. */
+async function shows(lastFrame: () => string | undefined, text: string): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const frame = stripAnsi(lastFrame() ?? "");
+    if (frame.includes(text) || Date.now() > deadline) return frame;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "");
 
 describe("the game-day screen", () => {
@@ -44,25 +52,22 @@ describe("the game-day screen", () => {
   it("opens help on ?, and drives an action through the menu and a typed node", async () => {
     const game = await controller();
     const { lastFrame, stdin, unmount } = render(<GamedayApp controller={game} onQuit={() => {}} />);
-    await tick();
+    await shows(lastFrame, "faultline gameday");
     stdin.write("?");
-    await tick();
-    expect(lastFrame()).toContain("Nodes are named r<rack>n<slot>");
+    expect(await shows(lastFrame, "Nodes are named")).toContain("Nodes are named r<rack>n<slot>");
     stdin.write("x");
-    await tick();
+    await shows(lastFrame, "space pause");
     stdin.write("a");
-    await tick();
-    expect(lastFrame()).toContain("2 quarantine a node");
+    expect(await shows(lastFrame, "2 quarantine a node")).toContain("2 quarantine a node");
     stdin.write("2");
-    await tick();
+    expect(await shows(lastFrame, "quarantine a node: r")).toContain("quarantine a node: r▏");
     stdin.write("01n05");
-    await tick();
-    expect(lastFrame()).toContain("quarantine a node: r01n05");
+    expect(await shows(lastFrame, "quarantine a node: r01n05")).toContain("quarantine a node: r01n05");
     stdin.write("\r");
-    await tick();
+    const frame = await shows(lastFrame, "quarantined r01n05: no new jobs there");
     expect(game.session.commands.map((logged) => logged.command)).toEqual([{ kind: "quarantine", node: "r01n05" }]);
-    expect(stripAnsi(lastFrame() ?? "")).toContain("quarantined r01n05: no new jobs there");
-    expect(stripAnsi(lastFrame() ?? "")).toMatch(/^r01 [■·]{5}▣/m);
+    expect(frame).toContain("quarantined r01n05: no new jobs there");
+    expect(frame).toMatch(/^r01 [■·]{5}▣/m);
     unmount();
   });
 
