@@ -191,9 +191,9 @@ Example:
   gameday: `Usage: faultline gameday <scenario> [options]
        faultline gameday --replay FILE [--out DIR]
 
-Opens a terminal view over a live run of one strategy of a cluster scenario: the cluster
-map (busy, idle, down, draining, hot, quarantined, bad driver), jobs, the SLO error budget,
-sparklines of load and queue, and an event log. Inject faults and act as an operator
+Opens a terminal view over a live run of one strategy of a cluster scenario: the
+cluster map (busy, idle, spot, down, draining, hot, quarantined, bad driver), jobs, the
+SLO error budget, sparklines of load and queue, and an event log. Inject faults and act as an operator
 would; every command applies at the simulated time it is given. A scenario's gameday:
 section hides a script of incidents and sets objectives: the day is scored on time to
 detect and to mitigate, error budget spent and work lost, and ends with a debrief

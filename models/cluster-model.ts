@@ -379,7 +379,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
           );
     this.#injector = options.nodeCrash === null ? null : new NodeCrashInjector(sim, this.cluster, options.nodeCrash);
     // Spot reclaims touch the spot pools' nodes; a strategy with none (all on-demand) has none.
-    const spotNodes = this.#spotNodes();
+    const spotNodes = this.spotNodes();
     this.#spot =
       options.spot === null || spotNodes.length === 0
         ? null
@@ -1064,7 +1064,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
   }
 
   /** Nodes of the spot pools (pools take racks in order). */
-  #spotNodes(): number[] {
+  spotNodes(): number[] {
     const nodes: number[] = [];
     let rack = 0;
     for (const pool of this.#options.pools) {

@@ -34,8 +34,8 @@ export class CommandError extends Error {
   override readonly name = "CommandError";
 }
 
-/** A node's state as the cluster map shows it, in order of precedence. */
-export type NodeState = "down" | "quarantined" | "draining" | "throttled" | "mismatch" | "busy" | "idle";
+/** A node's state as the cluster map shows it, in order of precedence; spot nodes apart when all is well. */
+export type NodeState = "down" | "quarantined" | "draining" | "throttled" | "mismatch" | "busy" | "spot-busy" | "spot" | "idle";
 
 export interface GamedaySnapshot {
   readonly nowUs: number;
@@ -95,6 +95,7 @@ export class GamedaySession {
   readonly endUs: number;
   readonly commands: LoggedCommand[] = [];
   readonly #quarantined = new Set<number>();
+  readonly #spot: ReadonlySet<number>;
   #result: GamedayResult | null = null;
 
   constructor(prepared: PreparedScenario, seed: number, strategyName?: string) {
@@ -107,6 +108,7 @@ export class GamedaySession {
     this.seed = seed;
     this.sim = new Sim({ seed, keepRecords: true });
     this.model = new ClusterModel(this.sim, modelOptions(prepared, strategy, 0));
+    this.#spot = new Set(this.model.spotNodes());
     const horizonUs = this.model.endUs;
     const lengthUs = this.scenario.gameday?.length === undefined ? Infinity : secondsToUs(this.scenario.gameday.length);
     this.endUs = Math.min(horizonUs, lengthUs);
@@ -241,8 +243,12 @@ export class GamedaySession {
                 : !cluster.isDriverCompatible(node)
                   ? "mismatch"
                   : cluster.jobOn(node) >= 0
-                    ? "busy"
-                    : "idle",
+                    ? this.#spot.has(node)
+                      ? "spot-busy"
+                      : "busy"
+                    : this.#spot.has(node)
+                      ? "spot"
+                      : "idle",
       );
     }
     const now = this.sim.now;

@@ -18,10 +18,12 @@ const STATE_STYLE: Readonly<Record<NodeState, { readonly glyph: string; readonly
   quarantined: { glyph: "▣", color: "blue" },
   throttled: { glyph: "■", color: "magenta" },
   mismatch: { glyph: "■", color: "cyan" },
+  "spot-busy": { glyph: "◆", color: "green" },
+  spot: { glyph: "◇", color: "gray" },
 };
 
 /** Worst first: a cell standing for several nodes shows the worst of them. */
-const SEVERITY: readonly NodeState[] = ["down", "quarantined", "throttled", "mismatch", "draining", "busy", "idle"];
+const SEVERITY: readonly NodeState[] = ["down", "quarantined", "throttled", "mismatch", "draining", "busy", "spot-busy", "spot", "idle"];
 
 interface MenuItem {
   readonly key: string;
@@ -194,7 +196,8 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
   const snapshot = view.snapshot;
   const mapWidth = Math.min(Math.max(20, Math.floor(columns / 2) - 2), snapshot.nodesPerRack + 5);
   const mapRows = Math.min(snapshot.racks, Math.max(2, Math.floor((rows - 8) / 2)));
-  const fixedRows = 1 + Math.max(mapRows + 1, 6) + 2 + 1 + 1;
+  // Header, map beside gauges, legend, queue, running, message, keys.
+  const fixedRows = 1 + Math.max(mapRows, 6) + 1 + 2 + 1 + 1;
   const logRows = Math.max(1, rows - fixedRows - 1);
   const status = snapshot.status;
   const budget = status.errorBudgetUsed;
@@ -213,10 +216,6 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
       <Box>
         <Box flexDirection="column" width={mapWidth + 2} marginRight={1}>
           <ClusterMap snapshot={snapshot} width={mapWidth} rows={mapRows} />
-          <Text dimColor>
-            <Text color="green">■</Text>busy <Text color="red">✕</Text>down <Text color="yellow">▪</Text>drain{" "}
-            <Text color="magenta">■</Text>hot <Text color="blue">▣</Text>quar <Text color="cyan">■</Text>drv
-          </Text>
         </Box>
         <Box flexDirection="column" flexGrow={1}>
           <Text>
@@ -237,6 +236,11 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
           </Text>
         </Box>
       </Box>
+      <Text dimColor wrap="truncate">
+        <Text color="green">■</Text>busy <Text color="green">◆</Text>spot <Text color="red">✕</Text>down{" "}
+        <Text color="yellow">▪</Text>draining <Text color="magenta">■</Text>hot <Text color="blue">▣</Text>quarantined{" "}
+        <Text color="cyan">■</Text>bad driver
+      </Text>
       <Text wrap="truncate">
         <Text dimColor>queue </Text>
         {snapshot.queue.length === 0 ? "empty" : snapshot.queue.slice(0, 8).map((job) => `#${job.id} ${job.nodes}n ${(job.waitedUs / 3.6e9).toFixed(1)}h`).join("  ")}

@@ -62,6 +62,23 @@ describe("a game-day session", () => {
     expect(result.incidents[0].points).toBe(Math.round(50 * (1 - (40 - 20) / 60) + 50));
   });
 
+  it("shows spot pools' nodes apart on the map, and reclaimed ones down", async () => {
+    const loaded = await loadScenario("spot-checkpoint-cadence");
+    if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+    const prepared = prepareScenario(loaded.value, join(bundledScenarioDir(), "spot-checkpoint-cadence.yaml"));
+    const session = new GamedaySession(prepared, loaded.value.seed, "spot-on-notice");
+    session.advance(6 * H);
+    const { nodes, nodesPerRack } = session.snapshot();
+    const onDemand = nodes.slice(0, 2 * nodesPerRack);
+    const spot = nodes.slice(2 * nodesPerRack);
+    expect(onDemand.every((state) => state === "busy" || state === "idle")).toBe(true);
+    expect(spot.every((state) => state === "spot" || state === "spot-busy" || state === "down")).toBe(true);
+    expect(spot).toContain("spot-busy");
+    expect(spot).toContain("down"); // reclaimed
+    // All on demand: no spot nodes at all.
+    expect(new GamedaySession(prepared, 1, "all-on-demand").snapshot().nodes).not.toContain("spot");
+  });
+
   it("refuses a command on a node the cluster does not have, changing nothing", async () => {
     const session = new GamedaySession(await nightShift(), 11);
     session.advance(H);
