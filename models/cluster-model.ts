@@ -544,6 +544,20 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     return begun;
   }
 
+  /** Whether there is a fabric (links to fail) and a filesystem (a metadata server to storm). */
+  get hasFabric(): boolean {
+    return this.#fabric !== null;
+  }
+
+  get hasStorage(): boolean {
+    return this.#filesystem !== null;
+  }
+
+  /** Every spot node that is up given its reclaim notice now; null without spot pools. */
+  spotWave(): number | null {
+    return this.#spot === null ? null : this.#spot.wave();
+  }
+
   /** Jobs running now. */
   runningJobs(): readonly Job[] {
     return this.#running;

@@ -18,6 +18,10 @@ import { isServiceScenario, type ClusterScenario, type Gameday, type Strategy } 
 /** What an operator can do, as data: the session log is a list of these with their times. */
 export type GamedayCommand =
   | { readonly kind: "inject"; readonly fault: AdHocKind; readonly target: string; readonly durationS: number }
+  /** The uplink from a rack's leaf switch to the first spine (a fat-tree: one leaf per rack). */
+  | { readonly kind: "link-down"; readonly target: string; readonly durationS: number }
+  | { readonly kind: "metadata-storm" }
+  | { readonly kind: "spot-wave" }
   | { readonly kind: "drain" | "undrain" | "quarantine" | "repair"; readonly node: string }
   | { readonly kind: "rollback-driver" }
   | { readonly kind: "checkpoint-now" }
@@ -83,6 +87,9 @@ const DEFAULT_MITIGATION: Readonly<Record<AdHocKind, readonly GamedayCommand["ki
   "driver-mismatch": ["rollback-driver", "drain", "quarantine"],
   drain: ["undrain", "repair"],
 };
+
+/** A storm's operations: twice the default bound of the metadata server's queue. */
+const METADATA_STORM_OPS = 200_000;
 
 const UNSHOWN_RECORDS: ReadonlySet<string> = new Set(["FaultInjected", "FaultCleared", "JobSubmitted", "JobStarted", "JobCompleted"]);
 
@@ -181,6 +188,24 @@ export class GamedaySession {
         const injection = { kind: command.fault, atUs: this.sim.now, target: command.target, durationUs: secondsToUs(command.durationS) };
         scheduleInjections(this.sim, cluster, [injection]);
         return `injected ${command.fault} on ${command.target}`;
+      }
+      case "link-down": {
+        if (!this.model.hasFabric) throw new CommandError("the scenario models no fabric (cluster.fabric)");
+        const rack = /^r(\d+)$/.exec(command.target);
+        if (rack === null || Number(rack[1]) >= cluster.options.racks) throw new CommandError(`"${command.target}" is not a rack of the cluster`);
+        const durationUs = secondsToUs(command.durationS);
+        this.model.injectFault({ kind: "link-down", atUs: this.sim.now, durationUs, leaf: Number(rack[1]), spine: 0 });
+        return `link down: ${command.target}'s leaf to spine 0`;
+      }
+      case "metadata-storm": {
+        if (!this.model.hasStorage) throw new CommandError("the scenario models no filesystem (cluster.storage)");
+        this.model.injectFault({ kind: "metadata-storm", atUs: this.sim.now, ops: METADATA_STORM_OPS });
+        return `metadata storm: ${METADATA_STORM_OPS.toLocaleString("en")} operations at the metadata server`;
+      }
+      case "spot-wave": {
+        const noticed = this.model.spotWave();
+        if (noticed === null) throw new CommandError(`strategy "${this.strategy.name}" has no spot nodes`);
+        return `spot wave: ${noticed} node${noticed === 1 ? "" : "s"} on reclaim notice`;
       }
       case "drain":
       case "quarantine": {

@@ -41,6 +41,9 @@ export const INJECT_MENU: readonly MenuItem[] = [
   { key: "3", label: "thermal throttle (1 h)", target: "node", make: inject("throttle", 3_600) },
   { key: "4", label: "bad driver (1 h)", target: "node", make: inject("driver-mismatch", 3_600) },
   { key: "5", label: "stray drain (1 h)", target: "node", make: inject("drain", 3_600) },
+  { key: "6", label: "spot wave (every spot node on notice)", target: null, make: () => ({ kind: "spot-wave" }) },
+  { key: "7", label: "link down (a rack's uplink, 1 h)", target: "rack", make: (target) => ({ kind: "link-down", target, durationS: 3_600 }) },
+  { key: "8", label: "metadata storm", target: null, make: () => ({ kind: "metadata-storm" }) },
 ];
 
 export const ACT_MENU: readonly MenuItem[] = [
@@ -345,7 +348,7 @@ function Menu({ title, items, rows }: { readonly title: string; readonly items: 
 
 export const HELP_LINES = [
   "space  pause / resume            +  -  speed ×1 … ×100,000",
-  "n      step to the next event    i     inject a fault (menu)",
+  "n      step to the next event    i     inject: crash, power, heat, driver, spot, link, storm",
   "a      act: drain, quarantine, return, repair, roll back, checkpoint now, ack",
   "q      quit: the session, result and debrief are saved",
   "Nodes are named r<rack>n<slot>, e.g. r01n05. Any key closes this help.",

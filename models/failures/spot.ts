@@ -41,6 +41,8 @@ export class SpotPreemptionInjector {
   readonly #listener: ReclaimNoticeListener;
   readonly #options: SpotOptions;
   readonly #streams = new Map<number, RngStream>();
+  /** Each node's next notice while none is under way: node → event handle. */
+  readonly #pendingNotices = new Map<number, number>();
   readonly #onNotice = (node: number): void => this.#notice(node);
   readonly #onReclaim = (node: number): void => this.#reclaim(node);
   readonly #onReturn = (node: number): void => this.#return(node);
@@ -64,10 +66,27 @@ export class SpotPreemptionInjector {
 
   #scheduleNotice(node: number): void {
     const delayUs = secondsToUs(sample(this.#streams.get(node)!, this.#options.timeToReclaimS));
-    this.#sim.schedule(delayUs, this.#onNotice, node);
+    this.#pendingNotices.set(node, this.#sim.schedule(delayUs, this.#onNotice, node));
+  }
+
+  /**
+   * A spot wave: the provider takes back every spot node that is up and not already on
+   * notice, each after its notice, as if their notices all came now (an operator's
+   * injected fault; the nodes' own notices, drawn earlier, are called off). Returns how many.
+   */
+  wave(): number {
+    let noticed = 0;
+    for (const [node, handle] of [...this.#pendingNotices]) {
+      if (!this.#cluster.isUp(node)) continue;
+      this.#sim.cancel(handle);
+      this.#notice(node);
+      noticed++;
+    }
+    return noticed;
   }
 
   #notice(node: number): void {
+    this.#pendingNotices.delete(node);
     if (!this.#cluster.isUp(node)) {
       // Down for another reason: the provider has nothing to take; try again later.
       this.#scheduleNotice(node);

@@ -79,6 +79,37 @@ describe("a game-day session", () => {
     expect(new GamedaySession(prepared, 1, "all-on-demand").snapshot().nodes).not.toContain("spot");
   });
 
+  it("injects a spot wave, a link down and a metadata storm where the scenario has what they break", async () => {
+    const spotScenario = await loadScenario("spot-checkpoint-cadence");
+    const llm = await loadScenario("llm-training-64gpu");
+    if (!spotScenario.ok || !llm.ok) throw new Error("bundled scenarios load");
+    const spotPrepared = prepareScenario(spotScenario.value, join(bundledScenarioDir(), "spot-checkpoint-cadence.yaml"));
+    const down = (session: GamedaySession) => session.snapshot().nodes.filter((state) => state === "down").length;
+    const wave = new GamedaySession(spotPrepared, 5, "spot-on-notice");
+    wave.advance(H);
+    const before = down(wave);
+    const said = wave.apply({ kind: "spot-wave" });
+    const noticed = Number(/^spot wave: (\d+) nodes on reclaim notice$/.exec(said)![1]);
+    expect(noticed).toBe(6 * 8 - before); // every spot node that was up
+    // Each goes when its 2-minute notice ends.
+    wave.advance(H + 119e6);
+    expect(down(wave)).toBe(before);
+    wave.advance(H + 121e6);
+    expect(down(wave)).toBe(before + noticed);
+
+    const fabric = new GamedaySession(prepareScenario(llm.value, join(bundledScenarioDir(), "llm-training-64gpu.yaml")), 1);
+    fabric.advance(H);
+    expect(fabric.apply({ kind: "link-down", target: "r01", durationS: 600 })).toBe("link down: r01's leaf to spine 0");
+    expect(fabric.apply({ kind: "metadata-storm" })).toMatch(/^metadata storm: 200,000 operations/);
+    fabric.advance(H + 1);
+    expect(fabric.sim.records.some((record) => record.kind === "LinkFailed" && record.timeUs === H)).toBe(true);
+
+    const plain = new GamedaySession(await nightShift(), 11);
+    expect(() => plain.apply({ kind: "link-down", target: "r01", durationS: 60 })).toThrow("models no fabric");
+    expect(() => plain.apply({ kind: "metadata-storm" })).toThrow("models no filesystem");
+    expect(() => plain.apply({ kind: "spot-wave" })).toThrow("has no spot nodes");
+  });
+
   it("refuses a command on a node the cluster does not have, changing nothing", async () => {
     const session = new GamedaySession(await nightShift(), 11);
     session.advance(H);
