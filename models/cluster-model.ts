@@ -544,6 +544,17 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     return begun;
   }
 
+  /**
+   * An operator switches the batch scheduler's backfilling rule; the new rule acts at
+   * once. False when the scheduler is a custom policy, which has no such switch.
+   */
+  setBackfill(mode: BackfillMode): boolean {
+    if (!(this.scheduler instanceof BatchScheduler)) return false;
+    this.scheduler.setBackfill(mode, this.#running);
+    this.#schedule();
+    return true;
+  }
+
   /** Whether there is a fabric (links to fail) and a filesystem (a metadata server to storm). */
   get hasFabric(): boolean {
     return this.#fabric !== null;

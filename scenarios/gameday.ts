@@ -25,6 +25,7 @@ export type GamedayCommand =
   | { readonly kind: "drain" | "undrain" | "quarantine" | "repair"; readonly node: string }
   | { readonly kind: "rollback-driver" }
   | { readonly kind: "checkpoint-now" }
+  | { readonly kind: "scheduler"; readonly policy: "fifo" | "easy-backfill" | "conservative-backfill" }
   /** "I see it": counts as detection without changing anything. */
   | { readonly kind: "ack" };
 
@@ -244,6 +245,11 @@ export class GamedaySession {
         const begun = this.model.checkpointAllNow();
         if (begun === null) throw new CommandError(`strategy "${this.strategy.name}" writes no checkpoints`);
         return `checkpoint started by ${begun} running job${begun === 1 ? "" : "s"}`;
+      }
+      case "scheduler": {
+        const mode = ({ fifo: "none", "easy-backfill": "easy", "conservative-backfill": "conservative" } as const)[command.policy];
+        if (!this.model.setBackfill(mode)) throw new CommandError("the scenario's scheduler is a custom policy");
+        return `scheduler now ${command.policy}`;
       }
       case "ack":
         return "acknowledged";

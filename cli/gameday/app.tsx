@@ -53,7 +53,10 @@ export const ACT_MENU: readonly MenuItem[] = [
   { key: "4", label: "repair a node", target: "node", make: (node) => ({ kind: "repair", node }) },
   { key: "5", label: "roll back the driver", target: null, make: () => ({ kind: "rollback-driver" }) },
   { key: "6", label: "checkpoint every running job now", target: null, make: () => ({ kind: "checkpoint-now" }) },
-  { key: "7", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
+  { key: "7", label: "scheduler: FIFO", target: null, make: () => ({ kind: "scheduler", policy: "fifo" }) },
+  { key: "8", label: "scheduler: EASY backfill", target: null, make: () => ({ kind: "scheduler", policy: "easy-backfill" }) },
+  { key: "9", label: "scheduler: conservative backfill", target: null, make: () => ({ kind: "scheduler", policy: "conservative-backfill" }) },
+  { key: "0", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
 ];
 
 export type Mode =
@@ -349,7 +352,7 @@ function Menu({ title, items, rows }: { readonly title: string; readonly items: 
 export const HELP_LINES = [
   "space  pause / resume            +  -  speed ×1 … ×100,000",
   "n      step to the next event    i     inject: crash, power, heat, driver, spot, link, storm",
-  "a      act: drain, quarantine, return, repair, roll back, checkpoint now, ack",
+  "a      act: drain, quarantine, return, repair, roll back, checkpoint, scheduler, ack",
   "q      quit: the session, result and debrief are saved",
   "Nodes are named r<rack>n<slot>, e.g. r01n05. Any key closes this help.",
 ];

@@ -42,10 +42,12 @@ const SCHEDULER_NAMES: Readonly<Record<BackfillMode, string>> = {
 };
 
 export class BatchScheduler implements SchedulerPolicy {
-  readonly name: string;
+  name: string;
   /** Earliest reservation each job was given, by job id (when tracking). */
   readonly reservationsUs = new Map<number, number>();
   readonly #options: BatchSchedulerOptions;
+  /** The backfilling rule: the options' until an operator changes it. */
+  #backfill: BackfillMode;
   readonly #priority: PriorityCalculator | null;
   readonly #profile = new AvailabilityProfile();
   /** Waiting jobs in queue order. */
@@ -55,6 +57,7 @@ export class BatchScheduler implements SchedulerPolicy {
 
   constructor(options: BatchSchedulerOptions) {
     this.#options = options;
+    this.#backfill = options.backfill;
     this.name = SCHEDULER_NAMES[options.backfill];
     this.#priority = options.priority === null ? null : new PriorityCalculator(options.priority);
   }
@@ -74,6 +77,19 @@ export class BatchScheduler implements SchedulerPolicy {
     return this.#queue;
   }
 
+  /**
+   * Changes the backfilling rule mid-run (an operator's action). `running` are the jobs
+   * running now: a backfilling rule plans with them. Standing reservations are dropped;
+   * conservative places every waiting job again, in queue order, at its next pass.
+   */
+  setBackfill(mode: BackfillMode, running: readonly Job[]): void {
+    this.#backfill = mode;
+    this.name = SCHEDULER_NAMES[mode];
+    this.#running.length = 0;
+    for (const job of running) this.jobStarted(job);
+    for (const job of this.#queue) job.reservationUs = -1;
+  }
+
   submit(job: Job): void {
     this.#priority?.knowAccount(job.labels.account);
     this.#insertInOrder(job);
@@ -85,7 +101,7 @@ export class BatchScheduler implements SchedulerPolicy {
   }
 
   jobStarted(job: Job): void {
-    if (this.#options.backfill === "none") return; // FCFS plans nothing
+    if (this.#backfill === "none") return; // FCFS plans nothing
     const running = this.#running;
     let i = running.length;
     while (i > 0 && byExpectedEndThenId(running[i - 1], job) > 0) i--;
@@ -93,7 +109,7 @@ export class BatchScheduler implements SchedulerPolicy {
   }
 
   jobEnded(job: Job, nowUs: number): void {
-    if (this.#options.backfill !== "none") {
+    if (this.#backfill !== "none") {
       const index = this.#running.indexOf(job);
       assert(index >= 0, "an ending job was running");
       this.#running.splice(index, 1);
@@ -107,7 +123,7 @@ export class BatchScheduler implements SchedulerPolicy {
       this.#priority.recompute(this.#queue, context.nowUs, context.totalNodes);
       this.#queue.sort(byPriorityThenId);
     }
-    switch (this.#options.backfill) {
+    switch (this.#backfill) {
       case "none":
         this.#startInOrder(context);
         break;

@@ -1,10 +1,13 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GamedayController } from "../../cli/gameday/controller.js";
 import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
 import { CommandError, GamedaySession, replaySession, type GamedayCommand } from "../../scenarios/gameday.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
+import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario, type PreparedScenario } from "../../scenarios/prepare.js";
+import { scenarioSchema } from "../../scenarios/schema.js";
 
 const H = 3.6e9;
 
@@ -108,6 +111,33 @@ describe("a game-day session", () => {
     expect(() => plain.apply({ kind: "link-down", target: "r01", durationS: 60 })).toThrow("models no fabric");
     expect(() => plain.apply({ kind: "metadata-storm" })).toThrow("models no filesystem");
     expect(() => plain.apply({ kind: "spot-wave" })).toThrow("has no spot nodes");
+  });
+
+  it("switches the scheduler: at time 0 exactly as if configured so, mid-run with every invariant kept", async () => {
+    const text = readFileSync(join(bundledScenarioDir(), "gameday-night-shift.yaml"), "utf8").replace(/arrivalsPerHour: 6/, "arrivalsPerHour: 14");
+    const withPolicy = (policy: string) => {
+      const parsed = parseScenarioText(text.replace("policy: easy-backfill", `policy: ${policy}`), "s.yaml", scenarioSchema);
+      if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+      return prepareScenario(parsed.value, "s.yaml");
+    };
+    for (const policy of ["fifo", "conservative-backfill"] as const) {
+      const switched = new GamedaySession(withPolicy("easy-backfill"), 3);
+      expect(switched.apply({ kind: "scheduler", policy })).toBe(`scheduler now ${policy}`);
+      switched.advance(Infinity);
+      const configured = new GamedaySession(withPolicy(policy), 3);
+      configured.advance(Infinity);
+      expect(switched.finish().metrics).toEqual(configured.finish().metrics);
+    }
+    // Mid-run, back and forth, with a loaded queue: finish() checks jobs are conserved,
+    // node-hours add up and no node is held twice.
+    const session = new GamedaySession(withPolicy("easy-backfill"), 3);
+    for (const [hours, policy] of [[2, "fifo"], [4, "conservative-backfill"], [6, "easy-backfill"], [8, "conservative-backfill"]] as const) {
+      session.advance(hours * H);
+      session.apply({ kind: "scheduler", policy });
+    }
+    session.advance(Infinity);
+    const metrics = session.finish().metrics;
+    expect(metrics.jobs_completed).toBeGreaterThan(50);
   });
 
   it("refuses a command on a node the cluster does not have, changing nothing", async () => {
