@@ -202,7 +202,8 @@ written as a postmortem. On quit, session.json, final.json and debrief.md are sa
 
 Keys: space pause · + - speed ×1 … ×100,000 · n step to the next event · i inject ·
 a act (drain, quarantine, return, repair, roll back the driver, checkpoint every
-running job now, switch the scheduler, acknowledge) · ? help · q quit and save.
+running job now, switch the scheduler, fail over / repair / heal / renew the
+certificate of a control-plane service, acknowledge) · ? help · q quit and save.
 
 Options:
   --speed S           simulated seconds per second: 1, 10, 100, 1000 (default), 10000, 100000

@@ -555,6 +555,11 @@ export class ClusterModel implements ClusterListener, MtbfEstimate {
     return true;
   }
 
+  /** The control-plane services the cluster depends on, for a game day's view and commands. */
+  controlPlane(): readonly ControlPlaneService[] {
+    return this.#services;
+  }
+
   /** Whether there is a fabric (links to fail) and a filesystem (a metadata server to storm). */
   get hasFabric(): boolean {
     return this.#fabric !== null;

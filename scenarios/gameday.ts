@@ -22,6 +22,10 @@ export type GamedayCommand =
   | { readonly kind: "link-down"; readonly target: string; readonly durationS: number }
   | { readonly kind: "metadata-storm" }
   | { readonly kind: "spot-wave" }
+  /** A control-plane service's active unit crashes, its units are cut apart, or its certificate expires. */
+  | { readonly kind: "service-fault"; readonly fault: "unit-crash" | "partition" | "certificate-expiry"; readonly service: string; readonly durationS: number }
+  /** An operator's hand on a control-plane service. */
+  | { readonly kind: "service"; readonly action: "fail-over" | "repair" | "heal" | "renew-certificate"; readonly service: string }
   | { readonly kind: "drain" | "undrain" | "quarantine" | "repair"; readonly node: string }
   | { readonly kind: "rollback-driver" }
   | { readonly kind: "checkpoint-now" }
@@ -51,6 +55,13 @@ export interface GamedaySnapshot {
   readonly status: ModelStatus;
   readonly queue: readonly { readonly id: number; readonly nodes: number; readonly waitedUs: number }[];
   readonly running: readonly { readonly id: number; readonly nodes: number; readonly firstNode: string; readonly ranUs: number }[];
+  readonly controlPlane: readonly {
+    readonly name: string;
+    readonly up: boolean;
+    readonly splitBrain: boolean;
+    readonly partitioned: boolean;
+    readonly units: readonly { readonly up: boolean; readonly active: boolean }[];
+  }[];
 }
 
 /** An incident of the script with what the operator did about it. */
@@ -173,6 +184,16 @@ export class GamedaySession {
     return said;
   }
 
+  #service(name: string) {
+    const services = this.model.controlPlane();
+    const service = services.find((candidate) => candidate.name === name);
+    if (service === undefined) {
+      const names = services.map((candidate) => candidate.name);
+      throw new CommandError(names.length === 0 ? "the scenario has no control-plane services" : `no service "${name}" (there are: ${names.join(", ")})`);
+    }
+    return service;
+  }
+
   #node(name: string): number {
     const nodes = targetNodes(this.model.cluster, "drain", name);
     if (nodes === null) throw new CommandError(`"${name}" is not a node of the cluster`);
@@ -207,6 +228,37 @@ export class GamedaySession {
         const noticed = this.model.spotWave();
         if (noticed === null) throw new CommandError(`strategy "${this.strategy.name}" has no spot nodes`);
         return `spot wave: ${noticed} node${noticed === 1 ? "" : "s"} on reclaim notice`;
+      }
+      case "service-fault": {
+        const service = this.#service(command.service);
+        const durationUs = secondsToUs(command.durationS);
+        if (command.fault === "unit-crash") {
+          const unit = service.activeUnits()[0] ?? 0;
+          if (!service.crashUnit(unit)) throw new CommandError(`${service.name}'s unit ${unit} is already down`);
+          return `${service.name}: unit ${unit} crashed`;
+        }
+        const kind = command.fault === "partition" ? "network-partition" : "certificate-expiry";
+        this.model.injectFault({ kind, atUs: this.sim.now, durationUs, service: service.name });
+        return `${service.name}: ${command.fault === "partition" ? "units cut apart" : "certificate expired"}`;
+      }
+      case "service": {
+        const service = this.#service(command.service);
+        switch (command.action) {
+          case "fail-over":
+            if (!service.failOver()) throw new CommandError(`${service.name} has no unit to fail over to`);
+            return `${service.name}: failed over to unit ${service.activeUnits().join(", ")}`;
+          case "repair": {
+            let repaired = 0;
+            for (let unit = 0; unit < service.unitCount; unit++) if (service.repairUnit(unit)) repaired++;
+            return `${service.name}: ${repaired} unit${repaired === 1 ? "" : "s"} repaired by hand`;
+          }
+          case "heal":
+            service.heal();
+            return `${service.name}: link between units restored`;
+          case "renew-certificate":
+            service.renewCertificate();
+            return `${service.name}: certificate renewed`;
+        }
       }
       case "drain":
       case "quarantine": {
@@ -303,6 +355,16 @@ export class GamedaySession {
           firstNode: cluster.nodeName(job.firstNode),
           ranUs: now - job.attemptStartUs,
         })),
+      controlPlane: this.model.controlPlane().map((service) => {
+        const active = service.activeUnits();
+        return {
+          name: service.name,
+          up: service.isUp,
+          splitBrain: service.isSplitBrain,
+          partitioned: service.isPartitioned,
+          units: Array.from({ length: service.unitCount }, (_, unit) => ({ up: service.isUnitUp(unit), active: active.includes(unit) })),
+        };
+      }),
     };
   }
 

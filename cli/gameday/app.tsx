@@ -29,11 +29,19 @@ interface MenuItem {
   readonly key: string;
   readonly label: string;
   /** What the target names, or null for a command without one. */
-  readonly target: "node" | "rack" | null;
+  readonly target: "node" | "rack" | "service" | null;
   readonly make: (target: string) => GamedayCommand;
 }
 
 const inject = (fault: AdHocKind, durationS: number) => (target: string): GamedayCommand => ({ kind: "inject", fault, target, durationS });
+
+const serviceFault =
+  (fault: "unit-crash" | "partition" | "certificate-expiry") =>
+  (service: string): GamedayCommand => ({ kind: "service-fault", fault, service, durationS: fault === "partition" ? 1_800 : 3_600 });
+
+const serviceAction =
+  (action: "fail-over" | "repair" | "heal" | "renew-certificate") =>
+  (service: string): GamedayCommand => ({ kind: "service", action, service });
 
 export const INJECT_MENU: readonly MenuItem[] = [
   { key: "1", label: "node crash (4 h)", target: "node", make: inject("node-crash", 4 * 3_600) },
@@ -44,6 +52,9 @@ export const INJECT_MENU: readonly MenuItem[] = [
   { key: "6", label: "spot wave (every spot node on notice)", target: null, make: () => ({ kind: "spot-wave" }) },
   { key: "7", label: "link down (a rack's uplink, 1 h)", target: "rack", make: (target) => ({ kind: "link-down", target, durationS: 3_600 }) },
   { key: "8", label: "metadata storm", target: null, make: () => ({ kind: "metadata-storm" }) },
+  { key: "9", label: "control plane: active unit crashes", target: "service", make: serviceFault("unit-crash") },
+  { key: "0", label: "control plane: units cut apart (30 min)", target: "service", make: serviceFault("partition") },
+  { key: "c", label: "control plane: certificate expires (1 h)", target: "service", make: serviceFault("certificate-expiry") },
 ];
 
 export const ACT_MENU: readonly MenuItem[] = [
@@ -57,6 +68,10 @@ export const ACT_MENU: readonly MenuItem[] = [
   { key: "8", label: "scheduler: EASY backfill", target: null, make: () => ({ kind: "scheduler", policy: "easy-backfill" }) },
   { key: "9", label: "scheduler: conservative backfill", target: null, make: () => ({ kind: "scheduler", policy: "conservative-backfill" }) },
   { key: "0", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
+  { key: "f", label: "control plane: fail over", target: "service", make: serviceAction("fail-over") },
+  { key: "r", label: "control plane: repair units by hand", target: "service", make: serviceAction("repair") },
+  { key: "h", label: "control plane: restore the link between units", target: "service", make: serviceAction("heal") },
+  { key: "c", label: "control plane: renew the certificate", target: "service", make: serviceAction("renew-certificate") },
 ];
 
 export type Mode =
@@ -102,8 +117,8 @@ function handleChar(mode: Mode, char: string, controller: GamedayController): Mo
         controller.command(mode.item.make(mode.text.trim()));
         return { kind: "main" };
       }
-      // Node names are r<rack>n<slot>: keep letters and digits.
-      const typed = char.toLowerCase().replace(/[^a-z0-9]/g, "");
+      // Node names are r<rack>n<slot>, services like "slurmctld": letters, digits, '-'.
+      const typed = char.toLowerCase().replace(/[^a-z0-9-]/g, "");
       // The "r" is there already; typing it again does not double it.
       if (mode.text === "r" && typed === "r") return mode;
       return { ...mode, text: mode.text + typed };
@@ -111,7 +126,11 @@ function handleChar(mode: Mode, char: string, controller: GamedayController): Mo
     case "menu": {
       const item = mode.items.find((candidate) => candidate.key === char);
       if (item === undefined) return mode;
-      if (item.target !== null) return { kind: "target", item, text: "r" };
+      if (item.target !== null) {
+        // Node and rack names begin with r; a service name starts as the first service's.
+        const firstService = controller.session.model.controlPlane()[0]?.name ?? "";
+        return { kind: "target", item, text: item.target === "service" ? firstService : "r" };
+      }
       controller.command(item.make(""));
       return { kind: "main" };
     }
@@ -203,7 +222,7 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
   const mapWidth = Math.min(Math.max(20, Math.floor(columns / 2) - 2), snapshot.nodesPerRack + 5);
   const mapRows = Math.min(snapshot.racks, Math.max(2, Math.floor((rows - 8) / 2)));
   // Header, map beside gauges, legend, queue, running, message, keys.
-  const fixedRows = 1 + Math.max(mapRows, 6) + 1 + 2 + 1 + 1;
+  const fixedRows = 1 + Math.max(mapRows, 6 + snapshot.controlPlane.length) + 1 + 2 + 1 + 1;
   const logRows = Math.max(1, rows - fixedRows - 1);
   const status = snapshot.status;
   const budget = status.errorBudgetUsed;
@@ -234,6 +253,14 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
             {status.running} running · {status.queued} queued
           </Text>
           <Text>lost work {status.lostGpuH.toFixed(1)} GPU-h</Text>
+          {snapshot.controlPlane.map((service) => (
+            <Text key={service.name} wrap="truncate">
+              {service.name}{" "}
+              <Text color={service.up ? "green" : "red"}>{service.up ? "up" : "DOWN"}</Text>{" "}
+              {service.units.map((unit) => (!unit.up ? "✕" : unit.active ? "●" : "○")).join("")}
+              {service.splitBrain ? <Text color="red"> split brain</Text> : service.partitioned ? <Text color="yellow"> cut</Text> : ""}
+            </Text>
+          ))}
           <Text>
             busy <Text color="green">{sparkline(view.busy, Math.max(8, columns - mapWidth - 12), 1)}</Text>
           </Text>
@@ -336,15 +363,24 @@ function EventLog({ log, rows }: { readonly log: readonly LogLine[]; readonly ro
 }
 
 function Menu({ title, items, rows }: { readonly title: string; readonly items: readonly MenuItem[]; readonly rows: number }) {
+  // As many columns as it takes to fit the rows there are.
+  const perColumn = Math.max(1, rows - 1);
+  const columns: MenuItem[][] = [];
+  for (let i = 0; i < items.length; i += perColumn) columns.push(items.slice(i, i + perColumn));
   return (
     <Box flexDirection="column" height={rows}>
-      <Text bold>{title} (a number, or Esc)</Text>
-      {items.map((item) => (
-        <Text key={item.key}>
-          {"  "}
-          <Text color="cyan">{item.key}</Text> {item.label}
-        </Text>
-      ))}
+      <Text bold>{title} (its key, or Esc)</Text>
+      <Box>
+        {columns.map((column, c) => (
+          <Box key={c} flexDirection="column" marginRight={2}>
+            {column.map((item) => (
+              <Text key={item.key} wrap="truncate">
+                <Text color="cyan">{item.key}</Text> {item.label}
+              </Text>
+            ))}
+          </Box>
+        ))}
+      </Box>
     </Box>
   );
 }
@@ -352,7 +388,8 @@ function Menu({ title, items, rows }: { readonly title: string; readonly items: 
 export const HELP_LINES = [
   "space  pause / resume            +  -  speed ×1 … ×100,000",
   "n      step to the next event    i     inject: crash, power, heat, driver, spot, link, storm",
-  "a      act: drain, quarantine, return, repair, roll back, checkpoint, scheduler, ack",
+  "a      act: drain, quarantine, return, repair, roll back, checkpoint, scheduler, ack,",
+  "       and on the control plane: fail over, repair, restore the link, renew the certificate",
   "q      quit: the session, result and debrief are saved",
   "Nodes are named r<rack>n<slot>, e.g. r01n05. Any key closes this help.",
 ];

@@ -283,6 +283,29 @@ export class ControlPlaneService {
   }
 
   /**
+   * An operator's failover (active-passive): a passive counting down to a takeover (it has
+   * lost the active's heartbeats) takes over now, without waiting out detection and
+   * takeover; with a healthy active and an up passive, the roles swap now (a planned
+   * switchover). Returns false when no unit can take over (other designs, or none up).
+   */
+  failOver(): boolean {
+    if (this.#strategy.kind !== "active-passive") return false;
+    for (let unit = 0; unit < 2; unit++) {
+      const handle = this.#takeoverHandles[unit];
+      if (handle < 0) continue;
+      this.#sim.cancel(handle);
+      this.#takeOver(unit);
+      return true;
+    }
+    const active = this.#active.indexOf(true);
+    if (active < 0 || this.#active[1 - active] || !this.#up[1 - active]) return false;
+    this.#active[active] = false;
+    this.#record({ kind: "ServiceUnitSteppedDown", unit: active });
+    this.#takeOver(1 - active);
+    return true;
+  }
+
+  /**
    * The service's certificate expires: no unit can serve, however redundant the design,
    * until `renewCertificate` (a single point of failure HA does not mask).
    */

@@ -140,6 +140,59 @@ describe("a game-day session", () => {
     expect(metrics.jobs_completed).toBeGreaterThan(50);
   });
 
+  it("acts on the control plane: crash, fail over early, switch over, repair, cut and heal, expire and renew", async () => {
+    const loaded = await loadScenario("control-plane-ha");
+    if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+    const prepared = prepareScenario(loaded.value, join(bundledScenarioDir(), "control-plane-ha.yaml"));
+    const slurmctld = (session: GamedaySession) => session.snapshot().controlPlane.find((service) => service.name === "slurmctld")!;
+    const units = (session: GamedaySession) => slurmctld(session).units.map((unit) => (!unit.up ? "x" : unit.active ? "A" : "p")).join("");
+    const session = new GamedaySession(prepared, 1, "active-passive");
+    session.advance(H);
+    expect(units(session)).toBe("Ap");
+    // Left alone, the passive takes over after 3 missed 5 s heartbeats and a 15 s takeover.
+    const alone = new GamedaySession(prepared, 1, "active-passive");
+    alone.advance(H);
+    alone.apply({ kind: "service-fault", fault: "unit-crash", service: "slurmctld", durationS: 0 });
+    alone.advance(H + 29e6);
+    expect(slurmctld(alone).up).toBe(false);
+    alone.advance(H + 30e6);
+    expect(slurmctld(alone).up).toBe(true);
+    // The operator who sees it fails over at once: up again in the same instant.
+    expect(session.apply({ kind: "service-fault", fault: "unit-crash", service: "slurmctld", durationS: 0 })).toBe("slurmctld: unit 0 crashed");
+    expect(slurmctld(session).up).toBe(false);
+    expect(session.apply({ kind: "service", action: "fail-over", service: "slurmctld" })).toBe("slurmctld: failed over to unit 1");
+    expect(units(session)).toBe("xA");
+    expect(slurmctld(session).up).toBe(true);
+    expect(() => session.apply({ kind: "service", action: "fail-over", service: "slurmctld" })).toThrow("has no unit to fail over to");
+    expect(session.apply({ kind: "service", action: "repair", service: "slurmctld" })).toBe("slurmctld: 1 unit repaired by hand");
+    expect(units(session)).toBe("pA");
+    // A planned switchover: roles swap with no outage.
+    const outages = () => session.sim.records.filter((record) => record.kind === "ServiceOutageStarted" && record.source === "slurmctld").length;
+    const before = outages();
+    session.apply({ kind: "service", action: "fail-over", service: "slurmctld" });
+    expect(units(session)).toBe("Ap");
+    expect(outages()).toBe(before);
+    // Cut apart, the passive takes over too: split brain, until the link is back.
+    session.apply({ kind: "service-fault", fault: "partition", service: "slurmctld", durationS: 3_600 });
+    session.advance(session.nowUs + 5 * 60e6);
+    expect(slurmctld(session)).toMatchObject({ splitBrain: true, partitioned: true });
+    session.apply({ kind: "service", action: "heal", service: "slurmctld" });
+    expect(slurmctld(session)).toMatchObject({ splitBrain: false, partitioned: false, up: true });
+    // No HA masks an expired certificate; renewing it does.
+    session.apply({ kind: "service-fault", fault: "certificate-expiry", service: "slurmctld", durationS: 3_600 });
+    session.settle();
+    expect(slurmctld(session).up).toBe(false);
+    session.apply({ kind: "service", action: "renew-certificate", service: "slurmctld" });
+    expect(slurmctld(session).up).toBe(true);
+    expect(() => session.apply({ kind: "service", action: "heal", service: "nope" })).toThrow('no service "nope" (there are: slurmctld, boot)');
+    const plain = new GamedaySession(await nightShift(), 11);
+    expect(() => plain.apply({ kind: "service", action: "repair", service: "x" })).toThrow(
+      "the scenario has no control-plane services",
+    );
+    session.advance(Infinity);
+    expect(session.finish().metrics.control_plane_availability).toBeLessThan(1);
+  });
+
   it("refuses a command on a node the cluster does not have, changing nothing", async () => {
     const session = new GamedaySession(await nightShift(), 11);
     session.advance(H);
