@@ -155,13 +155,10 @@ export class GamedaySession {
 
   /**
    * Runs events up to `untilUs` (never past the end), at most `maxEvents` of them, so a
-   * live view can slice the work. Returns whether the clock reached `untilUs`.
+   * live view can slice the work (the clock then stops at the last event run).
    */
-  advance(untilUs: number, maxEvents = Infinity): boolean {
-    const target = Math.min(untilUs, this.endUs);
-    const before = this.sim.eventsRun;
-    this.sim.run(target, maxEvents);
-    return this.sim.eventsRun - before < maxEvents || this.sim.now >= target;
+  advance(untilUs: number, maxEvents = Infinity): void {
+    this.sim.run(Math.min(untilUs, this.endUs), maxEvents);
   }
 
   /** Runs what is left of the current instant: commands apply between instants only. */
