@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GamedayController } from "../../cli/gameday/controller.js";
 import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
@@ -236,6 +237,55 @@ describe("a game-day session", () => {
     // Commands landed mid-slice, at other times than the reference's: a different day, same rules.
     expect(played.commands).toHaveLength(4);
     expect(gamedayFinalJson(reference)).toContain('"score": 100');
+  });
+});
+
+describe("game days under random play (fast-check)", () => {
+  const node = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 15 })).map(([rack, slot]) => `r${rack}n${slot}`);
+  const command: fc.Arbitrary<GamedayCommand> = fc.oneof(
+    node.map((name) => ({ kind: "drain", node: name }) as const),
+    node.map((name) => ({ kind: "undrain", node: name }) as const),
+    node.map((name) => ({ kind: "quarantine", node: name }) as const),
+    node.map((name) => ({ kind: "repair", node: name }) as const),
+    fc.constant({ kind: "rollback-driver" } as const),
+    fc.constant({ kind: "checkpoint-now" } as const),
+    fc.constantFrom("fifo", "easy-backfill", "conservative-backfill").map((policy) => ({ kind: "scheduler", policy }) as const),
+    fc
+      .tuple(fc.constantFrom("node-crash", "throttle", "driver-mismatch", "drain") as fc.Arbitrary<"node-crash" | "throttle" | "driver-mismatch" | "drain">, node, fc.integer({ min: 60, max: 4 * 3_600 }))
+      .map(([fault, target, durationS]) => ({ kind: "inject", fault, target, durationS }) as const),
+    fc.integer({ min: 0, max: 3 }).map((rack) => ({ kind: "inject", fault: "rack-power", target: `r${rack}`, durationS: 3_600 }) as const),
+  );
+  // Commands at random moments, the clock driven in random slices (event budgets, steps) between them.
+  const play = fc.array(
+    fc.record({ afterUs: fc.integer({ min: 0, max: 3 * 3_600e6 }), slices: fc.integer({ min: 1, max: 4 }), budget: fc.integer({ min: 1, max: 500 }), command }),
+    { maxLength: 12 },
+  );
+
+  it("keeps every invariant (jobs conserved, node-hours adding up, no node held twice) and replays to the same bytes", async () => {
+    const prepared = await nightShift();
+    let applied = 0;
+    fc.assert(
+      fc.property(play, (moves) => {
+        const session = new GamedaySession(prepared, 11);
+        for (const move of moves) {
+          const target = session.nowUs + move.afterUs;
+          for (let i = 0; i < move.slices && session.nowUs < target; i++) {
+            session.advance(session.nowUs + (target - session.nowUs) / (move.slices - i), move.budget);
+            if (i % 2 === 1) session.stepToNextEvent();
+          }
+          if (session.ended) break;
+          session.apply(move.command);
+        }
+        session.advance(Infinity);
+        // finish() checks conservation, node-hours and the cluster's allocation invariants.
+        const played = session.finish();
+        applied += played.commands.length;
+        const replayed = replaySession(prepared, 11, "on-call", played.commands, played.endUs);
+        expect(gamedayFinalJson(replayed)).toBe(gamedayFinalJson(played));
+      }),
+      { numRuns: 25 },
+    );
+    expect(applied).toBeGreaterThan(50); // the property saw commands, not just empty days
   });
 });
 
