@@ -191,9 +191,11 @@ Example:
   gameday: `Usage: faultline gameday <scenario> [options]
        faultline gameday --replay FILE [--out DIR]
 
-Opens a terminal view over a live run of one strategy of a cluster scenario: the
+Opens a terminal view over a live run of one strategy of a scenario. A cluster's: the
 cluster map (busy, idle, spot, down, draining, hot, quarantined, bad driver), jobs, the
-SLO error budget, sparklines of load and queue, and an event log. Inject faults and act as an operator
+control plane, the SLO error budget, sparklines of load and queue, and an event log. A
+service's: each replica's health and queue, goodput, errors, p99 latency and the
+circuit breaker (inject a hung or slow replica; restart one, scale out, breaker on). Inject faults and act as an operator
 would; every command applies at the simulated time it is given. A scenario's gameday:
 section hides a script of incidents and sets objectives: the day is scored on time to
 detect and to mitigate, error budget spent and work lost, and ends with a debrief
@@ -206,7 +208,8 @@ running job now, switch the scheduler, fail over / repair / heal / renew the
 certificate of a control-plane service, acknowledge) · ? help · q quit and save.
 
 Options:
-  --speed S           simulated seconds per second: 1, 10, 100, 1000 (default), 10000, 100000
+  --speed S           simulated seconds per second: 1, 10, 100, 1000, 10000, 100000
+                      (default: 1000 for a cluster, 1 for a service)
   --paused            start paused (step with n)
   --seed N            master seed (default: the scenario's)
   --strategy NAME     the strategy to play (default: the gameday section's, else the first)

@@ -71,6 +71,22 @@ export class ServiceModel {
   }
 
   run(): ServiceRunResult {
+    this.begin();
+    this.#sim.run(this.#options.horizonUs);
+    return this.finish();
+  }
+
+  get endUs(): number {
+    return this.#options.horizonUs;
+  }
+
+  /** Whether every replica's process leaks (the leak set is then the client). */
+  get leaks(): boolean {
+    return this.#leaks !== null;
+  }
+
+  /** Starts the clients, the leak and the faults, for a caller that drives the Sim (a game day). */
+  begin(): void {
     const sim = this.#sim;
     this.pool.start();
     this.#leaks?.start();
@@ -79,7 +95,10 @@ export class ServiceModel {
       sim.scheduleAt(fault.atUs + fault.durationUs, () => this.#end(fault));
     }
     sim.schedule(this.#options.sampleEveryUs, this.#onSample);
-    sim.run(this.#options.horizonUs);
+  }
+
+  /** The run's figures where the clock stands (the horizon, after `run`). */
+  finish(): ServiceRunResult {
     return { metrics: this.#metrics(), series: this.#series, faults: this.#faults() };
   }
 

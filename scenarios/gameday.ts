@@ -30,6 +30,12 @@ export type GamedayCommand =
   | { readonly kind: "rollback-driver" }
   | { readonly kind: "checkpoint-now" }
   | { readonly kind: "scheduler"; readonly policy: "fifo" | "easy-backfill" | "conservative-backfill" }
+  /** On a service scenario: a replica hangs, or serves slower, for a while. */
+  | { readonly kind: "replica-failure"; readonly replica: number; readonly durationS: number }
+  | { readonly kind: "replica-slowdown"; readonly replica: number; readonly factor: number; readonly durationS: number }
+  | { readonly kind: "restore-replica"; readonly replica: number }
+  | { readonly kind: "scale-out" }
+  | { readonly kind: "breaker-on" }
   /** "I see it": counts as detection without changing anything. */
   | { readonly kind: "ack" };
 
@@ -46,9 +52,18 @@ export class CommandError extends Error {
 /** A node's state as the cluster map shows it, in order of precedence; spot nodes apart when all is well. */
 export type NodeState = "down" | "quarantined" | "draining" | "throttled" | "mismatch" | "busy" | "spot-busy" | "spot" | "idle";
 
-export interface GamedaySnapshot {
+/** What every view shows: the clock, and two figures sampled for the sparklines. */
+interface SnapshotBase {
   readonly nowUs: number;
   readonly endUs: number;
+  /** Share of capacity in use (busy nodes of those up; replicas' utilisation), 0–1. */
+  readonly load: number;
+  /** Work waiting (jobs queued; requests in the replicas' queues). */
+  readonly queued: number;
+}
+
+export interface ClusterSnapshot extends SnapshotBase {
+  readonly kind: "cluster";
   readonly racks: number;
   readonly nodesPerRack: number;
   readonly nodes: readonly NodeState[];
@@ -63,6 +78,26 @@ export interface GamedaySnapshot {
     readonly units: readonly { readonly up: boolean; readonly active: boolean }[];
   }[];
 }
+
+export interface ServiceSnapshot extends SnapshotBase {
+  readonly kind: "service";
+  readonly replicas: readonly {
+    readonly failed: boolean;
+    readonly admitted: boolean;
+    readonly slowdown: number;
+    readonly queueLength: number;
+  }[];
+  readonly requests: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly latencyP99Ms: number | null;
+  /** Failed over ended requests against the SLO's allowance; null without an SLO. */
+  readonly errorBudgetUsed: number | null;
+  readonly breaker: "off" | "closed" | "open";
+  readonly ejections: number;
+}
+
+export type GamedaySnapshot = ClusterSnapshot | ServiceSnapshot;
 
 /** An incident of the script with what the operator did about it. */
 export interface IncidentScore {
@@ -105,44 +140,24 @@ const METADATA_STORM_OPS = 200_000;
 
 const UNSHOWN_RECORDS: ReadonlySet<string> = new Set(["FaultInjected", "FaultCleared", "JobSubmitted", "JobStarted", "JobCompleted"]);
 
-export class GamedaySession {
-  readonly scenario: ClusterScenario;
-  readonly strategy: Strategy;
+/**
+ * What every game day shares, whatever it plays: the clock driven in slices, commands
+ * applied between instants and logged, the event log's records, and the end.
+ */
+export abstract class GamedayBase {
   readonly seed: number;
   readonly sim: Sim;
-  readonly model: ClusterModel;
-  readonly endUs: number;
   readonly commands: LoggedCommand[] = [];
-  readonly #quarantined = new Set<number>();
-  readonly #spot: ReadonlySet<number>;
-  #result: GamedayResult | null = null;
+  abstract readonly endUs: number;
+  /** What is played: the view and its menus follow. */
+  abstract readonly kind: "cluster" | "service";
+  abstract readonly scenarioName: string;
+  abstract readonly strategyName: string;
+  protected result: GamedayResult | null = null;
 
-  constructor(prepared: PreparedScenario, seed: number, strategyName?: string) {
-    if (isServiceScenario(prepared.scenario)) throw new CommandError("a game day runs a cluster scenario");
-    this.scenario = prepared.scenario;
-    const name = strategyName ?? this.scenario.gameday?.strategy;
-    const strategy = name === undefined ? this.scenario.strategies[0] : this.scenario.strategies.find((s) => s.name === name);
-    if (strategy === undefined) throw new CommandError(`no strategy "${name}"`);
-    this.strategy = strategy;
+  constructor(seed: number) {
     this.seed = seed;
     this.sim = new Sim({ seed, keepRecords: true });
-    this.model = new ClusterModel(this.sim, modelOptions(prepared, strategy, 0));
-    this.#spot = new Set(this.model.spotNodes());
-    const horizonUs = this.model.endUs;
-    const lengthUs = this.scenario.gameday?.length === undefined ? Infinity : secondsToUs(this.scenario.gameday.length);
-    this.endUs = Math.min(horizonUs, lengthUs);
-    this.model.begin();
-    // The script's incidents, hidden: they show only through what they do to the cluster.
-    scheduleInjections(this.sim, this.model.cluster, this.#incidentInjections());
-  }
-
-  #incidentInjections(): AdHocInjection[] {
-    return (this.scenario.gameday?.incidents ?? []).map((incident) => ({
-      kind: incident.fault,
-      atUs: secondsToUs(incident.at),
-      target: incident.target,
-      durationUs: secondsToUs(incident.duration),
-    }));
   }
 
   get nowUs(): number {
@@ -150,7 +165,7 @@ export class GamedaySession {
   }
 
   get ended(): boolean {
-    return this.#result !== null || this.sim.now >= this.endUs;
+    return this.result !== null || this.sim.now >= this.endUs;
   }
 
   /**
@@ -174,11 +189,82 @@ export class GamedaySession {
 
   /** Applies a command now (after the rest of this instant) and logs it; returns what it did. */
   apply(command: GamedayCommand): string {
-    if (this.#result !== null) throw new CommandError("the game day is over");
+    if (this.result !== null) throw new CommandError("the game day is over");
     this.settle();
-    const said = this.#execute(command);
+    const said = this.execute(command);
     this.commands.push({ atUs: this.sim.now, command });
     return said;
+  }
+
+  /**
+   * Records to show in the event log: what went wrong and what came back, as an operator's
+   * monitoring would show it; not routine job starts and ends, nor the hidden script's
+   * injections (an incident shows only through its symptoms).
+   */
+  visibleRecords(from = 0): SimRecord[] {
+    const records: SimRecord[] = [];
+    for (let i = from; i < this.sim.records.length; i++) {
+      const record = this.sim.records[i];
+      if (!UNSHOWN_RECORDS.has(record.kind)) records.push(record);
+    }
+    return records;
+  }
+
+  /** A record's node field as the log shows it. */
+  abstract nodeName(node: number): string;
+  abstract snapshot(): GamedaySnapshot;
+  /** Ends the game day where the clock stands (after this instant) and scores it. */
+  abstract finish(): GamedayResult;
+  protected abstract execute(command: GamedayCommand): string;
+}
+
+/** A game day on a cluster scenario: nodes, jobs, the scheduler, the control plane. */
+export class GamedaySession extends GamedayBase {
+  readonly kind = "cluster";
+  readonly scenario: ClusterScenario;
+  readonly strategy: Strategy;
+  readonly model: ClusterModel;
+  readonly endUs: number;
+  readonly #quarantined = new Set<number>();
+  readonly #spot: ReadonlySet<number>;
+
+  constructor(prepared: PreparedScenario, seed: number, strategyName?: string) {
+    super(seed);
+    if (isServiceScenario(prepared.scenario)) throw new CommandError("a cluster game day runs a cluster scenario");
+    this.scenario = prepared.scenario;
+    const name = strategyName ?? this.scenario.gameday?.strategy;
+    const strategy = name === undefined ? this.scenario.strategies[0] : this.scenario.strategies.find((s) => s.name === name);
+    if (strategy === undefined) throw new CommandError(`no strategy "${name}"`);
+    this.strategy = strategy;
+    this.model = new ClusterModel(this.sim, modelOptions(prepared, strategy, 0));
+    this.#spot = new Set(this.model.spotNodes());
+    const horizonUs = this.model.endUs;
+    const lengthUs = this.scenario.gameday?.length === undefined ? Infinity : secondsToUs(this.scenario.gameday.length);
+    this.endUs = Math.min(horizonUs, lengthUs);
+    this.model.begin();
+    // The script's incidents, hidden: they show only through what they do to the cluster.
+    scheduleInjections(this.sim, this.model.cluster, this.#incidentInjections());
+  }
+
+  get scenarioName(): string {
+    return this.scenario.name;
+  }
+
+  get strategyName(): string {
+    return this.strategy.name;
+  }
+
+  nodeName(node: number): string {
+    return this.model.cluster.nodeName(node);
+  }
+
+  #incidentInjections(): AdHocInjection[] {
+    return (this.scenario.gameday?.incidents ?? []).map((incident) => ({
+      kind: incident.fault,
+      atUs: secondsToUs(incident.at),
+      target: incident.target,
+      durationUs: secondsToUs(incident.duration),
+    }));
   }
 
   #service(name: string) {
@@ -197,7 +283,7 @@ export class GamedaySession {
     return nodes[0];
   }
 
-  #execute(command: GamedayCommand): string {
+  protected execute(command: GamedayCommand): string {
     const cluster = this.model.cluster;
     switch (command.kind) {
       case "inject": {
@@ -302,11 +388,13 @@ export class GamedaySession {
       }
       case "ack":
         return "acknowledged";
+      default:
+        throw new CommandError(`"${command.kind}" acts on a service scenario's replicas, not on a cluster`);
     }
   }
 
   /** The cluster, queue and counts now, for the view. */
-  snapshot(): GamedaySnapshot {
+  snapshot(): ClusterSnapshot {
     const cluster = this.model.cluster;
     const nodes: NodeState[] = [];
     for (let node = 0; node < cluster.nodeCount; node++) {
@@ -332,13 +420,19 @@ export class GamedaySession {
       );
     }
     const now = this.sim.now;
+    const status = this.model.status();
+    const up = nodes.filter((state) => state !== "down").length;
+    const busy = nodes.filter((state) => state === "busy" || state === "spot-busy").length;
     return {
+      kind: "cluster",
       nowUs: now,
       endUs: this.endUs,
+      load: up === 0 ? 0 : busy / up,
+      queued: status.queued,
       racks: cluster.options.racks,
       nodesPerRack: cluster.options.nodesPerRack,
       nodes,
-      status: this.model.status(),
+      status,
       queue: this.model.scheduler
         .waitingJobs()
         .slice(0, 50)
@@ -365,23 +459,8 @@ export class GamedaySession {
     };
   }
 
-  /**
-   * Records to show in the event log: what went wrong and what came back, as an operator's
-   * monitoring would show it; not routine job starts and ends, nor the hidden script's
-   * injections (an incident shows only through its symptoms).
-   */
-  visibleRecords(from = 0): SimRecord[] {
-    const records: SimRecord[] = [];
-    for (let i = from; i < this.sim.records.length; i++) {
-      const record = this.sim.records[i];
-      if (!UNSHOWN_RECORDS.has(record.kind)) records.push(record);
-    }
-    return records;
-  }
-
-  /** Ends the game day where the clock stands (after this instant) and scores it. */
   finish(): GamedayResult {
-    if (this.#result !== null) return this.#result;
+    if (this.result !== null) return this.result;
     this.settle();
     const run = this.model.finish();
     const gameday = this.scenario.gameday;
@@ -389,7 +468,7 @@ export class GamedaySession {
     const incidents = (gameday?.incidents ?? [])
       .filter((incident) => secondsToUs(incident.at) <= this.sim.now)
       .map((incident) => this.#score(incident, gameday!.objectives));
-    this.#result = {
+    this.result = {
       scenario: this.scenario.name,
       strategy: this.strategy.name,
       seed: this.seed,
@@ -400,7 +479,7 @@ export class GamedaySession {
       score: incidents.length === 0 ? null : Math.round(incidents.reduce((sum, i) => sum + i.points, 0) / incidents.length),
       commands: this.commands,
     };
-    return this.#result;
+    return this.result;
   }
 
   #score(incident: Gameday["incidents"][number], objectives: Gameday["objectives"]): IncidentScore {
@@ -434,15 +513,4 @@ export class GamedaySession {
 function sameNode(a: string, b: string): boolean {
   const parse = (name: string) => /^r(\d+)n(\d+)$/.exec(name)?.slice(1).map(Number).join(",");
   return parse(a) !== undefined && parse(a) === parse(b);
-}
-
-/** Plays a logged session again, without a view: the same commands at the same times. */
-export function replaySession(prepared: PreparedScenario, seed: number, strategy: string, commands: readonly LoggedCommand[], endUs: number): GamedayResult {
-  const session = new GamedaySession(prepared, seed, strategy);
-  for (const logged of commands) {
-    session.advance(logged.atUs);
-    session.apply(logged.command);
-  }
-  session.advance(endUs);
-  return session.finish();
 }

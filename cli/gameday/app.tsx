@@ -1,7 +1,7 @@
 import { Box, Text, useApp, useInput, useStdout } from "ink";
 import { useEffect, useRef, useState } from "react";
 import type { AdHocKind } from "../../models/failures/ad-hoc.js";
-import type { GamedayCommand, NodeState } from "../../scenarios/gameday.js";
+import type { ClusterSnapshot, GamedayCommand, NodeState, ServiceSnapshot } from "../../scenarios/gameday.js";
 import type { ControllerView, GamedayController, LogLine } from "./controller.js";
 
 /**
@@ -29,11 +29,25 @@ interface MenuItem {
   readonly key: string;
   readonly label: string;
   /** What the target names, or null for a command without one. */
-  readonly target: "node" | "rack" | "service" | null;
+  readonly target: "node" | "rack" | "service" | "replica" | null;
   readonly make: (target: string) => GamedayCommand;
 }
 
 const inject = (fault: AdHocKind, durationS: number) => (target: string): GamedayCommand => ({ kind: "inject", fault, target, durationS });
+
+const replica = (text: string): number => (/^\d+$/.test(text) ? Number(text) : -1);
+
+export const SERVICE_INJECT_MENU: readonly MenuItem[] = [
+  { key: "1", label: "a replica hangs (30 s)", target: "replica", make: (k) => ({ kind: "replica-failure", replica: replica(k), durationS: 30 }) },
+  { key: "2", label: "a replica serves 5× slower (30 s)", target: "replica", make: (k) => ({ kind: "replica-slowdown", replica: replica(k), factor: 5, durationS: 30 }) },
+];
+
+export const SERVICE_ACT_MENU: readonly MenuItem[] = [
+  { key: "1", label: "restart a replica", target: "replica", make: (k) => ({ kind: "restore-replica", replica: replica(k) }) },
+  { key: "2", label: "scale out: one more replica", target: null, make: () => ({ kind: "scale-out" }) },
+  { key: "3", label: "turn the circuit breaker on", target: null, make: () => ({ kind: "breaker-on" }) },
+  { key: "0", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
+];
 
 const serviceFault =
   (fault: "unit-crash" | "partition" | "certificate-expiry") =>
@@ -128,8 +142,8 @@ function handleChar(mode: Mode, char: string, controller: GamedayController): Mo
       if (item === undefined) return mode;
       if (item.target !== null) {
         // Node and rack names begin with r; a service name starts as the first service's.
-        const firstService = controller.session.model.controlPlane()[0]?.name ?? "";
-        return { kind: "target", item, text: item.target === "service" ? firstService : "r" };
+        const prefill = { node: "r", rack: "r", replica: "", service: controller.firstServiceName() }[item.target];
+        return { kind: "target", item, text: prefill };
       }
       controller.command(item.make(""));
       return { kind: "main" };
@@ -158,9 +172,9 @@ function handleChar(mode: Mode, char: string, controller: GamedayController): Mo
           controller.step();
           return mode;
         case "i":
-          return { kind: "menu", title: "inject a fault", items: INJECT_MENU };
+          return { kind: "menu", title: "inject a fault", items: controller.session.kind === "cluster" ? INJECT_MENU : SERVICE_INJECT_MENU };
         case "a":
-          return { kind: "menu", title: "act", items: ACT_MENU };
+          return { kind: "menu", title: "act", items: controller.session.kind === "cluster" ? ACT_MENU : SERVICE_ACT_MENU };
         default:
           return mode;
       }
@@ -219,25 +233,50 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
   });
 
   const snapshot = view.snapshot;
-  const mapWidth = Math.min(Math.max(20, Math.floor(columns / 2) - 2), snapshot.nodesPerRack + 5);
-  const mapRows = Math.min(snapshot.racks, Math.max(2, Math.floor((rows - 8) / 2)));
-  // Header, map beside gauges, legend, queue, running, message, keys.
-  const fixedRows = 1 + Math.max(mapRows, 6 + snapshot.controlPlane.length) + 1 + 2 + 1 + 1;
-  const logRows = Math.max(1, rows - fixedRows - 1);
-  const status = snapshot.status;
-  const budget = status.errorBudgetUsed;
+  const body = snapshot.kind === "cluster" ? clusterBody(snapshot, view, columns, rows) : serviceBody(snapshot, view, columns, rows);
+  // Header, the body, message, keys; Ink keeps the last row for its cursor.
+  const logRows = Math.max(1, rows - 1 - body.rows - 2 - 1);
   const state = view.result !== null ? "■ ended" : view.paused ? "❚❚ paused" : `▶ ×${view.speed.toLocaleString("en")}`;
+  const span = snapshot.endUs >= 7_200e6 ? `${Math.round(snapshot.endUs / 3.6e9)}h` : `${Math.round(snapshot.endUs / 1e6)}s`;
 
   return (
     <Box flexDirection="column" width={columns}>
       <Text wrap="truncate">
-        <Text bold>faultline gameday</Text> {controller.session.scenario.name}{"  "}
+        <Text bold>faultline gameday</Text> {controller.session.scenarioName}{"  "}
         <Text color="cyan" bold>
           {formatClock(snapshot.nowUs)}
         </Text>{"  "}
         {state}
-        <Text dimColor> of {Math.round(snapshot.endUs / 3.6e9)}h</Text>
+        <Text dimColor> of {span}</Text>
       </Text>
+      {body.element}
+      {mode.kind === "help" ? (
+        <Help rows={logRows} />
+      ) : mode.kind === "menu" ? (
+        <Menu title={mode.title} items={mode.items} rows={logRows} />
+      ) : view.result !== null ? (
+        <Debrief view={view} rows={logRows} />
+      ) : (
+        <EventLog log={view.log} rows={logRows} />
+      )}
+      <Text wrap="truncate" color={view.message.startsWith("refused") ? "red" : "white"}>
+        {mode.kind === "target" ? `${mode.item.label}: ${mode.text}▏ (Enter to do it, Esc to cancel)` : view.message || " "}
+      </Text>
+      <Text dimColor wrap="truncate">
+        space pause · +/- speed · n step · i inject · a act · ? help · q quit
+      </Text>
+    </Box>
+  );
+}
+
+/** Map beside gauges, the legend, queued and running jobs. */
+function clusterBody(snapshot: ClusterSnapshot, view: ControllerView, columns: number, rows: number) {
+  const mapWidth = Math.min(Math.max(20, Math.floor(columns / 2) - 2), snapshot.nodesPerRack + 5);
+  const mapRows = Math.min(snapshot.racks, Math.max(2, Math.floor((rows - 8) / 2)));
+  const status = snapshot.status;
+  const budget = status.errorBudgetUsed;
+  const element = (
+    <>
       <Box>
         <Box flexDirection="column" width={mapWidth + 2} marginRight={1}>
           <ClusterMap snapshot={snapshot} width={mapWidth} rows={mapRows} />
@@ -282,26 +321,63 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
         <Text dimColor>running </Text>
         {snapshot.running.slice(0, 8).map((job) => `#${job.id} ${job.firstNode}${job.nodes > 1 ? `+${job.nodes - 1}` : ""}`).join("  ")}
       </Text>
-      {mode.kind === "help" ? (
-        <Help rows={logRows} />
-      ) : mode.kind === "menu" ? (
-        <Menu title={mode.title} items={mode.items} rows={logRows} />
-      ) : view.result !== null ? (
-        <Debrief view={view} rows={logRows} />
-      ) : (
-        <EventLog log={view.log} rows={logRows} />
-      )}
-      <Text wrap="truncate" color={view.message.startsWith("refused") ? "red" : "white"}>
-        {mode.kind === "target" ? `${mode.item.label}: ${mode.text}▏ (Enter to do it, Esc to cancel)` : view.message || " "}
-      </Text>
-      <Text dimColor wrap="truncate">
-        space pause · +/- speed · n step · i inject · a act · ? help · q quit
-      </Text>
-    </Box>
+    </>
   );
+  return { element, rows: Math.max(mapRows, 6 + snapshot.controlPlane.length) + 3 };
 }
 
-function ClusterMap({ snapshot, width, rows }: { readonly snapshot: ControllerView["snapshot"]; readonly width: number; readonly rows: number }) {
+/** Replicas (health, queue, speed) beside goodput, latency, errors, breaker and budget. */
+function serviceBody(snapshot: ServiceSnapshot, view: ControllerView, columns: number, rows: number) {
+  const shown = Math.min(snapshot.replicas.length, Math.max(3, rows - 12));
+  const queueMax = Math.max(1, ...snapshot.replicas.map((replica) => replica.queueLength));
+  const ended = snapshot.succeeded + snapshot.failed;
+  const budget = snapshot.errorBudgetUsed;
+  const element = (
+    <Box>
+      <Box flexDirection="column" width={34} marginRight={1}>
+        {snapshot.replicas.slice(0, shown).map((replica, k) => (
+          <Text key={k} wrap="truncate">
+            <Text dimColor>#{String(k).padEnd(2)} </Text>
+            {replica.failed ? (
+              <Text color="red">hung </Text>
+            ) : !replica.admitted ? (
+              <Text color="yellow">out  </Text>
+            ) : (
+              <Text color="green">ok   </Text>
+            )}
+            <Text color="yellow">{"▇".repeat(Math.round((replica.queueLength / queueMax) * 10)).padEnd(10, "·")}</Text>
+            {` ${String(replica.queueLength).padStart(4)}`}
+            {replica.slowdown > 1 ? <Text color="magenta"> ×{replica.slowdown}</Text> : ""}
+          </Text>
+        ))}
+        {snapshot.replicas.length > shown ? <Text dimColor>… {snapshot.replicas.length - shown} more</Text> : null}
+      </Box>
+      <Box flexDirection="column" flexGrow={1}>
+        <Text>
+          SLO budget <Gauge fraction={budget ?? 0} width={12} /> {budget === null ? "—" : `${Math.round(budget * 100)}%`}
+        </Text>
+        <Text>
+          goodput {snapshot.requests === 0 ? "—" : `${((100 * snapshot.succeeded) / snapshot.requests).toFixed(1)}%`} · errors{" "}
+          <Text color={snapshot.failed > 0 ? "red" : undefined}>{ended === 0 ? "—" : `${((100 * snapshot.failed) / ended).toFixed(1)}%`}</Text>
+        </Text>
+        <Text>p99 latency {snapshot.latencyP99Ms === null ? "—" : `${snapshot.latencyP99Ms.toFixed(0)} ms`}</Text>
+        <Text>
+          breaker <Text color={snapshot.breaker === "open" ? "red" : snapshot.breaker === "closed" ? "green" : "gray"}>{snapshot.breaker}</Text> ·
+          ejections {snapshot.ejections}
+        </Text>
+        <Text>
+          load <Text color="green">{sparkline(view.busy, Math.max(8, columns - 48), 1)}</Text>
+        </Text>
+        <Text>
+          queue <Text color="yellow">{sparkline(view.queue, Math.max(8, columns - 49))}</Text>
+        </Text>
+      </Box>
+    </Box>
+  );
+  return { element, rows: Math.max(shown + (snapshot.replicas.length > shown ? 1 : 0), 6) };
+}
+
+function ClusterMap({ snapshot, width, rows }: { readonly snapshot: ClusterSnapshot; readonly width: number; readonly rows: number }) {
   const cells = Math.max(1, width - 2 - Math.max(2, String(snapshot.racks - 1).length));
   const nodesPerCell = Math.ceil(snapshot.nodesPerRack / cells);
   const racksPerRow = Math.ceil(snapshot.racks / rows);

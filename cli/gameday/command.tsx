@@ -1,9 +1,9 @@
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
-import { GamedaySession, replaySession, type GamedayResult, type LoggedCommand } from "../../scenarios/gameday.js";
+import type { GamedayResult, LoggedCommand } from "../../scenarios/gameday.js";
+import { openSession, replaySession } from "../../scenarios/gameday-play.js";
 import { resolveScenarioPath } from "../../scenarios/library.js";
-import { isServiceScenario, type ClusterScenario } from "../../scenarios/schema.js";
 import { help, loadOrThrow, prepareOrThrow } from "../commands.js";
 import { fileSha256, readCheckedFile, writeResultFolder } from "../result-files.js";
 import { UsageError, integerOption, parseCommandArgs } from "../usage.js";
@@ -41,12 +41,6 @@ function saveDay(out: string, scenarioPath: string, result: GamedayResult, descr
   );
 }
 
-async function clusterScenario(file: string): Promise<ClusterScenario> {
-  const scenario = await loadOrThrow(file);
-  if (isServiceScenario(scenario)) throw new UsageError("gameday", "a game day plays a cluster scenario; this one is a service");
-  return scenario;
-}
-
 export async function gamedayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs("gameday", args, {
     seed: { type: "string" },
@@ -59,15 +53,15 @@ export async function gamedayCommand(args: string[]): Promise<number> {
   if (values.help === true) return help("gameday");
   if (values.replay !== undefined) return replay(values.replay, values.out);
   if (positionals.length !== 1) throw new UsageError("gameday", "expects one scenario (a file or a bundled name), or --replay FILE");
-  const speed = integerOption("gameday", "speed", values.speed, 1) ?? 1_000;
-  if (!(SPEEDS as readonly number[]).includes(speed)) {
-    throw new UsageError("gameday", `--speed is one of ${SPEEDS.join(", ")} (simulated seconds per second), got ${speed}`);
+  const speedOption = integerOption("gameday", "speed", values.speed, 1);
+  if (speedOption !== undefined && !(SPEEDS as readonly number[]).includes(speedOption)) {
+    throw new UsageError("gameday", `--speed is one of ${SPEEDS.join(", ")} (simulated seconds per second), got ${speedOption}`);
   }
   if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
     throw new UsageError("gameday", "needs a terminal to play in (replay a saved day without one: --replay FILE)");
   }
   const file = positionals[0];
-  const scenario = await clusterScenario(file);
+  const scenario = await loadOrThrow(file);
   const prepared = prepareOrThrow(scenario, file);
   const seed = integerOption("gameday", "seed", values.seed, 0) ?? scenario.seed;
   const strategies = scenario.strategies.map((strategy) => strategy.name);
@@ -75,7 +69,9 @@ export async function gamedayCommand(args: string[]): Promise<number> {
     throw new UsageError("gameday", `--strategy "${values.strategy}" is not in the scenario (it has: ${strategies.join(", ")})`);
   }
   const out = values.out ?? join("results", `${scenario.name}-gameday`);
-  const session = new GamedaySession(prepared, seed, values.strategy);
+  const session = openSession(prepared, seed, values.strategy);
+  // A service's day lasts minutes, a cluster's hours: real time for one, ×1,000 for the other.
+  const speed = speedOption ?? (session.kind === "service" ? 1 : 1_000);
   const controller = new GamedayController(session, { speed, paused: values.paused === true });
   let saved = false;
   const onQuit = () => {
@@ -99,7 +95,7 @@ export async function gamedayCommand(args: string[]): Promise<number> {
 /** Plays a saved day again without a terminal and writes its result next to it (or to --out). */
 async function replay(sessionPath: string, outOption: string | undefined): Promise<number> {
   const saved = readCheckedFile(sessionPath, sessionSchema);
-  const scenario = await clusterScenario(saved.scenarioFile);
+  const scenario = await loadOrThrow(saved.scenarioFile);
   if (fileSha256(saved.scenarioFile) !== saved.scenarioHash) {
     process.stderr.write(`note: ${saved.scenarioFile} changed since the day was played; the replay may differ\n`);
   }

@@ -1,6 +1,6 @@
 import type { SimRecord } from "../../sim/sim.js";
 import { US_PER_H } from "../../sim/time.js";
-import { CommandError, type GamedayCommand, type GamedayResult, type GamedaySession, type GamedaySnapshot } from "../../scenarios/gameday.js";
+import { CommandError, type GamedayBase, type GamedayCommand, type GamedayResult, type GamedaySnapshot } from "../../scenarios/gameday.js";
 
 /**
  * Drives a game-day session in real time for the terminal view: a timer advances the
@@ -24,7 +24,7 @@ export interface ControllerView {
   readonly paused: boolean;
   readonly speed: number;
   readonly log: readonly LogLine[];
-  /** Busy share of nodes that are up, and queue length, sampled over simulated time. */
+  /** Load (0–1) and work waiting, sampled over simulated time. */
   readonly busy: readonly number[];
   readonly queue: readonly number[];
   readonly message: string;
@@ -46,7 +46,7 @@ const LOG_KEEP = 200;
 const SAMPLES = 120;
 
 export class GamedayController {
-  readonly session: GamedaySession;
+  readonly session: GamedayBase;
   readonly eventsPerTick: number;
   readonly #tickMs: number;
   readonly #publishMs: number;
@@ -66,7 +66,7 @@ export class GamedayController {
   /** Events the last tick ran: never more than eventsPerTick. */
   lastTickEvents = 0;
 
-  constructor(session: GamedaySession, options: ControllerOptions = {}) {
+  constructor(session: GamedayBase, options: ControllerOptions = {}) {
     this.session = session;
     this.#tickMs = options.tickMs ?? 50;
     this.#publishMs = options.publishMs ?? 100;
@@ -144,6 +144,12 @@ export class GamedayController {
     return this.#result;
   }
 
+  /** The first control-plane service's name (a cluster's), or "" (prefills a service prompt). */
+  firstServiceName(): string {
+    const snapshot = this.session.snapshot();
+    return snapshot.kind === "cluster" ? (snapshot.controlPlane[0]?.name ?? "") : "";
+  }
+
   view(): ControllerView {
     return {
       snapshot: this.session.snapshot(),
@@ -183,20 +189,18 @@ export class GamedayController {
   #collectRecords(): void {
     const records = this.session.visibleRecords(this.#recordsSeen);
     this.#recordsSeen = this.session.sim.records.length;
-    const nodeName = (node: number) => this.session.model.cluster.nodeName(node);
+    const nodeName = (node: number) => this.session.nodeName(node);
     for (const record of records) this.#log.push({ atUs: record.timeUs as number, text: describeRecord(record, nodeName), operator: false });
     if (this.#log.length > LOG_KEEP) this.#log = this.#log.slice(-LOG_KEEP);
   }
 
   /** Samples busy share and queue length every 1/SAMPLES of the day, for the sparklines. */
   #sample(): void {
-    const stepUs = Math.max(60e6, this.session.endUs === Infinity ? US_PER_H : this.session.endUs / SAMPLES);
+    const stepUs = this.session.endUs === Infinity ? US_PER_H : Math.max(1e6, this.session.endUs / SAMPLES);
     while (this.#nextSampleUs <= this.session.nowUs) {
       const snapshot = this.session.snapshot();
-      const up = snapshot.nodes.filter((state) => state !== "down").length;
-      const busy = snapshot.nodes.filter((state) => state === "busy").length;
-      this.#busy.push(up === 0 ? 0 : busy / up);
-      this.#queue.push(snapshot.status.queued);
+      this.#busy.push(snapshot.load);
+      this.#queue.push(snapshot.queued);
       this.#nextSampleUs += stepUs;
     }
     if (this.#busy.length > SAMPLES) {

@@ -323,6 +323,14 @@ class Replica {
   }
 }
 
+/** The circuit breaker's settings: the options', or an operator's when it turns one on. */
+export interface BreakerSettings {
+  readonly errorRateThreshold: number;
+  readonly breakerWindowUs: number;
+  readonly breakerMinRequests: number;
+  readonly openUs: number;
+}
+
 /** Counters at the previous `sample()`, for rates since then. */
 interface SampleBaseline {
   timeUs: number;
@@ -353,7 +361,9 @@ export class ReplicaPool {
   readonly #dropExpired: boolean;
   readonly #retries: number;
   readonly #shedQueueLength: number;
-  readonly #breakerOn: boolean;
+  /** Whether the client's circuit breaker is on, and its settings (an operator may turn it on). */
+  #breakerOn: boolean;
+  #breaker: BreakerSettings;
   readonly #budgetOn: boolean;
   readonly #samplesMax: number;
   readonly #arrivalsMax: number;
@@ -492,6 +502,12 @@ export class ReplicaPool {
     this.#retries = retries;
     this.#shedQueueLength = options.shedQueueLength ?? Infinity;
     this.#breakerOn = options.errorRateThreshold !== undefined;
+    this.#breaker = {
+      errorRateThreshold: options.errorRateThreshold ?? 0.5,
+      breakerWindowUs: options.breakerWindowUs ?? 10 * US_PER_S,
+      breakerMinRequests: options.breakerMinRequests ?? 20,
+      openUs: options.openUs ?? 5 * US_PER_S,
+    };
     this.#budgetOn = options.retryBudget !== undefined;
     this.#samplesMax = options.samplesMax ?? 100_000;
     this.#arrivalsMax = options.arrivalsMax ?? Infinity;
@@ -564,6 +580,45 @@ export class ReplicaPool {
     this.#idleSlots += this.#concurrency;
     this.#sim.record({ kind: "ReplicaRestored", source: this.#options.name, replica: k });
     this.#pull(replica);
+  }
+
+  /**
+   * Scales out by one replica (an operator's action): up and admitted now, ramping up
+   * under slow start if the pool has it, and pulling from the central queue at once. The
+   * central queue keeps the bound it was built with. Returns the new replica's index.
+   */
+  addReplica(): number {
+    const k = this.#replicas.length;
+    const replica = new Replica(k, this.#central ? 0 : this.#options.queueMax, this.#sim.now);
+    replica.admittedAtUs = this.#sim.now;
+    this.#replicas.push(replica);
+    this.#idleSlots += this.#concurrency;
+    this.#admittedCount++;
+    this.#sim.record({ kind: "ReplicaAdded", source: this.#options.name, replica: k });
+    if (this.#central) this.#pull(replica);
+    return k;
+  }
+
+  /**
+   * Turns the client's circuit breaker on now (an operator's action), with `settings`.
+   * A breaker needs client timeouts (a trial attempt must end); false without them, or
+   * when it is on already.
+   */
+  enableBreaker(settings: BreakerSettings): boolean {
+    if (this.#breakerOn || this.#timeoutUs === Infinity) return false;
+    assert(settings.errorRateThreshold > 0 && settings.errorRateThreshold <= 1);
+    this.#breaker = settings;
+    this.#breakerOn = true;
+    this.#breakerState = CLOSED;
+    this.#breakerWindowStartUs = this.#sim.now;
+    this.#breakerEnded = 0;
+    this.#breakerFailed = 0;
+    this.#sim.record({ kind: "BreakerEnabled", source: this.#options.name });
+    return true;
+  }
+
+  get breakerOn(): boolean {
+    return this.#breakerOn;
   }
 
   /** Requests that start service on replica `k` from now on take `factor` × their demand. */
@@ -700,6 +755,28 @@ export class ReplicaPool {
     };
   }
 
+  /** The replicas as they are now, for a live view; unlike `sample()` it changes nothing. */
+  snapshotNow(): {
+    readonly queueLengths: readonly number[];
+    readonly centralQueueLength: number;
+    readonly failed: readonly boolean[];
+    readonly admitted: readonly boolean[];
+    readonly slowdowns: readonly number[];
+    /** Busy service slots over all slots. */
+    readonly busyFraction: number;
+  } {
+    let busy = 0;
+    for (const replica of this.#replicas) busy += replica.inService.length;
+    return {
+      queueLengths: this.#replicas.map((replica) => replica.queue.length),
+      centralQueueLength: this.#centralQueue.length,
+      failed: this.#replicas.map((replica) => replica.failed),
+      admitted: this.#replicas.map((replica) => replica.admitted),
+      slowdowns: this.#replicas.map((replica) => replica.slowdown),
+      busyFraction: busy / (this.#replicas.length * this.#concurrency),
+    };
+  }
+
   /** Takes a snapshot for time series, keeps it in `samples`, and returns it. */
   sample(): ReplicaPoolSample {
     assert(this.samples.length < this.#samplesMax, "too many samples: raise samplesMax");
@@ -713,10 +790,11 @@ export class ReplicaPool {
     const snapshot: ReplicaPoolSample = {
       timeUs: nowUs,
       queueLengths: this.#replicas.map((replica) => replica.queue.length),
-      queueLengthMeans: areasUs.map((areaUs, k) => (spanUs > 0 ? (areaUs - previous.areasUs[k]) / spanUs : NaN)),
+      // A replica added since the last sample starts from zero.
+      queueLengthMeans: areasUs.map((areaUs, k) => (spanUs > 0 ? (areaUs - (previous.areasUs[k] ?? 0)) / spanUs : NaN)),
       centralQueueLength: this.#centralQueue.length,
-      routedCounts: this.#replicas.map((replica, k) => replica.routedCount - previous.routed[k]),
-      servedCounts: this.#replicas.map((replica, k) => replica.servedCount - previous.served[k]),
+      routedCounts: this.#replicas.map((replica, k) => replica.routedCount - (previous.routed[k] ?? 0)),
+      servedCounts: this.#replicas.map((replica, k) => replica.servedCount - (previous.served[k] ?? 0)),
       admitted: this.#replicas.map((replica) => replica.admitted),
       failed: this.#replicas.map((replica) => replica.failed),
       arrivalsPerS: (this.#requests - previous.arrivals) / spanS,
@@ -1037,22 +1115,22 @@ export class ReplicaPool {
     }
     // Attempts sent before the breaker opened, ending while it is open, say nothing new.
     if (this.#breakerState === OPEN) return;
-    if (nowUs >= this.#breakerWindowStartUs + (this.#options.breakerWindowUs ?? 10 * US_PER_S)) {
+    if (nowUs >= this.#breakerWindowStartUs + this.#breaker.breakerWindowUs) {
       this.#breakerWindowStartUs = nowUs;
       this.#breakerEnded = 0;
       this.#breakerFailed = 0;
     }
     this.#breakerEnded++;
     if (!succeeded) this.#breakerFailed++;
-    const threshold = this.#options.errorRateThreshold as number;
-    if (this.#breakerEnded >= (this.#options.breakerMinRequests ?? 20) && this.#breakerFailed >= threshold * this.#breakerEnded) {
+    const threshold = this.#breaker.errorRateThreshold;
+    if (this.#breakerEnded >= this.#breaker.breakerMinRequests && this.#breakerFailed >= threshold * this.#breakerEnded) {
       this.#openBreaker();
     }
   }
 
   #openBreaker(): void {
     this.#breakerState = OPEN;
-    this.#breakerOpenUntilUs = this.#sim.now + (this.#options.openUs ?? 5 * US_PER_S);
+    this.#breakerOpenUntilUs = this.#sim.now + this.#breaker.openUs;
     this.breakerOpenedCount++;
     this.#sim.record({ kind: "BreakerOpened", source: this.#options.name });
   }
