@@ -22,6 +22,8 @@ export type GamedayCommand =
   | { readonly kind: "link-down"; readonly target: string; readonly durationS: number }
   | { readonly kind: "metadata-storm" }
   | { readonly kind: "spot-wave" }
+  /** A bad driver patch rolled out in waves (a quarter of the nodes every 30 min) until rolled back. */
+  | { readonly kind: "driver-rollout" }
   /** A control-plane service's active unit crashes, its units are cut apart, or its certificate expires. */
   | { readonly kind: "service-fault"; readonly fault: "unit-crash" | "partition" | "certificate-expiry"; readonly service: string; readonly durationS: number }
   /** An operator's hand on a control-plane service. */
@@ -135,6 +137,9 @@ const DEFAULT_MITIGATION: Readonly<Record<AdHocKind, readonly GamedayCommand["ki
   drain: ["undrain", "repair"],
 };
 
+/** Time between the waves of an injected driver rollout. */
+const DRIVER_WAVE_US = 30 * 60e6;
+
 /** A storm's operations: twice the default bound of the metadata server's queue. */
 const METADATA_STORM_OPS = 200_000;
 
@@ -227,6 +232,8 @@ export class GamedaySession extends GamedayBase {
   readonly endUs: number;
   readonly #quarantined = new Set<number>();
   readonly #spot: ReadonlySet<number>;
+  /** Waves of an injected bad driver rollout not yet out: a rollback calls them off. */
+  readonly #pendingWaves = new Set<number>();
 
   constructor(prepared: PreparedScenario, seed: number, strategyName?: string) {
     super(seed);
@@ -366,7 +373,24 @@ export class GamedaySession extends GamedayBase {
         this.#quarantined.delete(node);
         return `repaired ${cluster.nodeName(node)}`;
       }
+      case "driver-rollout": {
+        const waves = 4;
+        const perWave = Math.ceil(cluster.nodeCount / waves);
+        for (let wave = 0; wave < waves; wave++) {
+          const first = wave * perWave;
+          const last = Math.min(cluster.nodeCount, first + perWave);
+          const handle = this.sim.schedule(wave * DRIVER_WAVE_US, () => {
+            for (let node = first; node < last; node++) cluster.setDriverCompatible(node, false);
+            this.sim.record({ kind: "DriverRolledOut", nodes: last - first, target: `${cluster.nodeName(first)}…${cluster.nodeName(last - 1)}` });
+            this.#pendingWaves.delete(handle);
+          });
+          this.#pendingWaves.add(handle);
+        }
+        return `bad driver rolling out: ${waves} waves of ${perWave} nodes, 30 min apart`;
+      }
       case "rollback-driver": {
+        for (const handle of this.#pendingWaves) this.sim.cancel(handle);
+        this.#pendingWaves.clear();
         let rolledBack = 0;
         for (let node = 0; node < cluster.nodeCount; node++) {
           if (!cluster.isDriverCompatible(node)) {

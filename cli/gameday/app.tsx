@@ -69,6 +69,7 @@ export const INJECT_MENU: readonly MenuItem[] = [
   { key: "9", label: "control plane: active unit crashes", target: "service", make: serviceFault("unit-crash") },
   { key: "0", label: "control plane: units cut apart (30 min)", target: "service", make: serviceFault("partition") },
   { key: "c", label: "control plane: certificate expires (1 h)", target: "service", make: serviceFault("certificate-expiry") },
+  { key: "d", label: "bad driver rollout (waves every 30 min)", target: null, make: () => ({ kind: "driver-rollout" }) },
 ];
 
 export const ACT_MENU: readonly MenuItem[] = [
@@ -463,7 +464,7 @@ function Menu({ title, items, rows }: { readonly title: string; readonly items: 
 
 export const HELP_LINES = [
   "space  pause / resume            +  -  speed ×1 … ×100,000",
-  "n      step to the next event    i     inject: crash, power, heat, driver, spot, link, storm",
+  "n      step to the next event    i     inject: crash, power, heat, driver, rollout, spot, …",
   "a      act: drain, quarantine, return, repair, roll back, checkpoint, scheduler, ack,",
   "       and on the control plane: fail over, repair, restore the link, renew the certificate",
   "q      quit: the session, result and debrief are saved",

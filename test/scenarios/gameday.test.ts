@@ -203,6 +203,22 @@ describe("a game-day session", () => {
     expect(session.commands).toEqual([]);
   });
 
+  it("rolls a bad driver out in waves until it is rolled back", async () => {
+    const session = new GamedaySession(await nightShift(), 11);
+    const mismatched = () => session.snapshot().nodes.filter((state) => state === "mismatch").length;
+    const recorded = () => session.sim.records.filter((record) => record.kind === "DriverRolledOut").length;
+    session.advance(0.5 * H);
+    expect(session.apply({ kind: "driver-rollout" })).toBe("bad driver rolling out: 4 waves of 16 nodes, 30 min apart");
+    session.advance(1.6 * H); // waves at 0.5 h, 1 h and 1.5 h
+    expect(recorded()).toBe(3);
+    expect(mismatched()).toBeGreaterThan(0); // busy and drained nodes show as that instead
+    session.apply({ kind: "rollback-driver" });
+    expect(mismatched()).toBe(0);
+    session.advance(2.9 * H); // (before the script's own bad driver, at 3 h)
+    expect(recorded()).toBe(3); // the fourth wave was called off
+    expect(mismatched()).toBe(0);
+  });
+
   it("checkpoints every computing job on command, at the strategy's cost", async () => {
     const prepared = await nightShift();
     const quiet = play(prepared, []);
