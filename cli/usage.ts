@@ -195,7 +195,8 @@ Opens a terminal view over a live run of one strategy of a scenario. A cluster's
 cluster map (busy, idle, spot, down, draining, hot, quarantined, bad driver), jobs, the
 control plane, the SLO error budget, sparklines of load and queue, and an event log. A
 service's: each replica's health and queue, goodput, errors, p99 latency and the
-circuit breaker (inject a hung or slow replica; restart one, scale out, breaker on). Inject faults and act as an operator
+circuit breaker (inject a hung, slow or leaking replica; restart one, scale out,
+turn the breaker on). Inject faults and act as an operator
 would; every command applies at the simulated time it is given. A scenario's gameday:
 section hides a script of incidents and sets objectives: the day is scored on time to
 detect and to mitigate, error budget spent and work lost, and ends with a debrief

@@ -36,6 +36,8 @@ export type GamedayCommand =
   | { readonly kind: "replica-failure"; readonly replica: number; readonly durationS: number }
   | { readonly kind: "replica-slowdown"; readonly replica: number; readonly factor: number; readonly durationS: number }
   | { readonly kind: "restore-replica"; readonly replica: number }
+  /** A replica's process starts leaking memory: it swaps, slows, and is OOM-killed and restarted, again and again. */
+  | { readonly kind: "memory-leak"; readonly replica: number }
   | { readonly kind: "scale-out" }
   | { readonly kind: "breaker-on" }
   /** "I see it": counts as detection without changing anything. */

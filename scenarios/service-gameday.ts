@@ -1,8 +1,24 @@
 import { ServiceModel } from "../models/service-model.js";
+import { LeakingProcess, timeToOomUs, type MemoryLeakOptions } from "../models/services/memory-leak.js";
 import { secondsToUs } from "../sim/time.js";
 import { CommandError, GamedayBase, type GamedayCommand, type GamedayResult, type ServiceSnapshot } from "./gameday.js";
 import { serviceModelOptions } from "./runner.js";
 import type { ServiceScenario } from "./schema.js";
+
+/**
+ * An injected leak: 512 MiB at start, 2 GiB limit, swapping from 75%, 10× slower at the
+ * limit, restarted 10 s after an OOM kill; it fills in about 2.5 minutes (the bundled
+ * memory-leak-service's numbers). Slowdown follows memory in 100 ms steps.
+ */
+const INJECTED_LEAK: MemoryLeakOptions = {
+  baseMiB: 512,
+  limitMiB: 2_048,
+  leakMiBPerHour: 36_864,
+  swapAtFraction: 0.75,
+  slowdownAtLimit: 10,
+  restartUs: 10e6,
+};
+const LEAK_STEP_US = 100_000;
 
 /** Settings of a breaker an operator turns on: the schema's defaults for `mitigations.breaker`. */
 const OPERATOR_BREAKER = { errorRateThreshold: 0.5, breakerWindowUs: 1e6, breakerMinRequests: 20, openUs: 2e6 };
@@ -20,6 +36,8 @@ export class ServiceGamedaySession extends GamedayBase {
   readonly strategy: ServiceScenario["strategies"][number];
   readonly model: ServiceModel;
   readonly endUs: number;
+  /** Replicas an operator made leak, with their process. */
+  readonly #leaks = new Map<number, LeakingProcess>();
 
   constructor(scenario: ServiceScenario, seed: number, strategyName?: string) {
     super(seed);
@@ -68,9 +86,34 @@ export class ServiceGamedaySession extends GamedayBase {
       }
       case "restore-replica": {
         const k = this.#replica(command.replica);
+        // A leaking process restarts with fresh memory (its supervisor restores the replica).
+        const leak = this.#leaks.get(k);
+        if (leak !== undefined) {
+          leak.restart();
+          return `replica ${k} restarted: memory back to ${INJECTED_LEAK.baseMiB} MiB (it still leaks)`;
+        }
         pool.restoreReplica(k);
         pool.setServiceSlowdown(k, 1);
         return `replica ${k} restarted`;
+      }
+      case "memory-leak": {
+        const k = this.#replica(command.replica);
+        if (this.model.leaks || this.#leaks.has(k)) throw new CommandError(`replica ${k} leaks already`);
+        const process: LeakingProcess = new LeakingProcess(this.sim, `${this.scenario.service.name}.replica${k}`, INJECTED_LEAK, {
+          onExited: () => pool.failReplica(k),
+          onStarted: () => {
+            pool.setServiceSlowdown(k, process.slowdownFactor());
+            pool.restoreReplica(k);
+          },
+        });
+        this.#leaks.set(k, process);
+        process.start();
+        const step = (): void => {
+          if (process.running) pool.setServiceSlowdown(k, process.slowdownFactor());
+          this.sim.schedule(LEAK_STEP_US, step);
+        };
+        this.sim.schedule(LEAK_STEP_US, step);
+        return `replica ${k} leaks memory: OOM in ${Math.round(timeToOomUs(INJECTED_LEAK) / 1e6)} s unless restarted`;
       }
       case "scale-out": {
         // The leak model keeps a process per replica it was built with.

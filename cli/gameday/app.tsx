@@ -40,6 +40,7 @@ const replica = (text: string): number => (/^\d+$/.test(text) ? Number(text) : -
 export const SERVICE_INJECT_MENU: readonly MenuItem[] = [
   { key: "1", label: "a replica hangs (30 s)", target: "replica", make: (k) => ({ kind: "replica-failure", replica: replica(k), durationS: 30 }) },
   { key: "2", label: "a replica serves 5× slower (30 s)", target: "replica", make: (k) => ({ kind: "replica-slowdown", replica: replica(k), factor: 5, durationS: 30 }) },
+  { key: "3", label: "a replica's process leaks memory", target: "replica", make: (k) => ({ kind: "memory-leak", replica: replica(k) }) },
 ];
 
 export const SERVICE_ACT_MENU: readonly MenuItem[] = [

@@ -50,6 +50,29 @@ describe("a service game day", () => {
     expect(goodput(scaled)).toBeGreaterThan(goodput(as) + 0.1);
   });
 
+  it("makes a replica leak: it swaps, is OOM-killed on time, and a restart gives it fresh memory", () => {
+    const prepared = prepareFrom(busyText().replace("horizon: 120s", "horizon: 300s"));
+    const kills = (session: ServiceGamedaySession) => session.sim.records.filter((record) => record.kind === "ProcessOomKilled").map((record) => record.timeUs);
+    const leaking = open(prepared);
+    leaking.advance(10 * S);
+    expect(leaking.apply({ kind: "memory-leak", replica: 0 })).toBe("replica 0 leaks memory: OOM in 150 s unless restarted");
+    expect(() => leaking.apply({ kind: "memory-leak", replica: 0 })).toThrow("leaks already");
+    leaking.advance(Infinity);
+    // 1,536 MiB to go at 36,864 MiB/h: 150 s, then every 160 s (10 s restart).
+    expect(kills(leaking)).toEqual([160 * S]);
+    const restarted = open(prepared);
+    restarted.advance(10 * S);
+    restarted.apply({ kind: "memory-leak", replica: 0 });
+    restarted.advance(100 * S);
+    expect(restarted.apply({ kind: "restore-replica", replica: 0 })).toMatch(/memory back to 512 MiB/);
+    restarted.advance(Infinity);
+    // Restarted at 100 s: back 10 s later with 512 MiB, killed 150 s after that.
+    expect(kills(restarted)).toEqual([260 * S]);
+    const calm = open(prepared);
+    calm.advance(Infinity);
+    expect(leaking.finish().metrics.service_latency_p99_ms!).toBeGreaterThan(calm.finish().metrics.service_latency_p99_ms!);
+  });
+
   it("turns the breaker on once, and only where clients time out", async () => {
     const cascade = open(await bundled("replica-cascade"), 1);
     cascade.advance(5 * S);
