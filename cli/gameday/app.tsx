@@ -487,10 +487,17 @@ function Help({ rows }: { readonly rows: number }) {
 
 function Debrief({ view, rows }: { readonly view: ControllerView; readonly rows: number }) {
   const result = view.result!;
+  const budget = result.metrics.slo_error_budget_used;
+  const lost = result.metrics.lost_work_gpu_h;
   return (
     <Box flexDirection="column" height={rows}>
       <Text bold color="cyan">
         game day over{result.score === null ? "" : ` — score ${result.score}/100`}
+      </Text>
+      <Text wrap="truncate">
+        error budget spent {budget === null ? "—" : `${Math.round(budget * 100)}%`}
+        {lost === null ? "" : ` · work lost ${lost.toFixed(1)} GPU-h`}
+        {result.objectives === null ? "" : ` (objective: ≤ ${Math.round(result.objectives.errorBudget * 100)}% of the budget)`}
       </Text>
       {result.incidents.map((incident) => (
         <Text key={incident.title} wrap="truncate">

@@ -105,6 +105,20 @@ describe("the game-day screen", () => {
     unmount();
   });
 
+  it("ends with the score, each incident, the error budget spent and the work lost", async () => {
+    const game = await controller();
+    game.session.advance(1.2 * 3.6e9);
+    game.command({ kind: "drain", node: "r01n05" });
+    game.finish();
+    const { lastFrame, unmount } = render(<GamedayApp controller={game} onQuit={() => {}} />);
+    const frame = stripAnsi(lastFrame() ?? "");
+    // Drained 12 minutes in, within both objectives; no job has ended yet, so no budget spent.
+    expect(frame).toContain("game day over — score 100/100");
+    expect(frame).toContain("error budget spent — · work lost 0.0 GPU-h (objective: ≤ 100% of the budget)");
+    expect(frame).toContain("GPU node running hot: detected after 12 min, mitigated after 12 min · 100 pts");
+    unmount();
+  });
+
   it("draws sparklines scaled to their maximum", () => {
     expect(sparkline([0, 0.5, 1], 10, 1)).toBe("▁▅█");
     expect(sparkline([1, 2, 3, 4], 2)).toBe("▆█");
