@@ -284,9 +284,7 @@ function clusterBody(snapshot: ClusterSnapshot, view: ControllerView, columns: n
           <ClusterMap snapshot={snapshot} width={mapWidth} rows={mapRows} />
         </Box>
         <Box flexDirection="column" flexGrow={1}>
-          <Text>
-            SLO budget <Gauge fraction={budget ?? 0} width={12} /> {budget === null ? "—" : `${Math.round(budget * 100)}%`}
-          </Text>
+          <BudgetLine budget={budget} />
           <Text>
             jobs {status.completed} done · <Text color={status.failed > 0 ? "red" : undefined}>{status.failed} failed</Text>
           </Text>
@@ -302,12 +300,7 @@ function clusterBody(snapshot: ClusterSnapshot, view: ControllerView, columns: n
               {service.splitBrain ? <Text color="red"> split brain</Text> : service.partitioned ? <Text color="yellow"> cut</Text> : ""}
             </Text>
           ))}
-          <Text>
-            busy <Text color="green">{sparkline(view.busy, Math.max(8, columns - mapWidth - 12), 1)}</Text>
-          </Text>
-          <Text>
-            queue <Text color="yellow">{sparkline(view.queue, Math.max(8, columns - mapWidth - 13))}</Text>
-          </Text>
+          <Sparklines view={view} width={columns - mapWidth - 13} />
         </Box>
       </Box>
       <Text dimColor wrap="truncate">
@@ -355,9 +348,7 @@ function serviceBody(snapshot: ServiceSnapshot, view: ControllerView, columns: n
         {snapshot.replicas.length > shown ? <Text dimColor>… {snapshot.replicas.length - shown} more</Text> : null}
       </Box>
       <Box flexDirection="column" flexGrow={1}>
-        <Text>
-          SLO budget <Gauge fraction={budget ?? 0} width={12} /> {budget === null ? "—" : `${Math.round(budget * 100)}%`}
-        </Text>
+        <BudgetLine budget={budget} />
         <Text>
           goodput {snapshot.requests === 0 ? "—" : `${((100 * snapshot.succeeded) / snapshot.requests).toFixed(1)}%`} · errors{" "}
           <Text color={snapshot.failed > 0 ? "red" : undefined}>{ended === 0 ? "—" : `${((100 * snapshot.failed) / ended).toFixed(1)}%`}</Text>
@@ -367,12 +358,7 @@ function serviceBody(snapshot: ServiceSnapshot, view: ControllerView, columns: n
           breaker <Text color={snapshot.breaker === "open" ? "red" : snapshot.breaker === "closed" ? "green" : "gray"}>{snapshot.breaker}</Text> ·
           ejections {snapshot.ejections}
         </Text>
-        <Text>
-          load <Text color="green">{sparkline(view.busy, Math.max(8, columns - 48), 1)}</Text>
-        </Text>
-        <Text>
-          queue <Text color="yellow">{sparkline(view.queue, Math.max(8, columns - 49))}</Text>
-        </Text>
+        <Sparklines view={view} width={columns - 49} />
       </Box>
     </Box>
   );
@@ -412,6 +398,29 @@ function ClusterMap({ snapshot, width, rows }: { readonly snapshot: ClusterSnaps
         </Text>
       ))}
     </Box>
+  );
+}
+
+/** The SLO's error budget spent so far, as a gauge and a percentage. */
+function BudgetLine({ budget }: { readonly budget: number | null }) {
+  return (
+    <Text>
+      SLO budget <Gauge fraction={budget ?? 0} width={12} /> {budget === null ? "—" : `${Math.round(budget * 100)}%`}
+    </Text>
+  );
+}
+
+/** Load (0–1) and work waiting over simulated time. */
+function Sparklines({ view, width }: { readonly view: ControllerView; readonly width: number }) {
+  return (
+    <>
+      <Text>
+        load <Text color="green">{sparkline(view.busy, Math.max(8, width), 1)}</Text>
+      </Text>
+      <Text>
+        queue <Text color="yellow">{sparkline(view.queue, Math.max(8, width - 1))}</Text>
+      </Text>
+    </>
   );
 }
 
