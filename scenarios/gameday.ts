@@ -8,11 +8,14 @@ import { modelOptions } from "./runner.js";
 import { isServiceScenario, type ClusterScenario, type Gameday, type Strategy } from "./schema.js";
 
 /**
- * A game day: one strategy of a cluster scenario run live, one replication, with the
- * operator's commands applied as they come and the scenario's hidden incidents at their
- * times. A command applies at the current simulated time, only once every event of that
- * instant has run; so replaying the log (run to each command's time, apply it) gives the
- * same run to the byte, however the live clock was advanced between commands.
+ * A game day: one strategy of a scenario run live, one replication, with the operator's
+ * commands applied as they come (and, on a cluster, the scenario's hidden incidents at
+ * their times). A command applies at the current simulated time, only once every event
+ * of that instant has run; so replaying the log (run to each command's time, apply it)
+ * gives the same run to the byte, however the live clock was advanced between commands.
+ *
+ * Here: the commands, the views' snapshots, what every session shares, and the cluster's
+ * session. service-gameday.ts has the service's; gameday-play.ts opens and replays either.
  */
 
 /** What an operator can do, as data: the session log is a list of these with their times. */
