@@ -149,3 +149,10 @@ export function formatHours(hours: number): string {
   if (hours > 72) return `${formatFixed(hours / 24, Number.isInteger(hours / 24) ? 0 : 1)} d`;
   return `${formatFixed(hours, Number.isInteger(hours) ? 0 : 1)} h`;
 }
+
+/** Simulated time as a clock: "day 2 03:12:45". */
+export function formatSimClock(us: number): string {
+  const totalS = Math.floor(us / 1e6);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `day ${Math.floor(totalS / 86_400)} ${two(Math.floor((totalS % 86_400) / 3_600))}:${two(Math.floor((totalS % 3_600) / 60))}:${two(totalS % 60)}`;
+}

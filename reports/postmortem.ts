@@ -3,7 +3,7 @@
  * debrief, written as a blameless postmortem in Markdown: from the result record alone.
  */
 
-import { formatMetric, roundForOutput } from "./format.js";
+import { formatMetric, formatSimClock, roundForOutput } from "./format.js";
 import { escapeMarkdown } from "./text.js";
 import type { MetricName, MetricValues } from "./records.js";
 
@@ -52,12 +52,6 @@ export function gamedayFinalJson(result: GamedayRecord): string {
   return `${JSON.stringify(summary, null, 2)}\n`;
 }
 
-function clock(us: number): string {
-  const totalS = Math.floor(us / 1e6);
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${Math.floor(totalS / 86_400)}d ${two(Math.floor((totalS % 86_400) / 3_600))}:${two(Math.floor((totalS % 3_600) / 60))}`;
-}
-
 function describeCommand(command: GamedayRecord["commands"][number]["command"]): string {
   const detail = Object.entries(command)
     .filter(([key]) => key !== "kind")
@@ -85,7 +79,7 @@ export function gamedayDebrief(result: GamedayRecord, description: string): stri
     "",
     "## Summary",
     "",
-    `Strategy \`${escapeMarkdown(result.strategy)}\`, seed ${result.seed}, played to ${clock(result.endUs)} of simulated time ` +
+    `Strategy \`${escapeMarkdown(result.strategy)}\`, seed ${result.seed}, played to ${formatSimClock(result.endUs)} of simulated time ` +
       `with ${result.commands.length} operator command${result.commands.length === 1 ? "" : "s"}.` +
       (result.score === null ? "" : ` Score: **${result.score}/100**.`),
     "",
@@ -109,7 +103,7 @@ export function gamedayDebrief(result: GamedayRecord, description: string): stri
     lines.push("", "## Incidents", "", "| incident | began | detected after | mitigated after | points |", "| --- | --- | --- | --- | ---: |");
     for (const incident of result.incidents) {
       lines.push(
-        `| ${escapeMarkdown(incident.title)} (${incident.fault} on ${incident.target}) | ${clock(incident.startUs)} | ` +
+        `| ${escapeMarkdown(incident.title)} (${incident.fault} on ${incident.target}) | ${formatSimClock(incident.startUs)} | ` +
           `${within(incident.detectedUs, incident.startUs, objectives?.detectWithin)} | ` +
           `${within(incident.mitigatedUs, incident.startUs, objectives?.mitigateWithin)} | ${incident.points} |`,
       );
@@ -119,7 +113,7 @@ export function gamedayDebrief(result: GamedayRecord, description: string): stri
     ...result.incidents.map((incident) => ({ atUs: incident.startUs, text: `**incident begins**: ${escapeMarkdown(incident.title)}` })),
     ...result.commands.map((logged) => ({ atUs: logged.atUs, text: `operator: ${escapeMarkdown(describeCommand(logged.command))}` })),
   ].sort((a, b) => a.atUs - b.atUs);
-  lines.push("", "## Timeline", "", ...(timeline.length === 0 ? ["Nothing happened that the operator touched."] : timeline.map((entry) => `- ${clock(entry.atUs)} ${entry.text}`)));
+  lines.push("", "## Timeline", "", ...(timeline.length === 0 ? ["Nothing happened that the operator touched."] : timeline.map((entry) => `- ${formatSimClock(entry.atUs)} ${entry.text}`)));
   const well = result.incidents.filter((incident) => incident.points >= 75).map((incident) => incident.title);
   const missed = result.incidents.filter((incident) => incident.points < 75);
   lines.push("", "## What went well", "", ...(well.length === 0 ? ["- (nothing scored 75 points or more)"] : well.map((title) => `- ${escapeMarkdown(title)}: caught and contained in time.`)));

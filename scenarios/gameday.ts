@@ -220,6 +220,11 @@ export abstract class GamedayBase {
     return records;
   }
 
+  /** Control-plane services an operator can act on (a cluster's; none on a service). */
+  serviceNames(): readonly string[] {
+    return [];
+  }
+
   /** A record's node field as the log shows it. */
   abstract nodeName(node: number): string;
   abstract snapshot(): GamedaySnapshot;
@@ -279,11 +284,14 @@ export class GamedaySession extends GamedayBase {
     }));
   }
 
+  override serviceNames(): readonly string[] {
+    return this.model.controlPlane().map((service) => service.name);
+  }
+
   #service(name: string) {
-    const services = this.model.controlPlane();
-    const service = services.find((candidate) => candidate.name === name);
+    const service = this.model.controlPlane().find((candidate) => candidate.name === name);
     if (service === undefined) {
-      const names = services.map((candidate) => candidate.name);
+      const names = this.serviceNames();
       throw new CommandError(names.length === 0 ? "the scenario has no control-plane services" : `no service "${name}" (there are: ${names.join(", ")})`);
     }
     return service;

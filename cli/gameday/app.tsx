@@ -1,6 +1,7 @@
 import { Box, Text, useApp, useInput, useStdout } from "ink";
 import { useEffect, useRef, useState } from "react";
 import type { AdHocKind } from "../../models/failures/ad-hoc.js";
+import { formatSimClock } from "../../reports/format.js";
 import type { ClusterSnapshot, GamedayCommand, NodeState, ServiceSnapshot } from "../../scenarios/gameday.js";
 import type { ControllerView, GamedayController, LogLine } from "./controller.js";
 
@@ -144,7 +145,7 @@ function handleChar(mode: Mode, char: string, controller: GamedayController): Mo
       if (item === undefined) return mode;
       if (item.target !== null) {
         // Node and rack names begin with r; a service name starts as the first service's.
-        const prefill = { node: "r", rack: "r", replica: "", service: controller.firstServiceName() }[item.target];
+        const prefill = { node: "r", rack: "r", replica: "", service: controller.session.serviceNames()[0] ?? "" }[item.target];
         return { kind: "target", item, text: prefill };
       }
       controller.command(item.make(""));
@@ -181,13 +182,6 @@ function handleChar(mode: Mode, char: string, controller: GamedayController): Mo
           return mode;
       }
   }
-}
-
-export function formatClock(us: number): string {
-  const totalS = Math.floor(us / 1e6);
-  const day = Math.floor(totalS / 86_400);
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `day ${day} ${two(Math.floor((totalS % 86_400) / 3_600))}:${two(Math.floor((totalS % 3_600) / 60))}:${two(totalS % 60)}`;
 }
 
 const BARS = "▁▂▃▄▅▆▇█";
@@ -246,7 +240,7 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
       <Text wrap="truncate">
         <Text bold>faultline gameday</Text> {controller.session.scenarioName}{"  "}
         <Text color="cyan" bold>
-          {formatClock(snapshot.nowUs)}
+          {formatSimClock(snapshot.nowUs)}
         </Text>{"  "}
         {state}
         <Text dimColor> of {span}</Text>
@@ -441,7 +435,7 @@ function EventLog({ log, rows }: { readonly log: readonly LogLine[]; readonly ro
     <Box flexDirection="column" height={rows}>
       {shown.map((line, i) => (
         <Text key={i} wrap="truncate" color={line.operator ? "cyan" : undefined}>
-          <Text dimColor>{formatClock(line.atUs).slice(4)} </Text>
+          <Text dimColor>{formatSimClock(line.atUs)} </Text>
           {line.text}
         </Text>
       ))}

@@ -144,12 +144,6 @@ export class GamedayController {
     return this.#result;
   }
 
-  /** The first control-plane service's name (a cluster's), or "" (prefills a service prompt). */
-  firstServiceName(): string {
-    const snapshot = this.session.snapshot();
-    return snapshot.kind === "cluster" ? (snapshot.controlPlane[0]?.name ?? "") : "";
-  }
-
   view(): ControllerView {
     return {
       snapshot: this.session.snapshot(),

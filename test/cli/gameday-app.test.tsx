@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
-import { GamedayApp, formatClock, handleKeys, sparkline, type Mode } from "../../cli/gameday/app.js";
+import { GamedayApp, handleKeys, sparkline, type Mode } from "../../cli/gameday/app.js";
+import { formatSimClock } from "../../reports/format.js";
 import { GamedayController } from "../../cli/gameday/controller.js";
 import { GamedaySession } from "../../scenarios/gameday.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
@@ -35,7 +36,7 @@ describe("the game-day screen", () => {
     const { lastFrame, unmount } = render(<GamedayApp controller={game} onQuit={() => {}} />);
     const frame = stripAnsi(lastFrame() ?? "");
     expect(frame).toContain("faultline gameday gameday-night-shift");
-    expect(frame).toContain(formatClock(game.session.nowUs));
+    expect(frame).toContain(formatSimClock(game.session.nowUs));
     expect(frame).toContain("❚❚ paused");
     expect(frame).toMatch(/^r00 [■·]{16} /m);
     expect(frame).toMatch(/^r03 [■·]{16} /m);
@@ -84,6 +85,8 @@ describe("the game-day screen", () => {
     expect(handleKeys(typing as Mode, "q", {}, game)).toMatchObject({ kind: "target", text: "r2n3q" });
     expect(handleKeys(typing as Mode, "", { escape: true }, game)).toEqual(main);
     expect(handleKeys(main, "c", { ctrl: true }, game)).toBe("quit");
+    // A service prompt starts with the first control-plane service's name: this cluster has none.
+    expect(handleKeys(main, "af", {}, game)).toMatchObject({ kind: "target", text: "" });
   });
 
   it("squeezes a 4,096-node cluster into the map, worst state of each group shown", async () => {

@@ -79,7 +79,7 @@ describe.runIf(haveTmux || required)("faultline gameday in a real terminal", () 
     // One incident had begun (the hot node at 1 h); quarantined 5 minutes in: full marks.
     expect(result).toMatchObject({ score: 100, commands: 1, endH: 1.08889 });
     expect(result.incidents).toEqual([{ title: "GPU node running hot", startH: 1, detectedH: 1.08889, mitigatedH: 1.08889, points: 100 }]);
-    expect(readFileSync(join(work, "day", "debrief.md"), "utf8")).toContain("| GPU node running hot (throttle on r01n05) | 0d 01:00 | 5 min");
+    expect(readFileSync(join(work, "day", "debrief.md"), "utf8")).toContain("| GPU node running hot (throttle on r01n05) | day 0 01:00:00 | 5 min");
     const replay = faultline("gameday", "--replay", join("day", "session.json"));
     expect(replay.code).toBe(0);
     expect(replay.stdout).toBe(final);
