@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { comparisonTable } from "../reports/table.js";
@@ -15,7 +15,7 @@ import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { ResultSet } from "../reports/records.js";
 import { isServiceScenario, scenarioSchema, type Scenario } from "../scenarios/schema.js";
 import { parseInjection } from "./inject.js";
-import { readInputFile, writeFileAtomically, writeResultFolder } from "./result-files.js";
+import { OUTPUT_MARKER, claimOutputFolder, isOwnFolder, readInputFile, writeFileAtomically, writeResultFolder } from "./result-files.js";
 import { ProgressBar, useColor } from "./terminal.js";
 import { HELP, InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
 
@@ -51,6 +51,7 @@ export async function runCommand(args: string[]): Promise<number> {
     json: { type: "boolean" },
     inject: { type: "string", multiple: true },
     workers: { type: "string" },
+    force: { type: "boolean" },
   });
   if (values.help === true) return help("run");
   if (positionals.length !== 1) throw new UsageError("run", "expects one scenario (a file or a bundled name)");
@@ -65,6 +66,8 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const injections = isServiceScenario(scenario) ? [] : (values.inject ?? []).map((text) => parseInjection(text, scenario));
   const out = values.out ?? join("results", scenario.name);
+  // Before any work: a folder that may not be written is refused now, not after the run.
+  claimOutputFolder(out, { command: "run", force: values.force === true, replace: true });
 
   process.stderr.write(`faultline ${faultlineVersion()}: ${scenario.name}, seed ${seed}, ${replications} replications\n`);
   const reproduce = (failure: ReplicationFailure) =>
@@ -180,10 +183,16 @@ export async function validateCommand(args: string[]): Promise<number> {
 
 /** Rebuilds report.md and report.html from a results folder's saved files alone. */
 export function reportCommand(args: string[]): number {
-  const { values, positionals } = parseCommandArgs("report", args, {});
+  const { values, positionals } = parseCommandArgs("report", args, { force: { type: "boolean" } });
   if (values.help === true) return help("report");
   if (positionals.length !== 1) throw new UsageError("report", "expects one results folder");
   const folder = positionals[0];
+  if (existsSync(folder) && !isOwnFolder(folder) && values.force !== true) {
+    throw new InputError([
+      `${folder}: is not a results folder faultline wrote (no ${OUTPUT_MARKER} in it); add --force to write report.md and report.html there`,
+    ]);
+  }
+  claimOutputFolder(folder, { command: "report", force: true, replace: false, option: "report" });
   const summaryText = readInputFile(join(folder, "summary.json"));
   const tracesText = readInputFile(join(folder, "traces.json"));
   const runsText = readInputFile(join(folder, "runs.csv"));

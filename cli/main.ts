@@ -45,6 +45,14 @@ async function main(argv: string[]): Promise<number> {
   return handler(args);
 }
 
+// A reader that goes away early (`faultline schema | head -1`) only stops the output: the
+// command ends as it would have, quietly. Anything else on a standard stream is a bug.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -6,7 +6,7 @@ import type { RunRecord } from "../reports/records.js";
 import { judge } from "../scenarios/gate.js";
 import { resolveScenarioPath } from "../scenarios/library.js";
 import { faultlineVersion, help, loadOrThrow, runScenarioResults } from "./commands.js";
-import { fileSha256, readCheckedFile, writeFileAtomically } from "./result-files.js";
+import { claimOutputFile, fileSha256, readCheckedFile, writeFileAtomically, writeProblem } from "./result-files.js";
 import { InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
 
 /**
@@ -50,11 +50,17 @@ export async function regressCommand(args: string[]): Promise<number> {
     seed: { type: "string" },
     replications: { type: "string" },
     workers: { type: "string" },
+    force: { type: "boolean" },
   });
   if (values.help === true) return help("regress");
   if (positionals.length !== 1) throw new UsageError("regress", "expects one scenario (a file or a bundled name)");
   if (values.baseline === undefined) throw new UsageError("regress", "needs --baseline FILE (with --update, where to write it)");
   const file = positionals[0];
+  const force = values.force === true;
+  // Files it will write, checked before the run: a user's file of that name is not replaced.
+  if (values.update === true) claimOutputFile(values.baseline, "--baseline", force, (text) => baselineSchema.safeParse(JSON.parse(text)).success);
+  if (values.junit !== undefined) claimOutputFile(values.junit, "--junit", force, (text) => text.includes('<testsuites name="faultline"'));
+  if (values.markdown !== undefined) claimOutputFile(values.markdown, "--markdown", force, (text) => text.startsWith("### faultline regress"));
   const scenario = await loadOrThrow(file);
   const gates = scenario.gates;
   if (gates === undefined) {
@@ -64,6 +70,7 @@ export async function regressCommand(args: string[]): Promise<number> {
   const seedOption = integerOption("regress", "seed", values.seed, 0);
   const replicationsOption = integerOption("regress", "replications", values.replications, 2);
   const baseline = values.update === true ? null : readCheckedFile(values.baseline, baselineSchema, "record a baseline with --update");
+  if (baseline !== null) checkBaseline(values.baseline, baseline, scenario.name);
   const seed = seedOption ?? baseline?.seed ?? scenario.seed;
   const replications = replicationsOption ?? baseline?.replications ?? scenario.replications;
   if (replications < 2) {
@@ -84,7 +91,11 @@ export async function regressCommand(args: string[]): Promise<number> {
       nodeMajor: nodeMajor(),
       runs: results.runs.map((run) => ({ ...run, metrics: { ...run.metrics } })),
     };
-    mkdirSync(dirname(values.baseline), { recursive: true });
+    try {
+      mkdirSync(dirname(values.baseline), { recursive: true });
+    } catch (error) {
+      throw writeProblem(dirname(values.baseline), error);
+    }
     writeFileAtomically(values.baseline, `${JSON.stringify(recorded, null, 2)}\n`);
     process.stderr.write(`baseline written: ${values.baseline} (${results.runs.length} runs)\n`);
     return 0;
@@ -107,6 +118,43 @@ export async function regressCommand(args: string[]): Promise<number> {
   if (stepSummary !== undefined && stepSummary !== "" && existsSync(dirname(stepSummary))) appendFileSync(stepSummary, markdown);
   if (values.junit !== undefined) writeFileAtomically(values.junit, regressJunit(report));
   return failedGates(report).length > 0 ? 1 : 0;
+}
+
+/**
+ * A baseline a gate can judge against: recorded for this scenario, holding every run it
+ * claims (each strategy's replications 0 … R−1, once each), and with statistics that are
+ * finite (values so large that their sum overflows would pass any gate).
+ */
+function checkBaseline(path: string, baseline: Baseline, scenarioName: string): void {
+  const problems: string[] = [];
+  if (baseline.scenario !== scenarioName) {
+    problems.push(`${path}: recorded for scenario "${baseline.scenario}", not "${scenarioName}"; record this scenario's with --update`);
+  }
+  const byStrategy = new Map<string, Baseline["runs"]>();
+  for (const run of baseline.runs) byStrategy.set(run.strategy, [...(byStrategy.get(run.strategy) ?? []), run]);
+  for (const [strategy, runs] of byStrategy) {
+    const replications = new Set(runs.map((run) => run.replication));
+    const complete = runs.length === baseline.replications && [...replications].every((r) => r < baseline.replications) && replications.size === runs.length;
+    if (!complete) {
+      problems.push(`${path}: strategy "${strategy}" has ${runs.length} runs, but the baseline claims replications 0–${baseline.replications - 1} once each`);
+    }
+    const metrics = new Set(runs.flatMap((run) => Object.keys(run.metrics)));
+    for (const metric of metrics) {
+      let sum = 0;
+      let squares = 0;
+      for (const run of runs) {
+        const value = run.metrics[metric];
+        if (value === null || value === undefined) continue;
+        sum += value;
+        squares += value * value;
+      }
+      if (!Number.isFinite(sum) || !Number.isFinite(squares)) {
+        problems.push(`${path}: strategy "${strategy}", ${metric}: values too large for finite statistics`);
+      }
+    }
+  }
+  if (byStrategy.size === 0) problems.push(`${path}: holds no runs; record one with --update`);
+  if (problems.length > 0) throw new InputError(problems);
 }
 
 /** What differs between the baseline's run and this one, said rather than hidden. */

@@ -17,8 +17,17 @@ import {
 } from "../scenarios/sweep.js";
 import { executeRuns } from "../scenarios/workers.js";
 import { faultlineVersion, help, prepareOrThrow, writeRunFolder } from "./commands.js";
-import { writeFileAtomically } from "./result-files.js";
-import { hasPart, manifestText, openSweepFolder, readManifest, readPart, writePart, type SweepManifest } from "./sweep-store.js";
+import { claimOutputFolder, startOwnFolder, writeFileAtomically, writeProblem } from "./result-files.js";
+import {
+  hasPart,
+  manifestHash,
+  manifestText,
+  openSweepFolder,
+  readManifest,
+  readPart,
+  writePart,
+  type SweepManifest,
+} from "./sweep-store.js";
 import { ProgressBar } from "./terminal.js";
 import { InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
 
@@ -30,6 +39,7 @@ const SWEEP_OPTIONS = {
   workers: { type: "string" },
   out: { type: "string" },
   resume: { type: "boolean" },
+  force: { type: "boolean" },
 } as const;
 
 interface SweepOptionValues {
@@ -85,7 +95,14 @@ export async function sweepCommand(args: string[]): Promise<number> {
   }
   const resume = values.resume === true;
   // Shards of one sweep share its folder, so only a whole sweep run afresh clears it.
-  openSweepFolder(out, manifest, !resume && shard.count === 1);
+  const fresh = !resume && shard.count === 1;
+  claimOutputFolder(out, {
+    command: "sweep",
+    force: values.force === true,
+    replace: fresh,
+    ...(shard.count > 1 ? { shard: `${shard.index}-of-${shard.count}` } : {}),
+  });
+  openSweepFolder(out, manifest, fresh);
   const mine = shardRuns(plan.runs, shard.index, shard.count);
   const todo = resume ? mine.filter((run) => !hasPart(out, run)) : mine;
   const sharded = shard.count > 1 ? `, shard ${shard.index}/${shard.count}` : "";
@@ -96,7 +113,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
       "\n",
   );
   const startMs = performance.now();
-  await runSweep(plan, todo, workers, out);
+  await runSweep(plan, todo, workers, out, manifestHash(manifest));
   const seconds = ((performance.now() - startMs) / 1_000).toFixed(1);
   // One line per shard for the logs (a Slurm task's output file).
   process.stderr.write(
@@ -115,7 +132,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
 }
 
 /** Runs `runs` of the plan, each persisted as its part the moment it ends, with progress on a TTY. */
-async function runSweep(plan: SweepPlan, runs: readonly SweepRun[], workers: number, out: string): Promise<void> {
+async function runSweep(plan: SweepPlan, runs: readonly SweepRun[], workers: number, out: string, sweep: string): Promise<void> {
   const { request, points } = plan;
   const progress = new ProgressBar(points[0].scenario.name);
   const pointTotals = new Array<number>(points.length).fill(0);
@@ -133,7 +150,7 @@ async function runSweep(plan: SweepPlan, runs: readonly SweepRun[], workers: num
     prepare: (point) => prepareOrThrow(points[point].scenario, request.scenarioFile),
     onDone: (index, outcome) => {
       const run = runs[index];
-      writePart(out, run, outcome);
+      writePart(out, sweep, run, outcome);
       pointDone[run.point]++;
       const point = points[run.point];
       const where =
@@ -175,6 +192,7 @@ function mergeSweep(folders: readonly string[], out: string): string {
     ]);
   }
   const plan = planOrThrow("merge", manifest.request);
+  const sweep = manifestHash(manifest);
   const missing = plan.runs.filter((run) => !folders.some((folder) => hasPart(folder, run)));
   if (missing.length > 0) {
     const some = missing.slice(0, 5).map(runName).join(", ");
@@ -186,7 +204,7 @@ function mergeSweep(folders: readonly string[], out: string): string {
   const summaries: SweepPointSummary[] = plan.points.map((point, index) => {
     const outcomes = plan.runs
       .filter((run) => run.point === index)
-      .map((run) => readPart(folders, run) as RunOutcome);
+      .map((run) => readPart(folders, plan, sweep, run) as RunOutcome);
     const options = { seed: point.seed, replications: point.replications, faultlineVersion: manifest.faultlineVersion };
     const results = assembleResults(point.scenario, options, outcomes);
     writeRunFolder(join(out, point.folder), results);
@@ -196,18 +214,21 @@ function mergeSweep(folders: readonly string[], out: string): string {
     plan.axes.map((axis) => axis.path),
     summaries,
   );
-  mkdirSync(out, { recursive: true });
   if (!folders.includes(out)) writeFileAtomically(join(out, "sweep.json"), manifestText(manifest));
   writeFileAtomically(join(out, "sweep.csv"), table);
   return table;
 }
 
 export function mergeCommand(args: string[]): number {
-  const { values, positionals } = parseCommandArgs("merge", args, { out: { type: "string" } });
+  const { values, positionals } = parseCommandArgs("merge", args, { out: { type: "string" }, force: { type: "boolean" } });
   if (values.help === true) return help("merge");
   if (positionals.length === 0) throw new UsageError("merge", "expects at least one sweep folder");
   const folders = positionals.map((folder) => resolve(folder));
   const out = resolve(values.out ?? folders[0]);
+  // Into a shard's own folder the results join its parts; elsewhere they replace what was there.
+  const intoShard = folders.includes(out);
+  claimOutputFolder(out, { command: "merge", force: values.force === true, replace: !intoShard });
+  if (!intoShard) startOwnFolder(out, true);
   process.stdout.write(mergeSweep(folders, out));
   process.stderr.write(`results: ${out}/ (sweep.csv, point-*/)\n`);
   return 0;
@@ -229,10 +250,16 @@ export async function slurmCommand(args: string[]): Promise<number> {
     throw new UsageError("slurm", `--array ${tasks} is more shards than the sweep has runs (${plan.runs.length})`);
   }
   // Scripts written now run against this folder: a new sweep starts clean (unless resuming).
-  openSweepFolder(out, manifest, values.resume !== true);
+  const fresh = values.resume !== true;
+  claimOutputFolder(out, { command: "slurm", force: values.force === true, replace: fresh });
+  openSweepFolder(out, manifest, fresh);
   const scripts = slurmScripts(plan, { out, workers, tasks, partition: values.partition, time: values.time });
   const folder = join(out, "slurm");
-  mkdirSync(folder, { recursive: true });
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw writeProblem(folder, error);
+  }
   const arrayScript = join(folder, "array.sbatch");
   const mergeScript = join(folder, "merge.sbatch");
   writeFileAtomically(arrayScript, scripts.array);

@@ -83,6 +83,9 @@ Options:
   --workers W         run replications on W worker threads (default 1); results are
                       the same bytes for any W
   --out DIR           output folder (default: results/<scenario name>)
+  --force             replace the output folder even when faultline did not write it
+                      (a folder faultline wrote, marked by its .faultline file, is
+                      replaced without it; a file or the working folder never is)
   --json              print summary.json on stdout instead of the table
   --inject FAULT      inject a fault by hand, repeatable: kind@time[:target][+duration]
                       kinds: node-crash, rack-power, throttle, driver-mismatch, drain
@@ -114,6 +117,9 @@ Options:
   --resume            skip the runs already saved in <out>/parts/ (after a kill, or a
                       failed array task); without it a whole sweep starts from nothing
   --out DIR           output folder (default: results/<scenario name>-sweep)
+  --force             replace the output folder even when faultline did not write it
+                      (a folder faultline wrote, marked by its .faultline file, is
+                      replaced without it; a file or the working folder never is)
   -h, --help          this help
 
 Examples:
@@ -129,6 +135,9 @@ must hold the same sweep (sweep.json) and come from this faultline version.
 
 Options:
   --out DIR           where to write the results (default: the first folder)
+  --force             replace the output folder even when faultline did not write it
+                      (a folder faultline wrote, marked by its .faultline file, is
+                      replaced without it; a file or the working folder never is)
   -h, --help          this help
 
 Example:
@@ -150,6 +159,9 @@ Options:
                       the sweep, as for faultline sweep
   --workers W         threads per task (also #SBATCH --cpus-per-task)
   --resume            keep the runs already saved in <out>/parts/ (default: start clean)
+  --force             replace the output folder even when faultline did not write it
+                      (a folder faultline wrote, marked by its .faultline file, is
+                      replaced without it; a file or the working folder never is)
   -h, --help          this help
 
 Example:
@@ -184,6 +196,8 @@ Options:
   --seed N            master seed (default: the baseline's)
   --replications R    replications (default: the baseline's; at least 2)
   --workers W         run on W worker threads (default 1)
+  --force             replace a --baseline, --junit or --markdown file faultline did
+                      not write (its own are replaced without it)
   -h, --help          this help
 
 Example:
@@ -217,6 +231,9 @@ Options:
   --out DIR           where to save the day (default: results/<scenario name>-gameday)
   --replay FILE       replay a saved session.json without a terminal; writes to
                       <its folder>/replay/ (or --out) and prints final.json
+  --force             replace the output folder even when faultline did not write it
+                      (a folder faultline wrote, marked by its .faultline file, is
+                      replaced without it; a file or the working folder never is)
   -h, --help          this help
 
 Example:
@@ -228,11 +245,12 @@ invalid one, every problem as "file:line:col path: message" on stderr, and exits
 
 Example:
   faultline validate scenarios/*.yaml`,
-  report: `Usage: faultline report <results-dir>
+  report: `Usage: faultline report <results-dir> [--force]
 
 Rebuilds report.md and report.html from the files a run saved (summary.json, runs.csv,
 traces.json) alone, without running anything: after a faultline upgrade, or on results
-copied from another machine.
+copied from another machine. The folder must be one faultline wrote (it holds a
+.faultline file); --force writes the two reports into any folder.
 
 Example:
   faultline report results/quickstart`,

@@ -10,7 +10,8 @@
  * What it leaves out: a problem inside a `<<` merge or behind an alias points at the map
  * holding the merge or at the anchored node, not at the alias.
  */
-import { readFile } from "node:fs/promises";
+import { DOCUMENT_BYTES_MAX, readInputBytes } from "../models/workload/traces/text.js";
+import { TraceError } from "../models/workload/traces/trace-error.js";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from "yaml";
 import type { Document, Node as YamlNode } from "yaml";
 import { z } from "zod";
@@ -73,13 +74,13 @@ export async function readScenarioFile<T>(path: string, schema: z.ZodType<T>): P
   return read.ok ? parseScenarioText(read.value, path, schema) : read;
 }
 
-/** A scenario file's text, or the problem of an unreadable one. */
+/** A scenario file's text, or the problem of an unreadable one (missing, not a regular file, too large). */
 export async function readScenarioText(path: string): Promise<ScenarioParseResult<string>> {
   try {
-    return { ok: true, value: await readFile(path, "utf8") };
+    return { ok: true, value: readInputBytes(path, DOCUMENT_BYTES_MAX).toString("utf8") };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
-    return { ok: false, problems: [`${path}: cannot read file (${code})`] };
+    if (error instanceof TraceError) return { ok: false, problems: [...error.problems] };
+    throw error;
   }
 }
 

@@ -5,7 +5,7 @@ import type { GamedayResult, LoggedCommand } from "../../scenarios/gameday.js";
 import { openSession, replaySession } from "../../scenarios/gameday-play.js";
 import { resolveScenarioPath } from "../../scenarios/library.js";
 import { help, loadOrThrow, prepareOrThrow } from "../commands.js";
-import { fileSha256, readCheckedFile, writeResultFolder } from "../result-files.js";
+import { claimOutputFolder, fileSha256, readCheckedFile, writeResultFolder } from "../result-files.js";
 import { UsageError, integerOption, parseCommandArgs } from "../usage.js";
 import { GamedayController, SPEEDS } from "./controller.js";
 
@@ -49,9 +49,11 @@ export async function gamedayCommand(args: string[]): Promise<number> {
     paused: { type: "boolean" },
     out: { type: "string" },
     replay: { type: "string" },
+    force: { type: "boolean" },
   });
   if (values.help === true) return help("gameday");
-  if (values.replay !== undefined) return replay(values.replay, values.out);
+  const force = values.force === true;
+  if (values.replay !== undefined) return replay(values.replay, values.out, force);
   if (positionals.length !== 1) throw new UsageError("gameday", "expects one scenario (a file or a bundled name), or --replay FILE");
   const speedOption = integerOption("gameday", "speed", values.speed, 1);
   if (speedOption !== undefined && !(SPEEDS as readonly number[]).includes(speedOption)) {
@@ -69,6 +71,8 @@ export async function gamedayCommand(args: string[]): Promise<number> {
     throw new UsageError("gameday", `--strategy "${values.strategy}" is not in the scenario (it has: ${strategies.join(", ")})`);
   }
   const out = values.out ?? join("results", `${scenario.name}-gameday`);
+  // Before the day is played: a folder it may not be saved to is refused now.
+  claimOutputFolder(out, { command: "gameday", force, replace: true });
   const session = openSession(prepared, seed, values.strategy);
   // A service's day lasts minutes, a cluster's hours: real time for one, ×1,000 for the other.
   const speed = speedOption ?? (session.kind === "service" ? 1 : 1_000);
@@ -93,7 +97,9 @@ export async function gamedayCommand(args: string[]): Promise<number> {
 }
 
 /** Plays a saved day again without a terminal and writes its result next to it (or to --out). */
-async function replay(sessionPath: string, outOption: string | undefined): Promise<number> {
+async function replay(sessionPath: string, outOption: string | undefined, force: boolean): Promise<number> {
+  const out = outOption ?? join(dirname(sessionPath), "replay");
+  claimOutputFolder(out, { command: "gameday", force, replace: true });
   const saved = readCheckedFile(sessionPath, sessionSchema);
   const scenario = await loadOrThrow(saved.scenarioFile);
   if (fileSha256(saved.scenarioFile) !== saved.scenarioHash) {
@@ -101,7 +107,6 @@ async function replay(sessionPath: string, outOption: string | undefined): Promi
   }
   const prepared = prepareOrThrow(scenario, saved.scenarioFile);
   const result = replaySession(prepared, saved.seed, saved.strategy, saved.commands as unknown as LoggedCommand[], saved.endUs);
-  const out = outOption ?? join(dirname(sessionPath), "replay");
   saveDay(out, saved.scenarioFile, result, scenario.description);
   process.stdout.write(gamedayFinalJson(result));
   process.stderr.write(`replayed ${saved.commands.length} commands: ${out}/ (final.json, debrief.md)\n`);

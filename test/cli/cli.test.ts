@@ -20,6 +20,7 @@ describe("faultline run", () => {
     expect(result.stdout).toContain("lost_work_gpu_h");
     expect(result.stdout).not.toContain("\x1b[");
     expect(readdirSync(join(work, "out-good")).sort()).toEqual([
+      ".faultline",
       "report.html",
       "report.md",
       "runs.csv",

@@ -70,4 +70,34 @@ describe("faultline regress", () => {
     expectBadInput(faultline("regress", badGate, "--baseline", "b.json"), "gates.metrics[0].tolerance", 'gates.metrics[0].strategies[0]: no strategy "nope"');
     expectBadInput(faultline("regress", file), "needs --baseline FILE");
   });
+
+  it("refuses a baseline recorded for another scenario, missing runs it claims, or with infinite statistics", () => {
+    const file = scenarioFile("gated3.yaml", gated("easy-backfill"));
+    expect(faultline("regress", file, "--baseline", "good.json", "--update").code).toBe(0);
+    const good = JSON.parse(readFileSync(join(work, "good.json"), "utf8"));
+    const variant = (name: string, change: (baseline: typeof good) => void) => {
+      const copy = structuredClone(good);
+      change(copy);
+      writeFileSync(join(work, name), JSON.stringify(copy));
+      return faultline("regress", file, "--baseline", name);
+    };
+    expectBadInput(
+      variant("other.json", (b) => (b.scenario = "quickstart")),
+      'other.json: recorded for scenario "quickstart", not "gated"',
+    );
+    expectBadInput(
+      variant("short.json", (b) => b.runs.pop()),
+      'short.json: strategy "prod" has 3 runs, but the baseline claims replications 0–3 once each',
+    );
+    expectBadInput(
+      variant("twice.json", (b) => (b.runs[1].replication = 0)),
+      'twice.json: strategy "prod" has 4 runs, but the baseline claims replications 0–3 once each',
+    );
+    expectBadInput(
+      variant("huge.json", (b) => b.runs.forEach((run: { metrics: Record<string, number> }) => (run.metrics.queue_wait_p90_h = 1e308))),
+      'huge.json: strategy "prod", queue_wait_p90_h: values too large for finite statistics',
+    );
+    writeFileSync(join(work, "infinite.json"), readFileSync(join(work, "good.json"), "utf8").replace(/"queue_wait_p90_h": [^,]+,/, '"queue_wait_p90_h": 1e999,'));
+    expectBadInput(faultline("regress", file, "--baseline", "infinite.json"), "infinite.json:");
+  });
 });

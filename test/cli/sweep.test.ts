@@ -49,7 +49,7 @@ describe("faultline sweep", () => {
     const submitted = (row: string) => Number(row.split(",")[4]);
     expect(submitted(csv[5])).toBeGreaterThan(submitted(csv[1]));
     expect(readdirSync(join(work, "sw1", "point-3")).sort()).toEqual(
-      ["report.html", "report.md", "runs.csv", "summary.json", "traces.json"],
+      [".faultline", "report.html", "report.md", "runs.csv", "summary.json", "traces.json"],
     );
     // 6 points × 2 strategies × 2 replications, one part each.
     expect(readdirSync(join(work, "sw1", "parts"))).toHaveLength(24);

@@ -1,9 +1,10 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { openSweepFolder, readPart, writePart, type SweepManifest } from "../../cli/sweep-store.js";
+import { manifestHash, openSweepFolder, readPart, writePart, type SweepManifest } from "../../cli/sweep-store.js";
+import { METRIC_NAMES } from "../../reports/records.js";
 import type { RunOutcome } from "../../scenarios/runner.js";
 import { parseShardOption, planSweep, runName, shardRuns, type SweepRequest, type SweepRun } from "../../scenarios/sweep.js";
 
@@ -84,20 +85,57 @@ describe("parts", () => {
     const folder = mkdtempSync(join(tmpdir(), "faultline-parts-"));
     const manifest: SweepManifest = { format: 1, faultlineVersion: "0.0.0", request: request([]) };
     openSweepFolder(folder, manifest, true);
+    const planned = planSweep(manifest.request);
+    if (!planned.ok) throw new Error(planned.problems.join("\n"));
+    const plan = planned.value;
+    const sweep = manifestHash(manifest);
     const run: SweepRun = { point: 0, strategyIndex: 1, replication: 2 };
-    const outcome = {
-      run: { strategy: "b", replication: 2, seed: 7, metrics: { a: Infinity, b: -Infinity, c: NaN, d: -0, e: 0.1 + 0.2, f: null } },
-      trace: null,
-    } as unknown as RunOutcome;
-    writePart(folder, run, outcome);
-    const back = readPart([folder], run)!;
-    const metrics = back.run.metrics as unknown as Record<string, number | null>;
-    expect(metrics.a).toBe(Infinity);
-    expect(metrics.b).toBe(-Infinity);
-    expect(metrics.c).toBeNaN();
-    expect(Object.is(metrics.d, -0)).toBe(true);
-    expect(metrics.e).toBe(0.1 + 0.2);
-    expect(metrics.f).toBeNull();
-    expect(readPart([folder], { ...run, replication: 3 })).toBeNull();
+    const [a, b, c, d, e, f] = METRIC_NAMES;
+    const metrics = Object.fromEntries(METRIC_NAMES.map((name) => [name, 1]));
+    Object.assign(metrics, { [a]: Infinity, [b]: -Infinity, [c]: NaN, [d]: -0, [e]: 0.1 + 0.2, [f]: null });
+    const outcome = { run: { strategy: "b", replication: 2, seed: 7, metrics }, trace: null } as unknown as RunOutcome;
+    writePart(folder, sweep, run, outcome);
+    const back = readPart([folder], plan, sweep, run)!.run.metrics as unknown as Record<string, number | null>;
+    expect(back[a]).toBe(Infinity);
+    expect(back[b]).toBe(-Infinity);
+    expect(back[c]).toBeNaN();
+    expect(Object.is(back[d], -0)).toBe(true);
+    expect(back[e]).toBe(0.1 + 0.2);
+    expect(back[f]).toBeNull();
+    expect(readPart([folder], plan, sweep, { ...run, replication: 1 })).toBeNull();
+  });
+
+  it("are refused when malformed, edited, or written for another sweep or run", () => {
+    const folder = mkdtempSync(join(tmpdir(), "faultline-parts-"));
+    const manifest: SweepManifest = { format: 1, faultlineVersion: "0.0.0", request: request([]) };
+    openSweepFolder(folder, manifest, true);
+    const planned = planSweep(manifest.request);
+    if (!planned.ok) throw new Error(planned.problems.join("\n"));
+    const plan = planned.value;
+    const sweep = manifestHash(manifest);
+    const run: SweepRun = { point: 0, strategyIndex: 0, replication: 1 };
+    const metrics = Object.fromEntries(METRIC_NAMES.map((name) => [name, 1]));
+    const outcome = { run: { strategy: "a", replication: 1, seed: 6, metrics }, trace: null } as unknown as RunOutcome;
+    const path = join(folder, "parts", "p0-s0-r1.json");
+    const refused = (text: string, message: RegExp) => {
+      writeFileSync(path, text);
+      expect(() => readPart([folder], plan, sweep, run)).toThrow(message);
+    };
+    refused("{}", /not a sweep part \(format: /);
+    refused("null", /not a sweep part/);
+    refused("{ not json", /not JSON/);
+    // Each written properly, then read against what it does not belong to.
+    writePart(folder, "another-sweep", run, outcome);
+    expect(() => readPart([folder], plan, sweep, run)).toThrow(/written for another sweep/);
+    writePart(folder, sweep, { ...run, replication: 2 }, outcome);
+    const moved = join(folder, "parts", "p0-s0-r2.json");
+    writeFileSync(path, readFileSync(moved));
+    expect(() => readPart([folder], plan, sweep, run)).toThrow(/holds run p0-s0-r2/);
+    writePart(folder, sweep, run, { ...outcome, run: { ...outcome.run, strategy: "b" } });
+    expect(() => readPart([folder], plan, sweep, run)).toThrow(/not strategy a, replication 1/);
+    writePart(folder, sweep, run, { ...outcome, run: { ...outcome.run, metrics: { ...metrics, made_up_h: 1 } } } as unknown as RunOutcome);
+    expect(() => readPart([folder], plan, sweep, run)).toThrow(/not a sweep part/);
+    writePart(folder, sweep, run, outcome);
+    expect(readPart([folder], plan, sweep, run)).toEqual(outcome);
   });
 });
