@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ClusterModel } from "../../models/cluster-model.js";
 import type { BackfillMode } from "../../models/scheduler/batch.js";
 import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
@@ -6,14 +6,15 @@ import { readTrace } from "../../models/workload/traces/index.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
 import type { Scenario } from "../../scenarios/schema.js";
 import { Sim } from "../../sim/sim.js";
+import { traceDir } from "../workload/trace-files.js";
 
 /**
- * FCFS, EASY and conservative backfilling replayed on real traces from ../shared/data,
+ * FCFS, EASY and conservative backfilling replayed on real traces from scenarios/traces,
  * against the waits the traces recorded. Time limits are the users' estimates and are not
  * enforced (LANL's jobs often ran past theirs). `npm run validate:traces` prints the table
  * for the README; `npm run bench` times EASY over LANL-CM5.
  */
-const DATA = fileURLToPath(new URL("../../../../shared/data/", import.meta.url));
+const tracePath = (spec: TraceSpec): string => join(traceDir(), spec.file);
 
 export interface TraceSpec {
   readonly label: string;
@@ -42,7 +43,7 @@ function replayScenario(spec: TraceSpec): Scenario {
     replications: 1,
     cluster: { racks: 1, nodesPerRack: spec.processors, node: { gpus: 0 }, pools: [] },
     workload: {
-      trace: { format: "swf", path: DATA + spec.file, procsPerNode: 1, skipInvalid: false },
+      trace: { format: "swf", path: tracePath(spec), procsPerNode: 1, skipInvalid: false },
       maxRequeues: 0,
       tasksPerJob: 1,
     },
@@ -58,7 +59,7 @@ function replayScenario(spec: TraceSpec): Scenario {
  * actual run time: the bound a perfect user would give backfilling.
  */
 export function replay(spec: TraceSpec, backfill: BackfillMode, now: () => number, exactEstimates = false): ReplayFigures {
-  const prepared = prepareScenario(replayScenario(spec), DATA + "scenario.yaml");
+  const prepared = prepareScenario(replayScenario(spec), join(traceDir(), "scenario.yaml"));
   const jobs = exactEstimates
     ? prepared.traceJobs!.map((job) => ({ ...job, requestedUs: job.workUs }))
     : prepared.traceJobs;
@@ -91,7 +92,7 @@ export function replay(spec: TraceSpec, backfill: BackfillMode, now: () => numbe
 
 /** What the trace itself recorded under its real scheduler. */
 export function recorded(spec: TraceSpec): { meanWaitS: number; boundedSlowdownMean: number; jobs: number } {
-  const jobs = readTrace(DATA + spec.file, { format: "swf" }).jobs.filter(
+  const jobs = readTrace(tracePath(spec), { format: "swf" }).jobs.filter(
     (job) => job.waitS !== null && job.runS !== null && job.procs !== null,
   );
   let wait = 0;
