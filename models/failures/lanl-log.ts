@@ -10,7 +10,7 @@ import { LineProblems } from "../workload/traces/trace-error.js";
  * per failure of one node, with when the problem started, how long the node was down and
  * its root cause. Read here into records, and replayed onto a cluster by `FailureLogReplay`.
  *
- * Format (shared/data/README.md §3a): CSV with a header; `System` (id 2–24), `nodenumz` (the
+ * Format (scenarios/traces/README.md): CSV with a header; `System` (id 2–24), `nodenumz` (the
  * node counted from 0), `Prob Started` as `m/d/yyyy h:mm` (local time at LANL, minute
  * resolution; read as UTC, which shifts nothing but the 1-hour steps of daylight saving),
  * `Down Time` in minutes, and six root-cause columns (`Facilities`, `Hardware`, `Human

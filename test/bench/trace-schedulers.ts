@@ -1,19 +1,21 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ClusterModel } from "../../models/cluster-model.js";
 import type { BackfillMode } from "../../models/scheduler/batch.js";
 import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
-import { readTrace } from "../../models/workload/traces/index.js";
-import { prepareScenario } from "../../scenarios/prepare.js";
+import { readTrace, TraceError } from "../../models/workload/traces/index.js";
+import { prepareScenario, TraceInputError } from "../../scenarios/prepare.js";
 import type { Scenario } from "../../scenarios/schema.js";
 import { Sim } from "../../sim/sim.js";
+import { traceDir } from "../workload/trace-files.js";
 
 /**
- * FCFS, EASY and conservative backfilling replayed on real traces from ../shared/data,
+ * FCFS, EASY and conservative backfilling replayed on real traces from scenarios/traces,
  * against the waits the traces recorded. Time limits are the users' estimates and are not
  * enforced (LANL's jobs often ran past theirs). `npm run validate:traces` prints the table
- * for the README; `npm run bench` times EASY over LANL-CM5.
+ * for the README; `npm run bench` times EASY over LANL-CM5. An unreadable trace is bad
+ * input: a line on stderr naming it, exit 2.
  */
-const DATA = fileURLToPath(new URL("../../../../shared/data/", import.meta.url));
+const tracePath = (spec: TraceSpec): string => join(traceDir(), spec.file);
 
 export interface TraceSpec {
   readonly label: string;
@@ -42,7 +44,7 @@ function replayScenario(spec: TraceSpec): Scenario {
     replications: 1,
     cluster: { racks: 1, nodesPerRack: spec.processors, node: { gpus: 0 }, pools: [] },
     workload: {
-      trace: { format: "swf", path: DATA + spec.file, procsPerNode: 1, skipInvalid: false },
+      trace: { format: "swf", path: tracePath(spec), procsPerNode: 1, skipInvalid: false },
       maxRequeues: 0,
       tasksPerJob: 1,
     },
@@ -58,7 +60,7 @@ function replayScenario(spec: TraceSpec): Scenario {
  * actual run time: the bound a perfect user would give backfilling.
  */
 export function replay(spec: TraceSpec, backfill: BackfillMode, now: () => number, exactEstimates = false): ReplayFigures {
-  const prepared = prepareScenario(replayScenario(spec), DATA + "scenario.yaml");
+  const prepared = prepareScenario(replayScenario(spec), join(traceDir(), "scenario.yaml"));
   const jobs = exactEstimates
     ? prepared.traceJobs!.map((job) => ({ ...job, requestedUs: job.workUs }))
     : prepared.traceJobs;
@@ -91,7 +93,7 @@ export function replay(spec: TraceSpec, backfill: BackfillMode, now: () => numbe
 
 /** What the trace itself recorded under its real scheduler. */
 export function recorded(spec: TraceSpec): { meanWaitS: number; boundedSlowdownMean: number; jobs: number } {
-  const jobs = readTrace(DATA + spec.file, { format: "swf" }).jobs.filter(
+  const jobs = readTrace(tracePath(spec), { format: "swf" }).jobs.filter(
     (job) => job.waitS !== null && job.runS !== null && job.procs !== null,
   );
   let wait = 0;
@@ -103,14 +105,16 @@ export function recorded(spec: TraceSpec): { meanWaitS: number; boundedSlowdownM
   return { meanWaitS: wait / jobs.length, boundedSlowdownMean: slowdown / jobs.length, jobs: jobs.length };
 }
 
-if (process.argv[1]?.endsWith("trace-schedulers.js")) {
+/** The table `npm run validate:traces` prints: each trace as recorded, then under each policy. */
+function validationTable(): string[] {
   const now = (): number => performance.now();
   const lines = [
     "| trace | policy | jobs | mean wait (s) | mean bounded slowdown (10 s) | utilisation | run time (s) |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
   ];
-  for (const spec of [KTH, LANL]) {
-    const real = recorded(spec);
+  // Both traces read first, so a missing one is said before minutes of replays, not after.
+  const specs = [KTH, LANL].map((spec) => ({ spec, real: recorded(spec) }));
+  for (const { spec, real } of specs) {
     lines.push(
       `| ${spec.label} | recorded | ${real.jobs} | ${real.meanWaitS.toFixed(0)} | ${real.boundedSlowdownMean.toFixed(2)} | | |`,
     );
@@ -129,5 +133,16 @@ if (process.argv[1]?.endsWith("trace-schedulers.js")) {
       process.stderr.write(`${spec.label} ${figures.policy}: ${figures.seconds.toFixed(2)} s\n`);
     }
   }
-  process.stdout.write(`${lines.join("\n")}\n`);
+  return lines;
+}
+
+if (process.argv[1]?.endsWith("trace-schedulers.js")) {
+  try {
+    process.stdout.write(`${validationTable().join("\n")}\n`);
+  } catch (error) {
+    // Bad input (a trace missing or unreadable): said on one line per problem, exit 2 as the CLI does.
+    if (!(error instanceof TraceError || error instanceof TraceInputError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`validate:traces: ${problem}\n`);
+    process.exit(2);
+  }
 }

@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 import { GOOD, cliWorkspace } from "./workspace.js";
 
 /**
- * `faultline slurm --submit` against a real Slurm: .ci/run brings one up on localhost with
- * ../shared/scripts/slurm-local.sh and sets FAULTLINE_SLURM_TEST=required, so in CI this
- * test runs or fails, never skips. Elsewhere it runs when `squeue` answers (after
- * `eval "$(slurm-local.sh env)"`), and is skipped, saying so, when it does not.
+ * `faultline slurm --submit` against a real Slurm, which .ci/run's Slurm helper brings up on
+ * localhost; .ci/run sets FAULTLINE_SLURM_TEST=required, so in CI this test runs or fails,
+ * never skips. Elsewhere it runs when `squeue` answers (after `eval "$(slurm-local.sh
+ * env)"`), and is skipped, saying so, when it does not.
  */
 const required = process.env.FAULTLINE_SLURM_TEST === "required";
 const slurmAnswers = spawnSync("squeue", ["-h"], { encoding: "utf8" }).status === 0;

@@ -6,10 +6,10 @@ import { FailureLogReplay, readLanlFailureLog, type LanlFailure } from "../../mo
 import { TraceError } from "../../models/workload/traces/trace-error.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_MIN, US_PER_S } from "../../sim/time.js";
-import { sharedDataFile } from "../workload/shared-data.js";
+import { traceFile } from "../workload/trace-files.js";
 import { tempFolder } from "../workload/temp-files.js";
 
-const LOG = sharedDataFile("LANL-failure-data-1996-2005.csv.gz");
+const LOG = traceFile("LANL-failure-data-1996-2005.csv.gz");
 /** The CSV's data lines, split independently of the reader (only the first field, never quoted, is used). */
 const LOG_LINES = gunzipSync(readFileSync(LOG)).toString("utf8").split("\n").slice(1).filter((line) => line !== "");
 const ALL = readLanlFailureLog(LOG);

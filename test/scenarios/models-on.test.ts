@@ -3,6 +3,7 @@ import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
 import { runScenario } from "../../scenarios/runner.js";
 import { isServiceScenario, placementOf, scenarioSchema } from "../../scenarios/schema.js";
+import { traceFile } from "../workload/trace-files.js";
 
 /** Every hardware model can be turned on from a scenario file, and its metrics appear. */
 const SCENARIO = `
@@ -64,7 +65,10 @@ describe("a scenario with every model on", () => {
   });
 });
 
-/** Every failure model can be turned on from a scenario file too. */
+/**
+ * Every failure model can be turned on from a scenario file too. The failure log is the
+ * project's copy, given by absolute path (quoted: a clone's path may hold spaces or commas).
+ */
 const CHAOS = `
 name: all-failures
 description: Every failure model on at once.
@@ -90,7 +94,7 @@ failures:
   - { kind: thermal, heatPerBusyNodeC: 70, throttleAtC: 80 }
   - { kind: silent-degradation, badNodeFraction: 0.1, healthPolicy: { quarantineAfter: 10 } }
   - { kind: driver-patch, at: 5d, bad: true, rollout: { strategy: canary } }
-  - { kind: failure-log, format: lanl, path: ../shared/data/LANL-failure-data-1996-2005.csv.gz, system: 20 }
+  - { kind: failure-log, format: lanl, path: ${JSON.stringify(traceFile("LANL-failure-data-1996-2005.csv.gz"))}, system: 20 }
 strategies:
   - { name: daly-on-notice, checkpoint: { policy: daly, cost: 5m, onNotice: true } }
   - { name: no-policy, checkpoint: { policy: none }, healthPolicy: null, rollout: { strategy: big-bang } }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TraceJob } from "../../models/workload/trace-job.js";
 import { readAlibabaNodes, readTrace, TraceError } from "../../models/workload/traces/index.js";
-import { sharedDataFile } from "./shared-data.js";
+import { traceFile } from "./trace-files.js";
 import { lines, tempFolder } from "./temp-files.js";
 
 const write = tempFolder("alibaba");
@@ -22,10 +22,10 @@ function problemsOf(read: () => unknown): readonly string[] {
   throw new Error("expected a TraceError");
 }
 
-// Facts from shared/data/README.md, computed there from the same files.
+// Facts from scenarios/traces/README.md, computed there from the same files.
 describe("Alibaba GPU v2023: the real pod and node lists", () => {
   it("pods: 8,152 rows, GPUs 0:1,088 1:6,989 2:16 4:15 8:44, 3,078 sharing, 897 never scheduled", () => {
-    const { jobs, skipped } = readTrace(sharedDataFile("alibaba-gpu-v2023-openb_pod_list_default.csv"), { format: "alibaba" });
+    const { jobs, skipped } = readTrace(traceFile("alibaba-gpu-v2023-openb_pod_list_default.csv"), { format: "alibaba" });
     expect(jobs.length).toBe(8_152);
     expect(skipped).toEqual([]);
     expect(tally(jobs, (job) => job.gpus)).toEqual({ 0: 1_088, 1: 6_989, 2: 16, 4: 15, 8: 44 });
@@ -43,7 +43,7 @@ describe("Alibaba GPU v2023: the real pod and node lists", () => {
   });
 
   it("pods: never-scheduled pods are set aside, and said to be, only under skipIncomplete", () => {
-    const { jobs, skipped } = readTrace(sharedDataFile("alibaba-gpu-v2023-openb_pod_list_default.csv"), {
+    const { jobs, skipped } = readTrace(traceFile("alibaba-gpu-v2023-openb_pod_list_default.csv"), {
       format: "alibaba",
       skipIncomplete: true,
     });
@@ -52,7 +52,7 @@ describe("Alibaba GPU v2023: the real pod and node lists", () => {
   });
 
   it("nodes: 1,523 nodes (310 CPU-only) with 6,212 GPUs by model", () => {
-    const nodes = readAlibabaNodes(sharedDataFile("alibaba-gpu-v2023-openb_node_list_all_node.csv"));
+    const nodes = readAlibabaNodes(traceFile("alibaba-gpu-v2023-openb_node_list_all_node.csv"));
     expect(nodes.length).toBe(1_523);
     expect(nodes.filter((node) => node.gpus === 0 && node.model === null).length).toBe(310);
     expect(nodes.reduce((sum, node) => sum + node.gpus, 0)).toBe(6_212);
@@ -63,7 +63,7 @@ describe("Alibaba GPU v2023: the real pod and node lists", () => {
   });
 
   it("nodes: the GPU-only list has 1,213 nodes, all with GPUs", () => {
-    const nodes = readAlibabaNodes(sharedDataFile("alibaba-gpu-v2023-openb_node_list_gpu_node.csv"));
+    const nodes = readAlibabaNodes(traceFile("alibaba-gpu-v2023-openb_node_list_gpu_node.csv"));
     expect(nodes.length).toBe(1_213);
     expect(nodes.every((node) => node.gpus > 0 && node.model !== null)).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { readTrace } from "../../models/workload/traces/index.js";
-import { sharedDataFile } from "./shared-data.js";
+import { traceFile } from "./trace-files.js";
 
 /** What one timed read of LANL-CM5 gave. */
 export interface TraceBenchFigures {
@@ -11,11 +11,11 @@ export interface TraceBenchFigures {
 
 /**
  * Times `readTrace` on the LANL-CM5 SWF trace (2.1 MB gzip, 11 MB text, 122,060 jobs) from
- * shared/data; the target is ≤ 1 s. Best of `runs` reads, so JIT warm-up and a stray GC do not
+ * scenarios/traces; the target is ≤ 1 s. Best of `runs` reads, so JIT warm-up and a stray GC do not
  * count. Not a test: the project bench calls it and prints the figure.
  */
 export function benchReadLanl(runs = 3): TraceBenchFigures {
-  const path = sharedDataFile("LANL-CM5-1994-4.1-cln.swf.gz");
+  const path = traceFile("LANL-CM5-1994-4.1-cln.swf.gz");
   let best = Number.POSITIVE_INFINITY;
   let jobs = 0;
   for (let run = 0; run < runs; run++) {

@@ -2,7 +2,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { readTrace, TraceError, type TraceFormat } from "../../models/workload/traces/index.js";
 import { benchReadLanl } from "./bench-traces.js";
-import { sharedDataFile } from "./shared-data.js";
+import { traceFile } from "./trace-files.js";
 import { lines, tempFolder } from "./temp-files.js";
 
 const write = tempFolder("read-trace");
@@ -52,9 +52,9 @@ describe("readTrace", () => {
   });
 });
 
-describe("shared data", () => {
+describe("the project's traces", () => {
   it("a missing file fails with a message that says where it was looked for, not a skip", () => {
-    expect(() => sharedDataFile("no-such-trace.swf.gz")).toThrow(/shared data file missing: expected .*shared\/data\/no-such-trace\.swf\.gz/);
+    expect(() => traceFile("no-such-trace.swf.gz")).toThrow(/trace file missing: expected .*scenarios\/traces\/no-such-trace\.swf\.gz/);
   });
 
   it("the LANL bench reads the whole trace", () => {

@@ -2,7 +2,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { TraceJob } from "../../models/workload/trace-job.js";
 import { readTrace, TraceError } from "../../models/workload/traces/index.js";
-import { sharedDataFile } from "./shared-data.js";
+import { traceFile } from "./trace-files.js";
 import { lines, tempFolder } from "./temp-files.js";
 
 const write = tempFolder("swf");
@@ -26,13 +26,13 @@ const count = (jobs: readonly TraceJob[], keep: (job: TraceJob) => boolean): num
 const boundedSlowdown = (jobs: readonly TraceJob[]): number =>
   mean(jobs.filter((job) => job.waitS !== null && job.runS !== null).map((job) => Math.max(1, (job.waitS! + job.runS!) / Math.max(job.runS!, 10))));
 
-/** Rounds as shared/data/README.md prints its facts. */
+/** Rounds as scenarios/traces/README.md prints its facts. */
 const round1 = (value: number): number => Math.round(value * 10) / 10;
 
-// Facts from shared/data/README.md, computed there from the same files.
+// Facts from scenarios/traces/README.md, computed there from the same files.
 describe("SWF: the real traces", () => {
   it("KTH-SP2: 28,476 jobs, estimates for all, one without a processor count", () => {
-    const { jobs, skipped, header } = readTrace(sharedDataFile("KTH-SP2-1996-2.1-cln.swf.gz"), { format: "swf" });
+    const { jobs, skipped, header } = readTrace(traceFile("KTH-SP2-1996-2.1-cln.swf.gz"), { format: "swf" });
     expect(jobs.length).toBe(28_476);
     expect(skipped).toEqual([]);
     expect(header.MaxProcs).toBe("100");
@@ -53,7 +53,7 @@ describe("SWF: the real traces", () => {
   });
 
   it("KTH-SP2: the job with no processor count is kept with null, or set aside only when asked", () => {
-    const path = sharedDataFile("KTH-SP2-1996-2.1-cln.swf.gz");
+    const path = traceFile("KTH-SP2-1996-2.1-cln.swf.gz");
     const kept = readTrace(path, { format: "swf" }).jobs.filter((job) => job.procs === null);
     expect(kept.map((job) => [job.id, job.runS, job.procs, job.nodes])).toEqual([[27_313, 1, null, null]]);
     const { jobs, skipped } = readTrace(path, { format: "swf", skipIncomplete: true });
@@ -62,7 +62,7 @@ describe("SWF: the real traces", () => {
   });
 
   it("LANL-CM5: 122,060 jobs, 110,770 estimates of which 40,180 were overrun, 3 without processors", () => {
-    const { jobs, header } = readTrace(sharedDataFile("LANL-CM5-1994-4.1-cln.swf.gz"), { format: "swf" });
+    const { jobs, header } = readTrace(traceFile("LANL-CM5-1994-4.1-cln.swf.gz"), { format: "swf" });
     expect(jobs.length).toBe(122_060);
     expect(header.MaxProcs).toBe("1024");
     expect(header.Queue.split("\n")).toHaveLength(18);
@@ -79,7 +79,7 @@ describe("SWF: the real traces", () => {
   });
 
   it("NASA-iPSC: 18,239 jobs, no estimates, no waits, no status", () => {
-    const { jobs, header } = readTrace(sharedDataFile("NASA-iPSC-1993-3.1-cln.swf.gz"), { format: "swf" });
+    const { jobs, header } = readTrace(traceFile("NASA-iPSC-1993-3.1-cln.swf.gz"), { format: "swf" });
     expect(jobs.length).toBe(18_239);
     expect(header.MaxProcs).toBe("128");
     expect(count(jobs, (job) => job.requestedS !== null)).toBe(0);
