@@ -16,7 +16,7 @@ import type { ResultSet } from "../reports/records.js";
 import { isServiceScenario, scenarioSchema, type Scenario } from "../scenarios/schema.js";
 import { parseInjection } from "./inject.js";
 import { OUTPUT_MARKER, claimOutputFolder, isOwnFolder, readInputFile, writeFileAtomically, writeResultFolder } from "./result-files.js";
-import { ProgressBar, useColor } from "./terminal.js";
+import { RunsProgress, useColor } from "./terminal.js";
 import { HELP, InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
 
 /** The version in package.json. */
@@ -27,6 +27,7 @@ export function faultlineVersion(): string {
 export async function loadOrThrow(pathOrName: string): Promise<Scenario> {
   const result = await loadScenario(pathOrName);
   if (!result.ok) throw new InputError(result.problems);
+  for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   return result.value;
 }
 
@@ -79,8 +80,21 @@ export async function runCommand(args: string[]): Promise<number> {
   } else {
     process.stdout.write(comparisonTable(results.summary, { color: useColor(process.stdout) }));
   }
+  for (const warning of resultWarnings(results)) process.stderr.write(`warning: ${warning}\n`);
   process.stderr.write(`results: ${out}/ (summary.json, runs.csv, traces.json, report.md, report.html)\n`);
   return 0;
+}
+
+/** What a run's figures say was likely a mistake in the scenario: most checkpoints failing. */
+export function resultWarnings(results: ResultSet): string[] {
+  return results.summary.strategies.flatMap((strategy) => {
+    const rate = strategy.metrics.checkpoint_success_rate?.mean;
+    if (rate === undefined || rate >= 0.5) return [];
+    return [
+      `strategy ${strategy.name}: only ${Math.round(rate * 100)}% of checkpoints succeeded (checkpoint_success_rate); ` +
+        "writes time out or the storage is too slow for them, so lost work is near that of no checkpoints",
+    ];
+  });
 }
 
 export interface RunSettings {
@@ -99,11 +113,10 @@ async function runToFolder(scenario: Scenario, file: string, settings: RunSettin
 
 /** Runs every strategy and replication of a scenario, on worker threads when asked, with a progress bar. */
 export async function runScenarioResults(scenario: Scenario, file: string, settings: RunSettings): Promise<ResultSet> {
-  const progress = new ProgressBar(scenario.name);
   const scenarioPath = resolveScenarioPath(file);
   const keys = replicationKeys(scenario, settings.replications);
+  const progress = new RunsProgress(scenario.name, keys.length);
   const outcomes: RunOutcome[] = new Array(keys.length);
-  let done = 0;
   await executeRuns(
     [{ scenario, scenarioPath, seed: settings.seed, injections: settings.injections }],
     keys.map((key) => ({ point: 0, ...key })),
@@ -112,8 +125,9 @@ export async function runScenarioResults(scenario: Scenario, file: string, setti
       prepare: () => prepareOrThrow(scenario, file),
       onDone: (index, outcome) => {
         outcomes[index] = outcome;
-        progress.update(++done, keys.length);
+        progress.done(index);
       },
+      onProgress: (index, share) => progress.share(index, share),
       reproduce: (_, failure) => settings.reproduce(failure),
     },
   );
@@ -170,6 +184,7 @@ export async function validateCommand(args: string[]): Promise<number> {
     const result = await loadScenario(file);
     if (result.ok) {
       const scenario = result.value;
+      for (const warning of result.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(
         `${file}: ok (${scenario.strategies.length} strategies, ${scenario.replications} replications)\n`,
       );

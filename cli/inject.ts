@@ -1,5 +1,5 @@
 import { AD_HOC_KINDS, type AdHocInjection, type AdHocKind } from "../models/failures/ad-hoc.js";
-import { durationSeconds, formatDuration } from "../scenarios/units.js";
+import { durationProblem, durationSeconds, formatDuration } from "../scenarios/units.js";
 import type { ClusterScenario } from "../scenarios/schema.js";
 import { secondsToUs } from "../sim/time.js";
 import { UsageError } from "./usage.js";
@@ -31,8 +31,12 @@ export function parseInjection(text: string, scenario: ClusterScenario): AdHocIn
   const kind = kindText as AdHocKind;
   const atS = durationSeconds(timeText);
   if (atS === undefined) return fail(`expected a time such as "2h", got "${timeText}"`);
+  const atProblem = durationProblem(atS, false, `"${timeText}"`);
+  if (atProblem !== null) return fail(atProblem);
   const durationS = durationText === undefined ? DEFAULT_DURATION_S[kind] : durationSeconds(durationText);
   if (durationS === undefined || durationS <= 0) return fail(`expected a positive duration such as "30m", got "${durationText}"`);
+  const durationIssue = durationProblem(durationS, true, `"${durationText}"`);
+  if (durationIssue !== null) return fail(durationIssue);
   const target = targetText ?? (kind === "rack-power" ? "r00" : "r00n00");
   const { racks, nodesPerRack } = scenario.cluster;
   const rackMatch = /^r(\d+)$/.exec(target);

@@ -28,7 +28,7 @@ import {
   writePart,
   type SweepManifest,
 } from "./sweep-store.js";
-import { ProgressBar } from "./terminal.js";
+import { RunsProgress } from "./terminal.js";
 import { InputError, UsageError, integerOption, parseCommandArgs } from "./usage.js";
 
 /** The options `sweep` and `slurm` share: what the sweep is, and how many threads run it. */
@@ -134,11 +134,10 @@ export async function sweepCommand(args: string[]): Promise<number> {
 /** Runs `runs` of the plan, each persisted as its part the moment it ends, with progress on a TTY. */
 async function runSweep(plan: SweepPlan, runs: readonly SweepRun[], workers: number, out: string, sweep: string): Promise<void> {
   const { request, points } = plan;
-  const progress = new ProgressBar(points[0].scenario.name);
+  const progress = new RunsProgress(points[0].scenario.name, runs.length);
   const pointTotals = new Array<number>(points.length).fill(0);
   for (const run of runs) pointTotals[run.point]++;
   const pointDone = new Array<number>(points.length).fill(0);
-  let done = 0;
   const inputs = points.map((point) => ({
     scenario: point.scenario,
     scenarioPath: request.scenarioFile,
@@ -153,12 +152,14 @@ async function runSweep(plan: SweepPlan, runs: readonly SweepRun[], workers: num
       writePart(out, sweep, run, outcome);
       pointDone[run.point]++;
       const point = points[run.point];
-      const where =
+      progress.done(
+        index,
         points.length === 1
           ? "runs ·"
-          : `runs · point ${run.point + 1}/${points.length} (${point.label}) ${pointDone[run.point]}/${pointTotals[run.point]} ·`;
-      progress.update(++done, runs.length, where);
+          : `runs · point ${run.point + 1}/${points.length} (${point.label}) ${pointDone[run.point]}/${pointTotals[run.point]} ·`,
+      );
     },
+    onProgress: (index, share) => progress.share(index, share),
     // The run alone: a one-point sweep of its values and seed.
     reproduce: (run, failure) => {
       const sets = plan.axes.map((axis, i) => ` --set ${axis.path}=${points[run.point].values[i]}`).join("");

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { REPLICATIONS_MAX, SEED_MAX, formatBound } from "../scenarios/limits.js";
 
 /** Bad command-line input: exit 2 with this message and a pointer to --help. */
 export class UsageError extends Error {
@@ -33,12 +34,23 @@ export function parseCommandArgs<T extends Options>(command: string, args: strin
   }
 }
 
+/** The largest value of an integer option, with the scenario's bounds where it sets one of them. */
+const INTEGER_OPTION_MAX: Readonly<Record<string, number>> = {
+  seed: SEED_MAX,
+  replications: REPLICATIONS_MAX,
+  workers: 256,
+  array: 100_000,
+  speed: 100_000,
+};
+
 /** An integer option within bounds, or a UsageError naming the option. */
 export function integerOption(command: string, name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min) {
-    throw new UsageError(command, `--${name} expects an integer ≥ ${min}, got "${value}"`);
+  const max = INTEGER_OPTION_MAX[name] ?? Number.MAX_SAFE_INTEGER;
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${formatBound(max)}`;
+    throw new UsageError(command, `--${name} expects an integer ${range}, got "${value}"`);
   }
   return parsed;
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { readScenarioFile, type ScenarioParseResult } from "./parse.js";
 import { scenarioSchema, type Scenario } from "./schema.js";
+import { scenarioWarnings } from "./warnings.js";
 
 /**
  * The bundled scenarios (`scenarios/*.yaml` in the package) and lookup of a scenario by
@@ -59,5 +60,5 @@ export function resolveScenarioPath(pathOrName: string): string {
 
 /** Reads, parses and validates a scenario given by path or bundled name. */
 export async function loadScenario(pathOrName: string): Promise<ScenarioParseResult<Scenario>> {
-  return readScenarioFile(resolveScenarioPath(pathOrName), scenarioSchema);
+  return readScenarioFile(resolveScenarioPath(pathOrName), scenarioSchema, scenarioWarnings);
 }

@@ -18,8 +18,11 @@ import { z } from "zod";
 
 /** A parsed and validated scenario, or every problem with it as `file:line:col path: message`. */
 export type ScenarioParseResult<T> =
-  | { readonly ok: true; readonly value: T }
+  | { readonly ok: true; readonly value: T; readonly warnings?: readonly string[] }
   | { readonly ok: false; readonly problems: string[] };
+
+/** Finds what is valid but likely a mistake in a parsed file: `raw` is its data as written. */
+export type Lint<T> = (raw: unknown, value: T) => readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -35,8 +38,21 @@ interface Problem {
  * in problems. YAML syntax errors and duplicate keys are reported alone: validating a
  * document that did not parse would only add noise.
  */
-export function parseScenarioText<T>(text: string, file: string, schema: z.ZodType<T>): ScenarioParseResult<T> {
+export function parseScenarioText<T>(text: string, file: string, schema: z.ZodType<T>, lint?: Lint<T>): ScenarioParseResult<T> {
   const lineCounter = new LineCounter();
+  const tooDeep = nestingTooDeepAt(text);
+  if (tooDeep >= 0) {
+    lineCounter.addNewLine(0);
+    for (let i = text.indexOf("\n"); i >= 0 && i < tooDeep; i = text.indexOf("\n", i + 1)) lineCounter.addNewLine(i + 1);
+    return {
+      ok: false,
+      problems: renderProblems(
+        [{ path: [], offset: tooDeep, message: `nested more than ${NESTING_MAX} levels deep (brackets or indentation); a scenario needs a handful` }],
+        file,
+        lineCounter,
+      ),
+    };
+  }
   // prettyErrors would append a code frame to each message; we want one line per problem.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const render = (problems: Problem[]): ScenarioParseResult<T> => ({
@@ -59,19 +75,76 @@ export function parseScenarioText<T>(text: string, file: string, schema: z.ZodTy
   }
 
   const result = schema.safeParse(data, { reportInput: true });
-  if (result.success) return { ok: true, value: result.data };
+  if (result.success) {
+    if (lint === undefined) return { ok: true, value: result.data };
+    const found = lint(data, result.data);
+    const warnings = renderProblems(
+      found.map((warning) => ({ path: warning.path, offset: offsetOf(doc, warning.path), message: warning.message })),
+      file,
+      lineCounter,
+    );
+    return { ok: true, value: result.data, warnings };
+  }
 
   const context: IssueContext = { schema, data, doc };
   return render(result.error.issues.flatMap((issue) => issueProblems(issue, [], context)));
+}
+
+/** Levels of nesting a document may have: far past what any scenario needs, far below what would exhaust the parser's stack. */
+const NESTING_MAX = 64;
+
+/**
+ * The offset where `text` nests deeper than NESTING_MAX levels (flow brackets, or block
+ * indentation at a column past 4 × NESTING_MAX), or -1. A scan ahead of the parser, whose
+ * recursion a hostile file could otherwise exhaust. Quotes and comments are skipped.
+ */
+function nestingTooDeepAt(text: string): number {
+  let depth = 0;
+  let quote = "";
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\n") {
+      lineStart = true;
+      indent = 0;
+      if (quote === "'" || quote === '"') continue;
+      continue;
+    }
+    if (lineStart) {
+      if (c === " " || c === "-") {
+        if (++indent > 4 * NESTING_MAX) return i;
+        continue;
+      }
+      lineStart = false;
+    }
+    if (quote !== "") {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = "";
+      continue;
+    }
+    if (c === "#" && (i === 0 || text[i - 1] === " " || text[i - 1] === "\t")) {
+      const end = text.indexOf("\n", i);
+      if (end < 0) break;
+      i = end - 1;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === "[" || c === "{") {
+      if (++depth > NESTING_MAX) return i;
+    } else if (c === "]" || c === "}") {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return -1;
 }
 
 /**
  * Reads and parses a scenario file. An unreadable file is a problem
  * (`x.yaml: cannot read file (ENOENT)`), never a throw.
  */
-export async function readScenarioFile<T>(path: string, schema: z.ZodType<T>): Promise<ScenarioParseResult<T>> {
+export async function readScenarioFile<T>(path: string, schema: z.ZodType<T>, lint?: Lint<T>): Promise<ScenarioParseResult<T>> {
   const read = await readScenarioText(path);
-  return read.ok ? parseScenarioText(read.value, path, schema) : read;
+  return read.ok ? parseScenarioText(read.value, path, schema, lint) : read;
 }
 
 /** A scenario file's text, or the problem of an unreadable one (missing, not a regular file, too large). */
@@ -221,8 +294,14 @@ function unionProblems(issue: z.core.$ZodIssueInvalidUnion, path: Path, context:
 
   const value = valueAt(context.data, path);
   const branches = issue.errors;
+  // A branch that knows none of the object's keys is the wrong form, as much as one of the wrong type.
+  const keyCount = isPlainObject(value) ? Object.keys(value).length : -1;
   const isRootMismatch = (branchIssue: z.core.$ZodIssue): boolean =>
-    branchIssue.path.length === 0 && (branchIssue.code === "invalid_type" || branchIssue.code === "invalid_value");
+    branchIssue.path.length === 0 &&
+    (branchIssue.code === "invalid_type" ||
+      branchIssue.code === "invalid_value" ||
+      (branchIssue.code === "unrecognized_keys" && branchIssue.keys.length === keyCount) ||
+      (branchIssue.code === "invalid_union" && branchIssue.errors.length > 0 && branchIssue.errors.every((inner) => inner.every(isRootMismatch))));
 
   // No branch accepted even the kind of value (number | string | "auto"): name the kinds.
   if (branches.every((branch) => branch.every(isRootMismatch))) {
@@ -345,11 +424,16 @@ function joinOr(items: ReadonlyArray<string>): string {
  */
 export function didYouMean(word: string, candidates: ReadonlyArray<string>): string {
   const budget = Math.max(2, Math.floor(word.length / 3));
+  const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     if (candidate === word) continue;
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    // The distance is at least the difference in length: skip hopeless pairs before the
+    // quadratic alignment (a megabyte of value against a key name).
+    const lengthGap = Math.abs(word.length - candidate.length);
+    if (lengthGap > budget || lengthGap >= Math.min(word.length, candidate.length)) continue;
+    const distance = editDistance(lower, candidate.toLowerCase());
     // A distance as long as the word means nothing in common: "ab" is not a typo of "xy".
     if (distance > budget || distance >= Math.min(word.length, candidate.length)) continue;
     if (distance < bestDistance) {

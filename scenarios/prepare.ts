@@ -5,7 +5,9 @@ import { readTrace } from "../models/workload/traces/index.js";
 import { TraceError } from "../models/workload/traces/trace-error.js";
 import { readLanlFailureLog, type LanlFailure } from "../models/failures/lanl-log.js";
 import { US_PER_S, secondsToUs } from "../sim/time.js";
-import { isServiceScenario, type ClusterScenario, type Scenario } from "./schema.js";
+import { DURATION_MAX_S, JOBS_MAX, formatBound } from "./limits.js";
+import { clusterRunBoundIssues, isServiceScenario, type ClusterScenario, type Scenario } from "./schema.js";
+import { formatDuration } from "./units.js";
 
 /**
  * A scenario made ready to run: its trace, if it replays one, read once and turned into
@@ -61,9 +63,22 @@ export function prepareScenario(scenario: Scenario, scenarioFile: string): Prepa
   if (incomplete > 0) notes.push(`${path}: ${jobsCount(incomplete, "job")} without a run time or processor count left out`);
   if (tooLarge > 0) notes.push(`${path}: ${jobsCount(tooLarge, "job")} larger than the ${nodeCount}-node cluster left out`);
   if (jobs.length === 0) throw new TraceInputError([`${path}: no job of the trace can be replayed`]);
+  if (jobs.length > JOBS_MAX) {
+    throw new TraceInputError([`${path}: ${formatBound(jobs.length)} jobs; a replay holds at most ${formatBound(JOBS_MAX)} (use trace.limit)`]);
+  }
   // Time starts at the first job's submission, not at the log's start.
   const offsetUs = Math.round(kept[0].submitS * US_PER_S);
-  return { scenario, traceJobs: jobs.map((job) => ({ ...job, submitUs: job.submitUs - offsetUs })), failureLog, notes };
+  const shifted = jobs.map((job) => ({ ...job, submitUs: job.submitUs - offsetUs }));
+  const spanUs = shifted.reduce((latest, job) => Math.max(latest, job.submitUs + job.workUs), 0);
+  if (spanUs > DURATION_MAX_S * US_PER_S) {
+    throw new TraceInputError([`${path}: its jobs span ${formatDuration(spanUs / US_PER_S)} from the first submission to the last end; a replay spans at most 100y`]);
+  }
+  if (scenario.horizon === undefined) {
+    // A replay without a horizon lasts at least as long as its jobs: bound its periodic work by that.
+    const problems = clusterRunBoundIssues(scenario, spanUs / US_PER_S).map((issue) => `${scenarioFile} ${issue.path.join(".")}: ${issue.message}`);
+    if (problems.length > 0) throw new TraceInputError(problems);
+  }
+  return { scenario, traceJobs: shifted, failureLog, notes };
 }
 
 function readFailureLog(scenario: ClusterScenario, scenarioFile: string): PreparedScenario["failureLog"] {
@@ -93,7 +108,9 @@ function toTracedJob(job: TraceJob, procsPerNode: number): TracedJob | null {
     nodeCount,
     // A job that ran for 0 s still holds its nodes for an instant.
     workUs: Math.max(1, Math.round(job.runS * US_PER_S)),
-    requestedUs: job.requestedS === null || job.requestedS <= 0 ? Infinity : Math.round(job.requestedS * US_PER_S),
+    // A limit past any run's length is no limit.
+    requestedUs:
+      job.requestedS === null || job.requestedS <= 0 || job.requestedS > DURATION_MAX_S ? Infinity : Math.round(job.requestedS * US_PER_S),
     labels: {
       user: `u${job.user}`,
       account: job.group === "" ? `u${job.user}` : `g${job.group}`,

@@ -193,7 +193,7 @@ export function modelOptions(
       role: service.role,
       service: {
         name: service.name,
-        strategy: haStrategy(strategy.ha?.[service.name] ?? service.ha),
+        strategy: haStrategy(new Map(Object.entries(strategy.ha ?? {})).get(service.name) ?? service.ha),
         mtbfUs: secondsToUs(service.mtbf),
         mttrUs: secondsToUs(service.mttr),
         pricePerUnitHour: service.pricePerUnitHour,
@@ -221,7 +221,7 @@ function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOpt
       scheduler.preemption === undefined
         ? null
         : {
-            preemptableByQos: scheduler.preemption.qos,
+            preemptableByQos: new Map(Object.entries(scheduler.preemption.qos)),
             mode: scheduler.preemption.mode,
             graceUs: secondsToUs(scheduler.preemption.grace),
           },
@@ -236,7 +236,7 @@ function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOpt
             maxAgeUs: secondsToUs(priority.maxAge),
             halfLifeUs: secondsToUs(priority.halfLife),
             recalcPeriodUs: secondsToUs(priority.recalcPeriod),
-            qosPriority: priority.qos,
+            qosPriority: new Map(Object.entries(priority.qos)),
           },
   };
 }
@@ -431,6 +431,31 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
   }
 }
 
+/** Told the share of a replication done (0–1) as it runs. */
+export type ReplicationProgress = (fraction: number) => void;
+
+/** Slices a long replication is run in, so a caller can show its progress. */
+const PROGRESS_SLICES = 200;
+
+/**
+ * Runs a begun model's Sim to `endUs` (Infinity: until the model stops it) in slices,
+ * telling `onProgress` the share of `nominalEndUs` reached after each. Events run in the
+ * same order as in one call, so the results are the same bytes.
+ */
+function runInSlices(sim: Sim, endUs: number, nominalEndUs: number, onProgress: ReplicationProgress | undefined): void {
+  if (onProgress === undefined || !(nominalEndUs > 0) || !Number.isFinite(nominalEndUs)) {
+    sim.run(endUs);
+    return;
+  }
+  const sliceUs = Math.max(1, Math.ceil(nominalEndUs / PROGRESS_SLICES));
+  while (sim.now < nominalEndUs) {
+    sim.run(Math.min(endUs, nominalEndUs, sim.now + sliceUs));
+    if (sim.stopped) return;
+    onProgress(Math.min(1, sim.now / nominalEndUs));
+  }
+  if (endUs > sim.now) sim.run(endUs);
+}
+
 /** One replication of one strategy. */
 export function runReplication(
   prepared: PreparedScenario,
@@ -438,10 +463,15 @@ export function runReplication(
   seed: number,
   withTrace: boolean,
   injections: readonly AdHocInjection[] = [],
+  onProgress?: ReplicationProgress,
 ): { metrics: RunMetrics; trace: Omit<RunTrace, "strategy" | "replication"> | null } {
   const sim = new Sim({ seed, keepRecords: withTrace });
   const model = new ClusterModel(sim, modelOptions(prepared, strategy, withTrace ? TRACE_SAMPLES : 0, injections));
-  const result = model.run();
+  model.begin();
+  // A replay without a horizon runs until its last job ends: its last submission is the nominal end.
+  const lastSubmitUs = prepared.traceJobs?.at(-1)?.submitUs ?? 0;
+  runInSlices(sim, model.endUs, Number.isFinite(model.endUs) ? model.endUs : lastSubmitUs, onProgress);
+  const result = model.finish();
   if (!withTrace) return { metrics: result.metrics, trace: null };
   return {
     metrics: result.metrics,
@@ -464,9 +494,13 @@ export function runServiceReplication(
   strategy: ServiceScenario["strategies"][number],
   seed: number,
   withTrace: boolean,
+  onProgress?: ReplicationProgress,
 ): { metrics: RunMetrics; trace: Omit<RunTrace, "strategy" | "replication"> | null } {
   const sim = new Sim({ seed, keepRecords: withTrace });
-  const result = new ServiceModel(sim, serviceModelOptions(scenario, strategy)).run();
+  const model = new ServiceModel(sim, serviceModelOptions(scenario, strategy));
+  model.begin();
+  runInSlices(sim, model.endUs, model.endUs, onProgress);
+  const result = model.finish();
   if (!withTrace) return { metrics: result.metrics, trace: null };
   return {
     metrics: result.metrics,
@@ -560,7 +594,7 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
 export function runScenario(prepared: PreparedScenario, options: RunScenarioOptions): ResultSet {
   const keys = replicationKeys(prepared.scenario, options.replications);
   const outcomes = keys.map((key, done) => {
-    const outcome = runKey(prepared, key, options);
+    const outcome = runKey(prepared, key, { seed: options.seed, injections: options.injections, reproduce: options.reproduce });
     options.onProgress?.(done + 1, keys.length);
     return outcome;
   });
@@ -592,7 +626,7 @@ export function replicationKeys(scenario: Scenario, replications: number): Repli
 export function runKey(
   prepared: PreparedScenario,
   key: ReplicationKey,
-  options: Pick<RunScenarioOptions, "seed" | "injections" | "reproduce">,
+  options: Pick<RunScenarioOptions, "seed" | "injections" | "reproduce"> & { readonly onProgress?: ReplicationProgress },
 ): RunOutcome {
   const scenario = prepared.scenario;
   const name = scenario.strategies[key.strategyIndex].name;
@@ -602,8 +636,8 @@ export function runKey(
   let outcome: ReturnType<typeof runReplication>;
   try {
     outcome = isServiceScenario(scenario)
-      ? runServiceReplication(scenario, scenario.strategies[key.strategyIndex], seed, withTrace)
-      : runReplication(prepared, scenario.strategies[key.strategyIndex], seed, withTrace, options.injections);
+      ? runServiceReplication(scenario, scenario.strategies[key.strategyIndex], seed, withTrace, options.onProgress)
+      : runReplication(prepared, scenario.strategies[key.strategyIndex], seed, withTrace, options.injections, options.onProgress);
   } catch (error) {
     throw replicationFailure(scenario, key, options, error);
   }

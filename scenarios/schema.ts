@@ -1,8 +1,25 @@
 import { z } from "zod";
+import { meanOf, type DistributionSpec } from "../sim/distribution.js";
 import { zDuration } from "./units.js";
 import type { Placement } from "../models/hardware/cluster.js";
 import { METRIC_BETTER, METRIC_NAMES } from "../reports/records.js";
 import { AD_HOC_KINDS } from "../models/failures/ad-hoc.js";
+import {
+  COUNT_MAX,
+  FAILURES_MAX,
+  GPUS_PER_NODE_MAX,
+  JOBS_MAX,
+  NODE_STEPS_MAX,
+  NODES_MAX,
+  NUMBER_MAX,
+  REQUESTS_MAX,
+  SAMPLES_MAX,
+  STEPS_MAX,
+  REPLICATIONS_MAX,
+  SEED_MAX,
+  USERS_MAX,
+  formatBound,
+} from "./limits.js";
 
 /**
  * The scenario file format. Every object is strict, so a misspelt key is an error with a
@@ -10,8 +27,35 @@ import { AD_HOC_KINDS } from "../models/failures/ad-hoc.js";
  * units ("90s", "30m", "4h", "7d", "5y") or seconds; after parsing they are seconds.
  */
 
-/** A positive whole number. */
-const count = z.number().int().positive();
+/** "expected at most 1e6 (why), got 2e7": what a bound says when a value passes it. */
+function atMost(max: number, why: string) {
+  return { error: (issue: { input?: unknown }) => `expected at most ${formatBound(max)}${why === "" ? "" : ` (${why})`}, got ${String(issue.input)}` };
+}
+
+const NUMBER_WHY = "larger numbers lose their meaning in the models' arithmetic";
+
+function nonNegative() {
+  return z.number().nonnegative().max(NUMBER_MAX, atMost(NUMBER_MAX, NUMBER_WHY));
+}
+
+function positive() {
+  return z.number().positive().max(NUMBER_MAX, atMost(NUMBER_MAX, NUMBER_WHY));
+}
+
+/** A whole number ≥ 1 (or ≥ 0 with `zero`), at most `max`. */
+function countUpTo(max: number, why = "", zero = false) {
+  const whole = z.number().int();
+  return (zero ? whole.nonnegative() : whole.positive()).max(max, atMost(max, why));
+}
+
+/** A positive whole number, at most COUNT_MAX. */
+const count = countUpTo(COUNT_MAX);
+
+/** Weibull shapes a run can draw from: outside, Γ(1 + 1/k) overflows or the draws are all at one value. */
+const weibullShape = z.number().min(0.1, "expected a shape of at least 0.1 (smaller ones put the mean beyond any horizon)").max(20, atMost(20, "larger ones are a constant"));
+
+/** Lognormal spreads a run can draw from: past 10, draws overflow. */
+const lognormalSigma = z.number().nonnegative().max(10, atMost(10, "larger ones overflow"));
 
 /**
  * A distribution of values of `value`'s kind (durations or counts): a plain value, or an
@@ -26,10 +70,10 @@ function distribution(value: z.ZodType<number, unknown>) {
       mean: d.exponential.mean,
     })),
     z
-      .strictObject({ weibull: z.strictObject({ shape: z.number().positive(), mean: value }) })
+      .strictObject({ weibull: z.strictObject({ shape: weibullShape, mean: value }) })
       .transform((d) => ({ kind: "weibull" as const, shape: d.weibull.shape, mean: d.weibull.mean })),
     z
-      .strictObject({ lognormal: z.strictObject({ median: value, sigma: z.number().nonnegative() }) })
+      .strictObject({ lognormal: z.strictObject({ median: value, sigma: lognormalSigma }) })
       .transform((d) => ({ kind: "lognormal" as const, median: d.lognormal.median, sigma: d.lognormal.sigma })),
     z
       .strictObject({ uniform: z.tuple([value, value]) })
@@ -48,38 +92,43 @@ function distribution(value: z.ZodType<number, unknown>) {
 }
 
 const durationDistribution = distribution(zDuration({ positive: true }));
-const countDistribution = distribution(z.number().positive());
+const countDistribution = distribution(positive());
 
 const nodeSchema = z.strictObject({
-  gpus: z.number().int().nonnegative().describe("GPUs per node"),
+  gpus: countUpTo(GPUS_PER_NODE_MAX, "GPUs in one node", true).describe("GPUs per node"),
   cpus: count.optional().describe("CPU cores per node (not scheduled yet)"),
-  memoryGiB: z.number().positive().optional().describe("memory per node (not scheduled yet)"),
+  memoryGiB: positive().optional().describe("memory per node (not scheduled yet)"),
   gpuModel: z.string().optional(),
-  gpuMemoryGiB: z.number().positive().optional(),
+  gpuMemoryGiB: positive().optional(),
   driver: z.string().optional().describe("GPU driver version, e.g. \"550.54\""),
   cuda: z.string().optional().describe("CUDA runtime version the node's jobs are built for, e.g. \"12.4\""),
 });
 
+/** A bandwidth: at least 0.001 (a slower link carries nothing a run would notice). */
+function bandwidth() {
+  return z.number().min(0.001, "expected at least 0.001").max(NUMBER_MAX, atMost(NUMBER_MAX, NUMBER_WHY));
+}
+
 const fabricSchema = z.strictObject({
   topology: z.literal("fat-tree").describe("two levels, one leaf switch per rack"),
-  linkGbps: z.number().positive().describe("a node's link to its leaf, each way"),
-  oversubscription: z.number().min(1).default(1).describe("a leaf's downlink over uplink bandwidth"),
-  spines: count.default(8),
-  linkLatencyUs: z.number().nonnegative().default(1),
-  switchLatencyUs: z.number().nonnegative().default(0.25),
+  linkGbps: bandwidth().describe("a node's link to its leaf, each way"),
+  oversubscription: z.number().min(1).max(1_000, atMost(1_000, "")).default(1).describe("a leaf's downlink over uplink bandwidth"),
+  spines: countUpTo(1_024, "spine switches").default(8),
+  linkLatencyUs: z.number().nonnegative().max(1e6, atMost(1e6, "a second per hop")).default(1),
+  switchLatencyUs: z.number().nonnegative().max(1e6, atMost(1e6, "a second per hop")).default(0.25),
 });
 
 const storageSchema = z.strictObject({
   osts: count.describe("object storage targets"),
-  ostGBps: z.number().positive().describe("bandwidth of one OST"),
+  ostGBps: bandwidth().describe("bandwidth of one OST"),
   stripeCount: count.default(4).describe("OSTs a checkpoint file is striped over"),
-  metadataOpsPerSec: z.number().positive().default(50_000),
+  metadataOpsPerSec: bandwidth().default(50_000),
   metadataQueueMax: count.default(100_000),
   metadataTimeout: zDuration({ positive: true }).default(60),
   burstBuffer: z
     .strictObject({
-      capacityTB: z.number().positive(),
-      GBps: z.number().positive().describe("bandwidth shared by everyone writing"),
+      capacityTB: positive(),
+      GBps: bandwidth().describe("bandwidth shared by everyone writing"),
     })
     .optional()
     .describe("a tier checkpoints with tier: burst-buffer go to first, drained to the filesystem"),
@@ -88,7 +137,7 @@ const storageSchema = z.strictObject({
 const poolSchema = z.strictObject({
   name: z.string().min(1),
   racks: count.describe("racks in this pool; pools take racks in order"),
-  pricePerGpuHour: z.number().nonnegative(),
+  pricePerGpuHour: nonNegative(),
   spot: z.boolean().default(false),
 });
 
@@ -102,6 +151,13 @@ const clusterSchema = z
     pools: z.array(poolSchema).default([]).describe("racks bought at a price per GPU-hour: turns on cost metrics"),
   })
   .superRefine((cluster, context) => {
+    if (cluster.racks * cluster.nodesPerRack > NODES_MAX) {
+      context.addIssue({
+        code: "custom",
+        path: ["nodesPerRack"],
+        message: `racks × nodesPerRack is ${formatBound(cluster.racks * cluster.nodesPerRack)} nodes; at most ${formatBound(NODES_MAX)} (each node costs up to 2 KiB of memory)`,
+      });
+    }
     const pooled = cluster.pools.reduce((sum, pool) => sum + pool.racks, 0);
     if (cluster.pools.length > 0 && pooled !== cluster.racks) {
       context.addIssue({
@@ -113,17 +169,17 @@ const clusterSchema = z
   });
 
 const generatorSchema = z.strictObject({
-  arrivalsPerHour: z.number().positive().describe("mean arrival rate of jobs on a weekday"),
+  arrivalsPerHour: positive().describe("mean arrival rate of jobs on a weekday"),
   diurnal: z
     .strictObject({
       amplitude: z.number().min(0).lt(1).describe("rate swings ±amplitude around the mean over a day"),
       peakHour: z.number().min(0).max(24).default(14).describe("hour of day of the peak (time 0 is midnight)"),
     })
     .optional(),
-  weekendFactor: z.number().nonnegative().default(1).describe("rate multiplier on days 6 and 7 of each week"),
+  weekendFactor: z.number().nonnegative().max(100, atMost(100, "")).default(1).describe("rate multiplier on days 6 and 7 of each week"),
   bursts: z
     .strictObject({
-      perDay: z.number().positive().describe("burst episodes a day (a job array, a parameter sweep)"),
+      perDay: positive().describe("burst episodes a day (a job array, a parameter sweep)"),
       size: countDistribution.describe("jobs per burst"),
       spread: zDuration().default(0).describe("a burst's jobs arrive within this window"),
     })
@@ -133,13 +189,14 @@ const generatorSchema = z.strictObject({
   timeLimitFactor: z
     .number()
     .min(1)
+    .max(1_000, atMost(1_000, ""))
     .nullable()
     .default(2)
     .describe("time limit a user asks, as a multiple of the job's run time; null for none"),
-  users: count.default(16).describe("users submitting, drawn uniformly; each is a fair-share account"),
+  users: countUpTo(USERS_MAX, "each user is an account the scheduler keeps").default(16).describe("users submitting, drawn uniformly; each is a fair-share account"),
   allReduce: z
     .strictObject({
-      sizeMB: z.number().positive().describe("data all-reduced per iteration (1 MB = 10^6 bytes)"),
+      sizeMB: positive().describe("data all-reduced per iteration (1 MB = 10^6 bytes)"),
       every: zDuration({ positive: true }).describe("compute per iteration"),
     })
     .optional()
@@ -158,7 +215,7 @@ const workloadSchema = z
   .strictObject({
     generator: generatorSchema.optional(),
     trace: traceSchema.optional(),
-    maxRequeues: z.number().int().nonnegative().default(3).describe("requeues after failures before a job fails"),
+    maxRequeues: countUpTo(10_000, "", true).default(3).describe("requeues after failures before a job fails"),
     startup: z
       .strictObject({
         processesPerNode: count.describe("processes per node (ranks, workers), each starting up on its own"),
@@ -176,16 +233,16 @@ const workloadSchema = z
 const prioritySchema = z.strictObject({
   weights: z
     .strictObject({
-      age: z.number().nonnegative().default(0),
-      size: z.number().nonnegative().default(0),
-      fairShare: z.number().nonnegative().default(0),
-      qos: z.number().nonnegative().default(0),
+      age: nonNegative().default(0),
+      size: nonNegative().default(0),
+      fairShare: nonNegative().default(0),
+      qos: nonNegative().default(0),
     })
     .describe("Slurm-like multifactor weights; each factor is in [0, 1]"),
   maxAge: zDuration({ positive: true }).default(7 * 86_400),
   halfLife: zDuration({ positive: true }).default(7 * 86_400).describe("half-life of fair-share usage"),
   recalcPeriod: zDuration().default(300).describe("how often priorities are recomputed"),
-  qos: z.record(z.string(), z.number().nonnegative()).default({}).describe("priority of each QOS by name"),
+  qos: z.record(z.string(), nonNegative()).default({}).describe("priority of each QOS by name"),
 });
 
 const schedulerSchema = z
@@ -222,7 +279,7 @@ export function placementOf(scheduler: z.output<typeof schedulerSchema>): Placem
 
 const timeToFailureSchema = z.union([
   z.literal("exponential"),
-  z.strictObject({ weibull: z.strictObject({ shape: z.number().positive() }) }),
+  z.strictObject({ weibull: z.strictObject({ shape: weibullShape }) }),
 ]);
 
 const nodeCrashSchema = z.strictObject({
@@ -264,19 +321,26 @@ const rackPowerSchema = z.strictObject({
   racksPerDomain: count.default(1).describe("racks sharing a power domain"),
 });
 
-const thermalSchema = z.strictObject({
+/** A temperature in °C, within what GPUs meet. */
+function temperature() {
+  return z.number().min(-100, "expected at least -100").max(1_000, atMost(1_000, ""));
+}
+
+const thermalSchema = z
+  .strictObject({
   kind: z.literal("thermal"),
-  ambientC: z.number().default(25),
-  heatPerBusyNodeC: z.number().nonnegative().default(55).describe("how far a busy node's GPUs settle above ambient"),
+  ambientC: temperature().default(25),
+  heatPerBusyNodeC: z.number().nonnegative().max(1_000, atMost(1_000, "")).default(55).describe("how far a busy node's GPUs settle above ambient"),
   timeConstant: zDuration({ positive: true }).default(300),
   rackCoupling: z.number().min(0).max(1).default(0.2).describe("share of busy rack mates' heat a node feels"),
-  throttleAtC: z.number().default(83),
-  maxC: z.number().default(95),
-  minClockFactor: z.number().gt(0).max(1).default(0.6),
-  clockSteps: count.default(4),
-  hysteresisC: z.number().nonnegative().default(8),
+  throttleAtC: temperature().default(83),
+  maxC: temperature().default(95),
+  minClockFactor: z.number().gt(0).lt(1).default(0.6),
+  clockSteps: countUpTo(255, "clock steps a GPU has").default(4),
+  hysteresisC: z.number().nonnegative().max(1_000, atMost(1_000, "")).default(8),
   step: zDuration({ positive: true }).default(60),
-});
+})
+  .refine((thermal) => thermal.throttleAtC < thermal.maxC, { message: "throttleAtC must be below maxC", path: ["throttleAtC"] });
 
 const healthPolicySchema = z.strictObject({
   checkInterval: zDuration({ positive: true }).default(600),
@@ -287,13 +351,13 @@ const healthPolicySchema = z.strictObject({
 
 const degradationSchema = z.strictObject({
   kind: z.literal("silent-degradation"),
-  eccErrorsPerHour: z.number().nonnegative().default(0.01),
-  badNodeEccErrorsPerHour: z.number().nonnegative().default(2),
+  eccErrorsPerHour: z.number().nonnegative().max(3_600, atMost(3_600, "one a second")).default(0.01),
+  badNodeEccErrorsPerHour: z.number().nonnegative().max(3_600, atMost(3_600, "one a second")).default(2),
   badNodeFraction: z.number().min(0).max(1).default(0.02),
-  degradeAfterErrors: z.number().int().nonnegative().default(10),
+  degradeAfterErrors: countUpTo(COUNT_MAX, "", true).default(10),
   clockLossPerError: z.number().min(0).max(1).default(0.01),
   minClockFactor: z.number().gt(0).max(1).default(0.5),
-  crashAfterErrors: z.number().int().nonnegative().default(50),
+  crashAfterErrors: countUpTo(COUNT_MAX, "", true).default(50),
   crashProbability: z.number().min(0).max(1).default(0.02),
   reboot: zDuration({ positive: true }).default(600),
   healthPolicy: healthPolicySchema.nullable().default(null).describe("quarantine nodes with many ECC errors; null: none"),
@@ -303,7 +367,7 @@ const failureLogSchema = z.strictObject({
   kind: z.literal("failure-log"),
   format: z.literal("lanl"),
   path: z.string().min(1).describe("relative to the scenario file; .gz read as is"),
-  system: z.number().int().positive().describe("which LANL system's failures to replay"),
+  system: countUpTo(1_000).describe("which LANL system's failures to replay"),
   start: zDuration().default(0).describe("when the log's first failure lands"),
 });
 
@@ -311,8 +375,8 @@ const linkDownSchema = z.strictObject({
   kind: z.literal("link-down"),
   at: zDuration(),
   duration: zDuration({ positive: true }),
-  leaf: z.number().int().nonnegative().describe("the leaf switch (rack) end of the cable"),
-  spine: z.number().int().nonnegative(),
+  leaf: countUpTo(COUNT_MAX, "", true).describe("the leaf switch (rack) end of the cable"),
+  spine: countUpTo(COUNT_MAX, "", true),
 });
 
 const metadataStormSchema = z.strictObject({
@@ -364,7 +428,7 @@ const checkpointSchema = z.discriminatedUnion("policy", [
       interval: zDuration({ positive: true }).describe("compute between checkpoints"),
       cost: zDuration().optional().describe("time to write one checkpoint (storage not modelled)"),
       restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
-      sizeGB: z.number().positive().optional().describe("bytes per checkpoint: written to cluster.storage"),
+      sizeGB: positive().optional().describe("bytes per checkpoint: written to cluster.storage"),
       timeout: zDuration({ positive: true }).optional().describe("a checkpoint write taking longer fails"),
       tier: z
         .enum(["filesystem", "burst-buffer"])
@@ -424,7 +488,7 @@ const serviceSchema = z.strictObject({
   mtbf: zDuration({ positive: true }).describe("mean time between failures of one unit"),
   mttr: zDuration({ positive: true }).describe("mean time to repair one unit by hand"),
   ha: haSchema.prefault({ kind: "none" }),
-  pricePerUnitHour: z.number().nonnegative().default(0),
+  pricePerUnitHour: nonNegative().default(0),
 });
 
 const strategySchema = z.strictObject({
@@ -459,7 +523,7 @@ const gatesSchema = z.strictObject({
         metric: z.enum(METRIC_NAMES),
         better: z.enum(["lower", "higher"]).optional().describe("default: the metric's own (most have one)"),
         tolerance: z.union([
-          z.number().nonnegative(),
+          nonNegative(),
           z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number (absolute) or a percentage such as "5%" (relative)'),
         ]),
         strategies: z.array(z.string()).min(1).optional().describe("default: every strategy"),
@@ -533,6 +597,131 @@ function checkGates(
   });
 }
 
+/** The largest value a bounded distribution draws; undefined for an unbounded one. */
+function largestValue(spec: DistributionSpec): number | undefined {
+  switch (spec.kind) {
+    case "constant":
+      return spec.value;
+    case "uniform":
+    case "logUniform":
+      return spec.high;
+    case "empirical":
+      return spec.sortedValues[spec.sortedValues.length - 1];
+    default:
+      return undefined;
+  }
+}
+
+/** A bound on the work a run would do, in the issue's words: the path, the figure, the bound and why. */
+type BoundIssue = { readonly path: readonly (string | number)[]; readonly message: string };
+
+function addBoundIssues(issues: readonly BoundIssue[], context: z.RefinementCtx): void {
+  for (const issue of issues) context.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+}
+
+/** Steps of a periodic process over `horizonS` within STEPS_MAX (or `max`, for `why`). */
+function periodIssues(horizonS: number, periods: readonly { path: (string | number)[]; periodS: number; weight?: number }[], max = STEPS_MAX): BoundIssue[] {
+  return periods.flatMap(({ path, periodS, weight }) => {
+    const steps = (horizonS / periodS) * (weight ?? 1);
+    return steps > max
+      ? [{ path, message: `${formatBound(Math.round(steps))} steps over the horizon (${weight === undefined ? "" : "× nodes, "}at most ${formatBound(max)}: a run that long would not end in reasonable time); take a longer period or a shorter horizon` }]
+      : [];
+  });
+}
+
+/**
+ * The work a cluster run over `horizonS` would do is within bounds: tasks arriving, and
+ * periodic steps (those that visit every node count once per node).
+ */
+export function clusterRunBoundIssues(scenario: ClusterScenario, horizonS: number): BoundIssue[] {
+  const issues: BoundIssue[] = [];
+  const generator = scenario.workload.generator;
+  if (generator !== undefined) {
+    const weekly = (5 + 2 * generator.weekendFactor) / 7;
+    const bursts = generator.bursts === undefined ? 0 : (generator.bursts.perDay / 24) * meanOf(generator.bursts.size);
+    const tasks = (generator.arrivalsPerHour * weekly + bursts) * (horizonS / 3_600);
+    if (tasks > JOBS_MAX) {
+      issues.push({
+        path: ["workload", "generator", "arrivalsPerHour"],
+        message: `about ${formatBound(Math.round(tasks))} jobs would arrive over the horizon; at most ${formatBound(JOBS_MAX)} (a waiting job holds about 500 bytes)`,
+      });
+    }
+  }
+  const nodes = scenario.cluster.racks * scenario.cluster.nodesPerRack;
+  scenario.failures.forEach((failure, index) => {
+    const expected =
+      failure.kind === "node-crash"
+        ? [nodes * (horizonS / failure.mtbf), "mtbf"]
+        : failure.kind === "spot-preemption"
+          ? [nodes * (horizonS / failure.meanTimeBetween), "meanTimeBetween"]
+          : failure.kind === "rack-power"
+            ? [scenario.cluster.racks * (horizonS / failure.mtbf), "mtbf"]
+            : failure.kind === "silent-degradation"
+              ? [nodes * (horizonS / 3_600) * Math.max(failure.eccErrorsPerHour, failure.badNodeEccErrorsPerHour * failure.badNodeFraction), "eccErrorsPerHour"]
+              : null;
+    if (expected !== null && (expected[0] as number) > FAILURES_MAX) {
+      issues.push({
+        path: ["failures", index, expected[1] as string],
+        message: `about ${formatBound(Math.round(expected[0] as number))} failures over the horizon; at most ${formatBound(FAILURES_MAX)} (each is kept for the failure timeline)`,
+      });
+    }
+  });
+  scenario.controlPlane.forEach((service, index) => {
+    const units = service.ha.kind === "quorum" ? service.ha.units : service.ha.kind === "active-passive" ? 2 : 1;
+    if (units * (horizonS / service.mtbf) > FAILURES_MAX) {
+      issues.push({ path: ["controlPlane", index, "mtbf"], message: `about ${formatBound(Math.round(units * (horizonS / service.mtbf)))} unit failures over the horizon; at most ${formatBound(FAILURES_MAX)}` });
+    }
+  });
+  const periods: { path: (string | number)[]; periodS: number; weight?: number }[] = [];
+  scenario.failures.forEach((failure, index) => {
+    if (failure.kind === "thermal") periods.push({ path: ["failures", index, "step"], periodS: failure.step, weight: nodes });
+    if (failure.kind === "silent-degradation" && failure.healthPolicy !== null) {
+      periods.push({ path: ["failures", index, "healthPolicy", "checkInterval"], periodS: failure.healthPolicy.checkInterval, weight: nodes });
+    }
+  });
+  scenario.strategies.forEach((strategy, index) => {
+    if (strategy.healthPolicy) periods.push({ path: ["strategies", index, "healthPolicy", "checkInterval"], periodS: strategy.healthPolicy.checkInterval, weight: nodes });
+    for (const [name, ha] of Object.entries(strategy.ha ?? {})) {
+      if (ha.kind === "active-passive") periods.push({ path: ["strategies", index, "ha", name, "heartbeatInterval"], periodS: ha.heartbeatInterval });
+    }
+  });
+  scenario.controlPlane.forEach((service, index) => {
+    if (service.ha.kind === "active-passive") periods.push({ path: ["controlPlane", index, "ha", "heartbeatInterval"], periodS: service.ha.heartbeatInterval });
+  });
+  return [...issues, ...periodIssues(horizonS, periods.filter((p) => p.weight === undefined)), ...periodIssues(horizonS, periods.filter((p) => p.weight !== undefined), NODE_STEPS_MAX)];
+}
+
+function checkClusterRunBounds(scenario: ClusterScenario, horizonS: number, context: z.RefinementCtx): void {
+  addBoundIssues(clusterRunBoundIssues(scenario, horizonS), context);
+}
+
+/** A service run's requests and samples are within bounds. */
+function checkServiceRunBounds(scenario: ServiceScenario, context: z.RefinementCtx): void {
+  const issues: BoundIssue[] = [];
+  const requests = scenario.service.arrivalsPerSecond * scenario.horizon;
+  if (requests > REQUESTS_MAX) {
+    issues.push({
+      path: ["service", "arrivalsPerSecond"],
+      message: `about ${formatBound(Math.round(requests))} requests over the horizon; at most ${formatBound(REQUESTS_MAX)} (each is a handful of events)`,
+    });
+  }
+  if (scenario.horizon / scenario.sampleEvery > SAMPLES_MAX) {
+    issues.push({
+      path: ["sampleEvery"],
+      message: `${formatBound(Math.round(scenario.horizon / scenario.sampleEvery))} windows over the horizon; at most ${formatBound(SAMPLES_MAX)} (the time series is kept whole)`,
+    });
+  }
+  const periods: { path: (string | number)[]; periodS: number }[] = [];
+  if (scenario.service.health !== undefined) periods.push({ path: ["service", "health", "interval"], periodS: scenario.service.health.interval });
+  if (scenario.service.leak !== undefined) periods.push({ path: ["service", "leak", "step"], periodS: scenario.service.leak.step });
+  scenario.strategies.forEach((strategy, index) => {
+    const check = strategy.mitigations.memoryCheck;
+    if (check !== undefined) periods.push({ path: ["strategies", index, "mitigations", "memoryCheck", "interval"], periodS: check.interval });
+  });
+  issues.push(...periodIssues(scenario.horizon, periods.map((p) => ({ ...p, weight: undefined })), STEPS_MAX));
+  addBoundIssues(issues, context);
+}
+
 /** What an operator may do in a game day that mitigates an incident. */
 export const MITIGATIONS = ["drain", "quarantine", "rollback-driver", "repair"] as const;
 
@@ -559,7 +748,7 @@ const gamedaySchema = z.strictObject({
     .strictObject({
       detectWithin: zDuration({ positive: true }).default(1_800),
       mitigateWithin: zDuration({ positive: true }).default(7_200),
-      errorBudget: z.number().positive().default(1).describe("SLO error budget the day may spend"),
+      errorBudget: positive().default(1).describe("SLO error budget the day may spend"),
     })
     .prefault({}),
 });
@@ -570,11 +759,11 @@ const clusterScenarioSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and '-'"),
     description: z.string().min(1).describe("the question the scenario answers"),
-    seed: z.number().int().nonnegative().default(1),
+    seed: countUpTo(SEED_MAX, "replication r uses seed + r", true).default(1),
     horizon: zDuration({ positive: true })
       .optional()
       .describe("simulated time per replication; a trace replay without one runs until every job ended"),
-    replications: count.default(10),
+    replications: countUpTo(REPLICATIONS_MAX).default(10),
     cluster: clusterSchema,
     workload: workloadSchema,
     scheduler: schedulerSchema.prefault({ policy: "fifo" }),
@@ -599,6 +788,16 @@ const clusterScenarioSchema = z
     });
     checkGates(scenario, context);
     checkGameday(scenario, context);
+    if (scenario.horizon !== undefined) checkClusterRunBounds(scenario, scenario.horizon, context);
+    const nodeCount = scenario.cluster.racks * scenario.cluster.nodesPerRack;
+    const largest = scenario.workload.generator === undefined ? undefined : largestValue(scenario.workload.generator.nodes);
+    if (largest !== undefined && Math.round(largest) > nodeCount) {
+      context.addIssue({
+        code: "custom",
+        path: ["workload", "generator", "nodes"],
+        message: `jobs of up to ${Math.round(largest)} nodes, but the cluster has ${nodeCount}; such a job could never run`,
+      });
+    }
     if (scenario.horizon === undefined && scenario.workload.trace === undefined) {
       context.addIssue({ code: "custom", path: ["horizon"], message: "a generated workload needs a horizon" });
     }
@@ -707,16 +906,16 @@ const clusterScenarioSchema = z
 
 const replicaServiceSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/).default("service"),
-  replicas: count,
+  replicas: countUpTo(10_000, "replicas of one service"),
   serviceTime: zDuration({ positive: true }).describe("mean time to serve one request (exponential)"),
-  concurrency: count.default(1).describe("requests one replica serves at once"),
-  arrivalsPerSecond: z.number().positive().describe("Poisson rate of requests from the clients"),
+  concurrency: countUpTo(10_000).default(1).describe("requests one replica serves at once"),
+  arrivalsPerSecond: positive().describe("Poisson rate of requests from the clients"),
   balancer: z.enum(["round-robin", "join-shortest-queue", "central-queue"]).default("round-robin"),
   queueMax: count.default(100).describe("requests a replica holds waiting; more are rejected"),
   client: z
     .strictObject({
       timeout: zDuration({ positive: true }).describe("a client gives up on an attempt after this"),
-      retries: z.number().int().nonnegative().default(0),
+      retries: countUpTo(100, "", true).default(0),
     })
     .optional(),
   health: z
@@ -726,18 +925,20 @@ const replicaServiceSchema = z.strictObject({
       unhealthyAfter: count.default(3).describe("bad probes in a row that eject a replica"),
       healthyAfter: count.default(2).describe("good probes in a row that re-admit it"),
     })
+    .refine((health) => health.timeout <= health.interval, { message: "a probe's timeout must not exceed the interval between probes", path: ["timeout"] })
     .optional()
     .describe("the balancer's health checks (not with a central queue)"),
   leak: z
     .strictObject({
-      baseMiB: z.number().positive(),
-      limitMiB: z.number().positive(),
-      leakMiBPerHour: z.number().positive(),
+      baseMiB: positive(),
+      limitMiB: positive(),
+      leakMiBPerHour: positive(),
       swapAtFraction: z.number().gt(0).lt(1).default(0.8).describe("memory share past which the process swaps"),
-      slowdownAtLimit: z.number().min(1).default(10).describe("service slowdown when memory reaches the limit"),
+      slowdownAtLimit: z.number().min(1).max(1_000, atMost(1_000, "")).default(10).describe("service slowdown when memory reaches the limit"),
       restart: zDuration({ positive: true }).default(10).describe("time to restart after an OOM kill"),
       step: zDuration({ positive: true }).default(1).describe("how often the slowdown follows memory"),
     })
+    .refine((leak) => leak.limitMiB > leak.baseMiB, { message: "limitMiB must exceed baseMiB", path: ["limitMiB"] })
     .optional()
     .describe("a memory leak in every replica's process"),
 });
@@ -747,7 +948,7 @@ const mitigationsSchema = z.strictObject({
     .strictObject({ base: zDuration({ positive: true }), max: zDuration({ positive: true }) })
     .optional()
     .describe("exponential backoff with full jitter between retries"),
-  retryBudget: z.number().gt(0).optional().describe("retries allowed per request, on average (a token bucket)"),
+  retryBudget: z.number().gt(0).max(100, atMost(100, "")).optional().describe("retries allowed per request, on average (a token bucket)"),
   breaker: z
     .strictObject({
       errorRate: z.number().gt(0).max(1),
@@ -768,16 +969,16 @@ const mitigationsSchema = z.strictObject({
 const serviceFaultSchema = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("replica-failure"),
-    replica: z.number().int().nonnegative(),
+    replica: countUpTo(10_000, "", true),
     at: zDuration(),
     duration: zDuration({ positive: true }),
   }),
   z.strictObject({
     kind: z.literal("replica-slowdown"),
-    replica: z.number().int().nonnegative(),
+    replica: countUpTo(10_000, "", true),
     at: zDuration(),
     duration: zDuration({ positive: true }),
-    factor: z.number().min(1).describe("service time multiplier"),
+    factor: z.number().min(1).max(1e6, atMost(1e6, "")).describe("service time multiplier"),
   }),
 ]);
 
@@ -785,9 +986,9 @@ const serviceScenarioSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and '-'"),
     description: z.string().min(1).describe("the question the scenario answers"),
-    seed: z.number().int().nonnegative().default(1),
+    seed: countUpTo(SEED_MAX, "replication r uses seed + r", true).default(1),
     horizon: zDuration({ positive: true }),
-    replications: count.default(10),
+    replications: countUpTo(REPLICATIONS_MAX).default(10),
     sampleEvery: zDuration({ positive: true }).default(5).describe("window of the time series"),
     service: replicaServiceSchema,
     failures: z.array(serviceFaultSchema).default([]),
@@ -811,6 +1012,25 @@ const serviceScenarioSchema = z
       seen.add(strategy.name);
     });
     checkGates(scenario, context);
+    checkServiceRunBounds(scenario, context);
+    const leak = scenario.service.leak;
+    if (leak !== undefined && leak.baseMiB >= leak.swapAtFraction * leak.limitMiB) {
+      context.addIssue({ code: "custom", path: ["service", "leak", "swapAtFraction"], message: "a fresh process must not swap: baseMiB must be below swapAtFraction × limitMiB" });
+    }
+    scenario.strategies.forEach((strategy, index) => {
+      const check = strategy.mitigations.memoryCheck;
+      if (check !== undefined && (leak === undefined || check.restartAtFraction * leak.limitMiB <= leak.baseMiB)) {
+        context.addIssue({
+          code: "custom",
+          path: ["strategies", index, "mitigations", "memoryCheck"],
+          message: leak === undefined ? "a memory check needs service.leak" : "restartAtFraction × limitMiB must be above baseMiB",
+        });
+      }
+      // A trial request with no timeout could hold the breaker half-open for ever.
+      if (strategy.mitigations.breaker !== undefined && scenario.service.client === undefined) {
+        context.addIssue({ code: "custom", path: ["strategies", index, "mitigations", "breaker"], message: "a circuit breaker needs service.client.timeout" });
+      }
+    });
     scenario.failures.forEach((failure, index) => {
       if (failure.replica >= scenario.service.replicas) {
         context.addIssue({

@@ -7,6 +7,7 @@
  * conversion happens once, when a scenario is frozen, not here.
  */
 import { z } from "zod";
+import { DURATION_MAX_S, DURATION_MIN_S } from "./limits.js";
 
 /** Microseconds per unit. Integers, so a sum of components rounds once, at the end. */
 const unitUs: Readonly<Record<string, number>> = {
@@ -117,20 +118,24 @@ export function zDuration(options: DurationOptions = {}) {
     })
     .transform((value, context): number => {
       const seconds = durationSeconds(value);
-      if (seconds === undefined) {
-        context.issues.push({ code: "custom", input: value, message: notDurationMessage(value) });
+      const problem = seconds === undefined ? notDurationMessage(value) : durationProblem(seconds, positive, describeGot(value));
+      if (problem !== null) {
+        context.issues.push({ code: "custom", input: value, message: problem });
         return z.NEVER;
       }
-      if (positive && seconds === 0) {
-        context.issues.push({
-          code: "custom",
-          input: value,
-          message: `expected a positive duration, got ${describeGot(value)}`,
-        });
-        return z.NEVER;
-      }
-      return seconds;
+      return seconds!;
     });
+}
+
+/**
+ * Why `seconds` (`shown` as written) is not a duration a run can hold, or null: a duration
+ * is at least 1us, the clock's resolution, unless zero is allowed, and at most 100y.
+ */
+export function durationProblem(seconds: number, positive: boolean, shown: string): string | null {
+  if (positive && seconds === 0) return `expected a positive duration, got ${shown}`;
+  if (seconds > 0 && seconds < DURATION_MIN_S) return `expected at least 1us, the clock's resolution, got ${shown}`;
+  if (seconds > DURATION_MAX_S) return `expected at most 100y, the longest a run may hold, got ${shown}`;
+  return null;
 }
 
 /** Units for display, largest first. Weeks are left out: `7d` reads better than `1w`. */

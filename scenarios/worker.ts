@@ -23,7 +23,14 @@ port.on("message", (task: WorkerTask | null) => {
     if (prepared?.point !== task.run.point) {
       prepared = { point: task.run.point, scenario: prepareScenario(input.scenario, input.scenarioPath) };
     }
-    reply = { index: task.index, outcome: runKey(prepared.scenario, task.run, input) };
+    // Progress goes to the main thread a percent at a time, for its progress bar.
+    let reported = 0;
+    const onProgress = (fraction: number) => {
+      if (fraction - reported < 0.01) return;
+      reported = fraction;
+      port.postMessage({ index: task.index, progress: fraction } satisfies WorkerReply);
+    };
+    reply = { index: task.index, outcome: runKey(prepared.scenario, task.run, { ...input, onProgress }) };
   } catch (error) {
     // runKey wrapped the replication's error; the main thread wraps it again, with its reproduce command.
     const cause = ((error as Error).cause ?? error) as Error;

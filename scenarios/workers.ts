@@ -26,6 +26,7 @@ export interface WorkerTask {
 
 export type WorkerReply =
   | { readonly index: number; readonly outcome: RunOutcome }
+  | { readonly index: number; readonly progress: number }
   | { readonly index: number; readonly error: { readonly message: string; readonly stack: string } };
 
 export interface ExecuteOptions {
@@ -38,6 +39,8 @@ export interface ExecuteOptions {
   readonly prepare: (point: number) => PreparedScenario;
   /** Called as each run ends, in any order when on threads. */
   readonly onDone: (index: number, outcome: RunOutcome) => void;
+  /** Called with the share (0–1) of a run done while it runs. */
+  readonly onProgress?: (index: number, fraction: number) => void;
   /** The command that reruns a failed run alone, for the error message. */
   readonly reproduce: (run: SweepRun, failure: ReplicationFailure) => string;
 }
@@ -64,7 +67,8 @@ async function executeHere(points: readonly PointInput[], runs: readonly SweepRu
     }
     const input = points[run.point];
     const reproduce = (failure: ReplicationFailure) => options.reproduce(run, failure);
-    options.onDone(index, runKey(prepared!, run, { seed: input.seed, injections: input.injections, reproduce }));
+    const onProgress = (fraction: number) => options.onProgress?.(index, fraction);
+    options.onDone(index, runKey(prepared!, run, { seed: input.seed, injections: input.injections, reproduce, onProgress }));
   }
 }
 
@@ -115,6 +119,10 @@ function executeOnThreads(points: readonly PointInput[], runs: readonly SweepRun
         worker.on("error", fail);
         worker.on("message", (reply: WorkerReply) => {
           if (failed) return;
+          if ("progress" in reply) {
+            options.onProgress?.(reply.index, reply.progress);
+            return;
+          }
           const run = runs[reply.index];
           if ("error" in reply) {
             const cause = Object.assign(new Error(reply.error.message), { stack: reply.error.stack });

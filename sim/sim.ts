@@ -1,6 +1,10 @@
 import { assert } from "./assert.js";
 import { EventQueue, SlotKind } from "./event-queue.js";
 import { RngStream } from "./rng.js";
+import { TIME_MAX_US } from "./time.js";
+
+/** The handle of an event due past the end of time (TIME_MAX_US): it never runs, and cancelling it does nothing. */
+export const NEVER = -1;
 
 /**
  * The simulation kernel: a clock, the event queue, processes, signals and named random
@@ -156,6 +160,8 @@ export interface SimOptions {
   readonly seed: number;
   /** Keep `record()` calls in `records` (off in benchmarks). */
   readonly keepRecords?: boolean;
+  /** Most records kept; later ones are counted in `recordsDropped`. Default 1,000,000 (about 150 MB). */
+  readonly recordsMax?: number;
 }
 
 export class Sim {
@@ -164,6 +170,9 @@ export class Sim {
   readonly seed: number;
   readonly records: SimRecord[] = [];
   readonly #keepRecords: boolean;
+  readonly #recordsMax: number;
+  /** Records not kept because `records` was full. */
+  recordsDropped = 0;
   readonly #queue = new EventQueue();
   readonly #streams = new Map<string, RngStream>();
   #stopped = false;
@@ -173,6 +182,7 @@ export class Sim {
     assert(Number.isInteger(options.seed), "seed must be an integer");
     this.seed = options.seed;
     this.#keepRecords = options.keepRecords ?? true;
+    this.#recordsMax = options.recordsMax ?? 1_000_000;
   }
 
   /** Events run so far. */
@@ -198,21 +208,24 @@ export class Sim {
     return this.#queue.pendingCount;
   }
 
-  /** Runs `callback(arg)` after `delayUs`. Returns a handle for `cancel`. */
+  /** Runs `callback(arg)` after `delayUs`. Returns a handle for `cancel` (NEVER past the end of time). */
   schedule(delayUs: number, callback: EventCallback, arg?: unknown): number {
     checkDelay(delayUs);
-    return this.#queue.push(this.now + delayUs, SlotKind.Callback, callback, arg);
+    const timeUs = this.now + delayUs;
+    if (timeUs > TIME_MAX_US) return NEVER;
+    return this.#queue.push(timeUs, SlotKind.Callback, callback, arg);
   }
 
   /** Runs `callback(arg)` at absolute time `timeUs` (not in the past). */
   scheduleAt(timeUs: number, callback: EventCallback, arg?: unknown): number {
     checkDelay(timeUs - this.now);
+    if (timeUs > TIME_MAX_US) return NEVER;
     return this.#queue.push(timeUs, SlotKind.Callback, callback, arg);
   }
 
-  /** Cancels a scheduled callback. Returns false when it already ran or was cancelled. */
+  /** Cancels a scheduled callback. Returns false when it already ran, was cancelled or never runs. */
   cancel(handle: number): boolean {
-    return this.#queue.cancel(handle);
+    return handle !== NEVER && this.#queue.cancel(handle);
   }
 
   /** Starts a process now (its body first runs at the current time, after events already due). */
@@ -247,14 +260,21 @@ export class Sim {
     return this.#keepRecords;
   }
 
-  /** Logs a fact at the current time. */
+  /** Logs a fact at the current time; past `recordsMax`, only counts it. */
   record(record: SimRecord): void {
-    if (this.#keepRecords) this.records.push({ timeUs: this.now, ...record });
+    if (!this.#keepRecords) return;
+    if (this.records.length < this.#recordsMax) this.records.push({ timeUs: this.now, ...record });
+    else this.recordsDropped++;
   }
 
   /** Ends `run` after the current event. */
   stop(): void {
     this.#stopped = true;
+  }
+
+  /** Whether the last `run` ended because `stop()` was called. */
+  get stopped(): boolean {
+    return this.#stopped;
   }
 
   /**
@@ -296,7 +316,10 @@ export class Sim {
   /** @internal */
   _scheduleProcess(delayUs: number, kind: SlotKind, process: Process, value: unknown): number {
     checkDelay(delayUs);
-    return this.#queue.push(this.now + delayUs, kind, process, value);
+    const timeUs = this.now + delayUs;
+    // A process waiting past the end of time is never resumed: it waits forever.
+    if (timeUs > TIME_MAX_US) return NEVER;
+    return this.#queue.push(timeUs, kind, process, value);
   }
 
   /** @internal */
@@ -305,7 +328,8 @@ export class Sim {
   }
 }
 
+/** A delay is a whole number of µs, or so large (Infinity included) that its event never runs. */
 function checkDelay(delayUs: number): void {
   assert(delayUs >= 0, "delay must not be negative");
-  assert(Number.isSafeInteger(delayUs), "delay must be a finite whole number of microseconds");
+  assert(delayUs === Math.floor(delayUs), "delay must be a whole number of microseconds");
 }

@@ -13,7 +13,8 @@ import type { Job } from "../workload/job.js";
  */
 export interface PreemptionOptions {
   /** For each QOS, the QOS it may preempt. */
-  readonly preemptableByQos: Readonly<Record<string, readonly string[]>>;
+  /** A Map, not an object: QOS names are the user's, and "constructor" is one too. */
+  readonly preemptableByQos: ReadonlyMap<string, readonly string[]>;
   readonly mode: "requeue" | "kill";
   readonly graceUs: number;
 }
@@ -35,7 +36,7 @@ export function planPreemption(
 ): PreemptionPlan | null {
   const job = waiting[0];
   if (job === undefined) return null;
-  const preemptable = options.preemptableByQos[job.labels.qos];
+  const preemptable = options.preemptableByQos.get(job.labels.qos);
   if (preemptable === undefined || preemptable.length === 0 || job.nodeCount <= freeNodes) return null;
   {
     const candidates = [...running]

@@ -27,7 +27,8 @@ export interface PriorityOptions {
   readonly halfLifeUs: number;
   readonly recalcPeriodUs: number;
   /** Priority of each QOS by name; unknown QOS get 0. */
-  readonly qosPriority: Readonly<Record<string, number>>;
+  /** A Map, not an object: QOS names are the user's, and "constructor" is one too. */
+  readonly qosPriority: ReadonlyMap<string, number>;
 }
 
 export class PriorityCalculator {
@@ -42,7 +43,7 @@ export class PriorityCalculator {
     assert(options.halfLifeUs > 0);
     assert(options.recalcPeriodUs >= 0);
     this.#options = options;
-    this.#qosPriorityMax = Math.max(0, ...Object.values(options.qosPriority));
+    this.#qosPriorityMax = Math.max(0, ...options.qosPriority.values());
   }
 
   /** Whether priorities are due for recomputation at `nowUs`. */
@@ -75,7 +76,7 @@ export class PriorityCalculator {
       const size = job.nodeCount / totalNodes;
       const usageShare = totalUsage > 0 ? (this.#usageByAccount.get(job.labels.account) ?? 0) / totalUsage : 0;
       const fairShare = Math.pow(2, -usageShare * accounts);
-      const qos = this.#qosPriorityMax > 0 ? (o.qosPriority[job.labels.qos] ?? 0) / this.#qosPriorityMax : 0;
+      const qos = this.#qosPriorityMax > 0 ? (o.qosPriority.get(job.labels.qos) ?? 0) / this.#qosPriorityMax : 0;
       job.priority = o.ageWeight * age + o.sizeWeight * size + o.fairShareWeight * fairShare + o.qosWeight * qos;
     }
   }

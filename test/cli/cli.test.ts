@@ -57,7 +57,7 @@ describe("faultline run", () => {
         expect(readFileSync(join(work, "w2", name)), `${scenario} ${name}`).toEqual(readFileSync(join(work, "w1", name)));
       }
     }
-    expectBadInput(faultline("run", file, "--workers", "0"), '--workers expects an integer ≥ 1, got "0"');
+    expectBadInput(faultline("run", file, "--workers", "0"), '--workers expects an integer from 1 to 256, got "0"');
   });
 
   it("prints summary.json with --json and runs a bundled scenario by name", () => {
@@ -135,8 +135,8 @@ describe("bad input exits 2 with the file and field path", () => {
     const file = scenarioFile("usage.yaml", GOOD);
     expectBadInput(faultline("frobnicate"), 'faultline: unknown command "frobnicate"');
     expectBadInput(faultline("run", file, "--sed", "1"), "faultline run: Unknown option '--sed'", "faultline run --help");
-    expectBadInput(faultline("run", file, "--seed", "x"), 'faultline run: --seed expects an integer ≥ 0, got "x"');
-    expectBadInput(faultline("run", file, "--replications", "0"), "--replications expects an integer ≥ 1");
+    expectBadInput(faultline("run", file, "--seed", "x"), 'faultline run: --seed expects an integer from 0 to 1e15, got "x"');
+    expectBadInput(faultline("run", file, "--replications", "0"), "--replications expects an integer from 1 to 10,000");
     expectBadInput(faultline("run"), "faultline run: expects one scenario");
     expectBadInput(faultline("run", file, "--strategy", "nope"), '--strategy "nope" is not in the scenario');
     expectBadInput(faultline("validate"), "faultline validate: expects at least one scenario file");

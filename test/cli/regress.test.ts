@@ -65,7 +65,7 @@ describe("faultline regress", () => {
     const file = scenarioFile("gated2.yaml", gated("easy-backfill"));
     writeFileSync(join(work, "broken.json"), '{ "format": 1, "scenario": "gated", "seed": -1 }\n');
     expectBadInput(faultline("regress", file, "--baseline", "broken.json"), "broken.json:1:45 seed: ", "broken.json:1:1 scenarioHash:");
-    expectBadInput(faultline("regress", file, "--baseline", "b.json", "--update", "--replications", "1"), '--replications expects an integer ≥ 2, got "1"');
+    expectBadInput(faultline("regress", file, "--baseline", "b.json", "--update", "--replications", "1"), '--replications expects an integer from 2 to 10,000, got "1"');
     const badGate = scenarioFile("bad-gate.yaml", gated("fifo").replace("tolerance: 10% }", "tolerance: ten, strategies: [nope] }"));
     expectBadInput(faultline("regress", badGate, "--baseline", "b.json"), "gates.metrics[0].tolerance", 'gates.metrics[0].strategies[0]: no strategy "nope"');
     expectBadInput(faultline("regress", file), "needs --baseline FILE");

@@ -216,7 +216,7 @@ describe("backfill properties (fast-check)", () => {
         fc.constantFrom(null, "requeue" as const, "kill" as const),
         (jobs, backfill, placement, enforce, preemptionMode) => {
           const preemption =
-            preemptionMode === null ? null : { preemptableByQos: { high: ["low"] }, mode: preemptionMode, graceUs: 30 * S };
+            preemptionMode === null ? null : { preemptableByQos: new Map([["high", ["low"]]]), mode: preemptionMode, graceUs: 30 * S };
           const modelOptions = options(12, scheduler(backfill, { placement, enforceTimeLimit: enforce, preemption }), 3);
           const { sim, result } = replay(modelOptions, submissions(jobs));
           const checked = checkRecords(sim.records, 12, modelOptions.horizonUs!);
@@ -245,7 +245,7 @@ describe("priority and preemption", () => {
       maxAgeUs: 24 * hour,
       halfLifeUs: 24 * hour,
       recalcPeriodUs: 0,
-      qosPriority: {},
+      qosPriority: new Map(),
     };
     for (const [withFairShare, order] of [
       [false, ["a", "a", "a", "b"]],
@@ -266,7 +266,7 @@ describe("priority and preemption", () => {
     // 4 nodes. A low-QOS job takes all 4 at 0 for 10 h. A high-QOS job of 2 nodes arrives
     // at 1 h: the low job is signalled, killed at 1 h + 60 s, and requeued; the high job
     // starts then, ends 2 h later, and the low job starts again from scratch.
-    const preemption = { preemptableByQos: { high: ["low"] }, mode: "requeue" as const, graceUs: 60 * S };
+    const preemption = { preemptableByQos: new Map([["high", ["low"]]]), mode: "requeue" as const, graceUs: 60 * S };
     const sim = new Sim({ seed: 1, keepRecords: true });
     const model = new ClusterModel(sim, options(4, scheduler("easy", { preemption })));
     model.submit(4, 10 * hour, 10 * hour, labels("x", "low"));

@@ -276,7 +276,7 @@ describe("readScenarioFile", () => {
     });
     expect(await readScenarioFile(folder, Schema)).toEqual({
       ok: false,
-      problems: [`${folder}: cannot read file (EISDIR)`],
+      problems: [`${folder}: is a folder; faultline reads regular files (or gzip of them) only`],
     });
   });
 

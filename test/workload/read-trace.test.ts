@@ -22,7 +22,7 @@ describe("readTrace", () => {
     const missing = write("x", "").replace(/x$/, "no-such-trace.swf");
     expect(problemsOf(() => readTrace(missing, { format: "swf" }))).toEqual([`${missing}: cannot read file (ENOENT)`]);
     const folder = missing.replace(/no-such-trace\.swf$/, "");
-    expect(problemsOf(() => readTrace(folder, { format: "swf" }))).toEqual([`${folder}: cannot read file (EISDIR)`]);
+    expect(problemsOf(() => readTrace(folder, { format: "swf" }))).toEqual([`${folder}: is a folder; faultline reads regular files (or gzip of them) only`]);
   });
 
   it("names a corrupt gzip", () => {
