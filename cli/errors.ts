@@ -1,5 +1,5 @@
 import { AssertionFailure } from "../sim/assert.js";
-import { ReplicationFailure } from "../scenarios/runner.js";
+import { ReplicationFailure } from "../runner/run.js";
 import { InputError, UsageError } from "./usage.js";
 
 /** Turns what went wrong into the message and exit code a user should see. */

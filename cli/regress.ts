@@ -3,7 +3,7 @@ import { dirname, relative, resolve } from "node:path";
 import { z } from "zod";
 import { failedGates, githubAnnotations, regressJunit, regressMarkdown, regressTable, type RegressReport } from "../reports/regress.js";
 import type { RunRecord } from "../reports/records.js";
-import { judge } from "../scenarios/gate.js";
+import { judge } from "../runner/gate.js";
 import { resolveScenarioPath } from "../scenarios/library.js";
 import { faultlineVersion, help, loadOrThrow, runScenarioResults } from "./commands.js";
 import { claimOutputFile, fileSha256, readCheckedFile, writeFileAtomically, writeProblem } from "./result-files.js";

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { METRIC_NAMES } from "../reports/records.js";
-import { replicationSeed, type RunOutcome } from "../scenarios/runner.js";
-import { runName, type SweepPlan, type SweepRequest, type SweepRun } from "../scenarios/sweep.js";
+import { replicationSeed, type RunOutcome } from "../runner/run.js";
+import { runName, type SweepPlan, type SweepRequest, type SweepRun } from "../runner/sweep.js";
 import { InputError } from "./usage.js";
 import { readInputFile, startOwnFolder, writeFileAtomically } from "./result-files.js";
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { sweepCsv, type SweepPointSummary } from "../reports/csv.js";
 import { resolveScenarioPath } from "../scenarios/library.js";
 import { readScenarioText } from "../scenarios/parse.js";
-import { assembleResults, type RunOutcome } from "../scenarios/runner.js";
+import { assembleResults, type RunOutcome } from "../runner/run.js";
 import {
   parseShardOption,
   planSweep,
@@ -14,8 +14,8 @@ import {
   type SweepPlan,
   type SweepRequest,
   type SweepRun,
-} from "../scenarios/sweep.js";
-import { executeRuns } from "../scenarios/workers.js";
+} from "../runner/sweep.js";
+import { executeRuns } from "../runner/workers.js";
 import { faultlineVersion, help, prepareOrThrow, writeRunFolder } from "./commands.js";
 import { claimOutputFolder, startOwnFolder, writeFileAtomically, writeProblem } from "./result-files.js";
 import {

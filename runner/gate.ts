@@ -1,7 +1,7 @@
 import { meanAndVariance, studentTQuantile } from "../sim/statistics.js";
 import { METRIC_BETTER, METRIC_NAMES, type MetricName, type RunRecord } from "../reports/records.js";
 import type { GateJudgement, UngatedChange } from "../reports/regress.js";
-import type { Gates } from "./schema.js";
+import type { Gates } from "../scenarios/schema.js";
 
 /**
  * The regression gate's judgement. Each gated (strategy, metric) compares the current runs

@@ -1,6 +1,6 @@
 import { parse, parseDocument } from "yaml";
-import { parseScenarioText, type ScenarioParseResult } from "./parse.js";
-import { scenarioSchema, type Scenario } from "./schema.js";
+import { parseScenarioText, type ScenarioParseResult } from "../scenarios/parse.js";
+import { scenarioSchema, type Scenario } from "../scenarios/schema.js";
 
 /** One `--set path=v1,v2,…`: a field of the scenario file and the values it takes. */
 export interface SweepAxis {

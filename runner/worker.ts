@@ -1,6 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { prepareScenario, type PreparedScenario } from "./prepare.js";
-import { runKey } from "./runner.js";
+import { prepareScenario, type PreparedScenario } from "../scenarios/prepare.js";
+import { runKey } from "./run.js";
 import type { PointInput, WorkerReply, WorkerTask } from "./workers.js";
 
 /**

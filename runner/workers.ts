@@ -3,10 +3,10 @@ import { join } from "node:path";
 import WorkerPool from "worker-threads-pool";
 import type { Worker } from "node:worker_threads";
 import type { AdHocInjection } from "../models/failures/ad-hoc.js";
-import { packageRoot } from "./library.js";
-import type { PreparedScenario } from "./prepare.js";
-import { replicationFailure, runKey, type ReplicationFailure, type RunOutcome } from "./runner.js";
-import type { Scenario } from "./schema.js";
+import { packageRoot } from "../scenarios/library.js";
+import type { PreparedScenario } from "../scenarios/prepare.js";
+import { replicationFailure, runKey, type ReplicationFailure, type RunOutcome } from "./run.js";
+import type { Scenario } from "../scenarios/schema.js";
 import type { SweepRun } from "./sweep.js";
 
 /** A grid point as a worker thread needs it: enough to prepare its scenario itself. */
@@ -75,7 +75,7 @@ async function executeHere(points: readonly PointInput[], runs: readonly SweepRu
 /** The compiled worker script; under a TypeScript runner (tests), the built one in dist/. */
 function workerScript(): string {
   const here = fileURLToPath(import.meta.url);
-  return here.endsWith(".ts") ? join(packageRoot(), "dist", "scenarios", "worker.js") : join(here, "..", "worker.js");
+  return here.endsWith(".ts") ? join(packageRoot(), "dist", "runner", "worker.js") : join(here, "..", "worker.js");
 }
 
 function executeOnThreads(points: readonly PointInput[], runs: readonly SweepRun[], options: ExecuteOptions): Promise<void> {

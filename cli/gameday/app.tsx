@@ -2,7 +2,7 @@ import { Box, Text, useApp, useInput, useStdout } from "ink";
 import { useEffect, useRef, useState } from "react";
 import type { AdHocKind } from "../../models/failures/ad-hoc.js";
 import { formatSimClock } from "../../reports/format.js";
-import type { ClusterSnapshot, GamedayCommand, NodeState, ServiceSnapshot } from "../../scenarios/gameday.js";
+import type { ClusterSnapshot, GamedayCommand, NodeState, ServiceSnapshot } from "../../runner/gameday/session.js";
 import type { ControllerView, GamedayController, LogLine } from "./controller.js";
 
 /**

@@ -1,8 +1,8 @@
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
-import type { GamedayResult, LoggedCommand } from "../../scenarios/gameday.js";
-import { openSession, replaySession } from "../../scenarios/gameday-play.js";
+import type { GamedayResult, LoggedCommand } from "../../runner/gameday/session.js";
+import { openSession, replaySession } from "../../runner/gameday/play.js";
 import { resolveScenarioPath } from "../../scenarios/library.js";
 import { help, loadOrThrow, prepareOrThrow } from "../commands.js";
 import { claimOutputFolder, fileSha256, readCheckedFile, writeResultFolder } from "../result-files.js";

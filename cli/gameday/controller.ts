@@ -1,6 +1,6 @@
 import type { SimRecord } from "../../sim/sim.js";
 import { US_PER_H } from "../../sim/time.js";
-import { CommandError, type GamedayBase, type GamedayCommand, type GamedayResult, type GamedaySnapshot } from "../../scenarios/gameday.js";
+import { CommandError, type GamedayBase, type GamedayCommand, type GamedayResult, type GamedaySnapshot } from "../../runner/gameday/session.js";
 
 /**
  * Drives a game-day session in real time for the terminal view: a timer advances the

@@ -1,7 +1,7 @@
-import { GamedaySession, type GamedayBase, type GamedayResult, type LoggedCommand } from "./gameday.js";
-import type { PreparedScenario } from "./prepare.js";
-import { isServiceScenario } from "./schema.js";
-import { ServiceGamedaySession } from "./service-gameday.js";
+import { GamedaySession, type GamedayBase, type GamedayResult, type LoggedCommand } from "./session.js";
+import type { PreparedScenario } from "../../scenarios/prepare.js";
+import { isServiceScenario } from "../../scenarios/schema.js";
+import { ServiceGamedaySession } from "./service-session.js";
 
 /** A game day on the scenario, whichever kind it is: a cluster's or a service's. */
 export function openSession(prepared: PreparedScenario, seed: number, strategy?: string): GamedayBase {

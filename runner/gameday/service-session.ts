@@ -1,9 +1,9 @@
-import { ServiceModel } from "../models/service-model.js";
-import { LeakingProcess, timeToOomUs, type MemoryLeakOptions } from "../models/services/memory-leak.js";
-import { secondsToUs } from "../sim/time.js";
-import { CommandError, GamedayBase, type GamedayCommand, type GamedayResult, type ServiceSnapshot } from "./gameday.js";
-import { serviceModelOptions } from "./runner.js";
-import type { ServiceScenario } from "./schema.js";
+import { ServiceModel } from "../../models/service-model.js";
+import { LeakingProcess, timeToOomUs, type MemoryLeakOptions } from "../../models/services/memory-leak.js";
+import { secondsToUs } from "../../sim/time.js";
+import { CommandError, GamedayBase, type GamedayCommand, type GamedayResult, type ServiceSnapshot } from "./session.js";
+import { serviceModelOptions } from "../../scenarios/model-options.js";
+import type { ServiceScenario } from "../../scenarios/schema.js";
 
 /**
  * An injected leak: 512 MiB at start, 2 GiB limit, swapping from 75%, 10× slower at the

@@ -1,11 +1,11 @@
-import { ClusterModel, type ModelStatus } from "../models/cluster-model.js";
-import { scheduleInjections, targetNodes, type AdHocInjection, type AdHocKind } from "../models/failures/ad-hoc.js";
-import type { RunMetrics } from "../models/metrics.js";
-import { Sim, type SimRecord } from "../sim/sim.js";
-import { secondsToUs } from "../sim/time.js";
-import type { PreparedScenario } from "./prepare.js";
-import { modelOptions } from "./runner.js";
-import { isServiceScenario, type ClusterScenario, type Gameday, type Strategy } from "./schema.js";
+import { ClusterModel, type ModelStatus } from "../../models/cluster-model.js";
+import { scheduleInjections, targetNodes, type AdHocInjection, type AdHocKind } from "../../models/failures/ad-hoc.js";
+import type { RunMetrics } from "../../models/metrics.js";
+import { Sim, type SimRecord } from "../../sim/sim.js";
+import { secondsToUs } from "../../sim/time.js";
+import type { PreparedScenario } from "../../scenarios/prepare.js";
+import { modelOptions } from "../../scenarios/model-options.js";
+import { isServiceScenario, type ClusterScenario, type Gameday, type Strategy } from "../../scenarios/schema.js";
 
 /**
  * A game day: one strategy of a scenario run live, one replication, with the operator's

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { explainError } from "../../cli/errors.js";
-import { ReplicationFailure } from "../../scenarios/runner.js";
+import { ReplicationFailure } from "../../runner/run.js";
 import { AssertionFailure } from "../../sim/assert.js";
 import { GOOD, cliWorkspace, expectBadInput } from "./workspace.js";
 

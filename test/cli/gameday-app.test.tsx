@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { GamedayApp, handleKeys, sparkline, type Mode } from "../../cli/gameday/app.js";
 import { formatSimClock } from "../../reports/format.js";
 import { GamedayController } from "../../cli/gameday/controller.js";
-import { GamedaySession } from "../../scenarios/gameday.js";
+import { GamedaySession } from "../../runner/gameday/session.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario } from "../../scenarios/prepare.js";

@@ -6,7 +6,7 @@ import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { loadScenario } from "../../scenarios/library.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
-import { runScenario } from "../../scenarios/runner.js";
+import { runScenario } from "../../runner/run.js";
 import { reportHtml } from "../../reports/html.js";
 import { writeFileSync } from "node:fs";
 

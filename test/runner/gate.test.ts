@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { METRIC_NAMES, type MetricValues, type RunRecord } from "../../reports/records.js";
-import { judge } from "../../scenarios/gate.js";
+import { judge } from "../../runner/gate.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
-import { runScenario } from "../../scenarios/runner.js";
+import { runScenario } from "../../runner/run.js";
 import { scenarioSchema, type Gates, type Scenario } from "../../scenarios/schema.js";
 import { RngStream } from "../../sim/rng.js";
 import { studentT975, studentTCdf, studentTQuantile } from "../../sim/statistics.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { summarize } from "../../scenarios/runner.js";
+import { summarize } from "../../runner/run.js";
 import { METRIC_NAMES, type MetricValues, type RunRecord } from "../../reports/records.js";
 import { verdicts } from "../../reports/verdict.js";
 import { summaryJson } from "../../reports/json.js";

@@ -4,13 +4,13 @@ import { describe, expect, it } from "vitest";
 import { GamedayApp } from "../../cli/gameday/app.js";
 import { GamedayController } from "../../cli/gameday/controller.js";
 import { gamedayFinalJson } from "../../reports/postmortem.js";
-import { CommandError } from "../../scenarios/gameday.js";
-import { openSession, replaySession } from "../../scenarios/gameday-play.js";
+import { CommandError } from "../../runner/gameday/session.js";
+import { openSession, replaySession } from "../../runner/gameday/play.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario, type PreparedScenario } from "../../scenarios/prepare.js";
 import { scenarioSchema } from "../../scenarios/schema.js";
-import type { ServiceGamedaySession } from "../../scenarios/service-gameday.js";
+import type { ServiceGamedaySession } from "../../runner/gameday/service-session.js";
 
 const S = 1e6;
 

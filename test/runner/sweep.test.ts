@@ -5,8 +5,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { manifestHash, openSweepFolder, readPart, writePart, type SweepManifest } from "../../cli/sweep-store.js";
 import { METRIC_NAMES } from "../../reports/records.js";
-import type { RunOutcome } from "../../scenarios/runner.js";
-import { parseShardOption, planSweep, runName, shardRuns, type SweepRequest, type SweepRun } from "../../scenarios/sweep.js";
+import type { RunOutcome } from "../../runner/run.js";
+import { parseShardOption, planSweep, runName, shardRuns, type SweepRequest, type SweepRun } from "../../runner/sweep.js";
 
 const TEXT = `name: grid
 description: A scenario to plan sweeps over.

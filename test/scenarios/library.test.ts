@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
-import { runScenario } from "../../scenarios/runner.js";
+import { runScenario } from "../../runner/run.js";
 
 /**
  * The bundled scenarios, each run with few replications, and the qualitative outcome its

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bundledScenarios, loadScenario } from "../../scenarios/library.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
-import { runKey } from "../../scenarios/runner.js";
+import { runKey } from "../../runner/run.js";
 import { scenarioSchema } from "../../scenarios/schema.js";
 import { scenarioWarnings } from "../../scenarios/warnings.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
-import { runScenario } from "../../scenarios/runner.js";
+import { runScenario } from "../../runner/run.js";
 import { scenarioSchema } from "../../scenarios/schema.js";
 
 /**

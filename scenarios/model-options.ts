@@ -1,0 +1,446 @@
+import type { DistributionSpec } from "../sim/distribution.js";
+import { secondsToUs } from "../sim/time.js";
+import type { ClusterModelOptions, SchedulerOptions, TimedFault } from "../models/cluster-model.js";
+import type { AdHocInjection } from "../models/failures/ad-hoc.js";
+import type { HaStrategy } from "../models/services/control-plane.js";
+import type { NodeCrashOptions } from "../models/failures/node-crash.js";
+import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpoint.js";
+import type { ServiceModelOptions } from "../models/service-model.js";
+import type { PreparedScenario } from "./prepare.js";
+import { placementOf, type ClusterScenario, type ServiceScenario, type Strategy } from "./schema.js";
+
+/**
+ * A validated scenario turned into the typed options its model takes: durations to
+ * microseconds, per-strategy replacements applied, defaults of the model's own filled in.
+ * Models never see YAML.
+ */
+/** The model's options for one strategy of a scenario. */
+export function modelOptions(
+  prepared: PreparedScenario,
+  strategy: Strategy,
+  traceSamples: number,
+  injections: readonly AdHocInjection[] = [],
+): ClusterModelOptions {
+  const scenario = prepared.scenario as ClusterScenario;
+  const crash = scenario.failures.find((failure) => failure.kind === "node-crash");
+  const nodeCrash: NodeCrashOptions | null =
+    crash === undefined
+      ? null
+      : {
+          timeToFailureS:
+            crash.distribution === "exponential"
+              ? { kind: "exponential", mean: crash.mtbf }
+              : { kind: "weibull", shape: crash.distribution.weibull.shape, mean: crash.mtbf },
+          repairS: meanAsExponential(crash.repair),
+        };
+  const generator = scenario.workload.generator;
+  return {
+    horizonUs: scenario.horizon === undefined ? null : secondsToUs(scenario.horizon),
+    cluster: {
+      racks: scenario.cluster.racks,
+      nodesPerRack: scenario.cluster.nodesPerRack,
+      gpusPerNode: scenario.cluster.node.gpus,
+    },
+    fabric:
+      scenario.cluster.fabric === undefined
+        ? null
+        : {
+            linkGbps: scenario.cluster.fabric.linkGbps,
+            oversubscription: scenario.cluster.fabric.oversubscription,
+            spineCount: scenario.cluster.fabric.spines,
+            linkLatencyUs: scenario.cluster.fabric.linkLatencyUs,
+            switchLatencyUs: scenario.cluster.fabric.switchLatencyUs,
+          },
+    pools: strategy.pools ?? scenario.cluster.pools,
+    storage:
+      scenario.cluster.storage === undefined
+        ? null
+        : {
+            filesystem: {
+              name: "pfs",
+              ostCount: scenario.cluster.storage.osts,
+              ostGBps: scenario.cluster.storage.ostGBps,
+              metadataOpsPerSec: scenario.cluster.storage.metadataOpsPerSec,
+              metadataQueueMax: scenario.cluster.storage.metadataQueueMax,
+              metadataTimeoutUs: secondsToUs(scenario.cluster.storage.metadataTimeout),
+            },
+            burstBuffer:
+              scenario.cluster.storage.burstBuffer === undefined
+                ? null
+                : {
+                    name: "bb",
+                    capacityBytes: scenario.cluster.storage.burstBuffer.capacityTB * 1e12,
+                    bandwidthGBps: scenario.cluster.storage.burstBuffer.GBps,
+                    waitingWritesMax: 10_000,
+                    drainRetryDelayUs: 10 * 1e6,
+                  },
+            checkpointTier: strategy.checkpoint.policy === "fixed" ? strategy.checkpoint.tier : "filesystem",
+            startup:
+              scenario.workload.startup === undefined
+                ? null
+                : {
+                    processesPerNode: scenario.workload.startup.processesPerNode,
+                    opsPerProcess: scenario.workload.startup.metadataOpsPerProcess,
+                    retryAfterUs: secondsToUs(scenario.workload.startup.retryAfter),
+                  },
+            checkpoints: {
+              stripeCount: scenario.cluster.storage.stripeCount,
+              timeoutUs:
+                strategy.checkpoint.policy === "fixed" && strategy.checkpoint.timeout !== undefined
+                  ? secondsToUs(strategy.checkpoint.timeout)
+                  : Infinity,
+            },
+          },
+    workload: {
+      generator:
+        generator === undefined
+          ? null
+          : {
+              arrivals: {
+                ratePerHour: generator.arrivalsPerHour,
+                diurnalAmplitude: generator.diurnal?.amplitude ?? 0,
+                peakHour: generator.diurnal?.peakHour ?? 14,
+                weekendFactor: generator.weekendFactor,
+                burstsPerDay: generator.bursts?.perDay ?? 0,
+                ...(generator.bursts === undefined ? {} : { burstSize: generator.bursts.size }),
+                burstSpreadS: generator.bursts?.spread ?? 0,
+              },
+              nodes: generator.nodes,
+              workS: generator.runtime,
+              timeLimitFactor: generator.timeLimitFactor,
+              users: generator.users,
+              communication:
+                generator.allReduce === undefined
+                  ? null
+                  : { bytes: generator.allReduce.sizeMB * 1e6, iterationUs: secondsToUs(generator.allReduce.every) },
+            },
+      trace: prepared.traceJobs,
+      maxRequeues: scenario.workload.maxRequeues,
+      tasksPerJob: strategy.tasksPerJob ?? scenario.workload.tasksPerJob,
+    },
+    scheduler: schedulerOptions(strategy.scheduler ?? scenario.scheduler),
+    nodeCrash,
+    spot: spotOptions(scenario),
+    driverRollout: driverRolloutOptions(scenario, strategy),
+    injections,
+    rackPower: rackPowerOptions(scenario),
+    thermal: thermalOptions(scenario),
+    degradation: degradationOptions(scenario, strategy),
+    failureLog: prepared.failureLog,
+    timedFaults: timedFaults(scenario),
+    controlPlane: scenario.controlPlane.map((service) => ({
+      role: service.role,
+      service: {
+        name: service.name,
+        strategy: haStrategy(new Map(Object.entries(strategy.ha ?? {})).get(service.name) ?? service.ha),
+        mtbfUs: secondsToUs(service.mtbf),
+        mttrUs: secondsToUs(service.mttr),
+        pricePerUnitHour: service.pricePerUnitHour,
+      },
+    })),
+    checkpoint: checkpointPlan(strategy, crash?.mtbf ?? null),
+    slo:
+      scenario.slo === undefined
+        ? null
+        : {
+            jobSuccessRate: scenario.slo.jobSuccessRate ?? null,
+            timeToSolutionP90S: scenario.slo.timeToSolutionP90 ?? null,
+          },
+    traceSamples,
+  };
+}
+
+function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOptions {
+  const priority = scheduler.priority;
+  return {
+    backfill: BACKFILL_BY_POLICY[scheduler.policy],
+    placement: placementOf(scheduler),
+    enforceTimeLimit: scheduler.enforceTimeLimit,
+    preemption:
+      scheduler.preemption === undefined
+        ? null
+        : {
+            preemptableByQos: new Map(Object.entries(scheduler.preemption.qos)),
+            mode: scheduler.preemption.mode,
+            graceUs: secondsToUs(scheduler.preemption.grace),
+          },
+    priority:
+      priority === undefined
+        ? null
+        : {
+            ageWeight: priority.weights.age,
+            sizeWeight: priority.weights.size,
+            fairShareWeight: priority.weights.fairShare,
+            qosWeight: priority.weights.qos,
+            maxAgeUs: secondsToUs(priority.maxAge),
+            halfLifeUs: secondsToUs(priority.halfLife),
+            recalcPeriodUs: secondsToUs(priority.recalcPeriod),
+            qosPriority: new Map(Object.entries(priority.qos)),
+          },
+  };
+}
+
+const BACKFILL_BY_POLICY = {
+  fifo: "none",
+  "easy-backfill": "easy",
+  "conservative-backfill": "conservative",
+} as const;
+
+/** A repair time given as a plain duration is the mean of an exponential repair. */
+function meanAsExponential(spec: DistributionSpec): DistributionSpec {
+  return spec.kind === "constant" ? { kind: "exponential", mean: spec.value } : spec;
+}
+
+function driverRolloutOptions(scenario: ClusterScenario, strategy: Strategy): ClusterModelOptions["driverRollout"] {
+  const patch = scenario.failures.find((failure) => failure.kind === "driver-patch");
+  if (patch === undefined) return null;
+  const rollout = strategy.rollout ?? patch.rollout;
+  return {
+    startUs: secondsToUs(patch.at),
+    strategy: rollout.strategy,
+    canaryNodes: rollout.canaryNodes,
+    waveFraction: rollout.waveFraction,
+    waveIntervalUs: secondsToUs(rollout.waveInterval),
+    badPatch: patch.bad,
+    haltFailureRate: rollout.haltFailureRate,
+    minStarts: rollout.minStarts,
+    rollbackUs: secondsToUs(rollout.rollback),
+  };
+}
+
+function haStrategy(ha: ClusterScenario["controlPlane"][number]["ha"]): HaStrategy {
+  switch (ha.kind) {
+    case "none":
+      return { kind: "none" };
+    case "cold-restart":
+    case "fast-restart":
+      return { kind: ha.kind, restartUs: secondsToUs(ha.restart), restartCoverage: ha.coverage };
+    case "active-passive":
+      return {
+        kind: "active-passive",
+        heartbeatIntervalUs: secondsToUs(ha.heartbeatInterval),
+        missedBeats: ha.missedBeats,
+        takeoverUs: secondsToUs(ha.takeover),
+      };
+    case "quorum":
+      return { kind: "quorum", unitCount: ha.units, electionTimeoutUs: secondsToUs(ha.electionTimeout) };
+  }
+}
+
+function timedFaults(scenario: ClusterScenario): TimedFault[] {
+  const faults: TimedFault[] = [];
+  for (const failure of scenario.failures) {
+    switch (failure.kind) {
+      case "link-down":
+        faults.push({ kind: "link-down", atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration), leaf: failure.leaf, spine: failure.spine });
+        break;
+      case "metadata-storm":
+        faults.push({ kind: "metadata-storm", atUs: secondsToUs(failure.at), ops: failure.ops });
+        break;
+      case "network-partition":
+        faults.push({ kind: "network-partition", atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration), service: failure.service });
+        break;
+      case "certificate-expiry":
+        faults.push({ kind: "certificate-expiry", atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.renewAfter), service: failure.service });
+        break;
+      default:
+        break;
+    }
+  }
+  return faults;
+}
+
+function rackPowerOptions(scenario: ClusterScenario): ClusterModelOptions["rackPower"] {
+  const rack = scenario.failures.find((failure) => failure.kind === "rack-power");
+  if (rack === undefined) return null;
+  return {
+    racksPerDomain: rack.racksPerDomain,
+    timeToFailureS: { kind: "exponential", mean: rack.mtbf },
+    repairS: meanAsExponential(rack.repair),
+  };
+}
+
+function thermalOptions(scenario: ClusterScenario): ClusterModelOptions["thermal"] {
+  const thermal = scenario.failures.find((failure) => failure.kind === "thermal");
+  if (thermal === undefined) return null;
+  return {
+    stepUs: secondsToUs(thermal.step),
+    timeConstantUs: secondsToUs(thermal.timeConstant),
+    ambientC: thermal.ambientC,
+    heatPerBusyNodeC: thermal.heatPerBusyNodeC,
+    rackCouplingFraction: thermal.rackCoupling,
+    throttleAtC: thermal.throttleAtC,
+    maxC: thermal.maxC,
+    minClockFactor: thermal.minClockFactor,
+    clockSteps: thermal.clockSteps,
+    hysteresisC: thermal.hysteresisC,
+  };
+}
+
+function degradationOptions(scenario: ClusterScenario, strategy: Strategy): ClusterModelOptions["degradation"] {
+  const degradation = scenario.failures.find((failure) => failure.kind === "silent-degradation");
+  if (degradation === undefined) return null;
+  const policy = strategy.healthPolicy === undefined ? degradation.healthPolicy : strategy.healthPolicy;
+  return {
+    model: {
+      eccErrorsPerH: degradation.eccErrorsPerHour,
+      badNodeEccErrorsPerH: degradation.badNodeEccErrorsPerHour,
+      badNodes: null,
+      badNodeFraction: degradation.badNodeFraction,
+      degradeAfterErrors: degradation.degradeAfterErrors,
+      clockLossPerError: degradation.clockLossPerError,
+      minClockFactor: degradation.minClockFactor,
+      crashAfterErrors: degradation.crashAfterErrors,
+      crashProbability: degradation.crashProbability,
+      rebootUs: secondsToUs(degradation.reboot),
+    },
+    policy:
+      policy === null
+        ? null
+        : {
+            checkIntervalUs: secondsToUs(policy.checkInterval),
+            windowUs: secondsToUs(policy.window),
+            quarantineAfter: policy.quarantineAfter,
+            repairUs: secondsToUs(policy.repair),
+          },
+  };
+}
+
+function spotOptions(scenario: ClusterScenario): ClusterModelOptions["spot"] {
+  const spot = scenario.failures.find((failure) => failure.kind === "spot-preemption");
+  if (spot === undefined) return null;
+  return {
+    timeToReclaimS: { kind: "exponential", mean: spot.meanTimeBetween },
+    noticeUs: secondsToUs(spot.notice),
+    returnAfterS: meanAsExponential(spot.returnAfter),
+  };
+}
+
+function incrementalOf(checkpoint: { incremental?: { fullEvery: number; dirtyFraction: number } }) {
+  return checkpoint.incremental === undefined ? {} : { incremental: checkpoint.incremental };
+}
+
+function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): CheckpointPlan {
+  const checkpoint = strategy.checkpoint;
+  switch (checkpoint.policy) {
+    case "adaptive":
+      return {
+        policy: "adaptive",
+        intervalUs: Infinity,
+        costUs: secondsToUs(checkpoint.cost),
+        restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
+        sizeBytes: 0,
+        adaptive: { formula: "daly", priorNodeMtbfUs: secondsToUs(checkpoint.prior) },
+        onNotice: checkpoint.onNotice,
+        ...incrementalOf(checkpoint),
+      };
+    case "on-notice":
+      return {
+        policy: "on-notice",
+        intervalUs: Infinity,
+        costUs: secondsToUs(checkpoint.cost),
+        restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
+        sizeBytes: 0,
+        onNotice: true,
+      };
+    case "young":
+    case "daly":
+      return {
+        policy: checkpoint.policy,
+        intervalUs: Infinity,
+        costUs: secondsToUs(checkpoint.cost),
+        restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
+        sizeBytes: 0,
+        optimal: { formula: checkpoint.policy, nodeMtbfUs: secondsToUs(nodeMtbfS!) },
+        onNotice: checkpoint.onNotice,
+        ...incrementalOf(checkpoint),
+      };
+    case "none":
+      return NO_CHECKPOINT;
+    case "fixed":
+      return {
+        policy: "fixed",
+        intervalUs: secondsToUs(checkpoint.interval),
+        costUs: secondsToUs(checkpoint.cost ?? 0),
+        restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost ?? 0),
+        sizeBytes: (checkpoint.sizeGB ?? 0) * 1e9,
+        onNotice: checkpoint.onNotice,
+        ...incrementalOf(checkpoint),
+      };
+  }
+}
+
+
+/** The service model's options for one strategy: the pool, its clients, its mitigations. */
+export function serviceModelOptions(scenario: ServiceScenario, strategy: ServiceScenario["strategies"][number]): ServiceModelOptions {
+  const service = scenario.service;
+  const mitigations = strategy.mitigations;
+  const leak = service.leak;
+  return {
+    horizonUs: secondsToUs(scenario.horizon),
+    pool: {
+      name: service.name,
+      replicas: service.replicas,
+      concurrency: service.concurrency,
+      serviceMeanUs: secondsToUs(service.serviceTime),
+      queueMax: service.queueMax,
+      policy: service.balancer,
+      ratePerS: service.arrivalsPerSecond,
+      ...(service.client === undefined ? {} : { timeoutUs: secondsToUs(service.client.timeout), retries: service.client.retries }),
+      ...(service.health === undefined
+        ? {}
+        : {
+            healthIntervalUs: secondsToUs(service.health.interval),
+            healthTimeoutUs: secondsToUs(service.health.timeout),
+            unhealthyThreshold: service.health.unhealthyAfter,
+            healthyThreshold: service.health.healthyAfter,
+          }),
+      ...(mitigations.backoff === undefined
+        ? {}
+        : { backoff: "exponential" as const, backoffBaseUs: secondsToUs(mitigations.backoff.base), backoffMaxUs: secondsToUs(mitigations.backoff.max) }),
+      ...(mitigations.retryBudget === undefined ? {} : { retryBudget: mitigations.retryBudget }),
+      ...(mitigations.breaker === undefined
+        ? {}
+        : {
+            errorRateThreshold: mitigations.breaker.errorRate,
+            breakerWindowUs: secondsToUs(mitigations.breaker.window),
+            breakerMinRequests: mitigations.breaker.minRequests,
+            openUs: secondsToUs(mitigations.breaker.open),
+          }),
+      ...(mitigations.slowStart === undefined ? {} : { slowStartUs: secondsToUs(mitigations.slowStart) }),
+      ...(mitigations.shedQueueLength === undefined ? {} : { shedQueueLength: mitigations.shedQueueLength }),
+    },
+    leak:
+      leak === undefined
+        ? null
+        : {
+            baseMiB: leak.baseMiB,
+            limitMiB: leak.limitMiB,
+            leakMiBPerHour: leak.leakMiBPerHour,
+            swapAtFraction: leak.swapAtFraction,
+            slowdownAtLimit: leak.slowdownAtLimit,
+            restartUs: secondsToUs(leak.restart),
+            stepUs: secondsToUs(leak.step),
+            ...(mitigations.memoryCheck === undefined
+              ? {}
+              : {
+                  restartAtFraction: mitigations.memoryCheck.restartAtFraction,
+                  checkIntervalUs: secondsToUs(mitigations.memoryCheck.interval),
+                }),
+          },
+    faults: scenario.failures.map((failure) =>
+      failure.kind === "replica-failure"
+        ? { kind: "replica-failure" as const, replica: failure.replica, atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration) }
+        : {
+            kind: "replica-slowdown" as const,
+            replica: failure.replica,
+            atUs: secondsToUs(failure.at),
+            durationUs: secondsToUs(failure.duration),
+            factor: failure.factor,
+          },
+    ),
+    sloAvailability: scenario.slo?.availability ?? null,
+    sampleEveryUs: secondsToUs(scenario.sampleEvery),
+  };
+}
+
