@@ -2,7 +2,7 @@ import { fiveNumberSummary } from "../sim/metrics.js";
 import { Sim } from "../sim/sim.js";
 import { meanWithCi95 } from "../sim/statistics.js";
 import { US_PER_H } from "../sim/time.js";
-import { ClusterModel } from "../models/cluster-model.js";
+import { ClusterModel } from "../models/cluster/model.js";
 import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { RunMetrics } from "../models/metrics.js";
 // Type-only: the record shapes are the contract between a run and its reports.

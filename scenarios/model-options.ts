@@ -1,9 +1,16 @@
 import type { DistributionSpec } from "../sim/distribution.js";
 import { secondsToUs } from "../sim/time.js";
-import type { ClusterModelOptions, SchedulerOptions, TimedFault } from "../models/cluster-model.js";
+import type { ClusterModelOptions, SchedulerOptions, TimedFault } from "../models/cluster/options.js";
+import type { FailureWiring } from "../models/cluster/part.js";
+import { rackPowerOutages, type CorrelatedFailureOptions } from "../models/failures/correlated.js";
+import { silentDegradation, type DegradationOptions, type HealthPolicyOptions } from "../models/failures/degradation.js";
+import { driverRollout, type DriverRolloutOptions } from "../models/failures/driver-rollout.js";
+import { failureLogReplay } from "../models/failures/lanl-log.js";
+import { spotReclaims, type SpotOptions } from "../models/failures/spot.js";
+import { thermalThrottling, type ThermalOptions } from "../models/failures/thermal.js";
 import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { HaStrategy } from "../models/services/control-plane.js";
-import type { NodeCrashOptions } from "../models/failures/node-crash.js";
+import { nodeCrashes, type NodeCrashOptions } from "../models/failures/node-crash.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpoint.js";
 import type { ServiceModelOptions } from "../models/service-model.js";
 import type { PreparedScenario } from "./prepare.js";
@@ -119,14 +126,17 @@ export function modelOptions(
       tasksPerJob: strategy.tasksPerJob ?? scenario.workload.tasksPerJob,
     },
     scheduler: schedulerOptions(strategy.scheduler ?? scenario.scheduler),
-    nodeCrash,
-    spot: spotOptions(scenario),
-    driverRollout: driverRolloutOptions(scenario, strategy),
+    // Failure models start in this order (their events at equal times keep their order).
+    failures: [
+      nodeCrash === null ? null : nodeCrashes(nodeCrash),
+      wire(spotOptions(scenario), spotReclaims),
+      wire(driverRolloutOptions(scenario, strategy), driverRollout),
+      wire(rackPowerOptions(scenario), rackPowerOutages),
+      wire(thermalOptions(scenario), thermalThrottling),
+      wire(degradationOptions(scenario, strategy), (degradation) => silentDegradation(degradation.model, degradation.policy)),
+      wire(prepared.failureLog, (log) => failureLogReplay(log.records, { startUs: log.startUs })),
+    ].filter((wiring) => wiring !== null),
     injections,
-    rackPower: rackPowerOptions(scenario),
-    thermal: thermalOptions(scenario),
-    degradation: degradationOptions(scenario, strategy),
-    failureLog: prepared.failureLog,
     timedFaults: timedFaults(scenario),
     controlPlane: scenario.controlPlane.map((service) => ({
       role: service.role,
@@ -191,7 +201,12 @@ function meanAsExponential(spec: DistributionSpec): DistributionSpec {
   return spec.kind === "constant" ? { kind: "exponential", mean: spec.value } : spec;
 }
 
-function driverRolloutOptions(scenario: ClusterScenario, strategy: Strategy): ClusterModelOptions["driverRollout"] {
+/** The wiring of a failure model whose options are given, or null. */
+function wire<T>(options: T | null, wiring: (options: T) => FailureWiring): FailureWiring | null {
+  return options === null ? null : wiring(options);
+}
+
+function driverRolloutOptions(scenario: ClusterScenario, strategy: Strategy): DriverRolloutOptions | null {
   const patch = scenario.failures.find((failure) => failure.kind === "driver-patch");
   if (patch === undefined) return null;
   const rollout = strategy.rollout ?? patch.rollout;
@@ -250,7 +265,7 @@ function timedFaults(scenario: ClusterScenario): TimedFault[] {
   return faults;
 }
 
-function rackPowerOptions(scenario: ClusterScenario): ClusterModelOptions["rackPower"] {
+function rackPowerOptions(scenario: ClusterScenario): CorrelatedFailureOptions | null {
   const rack = scenario.failures.find((failure) => failure.kind === "rack-power");
   if (rack === undefined) return null;
   return {
@@ -260,7 +275,7 @@ function rackPowerOptions(scenario: ClusterScenario): ClusterModelOptions["rackP
   };
 }
 
-function thermalOptions(scenario: ClusterScenario): ClusterModelOptions["thermal"] {
+function thermalOptions(scenario: ClusterScenario): ThermalOptions | null {
   const thermal = scenario.failures.find((failure) => failure.kind === "thermal");
   if (thermal === undefined) return null;
   return {
@@ -277,7 +292,10 @@ function thermalOptions(scenario: ClusterScenario): ClusterModelOptions["thermal
   };
 }
 
-function degradationOptions(scenario: ClusterScenario, strategy: Strategy): ClusterModelOptions["degradation"] {
+function degradationOptions(
+  scenario: ClusterScenario,
+  strategy: Strategy,
+): { readonly model: DegradationOptions; readonly policy: HealthPolicyOptions | null } | null {
   const degradation = scenario.failures.find((failure) => failure.kind === "silent-degradation");
   if (degradation === undefined) return null;
   const policy = strategy.healthPolicy === undefined ? degradation.healthPolicy : strategy.healthPolicy;
@@ -306,7 +324,7 @@ function degradationOptions(scenario: ClusterScenario, strategy: Strategy): Clus
   };
 }
 
-function spotOptions(scenario: ClusterScenario): ClusterModelOptions["spot"] {
+function spotOptions(scenario: ClusterScenario): Omit<SpotOptions, "nodes"> | null {
   const spot = scenario.failures.find((failure) => failure.kind === "spot-preemption");
   if (spot === undefined) return null;
   return {

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join } from "node:path";
-import type { TracedJob } from "../models/cluster-model.js";
+import type { TracedJob } from "../models/cluster/options.js";
 import type { TraceJob } from "../models/workload/trace-job.js";
 import { readTrace } from "../models/workload/traces/index.js";
 import { TraceError } from "../models/workload/traces/trace-error.js";

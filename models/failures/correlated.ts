@@ -5,6 +5,7 @@ import type { RngStream } from "../../sim/rng.js";
 import type { Sim } from "../../sim/sim.js";
 import { secondsToUs } from "../../sim/time.js";
 import type { Cluster } from "../hardware/cluster.js";
+import type { FailureWiring } from "../cluster/part.js";
 
 /**
  * Correlated failures: a rack, or a power domain of several racks, loses power and every
@@ -197,4 +198,9 @@ export class CorrelatedFailureInjector {
     if (outage.domain >= 0) this.#scheduleFailure(outage.domain);
   }
 
+}
+
+/** Rack (or power-domain) outages as a failure model of a cluster run. */
+export function rackPowerOutages(options: CorrelatedFailureOptions): FailureWiring {
+  return ({ sim, cluster }) => new CorrelatedFailureInjector(sim, cluster, options);
 }

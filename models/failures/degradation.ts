@@ -2,6 +2,7 @@ import { assert } from "../../sim/assert.js";
 import type { RngStream } from "../../sim/rng.js";
 import type { Sim } from "../../sim/sim.js";
 import type { Cluster } from "../hardware/cluster.js";
+import type { FailureWiring } from "../cluster/part.js";
 
 /**
  * Silent degradation: GPUs that do not fail outright but get slower and flakier as their
@@ -364,4 +365,18 @@ export class HealthPolicy {
     const base = node * this.#readingsPerNode;
     this.#readings.fill(counter, base, base + this.#readingsPerNode);
   }
+}
+
+/** ECC errors degrading nodes in a cluster run, and the health policy that quarantines them (or none). */
+export function silentDegradation(model: DegradationOptions, policy: HealthPolicyOptions | null): FailureWiring {
+  return ({ sim, cluster }) => {
+    const degradation = new DegradationModel(sim, cluster, model);
+    const health = policy === null ? null : new HealthPolicy(sim, cluster, degradation, policy);
+    return {
+      start() {
+        degradation.start();
+        health?.start();
+      },
+    };
+  };
 }

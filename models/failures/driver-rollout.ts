@@ -2,6 +2,7 @@ import { assert } from "../../sim/assert.js";
 import type { Sim } from "../../sim/sim.js";
 import type { Cluster } from "../hardware/cluster.js";
 import type { Job } from "../workload/job.js";
+import type { FailureWiring } from "../cluster/part.js";
 
 /**
  * An OS/driver patch rolled out over the cluster. A bad patch installs a GPU driver that
@@ -158,4 +159,9 @@ export class DriverRolloutController {
     }
     return false;
   }
+}
+
+/** A driver patch rolled out during a cluster run. */
+export function driverRollout(options: DriverRolloutOptions): FailureWiring {
+  return (context) => new DriverRolloutController(context.sim, context.cluster, context, options);
 }

@@ -4,6 +4,7 @@ import { secondsToUs } from "../../sim/time.js";
 import type { Cluster } from "../hardware/cluster.js";
 import { daysFromCivil, daysInMonth, readTraceText, splitCsvLine } from "../workload/traces/text.js";
 import { LineProblems } from "../workload/traces/trace-error.js";
+import type { FailureWiring } from "../cluster/part.js";
 
 /**
  * The LANL failure log (LA-UR-05-7318, "failure data for all systems 1996–2005"): one line
@@ -294,3 +295,8 @@ export class FailureLogReplay {
 }
 
 const NOTHING = (): void => {};
+
+/** A failure log replayed onto a cluster run. */
+export function failureLogReplay(records: readonly LanlFailure[], options: FailureLogReplayOptions): FailureWiring {
+  return ({ sim, cluster }) => new FailureLogReplay(sim, cluster, records, options);
+}

@@ -4,6 +4,7 @@ import type { RngStream } from "../../sim/rng.js";
 import type { Sim } from "../../sim/sim.js";
 import { secondsToUs } from "../../sim/time.js";
 import type { Cluster } from "../hardware/cluster.js";
+import type { FailureWiring } from "../cluster/part.js";
 
 /**
  * Node crashes as an alternating renewal process per node: up for a time drawn from the
@@ -74,4 +75,9 @@ export class NodeCrashInjector {
     this.#cluster.restore(node);
     this.#scheduleFailure(node);
   }
+}
+
+/** Node crashes as a failure model of a cluster run. */
+export function nodeCrashes(options: NodeCrashOptions): FailureWiring {
+  return ({ sim, cluster }) => new NodeCrashInjector(sim, cluster, options);
 }

@@ -5,6 +5,7 @@ import type { RngStream } from "../../sim/rng.js";
 import type { Sim } from "../../sim/sim.js";
 import { secondsToUs } from "../../sim/time.js";
 import type { Cluster } from "../hardware/cluster.js";
+import type { FailureWiring } from "../cluster/part.js";
 
 /**
  * Spot preemption: the provider reclaims spot nodes. Each spot node is reclaimed after a
@@ -55,6 +56,11 @@ export class SpotPreemptionInjector {
     this.#listener = listener;
     this.#options = options;
     this.reclaimedNodes = new TimeWeighted(sim.now, 0);
+  }
+
+  /** Reclaimed node·µs up to `endUs`: capacity the provider took back is not paid for. */
+  unpaidNodeUs(endUs: number): number {
+    return this.reclaimedNodes.areaUs(endUs);
   }
 
   start(): void {
@@ -116,4 +122,12 @@ export class SpotPreemptionInjector {
     if (!this.#cluster.isUp(node)) this.#cluster.restore(node);
     this.#scheduleNotice(node);
   }
+}
+
+/** Spot reclaims of the spot pools' nodes as a failure model of a cluster run; none without spot nodes. */
+export function spotReclaims(options: Omit<SpotOptions, "nodes">): FailureWiring {
+  return (context) =>
+    context.spotNodes.length === 0
+      ? null
+      : new SpotPreemptionInjector(context.sim, context.cluster, context, { ...options, nodes: context.spotNodes });
 }

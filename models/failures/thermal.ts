@@ -2,6 +2,8 @@ import { assert } from "../../sim/assert.js";
 import { TimeWeighted } from "../../sim/metrics.js";
 import type { Sim } from "../../sim/sim.js";
 import type { Cluster } from "../hardware/cluster.js";
+import type { FailureWiring, RunMetricsDraft } from "../cluster/part.js";
+import { US_PER_H } from "../../sim/time.js";
 
 /**
  * Thermal throttling: GPUs heat up under load, and past a threshold their clocks drop.
@@ -146,6 +148,11 @@ export class ThermalModel {
     this.#sim.schedule(0, this.#onStep);
   }
 
+  /** throttled_node_h: node-hours the model held clocks below full speed. */
+  addMetrics(metrics: RunMetricsDraft, endUs: number): void {
+    metrics.throttled_node_h = this.throttledNodes.areaUs(endUs) / US_PER_H;
+  }
+
   /** A node's GPU temperature, °C, as of the last step. */
   temperatureC(node: number): number {
     return this.#temperatureC[node];
@@ -238,4 +245,9 @@ export class ThermalModel {
   #clockFactor(level: number): number {
     return 1 - ((1 - this.#options.minClockFactor) * level) / this.#options.clockSteps;
   }
+}
+
+/** GPU temperatures and throttling in a cluster run. */
+export function thermalThrottling(options: ThermalOptions): FailureWiring {
+  return ({ sim, cluster }) => new ThermalModel(sim, cluster, options);
 }

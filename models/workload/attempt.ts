@@ -1,6 +1,7 @@
 import { assert } from "../../sim/assert.js";
 import type { Sim } from "../../sim/sim.js";
 import { intervalForUs, type CheckpointPlan, type MtbfEstimate } from "../strategies/checkpoint.js";
+import { AttemptState, Phase } from "./attempt-state.js";
 import type { Job } from "./job.js";
 
 /**
@@ -94,35 +95,6 @@ export class FixedCostStore implements CheckpointStore {
   cancel(operation: unknown): void {
     this.#sim.cancel(operation as number);
   }
-}
-
-const enum Phase {
-  Idle = 0,
-  Restart = 1,
-  Compute = 2,
-  Checkpoint = 3,
-  Startup = 4,
-}
-
-/** An attempt in progress; each job holds one, reused by its next attempt. */
-export class AttemptState {
-  phase = Phase.Idle;
-  phaseStartUs = 0;
-  /** Pace: work per µs of compute. */
-  speed = 1;
-  /** Wall compute this attempt needs in all, and has done. */
-  computeTotalUs = 0;
-  computeDoneUs = 0;
-  /** Wall compute done since the last completed checkpoint. */
-  uncommittedUs = 0;
-  /** The pending compute timer, or the store operation under way. */
-  timerHandle = -1;
-  operation: unknown = null;
-  /** Incremental checkpoints: increments saved since the last full one, and whether one exists. */
-  incrementsSinceFull = 0;
-  hasFullCheckpoint = false;
-  /** The share of a full checkpoint the write under way moves. */
-  writeFraction = 1;
 }
 
 export interface AttemptCounters {
@@ -222,7 +194,7 @@ export class AttemptExecutor {
     ledger.lostUs += uncommittedUs * nodes;
     if (state.phase === Phase.Checkpoint) this.counters.checkpointsFailed++;
     if (state.phase === Phase.Compute) this.#sim.cancel(state.timerHandle);
-    else if (state.phase === Phase.Startup) this.#startup!.cancel(state.operation);
+    else if (state.phase === Phase.Startup) this.#startup?.cancel(state.operation); // only an executor with start-up I/O starts up
     else this.#store.cancel(state.operation);
     state.phase = Phase.Idle;
     state.operation = null;

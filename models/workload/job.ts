@@ -9,7 +9,7 @@ export const enum JobState {
   Failed = 3,
 }
 
-import { AttemptState } from "./attempt.js";
+import { AttemptState } from "./attempt-state.js";
 
 /** Who submitted a job and how it asked to be treated: the inputs of fair share and QOS. */
 export interface JobLabels {

@@ -1,5 +1,7 @@
-import { ClusterModel, type ModelStatus } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
+import { type ModelStatus } from "../../models/cluster/options.js";
 import { scheduleInjections, targetNodes, type AdHocInjection, type AdHocKind } from "../../models/failures/ad-hoc.js";
+import { SpotPreemptionInjector } from "../../models/failures/spot.js";
 import type { RunMetrics } from "../../models/metrics.js";
 import { Sim, type SimRecord } from "../../sim/sim.js";
 import { secondsToUs } from "../../sim/time.js";
@@ -254,7 +256,7 @@ export class GamedaySession extends GamedayBase {
     if (strategy === undefined) throw new CommandError(`no strategy "${name}"`);
     this.strategy = strategy;
     this.model = new ClusterModel(this.sim, modelOptions(prepared, strategy, 0));
-    this.#spot = new Set(this.model.spotNodes());
+    this.#spot = new Set(this.model.spotNodes);
     const horizonUs = this.model.endUs;
     const lengthUs = this.scenario.gameday?.length === undefined ? Infinity : secondsToUs(this.scenario.gameday.length);
     this.endUs = Math.min(horizonUs, lengthUs);
@@ -315,21 +317,23 @@ export class GamedaySession extends GamedayBase {
         return `injected ${command.fault} on ${command.target}`;
       }
       case "link-down": {
-        if (!this.model.hasFabric) throw new CommandError("the scenario models no fabric (cluster.fabric)");
         const rack = /^r(\d+)$/.exec(command.target);
         if (rack === null || Number(rack[1]) >= cluster.options.racks) throw new CommandError(`"${command.target}" is not a rack of the cluster`);
         const durationUs = secondsToUs(command.durationS);
-        this.model.injectFault({ kind: "link-down", atUs: this.sim.now, durationUs, leaf: Number(rack[1]), spine: 0 });
+        const fault = { kind: "link-down", atUs: this.sim.now, durationUs, leaf: Number(rack[1]), spine: 0 } as const;
+        if (!this.model.canInject(fault)) throw new CommandError("the scenario models no fabric (cluster.fabric)");
+        this.model.injectFault(fault);
         return `link down: ${command.target}'s leaf to spine 0`;
       }
       case "metadata-storm": {
-        if (!this.model.hasStorage) throw new CommandError("the scenario models no filesystem (cluster.storage)");
-        this.model.injectFault({ kind: "metadata-storm", atUs: this.sim.now, ops: METADATA_STORM_OPS });
+        const fault = { kind: "metadata-storm", atUs: this.sim.now, ops: METADATA_STORM_OPS } as const;
+        if (!this.model.canInject(fault)) throw new CommandError("the scenario models no filesystem (cluster.storage)");
+        this.model.injectFault(fault);
         return `metadata storm: ${METADATA_STORM_OPS.toLocaleString("en")} operations at the metadata server`;
       }
       case "spot-wave": {
-        const noticed = this.model.spotWave();
-        if (noticed === null) throw new CommandError(`strategy "${this.strategy.name}" has no spot nodes`);
+        const noticed = this.model.part(SpotPreemptionInjector)?.wave();
+        if (noticed === undefined) throw new CommandError(`strategy "${this.strategy.name}" has no spot nodes`);
         return `spot wave: ${noticed} node${noticed === 1 ? "" : "s"} on reclaim notice`;
       }
       case "service-fault": {

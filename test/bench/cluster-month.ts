@@ -1,4 +1,5 @@
-import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
+import { type ClusterModelOptions } from "../../models/cluster/options.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_DAY, US_PER_H, US_PER_MIN } from "../../sim/time.js";
 import { clusterYearOptions } from "./cluster-year.js";

@@ -1,7 +1,9 @@
-import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
+import { type ClusterModelOptions } from "../../models/cluster/options.js";
 import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_YEAR } from "../../sim/time.js";
+import { nodeCrashes } from "../../models/failures/node-crash.js";
 
 /**
  * The issue's cluster-year: 4,096 nodes, FIFO, Poisson arrivals of jobs of 1–256 nodes
@@ -33,11 +35,10 @@ export function clusterYearOptions(years: number): ClusterModelOptions {
       maxRequeues: 3,
     },
     scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
-    nodeCrash: {
+    failures: [nodeCrashes({
       timeToFailureS: { kind: "exponential", mean: 5 * 365 * 86_400 },
       repairS: { kind: "exponential", mean: 4 * 3_600 },
-    },
-    spot: null,
+    })],
     checkpoint: NO_CHECKPOINT,
     slo: null,
     traceSamples: 0,

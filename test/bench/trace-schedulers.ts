@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { ClusterModel } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
 import type { BackfillMode } from "../../models/scheduler/batch.js";
 import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
 import { readTrace, TraceError } from "../../models/workload/traces/index.js";
@@ -74,8 +74,6 @@ export function replay(spec: TraceSpec, backfill: BackfillMode, now: () => numbe
     storage: null,
     workload: { generator: null, trace: jobs, maxRequeues: 0 },
     scheduler: { backfill, priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
-    nodeCrash: null,
-    spot: null,
     checkpoint: NO_CHECKPOINT,
     slo: null,
     traceSamples: 0,

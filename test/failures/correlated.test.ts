@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ClusterModel } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
 import { CorrelatedFailureInjector, type CorrelatedFailureOptions } from "../../models/failures/correlated.js";
 import { NodeCrashInjector } from "../../models/failures/node-crash.js";
 import { Cluster } from "../../models/hardware/cluster.js";

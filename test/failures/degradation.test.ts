@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
+import { type ClusterModelOptions } from "../../models/cluster/options.js";
 import { DegradationModel, HealthPolicy, type DegradationOptions, type HealthPolicyOptions } from "../../models/failures/degradation.js";
 import type { SimRecord } from "../../sim/sim.js";
 import { Sim } from "../../sim/sim.js";

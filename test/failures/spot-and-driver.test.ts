@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
+import { type ClusterModelOptions } from "../../models/cluster/options.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../../models/strategies/checkpoint.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
 import { testModelOptions } from "../models/options.js";
+import { spotReclaims } from "../../models/failures/spot.js";
+import { driverRollout } from "../../models/failures/driver-rollout.js";
 
 function options(overrides: Partial<ClusterModelOptions>): ClusterModelOptions {
   return testModelOptions({
@@ -34,11 +37,11 @@ function spotStory(checkpoint: CheckpointPlan) {
     sim,
     options({
       checkpoint,
-      spot: {
+      failures: [spotReclaims({
         timeToReclaimS: { kind: "constant", value: 2 * 3_600 },
         noticeUs: 120e6,
         returnAfterS: { kind: "constant", value: 30 * 60 },
-      },
+      })],
     }),
   );
   model.submit(1, 3 * US_PER_H);
@@ -133,7 +136,7 @@ describe("driver rollout", () => {
           trace: null,
           maxRequeues: 3,
         },
-        driverRollout: {
+        failures: [driverRollout({
           startUs: 24 * US_PER_H,
           strategy,
           canaryNodes: 2,
@@ -143,7 +146,7 @@ describe("driver rollout", () => {
           haltFailureRate: 0.2,
           minStarts: 3,
           rollbackUs: 30 * US_PER_MIN,
-        },
+        })],
       }),
     );
     const killed: number[] = [];

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
+import { type ClusterModelOptions } from "../../models/cluster/options.js";
 import { ThermalModel, type ThermalOptions } from "../../models/failures/thermal.js";
 import type { Placement } from "../../models/hardware/cluster.js";
 import type { SimRecord } from "../../sim/sim.js";

@@ -1,11 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
+import { type ClusterModelOptions } from "../../models/cluster/options.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../../models/strategies/checkpoint.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
 import { METRIC_NAMES } from "../../reports/records.js";
 import { checkRecords } from "./state-checker.js";
+import { nodeCrashes } from "../../models/failures/node-crash.js";
+import { spotReclaims } from "../../models/failures/spot.js";
 
 const DAY_S = 86_400;
 
@@ -40,11 +43,7 @@ function smallOptions(overrides: Partial<ClusterModelOptions> = {}): ClusterMode
     storage: null,
     workload: { generator: generated(2, 8, 2 * 3_600), trace: null, maxRequeues: 2 },
     scheduler: FIFO,
-    nodeCrash: {
-      timeToFailureS: { kind: "exponential", mean: 5 * DAY_S },
-      repairS: { kind: "exponential", mean: 4 * 3_600 },
-    },
-    spot: null,
+    failures: [nodeCrashes({ timeToFailureS: { kind: "exponential", mean: 5 * DAY_S }, repairS: { kind: "exponential", mean: 4 * 3_600 } })],
     checkpoint: NO_CHECKPOINT,
     slo: null,
     traceSamples: 0,
@@ -105,24 +104,30 @@ const optionsArbitrary: fc.Arbitrary<ClusterModelOptions> = fc
       fabric: p.fabric
         ? { linkGbps: 100, oversubscription: 2, spineCount: 2, linkLatencyUs: 1, switchLatencyUs: 0.25 }
         : null,
-      nodeCrash: p.crashes
-        ? {
-            timeToFailureS:
-              p.weibullShape === undefined
-                ? { kind: "exponential", mean: p.mtbfDays * DAY_S }
-                : { kind: "weibull", shape: p.weibullShape, mean: p.mtbfDays * DAY_S },
-            repairS: { kind: "exponential", mean: p.repairH * 3_600 },
-          }
-        : null,
+      failures: [
+        ...(p.crashes
+          ? [
+              nodeCrashes({
+                timeToFailureS:
+                  p.weibullShape === undefined
+                    ? { kind: "exponential", mean: p.mtbfDays * DAY_S }
+                    : { kind: "weibull", shape: p.weibullShape, mean: p.mtbfDays * DAY_S },
+                repairS: { kind: "exponential", mean: p.repairH * 3_600 },
+              }),
+            ]
+          : []),
+        ...(p.spot
+          ? [
+              spotReclaims({
+                timeToReclaimS: { kind: "exponential", mean: p.mtbfDays * DAY_S },
+                noticeUs: 120e6,
+                returnAfterS: { kind: "exponential", mean: p.repairH * 3_600 },
+              }),
+            ]
+          : []),
+      ],
       checkpoint: { ...p.checkpoint, onNotice: p.onNotice },
       pools: p.spot ? [{ name: "spot", racks: p.racks, pricePerGpuHour: 1, spot: true }] : [],
-      spot: p.spot
-        ? {
-            timeToReclaimS: { kind: "exponential", mean: p.mtbfDays * DAY_S },
-            noticeUs: 120e6,
-            returnAfterS: { kind: "exponential", mean: p.repairH * 3_600 },
-          }
-        : null,
     }),
   );
 
@@ -147,7 +152,7 @@ describe("cluster model invariants (fast-check, judged by an independent state c
         expect(Math.abs(booked - hours.busy)).toBeLessThan(tolerance);
         expect(hours.busy).toBeLessThanOrEqual(hours.up + tolerance);
         expect(hours.up).toBeLessThanOrEqual((nodeCount * options.horizonUs!) / US_PER_H + tolerance);
-        if (options.nodeCrash === null && options.spot === null) expect(hours.lost).toBe(0);
+        if ((options.failures ?? []).length === 0) expect(hours.lost).toBe(0);
       }),
       { numRuns: 150 },
     );
@@ -178,8 +183,6 @@ describe("cluster model stories", () => {
       horizonUs: 48 * US_PER_H,
       cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
       workload: NO_ARRIVALS, // the job is submitted below
-      nodeCrash: null,
-      spot: null,
       checkpoint: { policy: "fixed", intervalUs: 3 * US_PER_H, costUs: 30 * US_PER_MIN, restartUs: 30 * US_PER_MIN, sizeBytes: 0 },
     });
     const sim = new Sim({ seed: 1, keepRecords: true });
@@ -211,8 +214,6 @@ describe("cluster model stories", () => {
       horizonUs: 48 * US_PER_H,
       cluster: { racks: 1, nodesPerRack: 4, gpusPerNode: 1 },
       workload: NO_ARRIVALS,
-      nodeCrash: null,
-      spot: null,
     });
     const sim = new Sim({ seed: 1, keepRecords: true });
     const model = new ClusterModel(sim, options);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
+import { type ClusterModelOptions } from "../../models/cluster/options.js";
 import type { Placement } from "../../models/hardware/cluster.js";
 import type { ParallelFilesystemOptions } from "../../models/storage/parallel-fs.js";
 import { Sim } from "../../sim/sim.js";

@@ -1,4 +1,4 @@
-import type { ClusterModelOptions } from "../../models/cluster-model.js";
+import type { ClusterModelOptions } from "../../models/cluster/options.js";
 import { NO_CHECKPOINT } from "../../models/strategies/checkpoint.js";
 import { US_PER_H } from "../../sim/time.js";
 
@@ -16,8 +16,6 @@ export function testModelOptions(overrides: Partial<ClusterModelOptions> = {}): 
     storage: null,
     workload: { generator: null, trace: null, maxRequeues: 0 },
     scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
-    nodeCrash: null,
-    spot: null,
     checkpoint: NO_CHECKPOINT,
     slo: null,
     traceSamples: 0,

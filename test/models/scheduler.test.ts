@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ClusterModel, type ClusterModelOptions, type SchedulerOptions } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
+import { type ClusterModelOptions, type SchedulerOptions } from "../../models/cluster/options.js";
 import type { BackfillMode, BatchScheduler } from "../../models/scheduler/batch.js";
 import type { SchedulerPolicy, SchedulingContext } from "../../models/scheduler/policy.js";
 import { AvailabilityProfile } from "../../models/scheduler/profile.js";
@@ -34,8 +35,6 @@ function options(nodes: number, sched: SchedulerOptions, racks = 1): ClusterMode
     storage: null,
     workload: { generator: null, trace: null, maxRequeues: 0 },
     scheduler: sched,
-    nodeCrash: null,
-    spot: null,
     checkpoint: NO_CHECKPOINT,
     slo: null,
     traceSamples: 0,

@@ -27,7 +27,8 @@
  * The repair of 1 µs per failure adds ~10 µs to ~220 h: nothing.
  */
 import { describe, expect, it } from "vitest";
-import { ClusterModel, type ClusterModelOptions } from "../../models/cluster-model.js";
+import { ClusterModel } from "../../models/cluster/model.js";
+import { type ClusterModelOptions } from "../../models/cluster/options.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../../models/strategies/checkpoint.js";
 import {
   dalyIntervalS,
@@ -39,6 +40,7 @@ import {
 import { Sim } from "../../sim/sim.js";
 import { meanWithCi95, studentT975 } from "../../sim/statistics.js";
 import { US_PER_H, US_PER_S } from "../../sim/time.js";
+import { nodeCrashes } from "../../models/failures/node-crash.js";
 
 const MIN_S = 60;
 const H_S = 3_600;
@@ -82,11 +84,10 @@ function options(checkpoint: CheckpointPlan): ClusterModelOptions {
       maxRequeues: Number.MAX_SAFE_INTEGER,
     },
     scheduler: { backfill: "none", priority: null, placement: "first-fit", enforceTimeLimit: false, preemption: null },
-    nodeCrash: {
+    failures: [nodeCrashes({
       timeToFailureS: { kind: "exponential", mean: MTBF_S },
       repairS: { kind: "constant", value: 1e-6 },
-    },
-    spot: null,
+    })],
     checkpoint,
     slo: null,
     traceSamples: 0,
