@@ -1,54 +1,94 @@
 /**
- * The metrics one run of a model produces, named as DESIGN.md fixes them (snake_case,
- * units last). A metric the run does not exercise is null, never a made-up zero.
+ * Every metric a run can produce, declared once: its name (snake_case, unit last, as
+ * DESIGN.md fixes them), its unit, which way is better, how its numbers are read and what
+ * it means. The result files' columns, the reports, the gate, the schema's list of gated
+ * metrics and docs/metrics.md all derive from this table, in this order.
+ *
+ * To add a metric: add a row here, then compute it where the run knows it (a cluster part's
+ * `addMetrics`, models/cluster/metrics.ts or models/service-model.ts). A metric a run does
+ * not exercise stays null, never a made-up zero.
  */
-export interface RunMetrics {
-  jobs_submitted: number | null;
-  jobs_completed: number | null;
-  jobs_failed: number | null;
-  job_failure_rate: number | null;
-  time_to_solution_p50_h: number | null;
-  time_to_solution_p90_h: number | null;
-  time_to_solution_p99_h: number | null;
-  queue_wait_p50_h: number | null;
-  queue_wait_p90_h: number | null;
-  bounded_slowdown_mean: number | null;
-  gpu_utilization: number | null;
-  /** Node-hours held by jobs over node-hours of nodes up (CPU clusters and traces). */
-  node_utilization: number | null;
-  /** Node-hours idle while a waiting job would have fitted in the free nodes. */
-  fragmentation_node_h: number | null;
-  goodput: number | null;
-  lost_work_gpu_h: number | null;
-  checkpoint_overhead_gpu_h: number | null;
-  /** GPU-hours jobs held beyond the work they did: slow clocks, waiting on the all-reduce. */
-  degraded_gpu_h: number | null;
-  /** GPU-hours attempts spent on start-up I/O at the metadata server; null without it. */
-  startup_overhead_gpu_h: number | null;
-  /** Node-hours the thermal model held GPU clocks below full speed; null without it. */
-  throttled_node_h: number | null;
-  checkpoint_success_rate: number | null;
-  scheduler_success_rate: number | null;
-  fabric_p99_latency_us: number | null;
-  storage_throughput_gbps_mean: number | null;
-  control_plane_availability: number | null;
-  downtime_min: number | null;
-  /** Jobs whose start a scheduler-controller outage held back (started as it returned). */
-  jobs_delayed_by_outages: number | null;
-  /** Service scenarios: requests that succeeded over requests sent. */
-  service_goodput_ratio: number | null;
-  /** Service scenarios: 99th percentile latency of requests that succeeded, ms. */
-  service_latency_p99_ms: number | null;
-  /** Service scenarios: requests that failed (after their retries) over requests that ended. */
-  service_error_rate: number | null;
-  /** Service scenarios: replicas ejected by the balancer's health checks. */
-  service_ejections: number | null;
-  /** Service scenarios with a memory leak: processes killed by the OOM killer. */
-  service_oom_kills: number | null;
-  slo_error_budget_used: number | null;
-  cost_total: number | null;
-  cost_per_completed_job: number | null;
-  makespan_h: number | null;
+
+/** Which way is better, for verdicts, colouring and the gate's default direction. */
+export type MetricDirection = "higher" | "lower" | "neither";
+
+/** How a metric's numbers are read: counts of things, fractions (rates), or quantities with a unit. */
+export type MetricKind = "count" | "fraction" | "quantity";
+
+export interface MetricDeclaration {
+  readonly name: string;
+  readonly unit: string;
+  readonly better: MetricDirection;
+  readonly kind: MetricKind;
+  /** One or two sentences, for docs/metrics.md and `--help`. */
+  readonly description: string;
+  /** Beyond DESIGN.md's list. */
+  readonly extension?: true;
+}
+
+export const METRICS = [
+  { name: "jobs_submitted", unit: "jobs", better: "neither", kind: "count", description: "Jobs that arrived within the horizon." },
+  { name: "jobs_completed", unit: "jobs", better: "higher", kind: "count", description: "Jobs that finished their work." },
+  { name: "jobs_failed", unit: "jobs", better: "lower", kind: "count", description: "Jobs that ended without finishing: out of retries, or killed at their time limit." },
+  { name: "job_failure_rate", unit: "fraction", better: "lower", kind: "fraction", description: "Failed jobs over jobs that ended." },
+  { name: "time_to_solution_p50_h", unit: "h", better: "lower", kind: "quantity", description: "Median of completion minus submission, over completed jobs." },
+  { name: "time_to_solution_p90_h", unit: "h", better: "lower", kind: "quantity", description: "90th percentile of completion minus submission." },
+  { name: "time_to_solution_p99_h", unit: "h", better: "lower", kind: "quantity", description: "99th percentile of completion minus submission." },
+  { name: "queue_wait_p50_h", unit: "h", better: "lower", kind: "quantity", description: "Median of first start minus submission." },
+  { name: "queue_wait_p90_h", unit: "h", better: "lower", kind: "quantity", description: "90th percentile of first start minus submission." },
+  { name: "bounded_slowdown_mean", unit: "ratio", better: "lower", kind: "quantity", description: "Mean of (wait + run) / max(run, 10 s) over completed jobs." },
+  { name: "gpu_utilization", unit: "fraction", better: "neither", kind: "fraction", description: "GPU-hours held by jobs over GPU-hours of nodes that were up; null without GPUs." },
+  { name: "node_utilization", unit: "fraction", better: "neither", kind: "fraction", extension: true, description: "Node-hours held by jobs over node-hours of nodes up: the utilisation of CPU clusters and traces." },
+  { name: "fragmentation_node_h", unit: "node-h", better: "lower", kind: "quantity", extension: true, description: "Node-hours idle while a waiting job would have fitted in the free nodes: what strict ordering and placement cost." },
+  { name: "goodput", unit: "fraction", better: "higher", kind: "fraction", description: "Useful GPU-hours (finished, or saved by a checkpoint) over GPU-hours of nodes up." },
+  { name: "lost_work_gpu_h", unit: "GPU-h", better: "lower", kind: "quantity", description: "Compute since the last checkpoint of attempts cut short by a failure; null when no failure is modelled. Compute not yet checkpointed by jobs still running at the horizon counts here and in `checkpoint_overhead_gpu_h` neither." },
+  { name: "checkpoint_overhead_gpu_h", unit: "GPU-h", better: "lower", kind: "quantity", description: "Checkpoint writing (a write cut short included) plus reading checkpoints back on restart." },
+  { name: "degraded_gpu_h", unit: "GPU-h", better: "lower", kind: "quantity", extension: true, description: "GPU-hours jobs held beyond the work they did: slow clocks, waiting on the all-reduce." },
+  { name: "startup_overhead_gpu_h", unit: "GPU-h", better: "lower", kind: "quantity", extension: true, description: "GPU-hours attempts spent on start-up I/O at the metadata server; null without `workload.startup`." },
+  { name: "throttled_node_h", unit: "node-h", better: "lower", kind: "quantity", extension: true, description: "Node-hours the thermal model held GPU clocks below full speed; null without it." },
+  { name: "checkpoint_success_rate", unit: "fraction", better: "higher", kind: "fraction", description: "Checkpoints written over checkpoints begun; one cut short by a failure counts as failed." },
+  { name: "scheduler_success_rate", unit: "fraction", better: "higher", kind: "fraction", description: "Submitted jobs that started at least once." },
+  { name: "fabric_p99_latency_us", unit: "µs", better: "lower", kind: "quantity", description: "99th percentile of all-reduce message latency: the slowest ring hop's path latency inflated by 1/(1 − ρ) for the other traffic on its busiest link." },
+  { name: "storage_throughput_gbps_mean", unit: "Gb/s", better: "higher", kind: "quantity", description: "Bytes the parallel filesystem moved over the run, in Gb/s." },
+  { name: "control_plane_availability", unit: "fraction", better: "higher", kind: "fraction", description: "Fraction of time every control-plane service was up." },
+  { name: "downtime_min", unit: "min", better: "lower", kind: "quantity", description: "Minutes any control-plane service was down." },
+  { name: "jobs_delayed_by_outages", unit: "jobs", better: "lower", kind: "count", extension: true, description: "Jobs that start as the scheduler controller returns: the ones its outage held back." },
+  { name: "service_goodput_ratio", unit: "fraction", better: "higher", kind: "fraction", extension: true, description: "Service scenarios: requests that succeeded over requests sent." },
+  { name: "service_latency_p99_ms", unit: "ms", better: "lower", kind: "quantity", extension: true, description: "Service scenarios: 99th percentile latency of requests that succeeded." },
+  { name: "service_error_rate", unit: "fraction", better: "lower", kind: "fraction", extension: true, description: "Service scenarios: requests that failed (after their retries) over requests that ended." },
+  { name: "service_ejections", unit: "replicas", better: "lower", kind: "count", extension: true, description: "Service scenarios: replicas ejected by the balancer's health checks." },
+  { name: "service_oom_kills", unit: "processes", better: "lower", kind: "count", extension: true, description: "Service scenarios with a memory leak: processes killed by the OOM killer." },
+  { name: "slo_error_budget_used", unit: "fraction", better: "lower", kind: "fraction", description: "The larger of failed jobs over the (1 − `jobSuccessRate`) allowance and jobs slower than `timeToSolutionP90` over the 10% allowance; for services, errors over (1 − availability)." },
+  { name: "cost_total", unit: "currency", better: "lower", kind: "quantity", description: "Every pool's GPUs at its price for the whole run, up or down, plus redundant control-plane units; null without prices." },
+  { name: "cost_per_completed_job", unit: "currency/job", better: "lower", kind: "quantity", description: "`cost_total` over completed jobs." },
+  { name: "makespan_h", unit: "h", better: "lower", kind: "quantity", description: "Time of the last job end when every submitted job ended within the horizon; otherwise null." },
+] as const satisfies readonly MetricDeclaration[];
+
+export type MetricName = (typeof METRICS)[number]["name"];
+
+/** Metric names in the order columns and tables show them. */
+export const METRIC_NAMES: readonly MetricName[] = METRICS.map((metric) => metric.name);
+
+/** Which way is better for each metric. */
+export const METRIC_BETTER: Readonly<Record<MetricName, MetricDirection>> = Object.fromEntries(
+  METRICS.map((metric) => [metric.name, metric.better]),
+) as Record<MetricName, MetricDirection>;
+
+const KIND_BY_NAME = Object.fromEntries(METRICS.map((metric) => [metric.name, metric.kind])) as Record<MetricName, MetricKind>;
+
+export function metricKind(metric: MetricName): MetricKind {
+  return KIND_BY_NAME[metric];
+}
+
+/**
+ * The metrics one run of a model produces. A metric the run does not exercise is null,
+ * never a made-up zero.
+ */
+export type RunMetrics = Record<MetricName, number | null>;
+
+/** Every metric null, in table order: what a model starts from before it fills in its own. */
+export function unexercisedMetrics(): RunMetrics {
+  return Object.fromEntries(METRIC_NAMES.map((name) => [name, null])) as RunMetrics;
 }
 
 /** NaN (an empty sample, a ratio over zero) becomes null. */

@@ -1,6 +1,6 @@
 import { assert } from "../sim/assert.js";
 import type { Sim } from "../sim/sim.js";
-import { finiteOrNull, type RunMetrics } from "./metrics.js";
+import { finiteOrNull, unexercisedMetrics, type RunMetrics } from "./metrics.js";
 import { LeakingReplicaSet, type MemoryLeakOptions } from "./services/memory-leak.js";
 import { ReplicaPool, type ReplicaPoolOptions } from "./services/replica-pool.js";
 
@@ -145,41 +145,13 @@ export class ServiceModel {
     const p99Us = leaks?.latencyP99Us ?? this.pool.latenciesUs.percentile(0.99);
     const slo = this.#options.sloAvailability;
     return {
-      jobs_submitted: null,
-      jobs_completed: null,
-      jobs_failed: null,
-      job_failure_rate: null,
-      time_to_solution_p50_h: null,
-      time_to_solution_p90_h: null,
-      time_to_solution_p99_h: null,
-      queue_wait_p50_h: null,
-      queue_wait_p90_h: null,
-      bounded_slowdown_mean: null,
-      gpu_utilization: null,
-      node_utilization: null,
-      fragmentation_node_h: null,
-      degraded_gpu_h: null,
-      startup_overhead_gpu_h: null,
-      throttled_node_h: null,
-      goodput: null,
-      lost_work_gpu_h: null,
-      checkpoint_overhead_gpu_h: null,
-      checkpoint_success_rate: null,
-      scheduler_success_rate: null,
-      fabric_p99_latency_us: null,
-      storage_throughput_gbps_mean: null,
-      control_plane_availability: null,
-      downtime_min: null,
-      jobs_delayed_by_outages: null,
+      ...unexercisedMetrics(),
       service_goodput_ratio: requests > 0 ? succeeded / requests : null,
       service_latency_p99_ms: finiteOrNull(p99Us / 1_000),
       service_error_rate: errorRate,
       service_ejections: this.pool.ejectedCount,
       service_oom_kills: leaks?.oomKilled ?? null,
       slo_error_budget_used: slo === null || errorRate === null ? null : errorRate / (1 - slo),
-      cost_total: null,
-      cost_per_completed_job: null,
-      makespan_h: null,
     };
   }
 }

@@ -8,7 +8,7 @@
  *   with as many decimals as the metric's kind and magnitude deserve.
  */
 
-import type { MetricName, MetricSummary } from "./records.js";
+import { metricKind, type MetricKind, type MetricName, type MetricSummary } from "./records.js";
 
 /** Significant digits kept in result files. */
 export const OUTPUT_SIGNIFICANT_DIGITS = 6;
@@ -25,38 +25,6 @@ export function roundForOutput(value: number): number {
   // toPrecision is exact (ECMA-262 picks the nearest decimal), so this is deterministic.
   const rounded = Number(value.toPrecision(OUTPUT_SIGNIFICANT_DIGITS));
   return rounded === 0 ? 0 : rounded;
-}
-
-/** How a metric's numbers are best read. */
-export type MetricKind = "count" | "fraction" | "quantity";
-
-const FRACTION_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
-  "job_failure_rate",
-  "gpu_utilization",
-  "node_utilization",
-  "goodput",
-  "checkpoint_success_rate",
-  "scheduler_success_rate",
-  "control_plane_availability",
-  "slo_error_budget_used",
-  "service_goodput_ratio",
-  "service_error_rate",
-]);
-
-const COUNT_METRICS: ReadonlySet<MetricName> = new Set<MetricName>([
-  "jobs_submitted",
-  "jobs_completed",
-  "jobs_failed",
-  "jobs_delayed_by_outages",
-  "service_ejections",
-  "service_oom_kills",
-]);
-
-/** Counts of things, fractions (rates, availabilities), or quantities with a unit. */
-export function metricKind(metric: MetricName): MetricKind {
-  if (COUNT_METRICS.has(metric)) return "count";
-  if (FRACTION_METRICS.has(metric)) return "fraction";
-  return "quantity";
 }
 
 const DECIMALS_MAX = 6;

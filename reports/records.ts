@@ -3,88 +3,13 @@
  * can be rebuilt from saved results (`faultline report <dir>`).
  */
 
-/** DESIGN.md's metric names, in the order columns and tables show them. */
-export const METRIC_NAMES = [
-  "jobs_submitted",
-  "jobs_completed",
-  "jobs_failed",
-  "job_failure_rate",
-  "time_to_solution_p50_h",
-  "time_to_solution_p90_h",
-  "time_to_solution_p99_h",
-  "queue_wait_p50_h",
-  "queue_wait_p90_h",
-  "bounded_slowdown_mean",
-  "gpu_utilization",
-  "node_utilization",
-  "fragmentation_node_h",
-  "goodput",
-  "lost_work_gpu_h",
-  "checkpoint_overhead_gpu_h",
-  "degraded_gpu_h",
-  "startup_overhead_gpu_h",
-  "throttled_node_h",
-  "checkpoint_success_rate",
-  "scheduler_success_rate",
-  "fabric_p99_latency_us",
-  "storage_throughput_gbps_mean",
-  "control_plane_availability",
-  "downtime_min",
-  "jobs_delayed_by_outages",
-  "service_goodput_ratio",
-  "service_latency_p99_ms",
-  "service_error_rate",
-  "service_ejections",
-  "service_oom_kills",
-  "slo_error_budget_used",
-  "cost_total",
-  "cost_per_completed_job",
-  "makespan_h",
-] as const;
+import type { MetricName } from "../models/metrics.js";
 
-export type MetricName = (typeof METRIC_NAMES)[number];
+// The metric table is declared once, in models/metrics.ts; reports read it from here.
+export { METRIC_BETTER, METRIC_NAMES, METRICS, type MetricKind, type MetricName, metricKind } from "../models/metrics.js";
 
 /** A metric's value in one run; null when the scenario does not exercise it. */
 export type MetricValues = Readonly<Record<MetricName, number | null>>;
-
-/** Which way is better for a metric, for verdicts and colouring. */
-export const METRIC_BETTER: Readonly<Record<MetricName, "higher" | "lower" | "neither">> = {
-  jobs_submitted: "neither",
-  jobs_completed: "higher",
-  jobs_failed: "lower",
-  job_failure_rate: "lower",
-  time_to_solution_p50_h: "lower",
-  time_to_solution_p90_h: "lower",
-  time_to_solution_p99_h: "lower",
-  queue_wait_p50_h: "lower",
-  queue_wait_p90_h: "lower",
-  bounded_slowdown_mean: "lower",
-  gpu_utilization: "neither",
-  node_utilization: "neither",
-  fragmentation_node_h: "lower",
-  goodput: "higher",
-  lost_work_gpu_h: "lower",
-  checkpoint_overhead_gpu_h: "lower",
-  degraded_gpu_h: "lower",
-  startup_overhead_gpu_h: "lower",
-  throttled_node_h: "lower",
-  checkpoint_success_rate: "higher",
-  scheduler_success_rate: "higher",
-  fabric_p99_latency_us: "lower",
-  storage_throughput_gbps_mean: "higher",
-  control_plane_availability: "higher",
-  downtime_min: "lower",
-  jobs_delayed_by_outages: "lower",
-  service_goodput_ratio: "higher",
-  service_latency_p99_ms: "lower",
-  service_error_rate: "lower",
-  service_ejections: "lower",
-  service_oom_kills: "lower",
-  slo_error_budget_used: "lower",
-  cost_total: "lower",
-  cost_per_completed_job: "lower",
-  makespan_h: "lower",
-};
 
 /** A value of a piecewise-constant quantity sampled at a time. */
 export interface SeriesPoint {

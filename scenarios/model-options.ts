@@ -12,6 +12,7 @@ import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { HaStrategy } from "../models/services/control-plane.js";
 import { nodeCrashes, type NodeCrashOptions } from "../models/failures/node-crash.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpoint.js";
+import { backfillOf } from "../models/scheduler/policies.js";
 import type { ServiceModelOptions } from "../models/service-model.js";
 import type { PreparedScenario } from "./prepare.js";
 import { placementOf, type ClusterScenario, type ServiceScenario, type Strategy } from "./schema.js";
@@ -163,7 +164,7 @@ export function modelOptions(
 function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOptions {
   const priority = scheduler.priority;
   return {
-    backfill: BACKFILL_BY_POLICY[scheduler.policy],
+    backfill: backfillOf(scheduler.policy),
     placement: placementOf(scheduler),
     enforceTimeLimit: scheduler.enforceTimeLimit,
     preemption:
@@ -189,12 +190,6 @@ function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOpt
           },
   };
 }
-
-const BACKFILL_BY_POLICY = {
-  fifo: "none",
-  "easy-backfill": "easy",
-  "conservative-backfill": "conservative",
-} as const;
 
 /** A repair time given as a plain duration is the mean of an exponential repair. */
 function meanAsExponential(spec: DistributionSpec): DistributionSpec {

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { meanOf, type DistributionSpec } from "../sim/distribution.js";
 import { zDuration } from "./units.js";
 import type { Placement } from "../models/hardware/cluster.js";
-import { METRIC_BETTER, METRIC_NAMES } from "../reports/records.js";
+import { METRIC_BETTER, METRIC_NAMES } from "../models/metrics.js";
+import { SCHEDULER_POLICIES, SCHEDULER_POLICY_NAMES } from "../models/scheduler/policies.js";
 import { AD_HOC_KINDS } from "../models/failures/ad-hoc.js";
 import {
   COUNT_MAX,
@@ -247,7 +248,9 @@ const prioritySchema = z.strictObject({
 
 const schedulerSchema = z
   .strictObject({
-    policy: z.enum(["fifo", "easy-backfill", "conservative-backfill"]),
+    policy: z
+      .enum(SCHEDULER_POLICY_NAMES)
+      .describe(SCHEDULER_POLICIES.map((policy) => `${policy.name}: ${policy.description}`).join("; ")),
     placement: z
       .enum(["first-fit", "topology", "spread"])
       .optional()

@@ -1,6 +1,7 @@
 import { Box, Text, useApp, useInput, useStdout } from "ink";
 import { useEffect, useRef, useState } from "react";
 import type { AdHocKind } from "../../models/failures/ad-hoc.js";
+import { SCHEDULER_POLICIES } from "../../models/scheduler/policies.js";
 import { formatSimClock } from "../../reports/format.js";
 import type { ClusterSnapshot, GamedayCommand, NodeState, ServiceSnapshot } from "../../runner/gameday/session.js";
 import type { ControllerView, GamedayController, LogLine } from "./controller.js";
@@ -81,9 +82,15 @@ export const ACT_MENU: readonly MenuItem[] = [
   { key: "4", label: "repair a node", target: "node", make: (node) => ({ kind: "repair", node }) },
   { key: "5", label: "roll back the driver", target: null, make: () => ({ kind: "rollback-driver" }) },
   { key: "6", label: "checkpoint every running job now", target: null, make: () => ({ kind: "checkpoint-now" }) },
-  { key: "7", label: "scheduler: FIFO", target: null, make: () => ({ kind: "scheduler", policy: "fifo" }) },
-  { key: "8", label: "scheduler: EASY backfill", target: null, make: () => ({ kind: "scheduler", policy: "easy-backfill" }) },
-  { key: "9", label: "scheduler: conservative backfill", target: null, make: () => ({ kind: "scheduler", policy: "conservative-backfill" }) },
+  // One action per scheduling policy, keys 7, 8, 9 in the registry's order.
+  ...SCHEDULER_POLICIES.map(
+    (policy, index): MenuItem => ({
+      key: String(7 + index),
+      label: `scheduler: ${policy.label}`,
+      target: null,
+      make: () => ({ kind: "scheduler", policy: policy.name }),
+    }),
+  ),
   { key: "0", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
   { key: "f", label: "control plane: fail over", target: "service", make: serviceAction("fail-over") },
   { key: "r", label: "control plane: repair units by hand", target: "service", make: serviceAction("repair") },

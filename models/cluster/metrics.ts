@@ -3,7 +3,7 @@ import type { SampleSet } from "../../sim/metrics.js";
 import type { SimRecord } from "../../sim/sim.js";
 import { US_PER_H } from "../../sim/time.js";
 import type { Cluster } from "../hardware/cluster.js";
-import { finiteOrNull, type RunMetrics } from "../metrics.js";
+import { finiteOrNull, unexercisedMetrics, type RunMetrics } from "../metrics.js";
 import type { AttemptCounters, Ledger } from "../workload/attempt.js";
 import type { JobLifecycle } from "./lifecycle.js";
 import type { FailureOccurred, PoolOptions, SloOptions } from "./options.js";
@@ -53,6 +53,7 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
   const { checkpointsCompleted, checkpointsFailed } = inputs.counters;
   const checkpointsTried = checkpointsCompleted + checkpointsFailed;
   const metrics: RunMetricsDraft = {
+    ...unexercisedMetrics(),
     jobs_submitted: submitted,
     jobs_completed: lifecycle.completed,
     jobs_failed: lifecycle.failed,
@@ -71,19 +72,8 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
     degraded_gpu_h: toGpuH(ledger.degradedUs),
     startup_overhead_gpu_h: inputs.startupModelled ? toGpuH(ledger.startupUs) : null,
-    throttled_node_h: null,
     checkpoint_success_rate: checkpointsTried > 0 ? checkpointsCompleted / checkpointsTried : null,
     scheduler_success_rate: submitted > 0 ? lifecycle.started / submitted : null,
-    fabric_p99_latency_us: null,
-    storage_throughput_gbps_mean: null,
-    control_plane_availability: null,
-    downtime_min: null,
-    jobs_delayed_by_outages: null,
-    service_goodput_ratio: null,
-    service_latency_p99_ms: null,
-    service_error_rate: null,
-    service_ejections: null,
-    service_oom_kills: null,
     slo_error_budget_used: errorBudgetUsed(inputs.slo, lifecycle.failed, ended, lifecycle.timesToSolutionH),
     cost_total: cost,
     cost_per_completed_job: cost !== null && lifecycle.completed > 0 ? cost / lifecycle.completed : null,

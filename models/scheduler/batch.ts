@@ -1,6 +1,7 @@
 import { assert } from "../../sim/assert.js";
 import type { Job } from "../workload/job.js";
 import type { SchedulerPolicy, SchedulingContext } from "./policy.js";
+import { policyNameOf, type BackfillMode } from "./policies.js";
 import { PriorityCalculator, byPriorityThenId, type PriorityOptions } from "./priority.js";
 import { AvailabilityProfile } from "./profile.js";
 
@@ -25,7 +26,7 @@ import { AvailabilityProfile } from "./profile.js";
  * its limit (when limits are not enforced) may end at any moment. Down nodes are not
  * planned as coming back.
  */
-export type BackfillMode = "none" | "easy" | "conservative";
+export type { BackfillMode };
 
 export interface BatchSchedulerOptions {
   readonly backfill: BackfillMode;
@@ -34,12 +35,6 @@ export interface BatchSchedulerOptions {
   /** Keep each job's earliest reservation in `reservationsUs` (for checks). */
   readonly trackReservations?: boolean;
 }
-
-const SCHEDULER_NAMES: Readonly<Record<BackfillMode, string>> = {
-  none: "fifo",
-  easy: "easy-backfill",
-  conservative: "conservative-backfill",
-};
 
 export class BatchScheduler implements SchedulerPolicy {
   name: string;
@@ -58,7 +53,7 @@ export class BatchScheduler implements SchedulerPolicy {
   constructor(options: BatchSchedulerOptions) {
     this.#options = options;
     this.#backfill = options.backfill;
-    this.name = SCHEDULER_NAMES[options.backfill];
+    this.name = policyNameOf(options.backfill);
     this.#priority = options.priority === null ? null : new PriorityCalculator(options.priority);
   }
 
@@ -84,7 +79,7 @@ export class BatchScheduler implements SchedulerPolicy {
    */
   setBackfill(mode: BackfillMode, running: readonly Job[]): void {
     this.#backfill = mode;
-    this.name = SCHEDULER_NAMES[mode];
+    this.name = policyNameOf(mode);
     this.#running.length = 0;
     for (const job of running) this.jobStarted(job);
     for (const job of this.#queue) job.reservationUs = -1;

@@ -3,6 +3,7 @@ import { type ModelStatus } from "../../models/cluster/options.js";
 import { scheduleInjections, targetNodes, type AdHocInjection, type AdHocKind } from "../../models/failures/ad-hoc.js";
 import { SpotPreemptionInjector } from "../../models/failures/spot.js";
 import type { RunMetrics } from "../../models/metrics.js";
+import { backfillOf, type SchedulerPolicyName } from "../../models/scheduler/policies.js";
 import { Sim, type SimRecord } from "../../sim/sim.js";
 import { secondsToUs } from "../../sim/time.js";
 import type { PreparedScenario } from "../../scenarios/prepare.js";
@@ -36,7 +37,7 @@ export type GamedayCommand =
   | { readonly kind: "drain" | "undrain" | "quarantine" | "repair"; readonly node: string }
   | { readonly kind: "rollback-driver" }
   | { readonly kind: "checkpoint-now" }
-  | { readonly kind: "scheduler"; readonly policy: "fifo" | "easy-backfill" | "conservative-backfill" }
+  | { readonly kind: "scheduler"; readonly policy: SchedulerPolicyName }
   /** On a service scenario: a replica hangs, or serves slower, for a while. */
   | { readonly kind: "replica-failure"; readonly replica: number; readonly durationS: number }
   | { readonly kind: "replica-slowdown"; readonly replica: number; readonly factor: number; readonly durationS: number }
@@ -423,8 +424,7 @@ export class GamedaySession extends GamedayBase {
         return `checkpoint started by ${begun} running job${begun === 1 ? "" : "s"}`;
       }
       case "scheduler": {
-        const mode = ({ fifo: "none", "easy-backfill": "easy", "conservative-backfill": "conservative" } as const)[command.policy];
-        if (!this.model.setBackfill(mode)) throw new CommandError("the scenario's scheduler is a custom policy");
+        if (!this.model.setBackfill(backfillOf(command.policy))) throw new CommandError("the scenario's scheduler is a custom policy");
         return `scheduler now ${command.policy}`;
       }
       case "ack":
