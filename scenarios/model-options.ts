@@ -1,19 +1,11 @@
-import type { DistributionSpec } from "../sim/distribution.js";
 import { secondsToUs } from "../sim/time.js";
-import type { ClusterModelOptions, SchedulerOptions, TimedFault } from "../models/cluster/options.js";
-import type { FailureWiring } from "../models/cluster/part.js";
-import { rackPowerOutages, type CorrelatedFailureOptions } from "../models/failures/correlated.js";
-import { silentDegradation, type DegradationOptions, type HealthPolicyOptions } from "../models/failures/degradation.js";
-import { driverRollout, type DriverRolloutOptions } from "../models/failures/driver-rollout.js";
-import { failureLogReplay } from "../models/failures/lanl-log.js";
-import { spotReclaims, type SpotOptions } from "../models/failures/spot.js";
-import { thermalThrottling, type ThermalOptions } from "../models/failures/thermal.js";
+import type { ClusterModelOptions, SchedulerOptions } from "../models/cluster/options.js";
 import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { HaStrategy } from "../models/services/control-plane.js";
-import { nodeCrashes, type NodeCrashOptions } from "../models/failures/node-crash.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpoint.js";
 import { backfillOf } from "../models/scheduler/policies.js";
 import type { ServiceModelOptions } from "../models/service-model.js";
+import { failureWirings, timedFaults } from "./failures/index.js";
 import type { PreparedScenario } from "./prepare.js";
 import { placementOf, type ClusterScenario, type ServiceScenario, type Strategy } from "./schema.js";
 
@@ -31,16 +23,6 @@ export function modelOptions(
 ): ClusterModelOptions {
   const scenario = prepared.scenario as ClusterScenario;
   const crash = scenario.failures.find((failure) => failure.kind === "node-crash");
-  const nodeCrash: NodeCrashOptions | null =
-    crash === undefined
-      ? null
-      : {
-          timeToFailureS:
-            crash.distribution === "exponential"
-              ? { kind: "exponential", mean: crash.mtbf }
-              : { kind: "weibull", shape: crash.distribution.weibull.shape, mean: crash.mtbf },
-          repairS: meanAsExponential(crash.repair),
-        };
   const generator = scenario.workload.generator;
   return {
     horizonUs: scenario.horizon === undefined ? null : secondsToUs(scenario.horizon),
@@ -127,16 +109,7 @@ export function modelOptions(
       tasksPerJob: strategy.tasksPerJob ?? scenario.workload.tasksPerJob,
     },
     scheduler: schedulerOptions(strategy.scheduler ?? scenario.scheduler),
-    // Failure models start in this order (their events at equal times keep their order).
-    failures: [
-      nodeCrash === null ? null : nodeCrashes(nodeCrash),
-      wire(spotOptions(scenario), spotReclaims),
-      wire(driverRolloutOptions(scenario, strategy), driverRollout),
-      wire(rackPowerOptions(scenario), rackPowerOutages),
-      wire(thermalOptions(scenario), thermalThrottling),
-      wire(degradationOptions(scenario, strategy), (degradation) => silentDegradation(degradation.model, degradation.policy)),
-      wire(prepared.failureLog, (log) => failureLogReplay(log.records, { startUs: log.startUs })),
-    ].filter((wiring) => wiring !== null),
+    failures: failureWirings(prepared, strategy),
     injections,
     timedFaults: timedFaults(scenario),
     controlPlane: scenario.controlPlane.map((service) => ({
@@ -191,33 +164,6 @@ function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOpt
   };
 }
 
-/** A repair time given as a plain duration is the mean of an exponential repair. */
-function meanAsExponential(spec: DistributionSpec): DistributionSpec {
-  return spec.kind === "constant" ? { kind: "exponential", mean: spec.value } : spec;
-}
-
-/** The wiring of a failure model whose options are given, or null. */
-function wire<T>(options: T | null, wiring: (options: T) => FailureWiring): FailureWiring | null {
-  return options === null ? null : wiring(options);
-}
-
-function driverRolloutOptions(scenario: ClusterScenario, strategy: Strategy): DriverRolloutOptions | null {
-  const patch = scenario.failures.find((failure) => failure.kind === "driver-patch");
-  if (patch === undefined) return null;
-  const rollout = strategy.rollout ?? patch.rollout;
-  return {
-    startUs: secondsToUs(patch.at),
-    strategy: rollout.strategy,
-    canaryNodes: rollout.canaryNodes,
-    waveFraction: rollout.waveFraction,
-    waveIntervalUs: secondsToUs(rollout.waveInterval),
-    badPatch: patch.bad,
-    haltFailureRate: rollout.haltFailureRate,
-    minStarts: rollout.minStarts,
-    rollbackUs: secondsToUs(rollout.rollback),
-  };
-}
-
 function haStrategy(ha: ClusterScenario["controlPlane"][number]["ha"]): HaStrategy {
   switch (ha.kind) {
     case "none":
@@ -235,98 +181,6 @@ function haStrategy(ha: ClusterScenario["controlPlane"][number]["ha"]): HaStrate
     case "quorum":
       return { kind: "quorum", unitCount: ha.units, electionTimeoutUs: secondsToUs(ha.electionTimeout) };
   }
-}
-
-function timedFaults(scenario: ClusterScenario): TimedFault[] {
-  const faults: TimedFault[] = [];
-  for (const failure of scenario.failures) {
-    switch (failure.kind) {
-      case "link-down":
-        faults.push({ kind: "link-down", atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration), leaf: failure.leaf, spine: failure.spine });
-        break;
-      case "metadata-storm":
-        faults.push({ kind: "metadata-storm", atUs: secondsToUs(failure.at), ops: failure.ops });
-        break;
-      case "network-partition":
-        faults.push({ kind: "network-partition", atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration), service: failure.service });
-        break;
-      case "certificate-expiry":
-        faults.push({ kind: "certificate-expiry", atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.renewAfter), service: failure.service });
-        break;
-      default:
-        break;
-    }
-  }
-  return faults;
-}
-
-function rackPowerOptions(scenario: ClusterScenario): CorrelatedFailureOptions | null {
-  const rack = scenario.failures.find((failure) => failure.kind === "rack-power");
-  if (rack === undefined) return null;
-  return {
-    racksPerDomain: rack.racksPerDomain,
-    timeToFailureS: { kind: "exponential", mean: rack.mtbf },
-    repairS: meanAsExponential(rack.repair),
-  };
-}
-
-function thermalOptions(scenario: ClusterScenario): ThermalOptions | null {
-  const thermal = scenario.failures.find((failure) => failure.kind === "thermal");
-  if (thermal === undefined) return null;
-  return {
-    stepUs: secondsToUs(thermal.step),
-    timeConstantUs: secondsToUs(thermal.timeConstant),
-    ambientC: thermal.ambientC,
-    heatPerBusyNodeC: thermal.heatPerBusyNodeC,
-    rackCouplingFraction: thermal.rackCoupling,
-    throttleAtC: thermal.throttleAtC,
-    maxC: thermal.maxC,
-    minClockFactor: thermal.minClockFactor,
-    clockSteps: thermal.clockSteps,
-    hysteresisC: thermal.hysteresisC,
-  };
-}
-
-function degradationOptions(
-  scenario: ClusterScenario,
-  strategy: Strategy,
-): { readonly model: DegradationOptions; readonly policy: HealthPolicyOptions | null } | null {
-  const degradation = scenario.failures.find((failure) => failure.kind === "silent-degradation");
-  if (degradation === undefined) return null;
-  const policy = strategy.healthPolicy === undefined ? degradation.healthPolicy : strategy.healthPolicy;
-  return {
-    model: {
-      eccErrorsPerH: degradation.eccErrorsPerHour,
-      badNodeEccErrorsPerH: degradation.badNodeEccErrorsPerHour,
-      badNodes: null,
-      badNodeFraction: degradation.badNodeFraction,
-      degradeAfterErrors: degradation.degradeAfterErrors,
-      clockLossPerError: degradation.clockLossPerError,
-      minClockFactor: degradation.minClockFactor,
-      crashAfterErrors: degradation.crashAfterErrors,
-      crashProbability: degradation.crashProbability,
-      rebootUs: secondsToUs(degradation.reboot),
-    },
-    policy:
-      policy === null
-        ? null
-        : {
-            checkIntervalUs: secondsToUs(policy.checkInterval),
-            windowUs: secondsToUs(policy.window),
-            quarantineAfter: policy.quarantineAfter,
-            repairUs: secondsToUs(policy.repair),
-          },
-  };
-}
-
-function spotOptions(scenario: ClusterScenario): Omit<SpotOptions, "nodes"> | null {
-  const spot = scenario.failures.find((failure) => failure.kind === "spot-preemption");
-  if (spot === undefined) return null;
-  return {
-    timeToReclaimS: { kind: "exponential", mean: spot.meanTimeBetween },
-    noticeUs: secondsToUs(spot.notice),
-    returnAfterS: meanAsExponential(spot.returnAfter),
-  };
 }
 
 function incrementalOf(checkpoint: { incremental?: { fullEvery: number; dirtyFraction: number } }) {

@@ -1,12 +1,15 @@
 import { z } from "zod";
 import { meanOf, type DistributionSpec } from "../sim/distribution.js";
 import { zDuration } from "./units.js";
+import { expectedFailures, failureIssues, failureNodePeriods, failureSchema } from "./failures/index.js";
+import { rolloutSchema } from "./failures/driver-patch.js";
+import { healthPolicySchema } from "./failures/silent-degradation.js";
+import { atMost, count, countDistribution, countUpTo, durationDistribution, nonNegative, NUMBER_WHY, positive } from "./fields.js";
 import type { Placement } from "../models/hardware/cluster.js";
 import { METRIC_BETTER, METRIC_NAMES } from "../models/metrics.js";
 import { SCHEDULER_POLICIES, SCHEDULER_POLICY_NAMES } from "../models/scheduler/policies.js";
 import { AD_HOC_KINDS } from "../models/failures/ad-hoc.js";
 import {
-  COUNT_MAX,
   FAILURES_MAX,
   GPUS_PER_NODE_MAX,
   JOBS_MAX,
@@ -27,73 +30,6 @@ import {
  * "did you mean" hint rather than a silently ignored setting. Durations are strings with
  * units ("90s", "30m", "4h", "7d", "5y") or seconds; after parsing they are seconds.
  */
-
-/** "expected at most 1e6 (why), got 2e7": what a bound says when a value passes it. */
-function atMost(max: number, why: string) {
-  return { error: (issue: { input?: unknown }) => `expected at most ${formatBound(max)}${why === "" ? "" : ` (${why})`}, got ${String(issue.input)}` };
-}
-
-const NUMBER_WHY = "larger numbers lose their meaning in the models' arithmetic";
-
-function nonNegative() {
-  return z.number().nonnegative().max(NUMBER_MAX, atMost(NUMBER_MAX, NUMBER_WHY));
-}
-
-function positive() {
-  return z.number().positive().max(NUMBER_MAX, atMost(NUMBER_MAX, NUMBER_WHY));
-}
-
-/** A whole number ≥ 1 (or ≥ 0 with `zero`), at most `max`. */
-function countUpTo(max: number, why = "", zero = false) {
-  const whole = z.number().int();
-  return (zero ? whole.nonnegative() : whole.positive()).max(max, atMost(max, why));
-}
-
-/** A positive whole number, at most COUNT_MAX. */
-const count = countUpTo(COUNT_MAX);
-
-/** Weibull shapes a run can draw from: outside, Γ(1 + 1/k) overflows or the draws are all at one value. */
-const weibullShape = z.number().min(0.1, "expected a shape of at least 0.1 (smaller ones put the mean beyond any horizon)").max(20, atMost(20, "larger ones are a constant"));
-
-/** Lognormal spreads a run can draw from: past 10, draws overflow. */
-const lognormalSigma = z.number().nonnegative().max(10, atMost(10, "larger ones overflow"));
-
-/**
- * A distribution of values of `value`'s kind (durations or counts): a plain value, or an
- * object naming one distribution.
- */
-function distribution(value: z.ZodType<number, unknown>) {
-  return z.union([
-    value.transform((v) => ({ kind: "constant" as const, value: v })),
-    z.strictObject({ constant: value }).transform((d) => ({ kind: "constant" as const, value: d.constant })),
-    z.strictObject({ exponential: z.strictObject({ mean: value }) }).transform((d) => ({
-      kind: "exponential" as const,
-      mean: d.exponential.mean,
-    })),
-    z
-      .strictObject({ weibull: z.strictObject({ shape: weibullShape, mean: value }) })
-      .transform((d) => ({ kind: "weibull" as const, shape: d.weibull.shape, mean: d.weibull.mean })),
-    z
-      .strictObject({ lognormal: z.strictObject({ median: value, sigma: lognormalSigma }) })
-      .transform((d) => ({ kind: "lognormal" as const, median: d.lognormal.median, sigma: d.lognormal.sigma })),
-    z
-      .strictObject({ uniform: z.tuple([value, value]) })
-      .refine((d) => d.uniform[0] <= d.uniform[1], { message: "uniform needs [low, high] with low ≤ high" })
-      .transform((d) => ({ kind: "uniform" as const, low: d.uniform[0], high: d.uniform[1] })),
-    z
-      .strictObject({ logUniform: z.tuple([value, value]) })
-      .refine((d) => d.logUniform[0] > 0 && d.logUniform[0] <= d.logUniform[1], {
-        message: "logUniform needs [low, high] with 0 < low ≤ high",
-      })
-      .transform((d) => ({ kind: "logUniform" as const, low: d.logUniform[0], high: d.logUniform[1] })),
-    z
-      .strictObject({ empirical: z.array(value).min(1) })
-      .transform((d) => ({ kind: "empirical" as const, sortedValues: [...d.empirical].sort((a, b) => a - b) })),
-  ]);
-}
-
-const durationDistribution = distribution(zDuration({ positive: true }));
-const countDistribution = distribution(positive());
 
 const nodeSchema = z.strictObject({
   gpus: countUpTo(GPUS_PER_NODE_MAX, "GPUs in one node", true).describe("GPUs per node"),
@@ -279,142 +215,6 @@ export function placementOf(scheduler: z.output<typeof schedulerSchema>): Placem
   if (scheduler.placement !== undefined) return scheduler.placement;
   return scheduler.topologyAware === true ? "topology" : "first-fit";
 }
-
-const timeToFailureSchema = z.union([
-  z.literal("exponential"),
-  z.strictObject({ weibull: z.strictObject({ shape: weibullShape }) }),
-]);
-
-const nodeCrashSchema = z.strictObject({
-  kind: z.literal("node-crash"),
-  mtbf: zDuration({ positive: true }).describe("mean time between failures of one node"),
-  distribution: timeToFailureSchema.default("exponential").describe("shape of the time to failure"),
-  repair: durationDistribution.describe("time to repair; a plain duration means exponential with that mean"),
-});
-
-const spotSchema = z.strictObject({
-  kind: z.literal("spot-preemption"),
-  pool: z.string().describe("a pool with spot: true"),
-  meanTimeBetween: zDuration({ positive: true }).describe("mean time between reclaims of one spot node"),
-  notice: zDuration().default(120).describe("warning before the node is taken"),
-  returnAfter: durationDistribution.prefault(3_600).describe("time until the capacity comes back; a plain duration is an exponential mean"),
-});
-
-const rolloutSchema = z.strictObject({
-  strategy: z.enum(["big-bang", "canary"]),
-  canaryNodes: count.default(2),
-  waveFraction: z.number().gt(0).max(1).default(0.25).describe("share of the remaining nodes per wave"),
-  waveInterval: zDuration({ positive: true }).default(3_600).describe("how long each step is watched"),
-  haltFailureRate: z.number().min(0).max(1).default(0.2),
-  minStarts: count.default(3).describe("starts on patched nodes needed to judge a step"),
-  rollback: zDuration().default(1_800).describe("time to roll the patched nodes back"),
-});
-
-const driverPatchSchema = z.strictObject({
-  kind: z.literal("driver-patch"),
-  at: zDuration().describe("when the rollout starts"),
-  bad: z.boolean().default(true).describe("whether the new driver breaks jobs (mismatches the CUDA runtime)"),
-  rollout: rolloutSchema.prefault({ strategy: "big-bang" }),
-});
-
-const rackPowerSchema = z.strictObject({
-  kind: z.literal("rack-power"),
-  mtbf: zDuration({ positive: true }).describe("mean time between power losses of one rack (or domain)"),
-  repair: durationDistribution.describe("time until power returns; a plain duration is an exponential mean"),
-  racksPerDomain: count.default(1).describe("racks sharing a power domain"),
-});
-
-/** A temperature in °C, within what GPUs meet. */
-function temperature() {
-  return z.number().min(-100, "expected at least -100").max(1_000, atMost(1_000, ""));
-}
-
-const thermalSchema = z
-  .strictObject({
-  kind: z.literal("thermal"),
-  ambientC: temperature().default(25),
-  heatPerBusyNodeC: z.number().nonnegative().max(1_000, atMost(1_000, "")).default(55).describe("how far a busy node's GPUs settle above ambient"),
-  timeConstant: zDuration({ positive: true }).default(300),
-  rackCoupling: z.number().min(0).max(1).default(0.2).describe("share of busy rack mates' heat a node feels"),
-  throttleAtC: temperature().default(83),
-  maxC: temperature().default(95),
-  minClockFactor: z.number().gt(0).lt(1).default(0.6),
-  clockSteps: countUpTo(255, "clock steps a GPU has").default(4),
-  hysteresisC: z.number().nonnegative().max(1_000, atMost(1_000, "")).default(8),
-  step: zDuration({ positive: true }).default(60),
-})
-  .refine((thermal) => thermal.throttleAtC < thermal.maxC, { message: "throttleAtC must be below maxC", path: ["throttleAtC"] });
-
-const healthPolicySchema = z.strictObject({
-  checkInterval: zDuration({ positive: true }).default(600),
-  window: zDuration({ positive: true }).default(86_400),
-  quarantineAfter: count.default(20).describe("ECC errors in the window that quarantine a node"),
-  repair: zDuration({ positive: true }).default(8 * 3_600),
-});
-
-const degradationSchema = z.strictObject({
-  kind: z.literal("silent-degradation"),
-  eccErrorsPerHour: z.number().nonnegative().max(3_600, atMost(3_600, "one a second")).default(0.01),
-  badNodeEccErrorsPerHour: z.number().nonnegative().max(3_600, atMost(3_600, "one a second")).default(2),
-  badNodeFraction: z.number().min(0).max(1).default(0.02),
-  degradeAfterErrors: countUpTo(COUNT_MAX, "", true).default(10),
-  clockLossPerError: z.number().min(0).max(1).default(0.01),
-  minClockFactor: z.number().gt(0).max(1).default(0.5),
-  crashAfterErrors: countUpTo(COUNT_MAX, "", true).default(50),
-  crashProbability: z.number().min(0).max(1).default(0.02),
-  reboot: zDuration({ positive: true }).default(600),
-  healthPolicy: healthPolicySchema.nullable().default(null).describe("quarantine nodes with many ECC errors; null: none"),
-});
-
-const failureLogSchema = z.strictObject({
-  kind: z.literal("failure-log"),
-  format: z.literal("lanl"),
-  path: z.string().min(1).describe("relative to the scenario file; .gz read as is"),
-  system: countUpTo(1_000).describe("which LANL system's failures to replay"),
-  start: zDuration().default(0).describe("when the log's first failure lands"),
-});
-
-const linkDownSchema = z.strictObject({
-  kind: z.literal("link-down"),
-  at: zDuration(),
-  duration: zDuration({ positive: true }),
-  leaf: countUpTo(COUNT_MAX, "", true).describe("the leaf switch (rack) end of the cable"),
-  spine: countUpTo(COUNT_MAX, "", true),
-});
-
-const metadataStormSchema = z.strictObject({
-  kind: z.literal("metadata-storm"),
-  at: zDuration(),
-  ops: count.describe("metadata operations flooding the metadata server at once (a small-file storm)"),
-});
-
-const networkPartitionSchema = z.strictObject({
-  kind: z.literal("network-partition"),
-  at: zDuration(),
-  duration: zDuration({ positive: true }),
-  service: z.string().describe("the control-plane service whose units are cut apart"),
-});
-
-const certificateExpirySchema = z.strictObject({
-  kind: z.literal("certificate-expiry"),
-  at: zDuration(),
-  renewAfter: zDuration({ positive: true }).describe("time until someone renews it"),
-  service: z.string(),
-});
-
-const failureSchema = z.discriminatedUnion("kind", [
-  linkDownSchema,
-  metadataStormSchema,
-  networkPartitionSchema,
-  certificateExpirySchema,
-  nodeCrashSchema,
-  spotSchema,
-  driverPatchSchema,
-  rackPowerSchema,
-  thermalSchema,
-  degradationSchema,
-  failureLogSchema,
-]);
 
 const incrementalSchema = z
   .strictObject({
@@ -651,24 +451,14 @@ export function clusterRunBoundIssues(scenario: ClusterScenario, horizonS: numbe
     }
   }
   const nodes = scenario.cluster.racks * scenario.cluster.nodesPerRack;
-  scenario.failures.forEach((failure, index) => {
-    const expected =
-      failure.kind === "node-crash"
-        ? [nodes * (horizonS / failure.mtbf), "mtbf"]
-        : failure.kind === "spot-preemption"
-          ? [nodes * (horizonS / failure.meanTimeBetween), "meanTimeBetween"]
-          : failure.kind === "rack-power"
-            ? [scenario.cluster.racks * (horizonS / failure.mtbf), "mtbf"]
-            : failure.kind === "silent-degradation"
-              ? [nodes * (horizonS / 3_600) * Math.max(failure.eccErrorsPerHour, failure.badNodeEccErrorsPerHour * failure.badNodeFraction), "eccErrorsPerHour"]
-              : null;
-    if (expected !== null && (expected[0] as number) > FAILURES_MAX) {
+  for (const expected of expectedFailures(scenario, horizonS)) {
+    if (expected.count > FAILURES_MAX) {
       issues.push({
-        path: ["failures", index, expected[1] as string],
-        message: `about ${formatBound(Math.round(expected[0] as number))} failures over the horizon; at most ${formatBound(FAILURES_MAX)} (each is kept for the failure timeline)`,
+        path: expected.path,
+        message: `about ${formatBound(Math.round(expected.count))} failures over the horizon; at most ${formatBound(FAILURES_MAX)} (each is kept for the failure timeline)`,
       });
     }
-  });
+  }
   scenario.controlPlane.forEach((service, index) => {
     const units = service.ha.kind === "quorum" ? service.ha.units : service.ha.kind === "active-passive" ? 2 : 1;
     if (units * (horizonS / service.mtbf) > FAILURES_MAX) {
@@ -676,12 +466,7 @@ export function clusterRunBoundIssues(scenario: ClusterScenario, horizonS: numbe
     }
   });
   const periods: { path: (string | number)[]; periodS: number; weight?: number }[] = [];
-  scenario.failures.forEach((failure, index) => {
-    if (failure.kind === "thermal") periods.push({ path: ["failures", index, "step"], periodS: failure.step, weight: nodes });
-    if (failure.kind === "silent-degradation" && failure.healthPolicy !== null) {
-      periods.push({ path: ["failures", index, "healthPolicy", "checkInterval"], periodS: failure.healthPolicy.checkInterval, weight: nodes });
-    }
-  });
+  for (const period of failureNodePeriods(scenario)) periods.push({ ...period, weight: nodes });
   scenario.strategies.forEach((strategy, index) => {
     if (strategy.healthPolicy) periods.push({ path: ["strategies", index, "healthPolicy", "checkInterval"], periodS: strategy.healthPolicy.checkInterval, weight: nodes });
     for (const [name, ha] of Object.entries(strategy.ha ?? {})) {
@@ -829,29 +614,7 @@ const clusterScenarioSchema = z
         }
       });
     }
-    scenario.failures.forEach((failure, index) => {
-      if (failure.kind === "link-down") {
-        if (scenario.cluster.fabric === undefined) {
-          context.addIssue({ code: "custom", path: ["failures", index, "kind"], message: "a link-down needs cluster.fabric" });
-        } else if (failure.leaf >= scenario.cluster.racks || failure.spine >= scenario.cluster.fabric.spines) {
-          context.addIssue({
-            code: "custom",
-            path: ["failures", index],
-            message: `no cable between leaf ${failure.leaf} and spine ${failure.spine} (leaves 0–${scenario.cluster.racks - 1}, spines 0–${scenario.cluster.fabric.spines - 1})`,
-          });
-        }
-      }
-      if (failure.kind === "metadata-storm" && scenario.cluster.storage === undefined) {
-        context.addIssue({ code: "custom", path: ["failures", index, "kind"], message: "a metadata storm needs cluster.storage" });
-      }
-      if ((failure.kind === "network-partition" || failure.kind === "certificate-expiry") && !serviceNames.includes(failure.service)) {
-        context.addIssue({
-          code: "custom",
-          path: ["failures", index, "service"],
-          message: `no control-plane service is named "${failure.service}" (services: ${serviceNames.join(", ") || "none"})`,
-        });
-      }
-    });
+    for (const issue of failureIssues(scenario)) context.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
     const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
     scenario.strategies.forEach((strategy, index) => {
       const pooled = (strategy.pools ?? []).reduce((sum, pool) => sum + pool.racks, 0);
@@ -863,21 +626,6 @@ const clusterScenarioSchema = z
         });
       }
     });
-    const allPools = [...scenario.cluster.pools, ...scenario.strategies.flatMap((strategy) => strategy.pools ?? [])];
-    scenario.failures.forEach((failure, index) => {
-      if (failure.kind !== "spot-preemption") return;
-      const pool = allPools.find((candidate) => candidate.name === failure.pool && candidate.spot);
-      if (pool === undefined) {
-        context.addIssue({
-          code: "custom",
-          path: ["failures", index, "pool"],
-          message: `"${failure.pool}" is not a spot pool (pools: ${[...new Set(allPools.map((p) => p.name))].join(", ") || "none"})`,
-        });
-      }
-    });
-    if (scenario.failures.filter((failure) => failure.kind === "spot-preemption").length > 1) {
-      context.addIssue({ code: "custom", path: ["failures"], message: "at most one spot-preemption failure model" });
-    }
     scenario.strategies.forEach((strategy, index) => {
       const checkpoint = strategy.checkpoint;
       if ((checkpoint.policy === "young" || checkpoint.policy === "daly") && crashes === 0) {

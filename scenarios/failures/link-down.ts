@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { secondsToUs } from "../../sim/time.js";
+import { countUpTo } from "../fields.js";
+import { COUNT_MAX } from "../limits.js";
+import { zDuration } from "../units.js";
+import type { FailureKind } from "./kind.js";
+
+const linkDownSchema = z.strictObject({
+  kind: z.literal("link-down"),
+  at: zDuration(),
+  duration: zDuration({ positive: true }),
+  leaf: countUpTo(COUNT_MAX, "", true).describe("the leaf switch (rack) end of the cable"),
+  spine: countUpTo(COUNT_MAX, "", true),
+});
+
+/** A fabric cable between a leaf and a spine switch goes down for a while. */
+export const linkDown: FailureKind<typeof linkDownSchema> = {
+  kind: "link-down",
+  schema: linkDownSchema,
+  check: (link, scenario) => {
+    const fabric = scenario.cluster.fabric;
+    if (fabric === undefined) return [{ path: ["kind"], message: "a link-down needs cluster.fabric" }];
+    if (link.leaf < scenario.cluster.racks && link.spine < fabric.spines) return [];
+    return [
+      {
+        path: [],
+        message: `no cable between leaf ${link.leaf} and spine ${link.spine} (leaves 0–${scenario.cluster.racks - 1}, spines 0–${fabric.spines - 1})`,
+      },
+    ];
+  },
+  timedFault: (link) => ({ kind: "link-down", atUs: secondsToUs(link.at), durationUs: secondsToUs(link.duration), leaf: link.leaf, spine: link.spine }),
+};
