@@ -1,7 +1,7 @@
 import { Box, Text, useApp, useInput, useStdout } from "ink";
 import { useEffect, useRef, useState } from "react";
-import type { AdHocKind } from "../../models/failures/ad-hoc.js";
 import { SCHEDULER_POLICIES } from "../../models/scheduler/policies.js";
+import { INJECT_VERBS } from "../../scenarios/failures/index.js";
 import { formatSimClock } from "../../reports/format.js";
 import type { ClusterSnapshot, GamedayCommand, NodeState, ServiceSnapshot } from "../../runner/gameday/session.js";
 import type { ControllerView, GamedayController, LogLine } from "./controller.js";
@@ -35,7 +35,6 @@ interface MenuItem {
   readonly make: (target: string) => GamedayCommand;
 }
 
-const inject = (fault: AdHocKind, durationS: number) => (target: string): GamedayCommand => ({ kind: "inject", fault, target, durationS });
 
 const replica = (text: string): number => (/^\d+$/.test(text) ? Number(text) : -1);
 
@@ -52,28 +51,12 @@ export const SERVICE_ACT_MENU: readonly MenuItem[] = [
   { key: "0", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
 ];
 
-const serviceFault =
-  (fault: "unit-crash" | "partition" | "certificate-expiry") =>
-  (service: string): GamedayCommand => ({ kind: "service-fault", fault, service, durationS: fault === "partition" ? 1_800 : 3_600 });
-
 const serviceAction =
   (action: "fail-over" | "repair" | "heal" | "renew-certificate") =>
   (service: string): GamedayCommand => ({ kind: "service", action, service });
 
-export const INJECT_MENU: readonly MenuItem[] = [
-  { key: "1", label: "node crash (4 h)", target: "node", make: inject("node-crash", 4 * 3_600) },
-  { key: "2", label: "rack power loss (4 h)", target: "rack", make: inject("rack-power", 4 * 3_600) },
-  { key: "3", label: "thermal throttle (1 h)", target: "node", make: inject("throttle", 3_600) },
-  { key: "4", label: "bad driver (1 h)", target: "node", make: inject("driver-mismatch", 3_600) },
-  { key: "5", label: "stray drain (1 h)", target: "node", make: inject("drain", 3_600) },
-  { key: "6", label: "spot wave (every spot node on notice)", target: null, make: () => ({ kind: "spot-wave" }) },
-  { key: "7", label: "link down (a rack's uplink, 1 h)", target: "rack", make: (target) => ({ kind: "link-down", target, durationS: 3_600 }) },
-  { key: "8", label: "metadata storm", target: null, make: () => ({ kind: "metadata-storm" }) },
-  { key: "9", label: "control plane: active unit crashes", target: "service", make: serviceFault("unit-crash") },
-  { key: "0", label: "control plane: units cut apart (30 min)", target: "service", make: serviceFault("partition") },
-  { key: "c", label: "control plane: certificate expires (1 h)", target: "service", make: serviceFault("certificate-expiry") },
-  { key: "d", label: "bad driver rollout (waves every 30 min)", target: null, make: () => ({ kind: "driver-rollout" }) },
-];
+/** Declared by the failure kinds (scenarios/failures/), each beside its schema. */
+export const INJECT_MENU: readonly MenuItem[] = INJECT_VERBS;
 
 export const ACT_MENU: readonly MenuItem[] = [
   { key: "1", label: "drain a node", target: "node", make: (node) => ({ kind: "drain", node }) },

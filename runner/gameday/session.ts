@@ -8,6 +8,7 @@ import { Sim, type SimRecord } from "../../sim/sim.js";
 import { secondsToUs } from "../../sim/time.js";
 import type { PreparedScenario } from "../../scenarios/prepare.js";
 import { modelOptions } from "../../scenarios/model-options.js";
+import type { InjectCommand } from "../../scenarios/failures/kind.js";
 import { isServiceScenario, type ClusterScenario, type Gameday, type Strategy } from "../../scenarios/schema.js";
 
 /**
@@ -23,15 +24,7 @@ import { isServiceScenario, type ClusterScenario, type Gameday, type Strategy } 
 
 /** What an operator can do, as data: the session log is a list of these with their times. */
 export type GamedayCommand =
-  | { readonly kind: "inject"; readonly fault: AdHocKind; readonly target: string; readonly durationS: number }
-  /** The uplink from a rack's leaf switch to the first spine (a fat-tree: one leaf per rack). */
-  | { readonly kind: "link-down"; readonly target: string; readonly durationS: number }
-  | { readonly kind: "metadata-storm" }
-  | { readonly kind: "spot-wave" }
-  /** A bad driver patch rolled out in waves (a quarter of the nodes every 30 min) until rolled back. */
-  | { readonly kind: "driver-rollout" }
-  /** A control-plane service's active unit crashes, its units are cut apart, or its certificate expires. */
-  | { readonly kind: "service-fault"; readonly fault: "unit-crash" | "partition" | "certificate-expiry"; readonly service: string; readonly durationS: number }
+  | InjectCommand
   /** An operator's hand on a control-plane service. */
   | { readonly kind: "service"; readonly action: "fail-over" | "repair" | "heal" | "renew-certificate"; readonly service: string }
   | { readonly kind: "drain" | "undrain" | "quarantine" | "repair"; readonly node: string }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { secondsToUs } from "../../sim/time.js";
 import { zDuration } from "../units.js";
-import { needsService, type FailureKind } from "./kind.js";
+import { serviceFaultVerb, needsService, type FailureKind } from "./kind.js";
 
 const certificateExpirySchema = z.strictObject({
   kind: z.literal("certificate-expiry"),
@@ -21,4 +21,7 @@ export const certificateExpiry: FailureKind<typeof certificateExpirySchema> = {
     durationUs: secondsToUs(expiry.renewAfter),
     service: expiry.service,
   }),
+  verbs: [
+    serviceFaultVerb("c", "control plane: certificate expires (1 h)", "certificate-expiry", 3_600),
+  ],
 };

@@ -3,7 +3,7 @@ import { driverRollout } from "../../models/failures/driver-rollout.js";
 import { secondsToUs } from "../../sim/time.js";
 import { count } from "../fields.js";
 import { zDuration } from "../units.js";
-import type { FailureKind } from "./kind.js";
+import { injectVerb, type FailureKind } from "./kind.js";
 
 /** How a driver patch reaches the nodes; a strategy may replace it (`strategies[].rollout`). */
 export const rolloutSchema = z.strictObject({
@@ -41,4 +41,8 @@ export const driverPatch: FailureKind<typeof schema> = {
       rollbackUs: secondsToUs(rollout.rollback),
     });
   },
+  verbs: [
+    injectVerb("4", "bad driver (1 h)", "driver-mismatch", 3_600),
+    { key: "d", label: "bad driver rollout (waves every 30 min)", target: null, make: () => ({ kind: "driver-rollout" }) },
+  ],
 };

@@ -6,7 +6,7 @@ import type { ClusterScenario, Strategy } from "../schema.js";
 import { certificateExpiry } from "./certificate-expiry.js";
 import { driverPatch } from "./driver-patch.js";
 import { failureLog } from "./failure-log.js";
-import type { FailureIssue, FailureKind } from "./kind.js";
+import { injectVerb, serviceFaultVerb, type FailureIssue, type FailureKind, type InjectVerb } from "./kind.js";
 import { linkDown } from "./link-down.js";
 import { metadataStorm } from "./metadata-storm.js";
 import { networkPartition } from "./network-partition.js";
@@ -103,3 +103,20 @@ export function timedFaults(scenario: ClusterScenario): TimedFault[] {
     return fault === undefined ? [] : [fault];
   });
 }
+
+/**
+ * Faults an operator can inject that no scenario kind declares: a stray drain (an
+ * operator's own slip), and a control-plane unit crash (the scenario models those with
+ * `controlPlane[].mtbf`).
+ */
+const HAND_ONLY_VERBS: readonly InjectVerb[] = [
+  injectVerb("5", "stray drain (1 h)", "drain", 3_600),
+  serviceFaultVerb("9", "control plane: active unit crashes", "unit-crash", 3_600),
+];
+
+const KEY_ORDER = "1234567890abcdefghijklmnopqrstuvwxyz";
+
+/** The game day's "inject a fault" menu on a cluster: every kind's verbs, in key order. */
+export const INJECT_VERBS: readonly InjectVerb[] = [...FAILURE_KINDS.flatMap((kind) => kind.verbs ?? []), ...HAND_ONLY_VERBS].sort(
+  (a, b) => KEY_ORDER.indexOf(a.key) - KEY_ORDER.indexOf(b.key),
+);

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { DistributionSpec } from "../../sim/distribution.js";
 import type { TimedFault } from "../../models/cluster/options.js";
 import type { FailureWiring } from "../../models/cluster/part.js";
+import type { AdHocKind } from "../../models/failures/ad-hoc.js";
 import type { PreparedScenario } from "../prepare.js";
 import type { ClusterScenario, Strategy } from "../schema.js";
 
@@ -33,6 +34,40 @@ export interface FailureKind<Schema extends z.ZodType<{ readonly kind: string }>
   wiring?(failure: z.output<Schema>, strategy: Strategy, prepared: PreparedScenario): FailureWiring;
   /** The one-off fault this entry schedules. */
   timedFault?(failure: z.output<Schema>): TimedFault;
+  /** How an operator injects this kind of fault in a game day (entries of its "inject" menu). */
+  readonly verbs?: readonly InjectVerb[];
+}
+
+/** A fault injected by hand during a game day, as data (the session's log holds these). */
+export type InjectCommand =
+  | { readonly kind: "inject"; readonly fault: AdHocKind; readonly target: string; readonly durationS: number }
+  /** The uplink from a rack's leaf switch to the first spine (a fat-tree: one leaf per rack). */
+  | { readonly kind: "link-down"; readonly target: string; readonly durationS: number }
+  | { readonly kind: "metadata-storm" }
+  | { readonly kind: "spot-wave" }
+  /** A bad driver patch rolled out in waves (a quarter of the nodes every 30 min) until rolled back. */
+  | { readonly kind: "driver-rollout" }
+  /** A control-plane service's active unit crashes, its units are cut apart, or its certificate expires. */
+  | { readonly kind: "service-fault"; readonly fault: "unit-crash" | "partition" | "certificate-expiry"; readonly service: string; readonly durationS: number };
+
+/** One entry of the game day's "inject a fault" menu. */
+export interface InjectVerb {
+  /** The key that picks it; unique across the menu. */
+  readonly key: string;
+  readonly label: string;
+  /** What the operator names, or null for a fault without a target. */
+  readonly target: "node" | "rack" | "service" | null;
+  readonly make: (target: string) => InjectCommand;
+}
+
+/** A verb that injects an ad-hoc fault (the same the CLI's --inject does) on a node or rack. */
+export function injectVerb(key: string, label: string, fault: AdHocKind, durationS: number): InjectVerb {
+  return { key, label, target: fault === "rack-power" ? "rack" : "node", make: (target) => ({ kind: "inject", fault, target, durationS }) };
+}
+
+/** A verb that strikes a control-plane service. */
+export function serviceFaultVerb(key: string, label: string, fault: "unit-crash" | "partition" | "certificate-expiry", durationS: number): InjectVerb {
+  return { key, label, target: "service", make: (service) => ({ kind: "service-fault", fault, service, durationS }) };
 }
 
 /** A repair or return time given as a plain duration is the mean of an exponential. */

@@ -3,7 +3,7 @@ import { secondsToUs } from "../../sim/time.js";
 import { countUpTo } from "../fields.js";
 import { COUNT_MAX } from "../limits.js";
 import { zDuration } from "../units.js";
-import type { FailureKind } from "./kind.js";
+import {  type FailureKind } from "./kind.js";
 
 const linkDownSchema = z.strictObject({
   kind: z.literal("link-down"),
@@ -29,4 +29,7 @@ export const linkDown: FailureKind<typeof linkDownSchema> = {
     ];
   },
   timedFault: (link) => ({ kind: "link-down", atUs: secondsToUs(link.at), durationUs: secondsToUs(link.duration), leaf: link.leaf, spine: link.spine }),
+  verbs: [
+    { key: "7", label: "link down (a rack's uplink, 1 h)", target: "rack", make: (target) => ({ kind: "link-down", target, durationS: 3_600 }) },
+  ],
 };

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { secondsToUs } from "../../sim/time.js";
 import { count } from "../fields.js";
 import { zDuration } from "../units.js";
-import type { FailureKind } from "./kind.js";
+import {  type FailureKind } from "./kind.js";
 
 const metadataStormSchema = z.strictObject({
   kind: z.literal("metadata-storm"),
@@ -16,4 +16,7 @@ export const metadataStorm: FailureKind<typeof metadataStormSchema> = {
   schema: metadataStormSchema,
   check: (_storm, scenario) => (scenario.cluster.storage === undefined ? [{ path: ["kind"], message: "a metadata storm needs cluster.storage" }] : []),
   timedFault: (storm) => ({ kind: "metadata-storm", atUs: secondsToUs(storm.at), ops: storm.ops }),
+  verbs: [
+    { key: "8", label: "metadata storm", target: null, make: () => ({ kind: "metadata-storm" }) },
+  ],
 };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { secondsToUs } from "../../sim/time.js";
 import { zDuration } from "../units.js";
-import { needsService, type FailureKind } from "./kind.js";
+import { serviceFaultVerb, needsService, type FailureKind } from "./kind.js";
 
 const networkPartitionSchema = z.strictObject({
   kind: z.literal("network-partition"),
@@ -21,4 +21,7 @@ export const networkPartition: FailureKind<typeof networkPartitionSchema> = {
     durationUs: secondsToUs(partition.duration),
     service: partition.service,
   }),
+  verbs: [
+    serviceFaultVerb("0", "control plane: units cut apart (30 min)", "partition", 1_800),
+  ],
 };

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { nodeCrashes } from "../../models/failures/node-crash.js";
 import { durationDistribution, weibullShape } from "../fields.js";
 import { zDuration } from "../units.js";
-import { meanAsExponential, type FailureKind } from "./kind.js";
+import { injectVerb, meanAsExponential, type FailureKind } from "./kind.js";
 
 const schema = z.strictObject({
   kind: z.literal("node-crash"),
@@ -30,4 +30,7 @@ export const nodeCrash: FailureKind<typeof schema> = {
           : { kind: "weibull", shape: crash.distribution.weibull.shape, mean: crash.mtbf },
       repairS: meanAsExponential(crash.repair),
     }),
+  verbs: [
+    injectVerb("1", "node crash (4 h)", "node-crash", 4 * 3_600),
+  ],
 };

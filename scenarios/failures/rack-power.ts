@@ -2,7 +2,7 @@ import { z } from "zod";
 import { rackPowerOutages } from "../../models/failures/correlated.js";
 import { count, durationDistribution } from "../fields.js";
 import { zDuration } from "../units.js";
-import { meanAsExponential, type FailureKind } from "./kind.js";
+import { injectVerb, meanAsExponential, type FailureKind } from "./kind.js";
 
 const schema = z.strictObject({
   kind: z.literal("rack-power"),
@@ -22,4 +22,7 @@ export const rackPower: FailureKind<typeof schema> = {
       timeToFailureS: { kind: "exponential", mean: rack.mtbf },
       repairS: meanAsExponential(rack.repair),
     }),
+  verbs: [
+    injectVerb("2", "rack power loss (4 h)", "rack-power", 4 * 3_600),
+  ],
 };

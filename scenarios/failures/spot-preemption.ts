@@ -3,7 +3,7 @@ import { spotReclaims } from "../../models/failures/spot.js";
 import { durationDistribution } from "../fields.js";
 import { secondsToUs } from "../../sim/time.js";
 import { zDuration } from "../units.js";
-import { meanAsExponential, type FailureKind } from "./kind.js";
+import {  meanAsExponential, type FailureKind } from "./kind.js";
 
 const schema = z.strictObject({
   kind: z.literal("spot-preemption"),
@@ -33,4 +33,7 @@ export const spotPreemption: FailureKind<typeof schema> = {
       noticeUs: secondsToUs(spot.notice),
       returnAfterS: meanAsExponential(spot.returnAfter),
     }),
+  verbs: [
+    { key: "6", label: "spot wave (every spot node on notice)", target: null, make: () => ({ kind: "spot-wave" }) },
+  ],
 };

@@ -3,7 +3,7 @@ import { thermalThrottling } from "../../models/failures/thermal.js";
 import { secondsToUs } from "../../sim/time.js";
 import { atMost, countUpTo } from "../fields.js";
 import { zDuration } from "../units.js";
-import type { FailureKind } from "./kind.js";
+import { injectVerb, type FailureKind } from "./kind.js";
 
 /** A temperature in °C, within what GPUs meet. */
 function temperature() {
@@ -44,4 +44,7 @@ export const thermal: FailureKind<typeof schema> = {
       clockSteps: thermal.clockSteps,
       hysteresisC: thermal.hysteresisC,
     }),
+  verbs: [
+    injectVerb("3", "thermal throttle (1 h)", "throttle", 3_600),
+  ],
 };
