@@ -107,19 +107,7 @@ export function runReplication(
   runInSlices(sim, model.endUs, Number.isFinite(model.endUs) ? model.endUs : lastSubmitUs, onProgress);
   const result = model.finish();
   if (!withTrace) return { metrics: result.metrics, trace: null };
-  return {
-    metrics: result.metrics,
-    trace: {
-      utilization: result.utilization.map((point) => ({ timeH: point.timeUs / US_PER_H, value: point.value })),
-      queueLength: result.queueLength.map((point) => ({ timeH: point.timeUs / US_PER_H, value: point.value })),
-      failures: result.failures.map((failure) => ({
-        timeH: failure.timeUs / US_PER_H,
-        kind: failure.kind,
-        target: failure.target,
-        durationH: failure.durationUs / US_PER_H,
-      })),
-    },
-  };
+  return { metrics: result.metrics, trace: traceInHours(result.utilization, result.queueLength, result.failures) };
 }
 
 /** One replication of one strategy of a service scenario. */
@@ -136,18 +124,32 @@ export function runServiceReplication(
   runInSlices(sim, model.endUs, model.endUs, onProgress);
   const result = model.finish();
   if (!withTrace) return { metrics: result.metrics, trace: null };
+  const utilization = result.series.map((point) => ({ timeUs: point.timeUs, value: point.goodputRatio }));
+  const queueLength = result.series.map((point) => ({ timeUs: point.timeUs, value: point.queueLength }));
+  return { metrics: result.metrics, trace: traceInHours(utilization, queueLength, result.faults) };
+}
+
+interface TimedValue {
+  readonly timeUs: number;
+  readonly value: number;
+}
+
+/** A model's series and failures, in µs, as a run's trace, in hours. */
+function traceInHours(
+  utilization: readonly TimedValue[],
+  queueLength: readonly TimedValue[],
+  failures: readonly { readonly timeUs: number; readonly kind: string; readonly target: string; readonly durationUs: number }[],
+): Omit<RunTrace, "strategy" | "replication"> {
+  const inHours = (point: TimedValue) => ({ timeH: point.timeUs / US_PER_H, value: point.value });
   return {
-    metrics: result.metrics,
-    trace: {
-      utilization: result.series.map((point) => ({ timeH: point.timeUs / US_PER_H, value: point.goodputRatio })),
-      queueLength: result.series.map((point) => ({ timeH: point.timeUs / US_PER_H, value: point.queueLength })),
-      failures: result.faults.map((fault) => ({
-        timeH: fault.timeUs / US_PER_H,
-        kind: fault.kind,
-        target: fault.target,
-        durationH: fault.durationUs / US_PER_H,
-      })),
-    },
+    utilization: utilization.map(inHours),
+    queueLength: queueLength.map(inHours),
+    failures: failures.map((failure) => ({
+      timeH: failure.timeUs / US_PER_H,
+      kind: failure.kind,
+      target: failure.target,
+      durationH: failure.durationUs / US_PER_H,
+    })),
   };
 }
 

@@ -81,14 +81,18 @@ describe("shards", () => {
 });
 
 describe("parts", () => {
-  it("give back exactly what the run produced, Infinity, NaN and -0 included", () => {
+  /** A new sweep folder, its plan and its hash. */
+  function partsFolder() {
     const folder = mkdtempSync(join(tmpdir(), "faultline-parts-"));
     const manifest: SweepManifest = { format: 1, faultlineVersion: "0.0.0", request: request([]) };
     openSweepFolder(folder, manifest, true);
     const planned = planSweep(manifest.request);
     if (!planned.ok) throw new Error(planned.problems.join("\n"));
-    const plan = planned.value;
-    const sweep = manifestHash(manifest);
+    return { folder, plan: planned.value, sweep: manifestHash(manifest) };
+  }
+
+  it("give back exactly what the run produced, Infinity, NaN and -0 included", () => {
+    const { folder, plan, sweep } = partsFolder();
     const run: SweepRun = { point: 0, strategyIndex: 1, replication: 2 };
     const [a, b, c, d, e, f] = METRIC_NAMES;
     const metrics = Object.fromEntries(METRIC_NAMES.map((name) => [name, 1]));
@@ -106,13 +110,7 @@ describe("parts", () => {
   });
 
   it("are refused when malformed, edited, or written for another sweep or run", () => {
-    const folder = mkdtempSync(join(tmpdir(), "faultline-parts-"));
-    const manifest: SweepManifest = { format: 1, faultlineVersion: "0.0.0", request: request([]) };
-    openSweepFolder(folder, manifest, true);
-    const planned = planSweep(manifest.request);
-    if (!planned.ok) throw new Error(planned.problems.join("\n"));
-    const plan = planned.value;
-    const sweep = manifestHash(manifest);
+    const { folder, plan, sweep } = partsFolder();
     const run: SweepRun = { point: 0, strategyIndex: 0, replication: 1 };
     const metrics = Object.fromEntries(METRIC_NAMES.map((name) => [name, 1]));
     const outcome = { run: { strategy: "a", replication: 1, seed: 6, metrics }, trace: null } as unknown as RunOutcome;
