@@ -9,7 +9,7 @@ import type { MetricName, ResultSet } from "./records.js";
 import { METRIC_BETTER } from "./records.js";
 import { boxplotSvg, failureTimelineSvg, timeSeriesSvg } from "./svg.js";
 import { escapeXml, paragraphs } from "./text.js";
-import { verdicts } from "./verdict.js";
+import { limitingResources, verdicts } from "./verdict.js";
 
 const CSS = `
 :root { color-scheme: light; }
@@ -101,6 +101,11 @@ export function reportHtml(results: ResultSet): string {
         "Replication r of every strategy runs on the same seed (the same arrivals and failures), so differences are paired: a difference is significant when its paired 95% confidence interval excludes 0.</p>",
     );
     for (const paragraph of paragraphsOfVerdict) out.push(`<p>${e(paragraph)}</p>`);
+  }
+  const limits = limitingResources(summary);
+  if (limits.length > 0) {
+    out.push("<h3>What held running jobs back</h3>");
+    out.push(`<ul>${limits.map((line) => `<li>${e(line)}</li>`).join("")}</ul>`);
   }
   out.push("</section>");
 

@@ -7,7 +7,7 @@ import { bestStrategyIndices, failureCounts, shownMetrics } from "./compare.js";
 import { formatHours, formatMeanCi } from "./format.js";
 import type { ResultSet } from "./records.js";
 import { escapeMarkdown, padEndVisible, padStartVisible, paragraphs, visibleWidth } from "./text.js";
-import { verdicts } from "./verdict.js";
+import { limitingResources, verdicts } from "./verdict.js";
 
 /** The whole Markdown report, ending in a newline. Deterministic, like every report. */
 export function reportMarkdown(results: ResultSet): string {
@@ -78,6 +78,13 @@ export function reportMarkdown(results: ResultSet): string {
       out.push(md(paragraph));
       out.push("");
     }
+  }
+  const limits = limitingResources(summary);
+  if (limits.length > 0) {
+    out.push("## What held running jobs back");
+    out.push("");
+    for (const line of limits) out.push(`- ${md(line)}`);
+    out.push("");
   }
 
   out.push("## Failures");

@@ -203,3 +203,43 @@ function percentRange(ci95: readonly [number, number], baselineMean: number, rai
 function plural(count: number, one: string, many: string): string {
   return count === 1 ? one : many;
 }
+
+/** The causes a running job's slowness is booked to, as a report names them. */
+const SLOWDOWN_CAUSES = [
+  { metric: "slowdown_fabric_gpu_h", cause: "the fabric" },
+  { metric: "slowdown_thermal_gpu_h", cause: "heat-throttled clocks" },
+  { metric: "slowdown_degraded_gpu_h", cause: "degrading nodes" },
+] as const;
+
+/**
+ * Per strategy, what held running jobs back, as shares of the GPU-hours they held (means
+ * over replications): "first-fit: jobs lost 18% of their GPU time to heat-throttled clocks,
+ * 0.4% to the fabric; heat-throttled clocks held them back most." Strategies without GPUs
+ * say nothing.
+ */
+export function limitingResources(summary: Summary): string[] {
+  const lines: string[] = [];
+  for (const strategy of summary.strategies) {
+    const busy = strategy.metrics.busy_gpu_h?.mean ?? 0;
+    if (!(busy > 0)) continue;
+    const shares = SLOWDOWN_CAUSES.map(({ metric, cause }) => ({ cause, share: (strategy.metrics[metric]?.mean ?? 0) / busy })).filter(
+      ({ share }) => share > 0,
+    );
+    if (shares.length === 0) {
+      lines.push(`${strategy.name}: nothing slowed running jobs.`);
+      continue;
+    }
+    const [first, ...rest] = [...shares].sort((a, b) => b.share - a.share);
+    const others = rest.map(({ cause, share }) => `, ${formatShare(share)} to ${cause}`).join("");
+    const most = rest.length === 0 ? "" : `; ${first.cause} held them back most`;
+    lines.push(`${strategy.name}: jobs lost ${formatShare(first.share)} of their GPU time to ${first.cause}${others}${most}.`);
+  }
+  return lines;
+}
+
+/** A share as a percentage: whole from 10%, one decimal below, "<0.1%" for a trace. */
+function formatShare(share: number): string {
+  const percent = share * 100;
+  if (percent < 0.1) return "<0.1%";
+  return percent >= 10 ? `${Math.round(percent)}%` : `${percent.toFixed(1)}%`;
+}

@@ -197,6 +197,11 @@ export class JobLifecycle {
     this.#inPass = false;
   }
 
+  /** Whether a pass is asked for and not yet run (it will run at this instant). */
+  get passPending(): boolean {
+    return this.#passPending;
+  }
+
   /** Whether a pass is running now (a part requeueing in `afterPass` asks for another). */
   get inPass(): boolean {
     return this.#inPass;

@@ -39,6 +39,8 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
   const busyNodeUs = cluster.busyNodes.areaUs(endUs);
   const bookedNodeUs = ledger.usefulUs + ledger.overheadUs + ledger.lostUs + ledger.inFlightUs + ledger.degradedUs + ledger.startupUs;
   assert(Math.abs(busyNodeUs - bookedNodeUs) <= 1e-9 * Math.max(1, busyNodeUs), "node-hours do not add up");
+  const slowdownNodeUs = ledger.slowdownFabricUs + ledger.slowdownThermalUs + ledger.slowdownDegradedUs;
+  assert(Math.abs(slowdownNodeUs - ledger.degradedUs) <= 1e-9 * Math.max(1, ledger.degradedUs), "slowdowns by cause do not add up to degraded time");
 
   const submitted = lifecycle.submitted;
   const running = lifecycle.running.length;
@@ -71,6 +73,10 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     lost_work_gpu_h: inputs.failuresModelled ? toGpuH(ledger.lostUs) : null,
     checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
     degraded_gpu_h: toGpuH(ledger.degradedUs),
+    busy_gpu_h: toGpuH(busyNodeUs),
+    slowdown_fabric_gpu_h: toGpuH(ledger.slowdownFabricUs),
+    slowdown_thermal_gpu_h: toGpuH(ledger.slowdownThermalUs),
+    slowdown_degraded_gpu_h: toGpuH(ledger.slowdownDegradedUs),
     startup_overhead_gpu_h: inputs.startupModelled ? toGpuH(ledger.startupUs) : null,
     checkpoint_success_rate: checkpointsTried > 0 ? checkpointsCompleted / checkpointsTried : null,
     scheduler_success_rate: submitted > 0 ? lifecycle.started / submitted : null,

@@ -43,6 +43,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
   readonly #options: ClusterModelOptions;
   readonly #lifecycle: JobLifecycle;
   readonly #executor: AttemptExecutor;
+  readonly #pace: Pace;
   readonly #ledger: Ledger = emptyLedger();
   readonly #sources: JobSource[] = [];
   /** The parts the scenario turned on, in the order they start. */
@@ -82,7 +83,8 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
       options.checkpoint.adaptive === undefined ? null : this,
       storage?.startup ?? null,
     );
-    const pace = new Pace(this.cluster);
+    const pace = new Pace(this.cluster, this.#executor);
+    this.#pace = pace;
     const sources = this.#sources;
     this.#lifecycle = new JobLifecycle(sim, this.cluster, this.scheduler, this.#executor, pace, {
       scheduler: options.scheduler,
@@ -92,7 +94,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
     });
     if (storage !== null) this.#parts.push(storage);
     if (options.fabric !== null) {
-      const fabric = new FabricPart(sim, options.cluster, options.fabric, this.#lifecycle);
+      const fabric = new FabricPart(sim, options.cluster, options.fabric, this.#lifecycle, pace);
       pace.addFactor(fabric);
       this.#lifecycle.hook(fabric);
       this.#parts.push(fabric);
@@ -311,6 +313,11 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
     // A node that comes back boots through the boot service: while it is down, it waits.
     if (this.part(ControlPlanePart)?.holdRestored(nodes) === true) return;
     this.#lifecycle.requestPass();
+  }
+
+  clockChanged(node: number): void {
+    const jobId = this.cluster.jobOn(node);
+    if (jobId >= 0) this.#pace.changed(this.#lifecycle.runningJob(jobId));
   }
 
   noticeReclaim(node: number): void {

@@ -1,4 +1,5 @@
-import type { Cluster } from "../hardware/cluster.js";
+import { ClockCause, type Cluster } from "../hardware/cluster.js";
+import type { AttemptExecutor } from "../workload/attempt.js";
 import type { Job } from "../workload/job.js";
 
 /**
@@ -6,33 +7,53 @@ import type { Job } from "../workload/job.js";
  * the pace of its slowest node's clock (throttled, degraded), times each factor the parts
  * of the run add (the fabric: compute over compute plus waiting on the all-reduce).
  *
- * The pace is set when the attempt starts, from the state of things then: a node that
- * throttles, or traffic that starts, during the attempt slows the next attempt, not this
- * one. This module is where a pace that changes mid-attempt would be computed.
+ * The pace follows the state of things as it changes: when a node's clock moves, or a part
+ * sees a job's factor move (traffic starting or ending on a shared link), the attempt is
+ * brought to its new pace at once (`changed`), and the executor moves its end.
  */
 
 /** A part of the run that slows attempts: the fabric. */
 export interface PaceFactor {
   /** The attempt's factor in (0, 1], as it starts (a part may register the attempt's traffic here). */
   attemptFactor(job: Job): number;
+  /** The attempt's factor now, as the part last set it. */
+  currentFactor(job: Job): number;
 }
 
 export class Pace {
   readonly #cluster: Cluster;
+  readonly #executor: AttemptExecutor;
   readonly #factors: PaceFactor[] = [];
 
-  constructor(cluster: Cluster) {
+  constructor(cluster: Cluster, executor: AttemptExecutor) {
     this.#cluster = cluster;
+    this.#executor = executor;
   }
 
   addFactor(factor: PaceFactor): void {
     this.#factors.push(factor);
   }
 
-  /** The pace of `job`'s attempt, starting now on its nodes. */
+  /** The pace of `job`'s attempt, starting now on its nodes (its clock is noted in its attempt). */
   ofAttempt(job: Job): number {
-    let pace = this.#cluster.slowestClockFactor(job.firstNode);
+    let pace = this.#clock(job);
     for (const factor of this.#factors) pace *= factor.attemptFactor(job);
     return pace;
+  }
+
+  /** Something `job`'s pace depends on changed: its attempt moves to the pace of now. */
+  changed(job: Job): void {
+    const clock = this.#cluster.slowestClockFactor(job.firstNode);
+    let pace = clock;
+    for (const factor of this.#factors) pace *= factor.currentFactor(job);
+    const cause = clock < 1 ? this.#cluster.slowestClockCause(job.firstNode) : ClockCause.Thermal;
+    this.#executor.setPace(job, pace, clock, cause);
+  }
+
+  #clock(job: Job): number {
+    const clock = this.#cluster.slowestClockFactor(job.firstNode);
+    job.attempt.clock = clock;
+    job.attempt.clockCause = clock < 1 ? this.#cluster.slowestClockCause(job.firstNode) : ClockCause.Thermal;
+    return clock;
   }
 }

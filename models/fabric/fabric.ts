@@ -54,6 +54,8 @@ interface JobTraffic {
   readonly nodes: Int32Array;
   /** One route per ring hop; null while partitioned. */
   routes: Int32Array[] | null;
+  /** The path latency of the slowest hop of `routes`, µs (uncongested; Infinity while partitioned). */
+  routesAlphaUs: number;
   /** Index of the job's first flow in the last solve. */
   firstFlow: number;
   /** The solve the fields below come from (-1: none yet). */
@@ -86,6 +88,8 @@ export class Fabric {
   readonly #linkLoadGbps: Float64Array;
   /** Scratch: one job's own traffic on each link, zero between uses. */
   readonly #ownLoadGbps: Float64Array;
+  /** Ring flows of registered jobs routed over each link now. */
+  readonly #flowsOnLink: Int32Array;
   #routesVersion: number;
   #dirty = true;
   #epoch = 0;
@@ -101,6 +105,7 @@ export class Fabric {
     this.#utilizationMax = utilizationMax;
     this.#linkLoadGbps = new Float64Array(topology.linkCount);
     this.#ownLoadGbps = new Float64Array(topology.linkCount);
+    this.#flowsOnLink = new Int32Array(topology.linkCount);
     this.#routesVersion = topology.version;
   }
 
@@ -127,10 +132,13 @@ export class Fabric {
     assert(nodes.length >= 1, "a job needs at least one node");
     this.#refreshRoutes();
     const copy = Int32Array.from(nodes);
+    const routes = ringRoutes(this.topology, copy);
+    this.#countFlows(routes, 1);
     this.#jobs.set(jobId, {
       jobId,
       nodes: copy,
-      routes: ringRoutes(this.topology, copy),
+      routes,
+      routesAlphaUs: this.#alphaOf(routes),
       firstFlow: -1,
       epoch: -1,
       bandwidthGbps: 0,
@@ -141,8 +149,28 @@ export class Fabric {
   }
 
   removeJob(jobId: number): void {
-    assert(this.#jobs.delete(jobId), "job not registered with the fabric");
+    const job = this.#jobs.get(jobId);
+    assert(job !== undefined, "job not registered with the fabric");
+    this.#countFlows(job.routes, -1);
+    this.#jobs.delete(jobId);
     this.#dirty = true;
+  }
+
+  /**
+   * Whether no other job's flow crosses a link of this job's ring: then its coming and
+   * going changes no one else's rate (a ring inside one rack, on nodes of its own).
+   */
+  isAlone(jobId: number): boolean {
+    this.#refreshRoutes();
+    const routes = this.#job(jobId).routes;
+    if (routes === null) return true;
+    for (const route of routes) for (let i = 0; i < route.length; i++) if (this.#flowsOnLink[route[i]] > 1) return false;
+    return true;
+  }
+
+  #countFlows(routes: readonly Int32Array[] | null, delta: number): void {
+    if (routes === null) return;
+    for (const route of routes) for (let i = 0; i < route.length; i++) this.#flowsOnLink[route[i]] += delta;
   }
 
   hasJob(jobId: number): boolean {
@@ -169,6 +197,33 @@ export class Fabric {
     return algorithm === "ring"
       ? ringAllReduceUs(p, bytes, job.alphaUs, job.bandwidthGbps)
       : treeAllReduceUs(p, bytes, job.alphaUs, job.bandwidthGbps);
+  }
+
+  /**
+   * The same as `allReduceUs` without a latency sample, from the job's flow rates alone:
+   * O(ring hops), for asking after every job each time the traffic changes.
+   */
+  allReduceUsQuietly(jobId: number, bytes: number, algorithm: AllReduceAlgorithm): number {
+    assert(bytes >= 0);
+    this.#refresh();
+    const job = this.#job(jobId);
+    const routes = job.routes;
+    if (routes === null) return Infinity;
+    const p = job.nodes.length;
+    if (p === 1) return 0;
+    let bandwidthGbps = Infinity;
+    for (let k = 0; k < routes.length; k++) bandwidthGbps = Math.min(bandwidthGbps, this.#rates[job.firstFlow + k]);
+    return algorithm === "ring"
+      ? ringAllReduceUs(p, bytes, job.routesAlphaUs, bandwidthGbps)
+      : treeAllReduceUs(p, bytes, job.routesAlphaUs, bandwidthGbps);
+  }
+
+  /** The path latency of the slowest of `routes`, µs; Infinity for none (partitioned). */
+  #alphaOf(routes: readonly Int32Array[] | null): number {
+    if (routes === null) return Infinity;
+    let alphaUs = 0;
+    for (const route of routes) alphaUs = Math.max(alphaUs, this.topology.pathLatencyUs(route));
+    return alphaUs;
   }
 
   /** The smallest rate among the job's ring flows, Gbps: 0 while partitioned, Infinity for one node. */
@@ -269,7 +324,10 @@ export class Fabric {
     const reconnected: number[] = [];
     for (const job of this.#jobs.values()) {
       const wasPartitioned = job.routes === null;
+      this.#countFlows(job.routes, -1);
       job.routes = ringRoutes(topology, job.nodes);
+      this.#countFlows(job.routes, 1);
+      job.routesAlphaUs = this.#alphaOf(job.routes);
       const isPartitioned = job.routes === null;
       if (isPartitioned && !wasPartitioned) partitioned.push(job.jobId);
       if (!isPartitioned && wasPartitioned) reconnected.push(job.jobId);

@@ -1,6 +1,6 @@
 import { assert } from "../../sim/assert.js";
 import type { Sim } from "../../sim/sim.js";
-import type { Cluster } from "../hardware/cluster.js";
+import { ClockCause, type Cluster } from "../hardware/cluster.js";
 
 /**
  * Faults injected by hand (`faultline run … --inject node-crash@2h:r03n17`): each calls
@@ -59,7 +59,7 @@ function begin(sim: Sim, cluster: Cluster, injection: AdHocInjection, nodes: num
       break;
     case "throttle":
       affected = nodes;
-      for (const node of nodes) cluster.throttle(node, THROTTLED_CLOCK);
+      for (const node of nodes) cluster.throttle(node, THROTTLED_CLOCK, ClockCause.Thermal);
       break;
     case "driver-mismatch":
       affected = nodes;

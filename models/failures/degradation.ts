@@ -1,7 +1,7 @@
 import { assert } from "../../sim/assert.js";
 import type { RngStream } from "../../sim/rng.js";
 import type { Sim } from "../../sim/sim.js";
-import type { Cluster } from "../hardware/cluster.js";
+import { ClockCause, type Cluster } from "../hardware/cluster.js";
 import type { FailureWiring } from "../cluster/part.js";
 
 /**
@@ -201,7 +201,7 @@ export class DegradationModel {
     const clockFactor = this.clockFactorFor(errors);
     if (clockFactor < this.clockFactorFor(errors - 1)) {
       this.#sim.record({ kind: "NodeDegraded", node, target, errorsSinceRepair: errors, clockFactor });
-      this.#cluster.throttle(node, clockFactor);
+      this.#cluster.throttle(node, clockFactor, ClockCause.Degraded);
     }
     if (errors >= this.#options.crashAfterErrors && crashDraw < this.#options.crashProbability) this.#crash(node);
   }

@@ -1,7 +1,7 @@
 import { assert } from "../../sim/assert.js";
 import { TimeWeighted } from "../../sim/metrics.js";
 import type { Sim } from "../../sim/sim.js";
-import type { Cluster } from "../hardware/cluster.js";
+import { ClockCause, type Cluster } from "../hardware/cluster.js";
 import type { FailureWiring, RunMetricsDraft } from "../cluster/part.js";
 import { US_PER_H } from "../../sim/time.js";
 
@@ -223,7 +223,7 @@ export class ThermalModel {
       const excess = Math.min(1, (temperatureC - throttleAtC) / (maxC - throttleAtC));
       const wanted = Math.max(1, Math.ceil(clockSteps * excess));
       if (wanted !== level) this.#throttle(node, wanted, temperatureC);
-      else this.#cluster.throttle(node, this.#clockFactor(level), temperatureC); // same clock, fresh reading
+      else this.#cluster.throttle(node, this.#clockFactor(level), ClockCause.Thermal, temperatureC); // same clock, fresh reading
     } else if (level > 0 && temperatureC < throttleAtC - hysteresisC) {
       this.#clockLevel[node] = 0;
       this.throttledNodes.add(this.#sim.now, -1);
@@ -238,7 +238,7 @@ export class ThermalModel {
     this.#clockLevel[node] = level;
     const clockFactor = this.#clockFactor(level);
     this.#sim.record({ kind: "GpuThrottled", node, target: this.#cluster.nodeName(node), temperatureC, clockFactor });
-    this.#cluster.throttle(node, clockFactor, temperatureC);
+    this.#cluster.throttle(node, clockFactor, ClockCause.Thermal, temperatureC);
   }
 
   /** Full clock less `level` equal steps of the way down to the minimum. */

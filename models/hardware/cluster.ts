@@ -57,6 +57,14 @@ export interface ClusterListener {
   jobLostNode(jobId: number, node: number, cause: string): void;
   /** Nodes came back (or out of a drain) and are free. */
   nodesRestored(nodes: readonly number[]): void;
+  /** A node's clock changed: the job on it (if any) now runs at another pace. */
+  clockChanged(node: number): void;
+}
+
+/** Why a node's GPUs run below full clock: heat, or a degrading part (ECC errors). */
+export const enum ClockCause {
+  Thermal = 0,
+  Degraded = 1,
 }
 
 export class Cluster {
@@ -80,6 +88,7 @@ export class Cluster {
   readonly #rackOfNode: Int32Array;
   readonly #nodesPerRack: number;
   readonly #clockFactor: Float64Array;
+  readonly #clockCause: Uint8Array;
   readonly #drained: Uint8Array;
   readonly #driverCompatible: Uint8Array;
   readonly #temperatureC: Float64Array;
@@ -111,6 +120,7 @@ export class Cluster {
     this.#racksByFree = Array.from({ length: options.racks }, (_, rack) => rack);
     this.#rackMarks = new Float64Array(options.racks);
     this.#clockFactor = new Float64Array(this.nodeCount).fill(1);
+    this.#clockCause = new Uint8Array(this.nodeCount);
     this.#drained = new Uint8Array(this.nodeCount);
     this.#driverCompatible = new Uint8Array(this.nodeCount).fill(1);
     this.#temperatureC = new Float64Array(this.nodeCount).fill(IDLE_TEMPERATURE_C);
@@ -232,19 +242,24 @@ export class Cluster {
     };
   }
 
-  /** Runs a node's GPUs at `clockFactor` of full speed (0 < factor ≤ 1). */
-  throttle(node: number, clockFactor: number, temperatureC?: number): void {
+  /** Runs a node's GPUs at `clockFactor` of full speed (0 < factor ≤ 1), for `cause`. */
+  throttle(node: number, clockFactor: number, cause: ClockCause, temperatureC?: number): void {
     assert(clockFactor > 0 && clockFactor <= 1, "a clock factor is in (0, 1]");
-    if (this.#clockFactor[node] === 1 && clockFactor < 1) this.#slowNodeCount++;
-    if (this.#clockFactor[node] < 1 && clockFactor === 1) this.#slowNodeCount--;
+    const before = this.#clockFactor[node];
+    if (before === 1 && clockFactor < 1) this.#slowNodeCount++;
+    if (before < 1 && clockFactor === 1) this.#slowNodeCount--;
     this.#clockFactor[node] = clockFactor;
+    this.#clockCause[node] = cause;
     if (temperatureC !== undefined) this.#temperatureC[node] = temperatureC;
+    if (clockFactor !== before) this.#listener?.clockChanged(node);
   }
 
   restoreClock(node: number): void {
-    if (this.#clockFactor[node] < 1) this.#slowNodeCount--;
+    const before = this.#clockFactor[node];
+    if (before < 1) this.#slowNodeCount--;
     this.#clockFactor[node] = 1;
     this.#temperatureC[node] = IDLE_TEMPERATURE_C;
+    if (before !== 1) this.#listener?.clockChanged(node);
   }
 
   recordEccErrors(node: number, count: number): void {
@@ -260,6 +275,19 @@ export class Cluster {
       if (this.#clockFactor[node] < slowest) slowest = this.#clockFactor[node];
     }
     return slowest;
+  }
+
+  /** Why the slowest node of a job (given its first node) is slow; Thermal when none is. */
+  slowestClockCause(firstNode: number): ClockCause {
+    let slowest = 1;
+    let cause = ClockCause.Thermal;
+    for (let node = firstNode; node !== NO_NODE; node = this.#nextNodeOfJob[node]) {
+      if (this.#clockFactor[node] < slowest) {
+        slowest = this.#clockFactor[node];
+        cause = this.#clockCause[node];
+      }
+    }
+    return cause;
   }
 
   /** Racks a job's nodes span, given its first node. */

@@ -14,13 +14,28 @@ export const enum Phase {
 export class AttemptState {
   phase = Phase.Idle;
   phaseStartUs = 0;
-  /** Pace: work per µs of compute. */
+  /** Pace: work per µs of compute (its slowest node's clock times the fabric's factor). */
   speed = 1;
-  /** Wall compute this attempt needs in all, and has done. */
+  /** The clock factor of the slowest node in `speed`, and why that node is slow (a ClockCause). */
+  clock = 1;
+  clockCause = 0;
+  /** Wall compute this attempt needs in all at its pace now, and has done. */
   computeTotalUs = 0;
   computeDoneUs = 0;
   /** Wall compute done since the last completed checkpoint. */
   uncommittedUs = 0;
+  /**
+   * When the pace changed since the last completed checkpoint: the wall compute done at
+   * earlier paces (`foldedUs` of `uncommittedUs`), the work it did, and that wall time's
+   * slowness by cause (wall µs weighted by each cause's share of 1 − pace).
+   */
+  foldedUs = 0;
+  foldedWorkUs = 0;
+  slowFabricUs = 0;
+  slowThermalUs = 0;
+  slowDegradedUs = 0;
+  /** Where the compute segment under way reaches its checkpoint interval (Infinity: none). */
+  segmentBoundaryUs = Infinity;
   /** The pending compute timer, or the store operation under way. */
   timerHandle = -1;
   operation: unknown = null;

@@ -1,6 +1,7 @@
 import { assert } from "../../sim/assert.js";
 import type { Sim } from "../../sim/sim.js";
 import { intervalForUs, type CheckpointPlan, type MtbfEstimate } from "../strategies/checkpoint.js";
+import { ClockCause } from "../hardware/cluster.js";
 import { AttemptState, Phase } from "./attempt-state.js";
 import type { Job } from "./job.js";
 
@@ -20,7 +21,13 @@ import type { Job } from "./job.js";
  *
  * Time is booked per node in a ledger as it is spent, so that useful + overhead + lost +
  * in flight + degraded + start-up equals the time jobs held nodes. Compute runs at the
- * attempt's pace (slowest node, communication); wall time beyond its work is "degraded".
+ * attempt's pace (slowest node, communication); wall time beyond its work is "degraded",
+ * and split by what slowed it (the fabric, heat, a degrading node).
+ *
+ * The pace may change mid-attempt (`setPace`: a node's clock drops, a neighbour's traffic
+ * starts on a shared link): the compute done so far is kept at the pace it ran at, the
+ * rest of the work is planned at the new pace, and the event that ends the compute
+ * segment under way moves. While the pace holds, nothing of this costs anything.
  */
 
 /** Node·µs spent, by what they bought. */
@@ -35,12 +42,26 @@ export interface Ledger {
   inFlightUs: number;
   /** Time the work took beyond the work: slow nodes, waiting on communication. */
   degradedUs: number;
+  /** `degradedUs` by cause: waiting on the all-reduce, heat-throttled clocks, degrading nodes' clocks. */
+  slowdownFabricUs: number;
+  slowdownThermalUs: number;
+  slowdownDegradedUs: number;
   /** Start-up I/O before compute: imports, opening inputs (every attempt pays it again). */
   startupUs: number;
 }
 
 export function emptyLedger(): Ledger {
-  return { usefulUs: 0, overheadUs: 0, lostUs: 0, inFlightUs: 0, degradedUs: 0, startupUs: 0 };
+  return {
+    usefulUs: 0,
+    overheadUs: 0,
+    lostUs: 0,
+    inFlightUs: 0,
+    degradedUs: 0,
+    slowdownFabricUs: 0,
+    slowdownThermalUs: 0,
+    slowdownDegradedUs: 0,
+    startupUs: 0,
+  };
 }
 
 /** Called when a store operation ends: true when it completed, false when it failed. */
@@ -140,7 +161,10 @@ export class AttemptExecutor {
     );
   }
 
-  /** Starts an attempt of `job` at `speed` (work per µs of compute, in (0, 1]). */
+  /**
+   * Starts an attempt of `job` at `speed` (work per µs of compute, in (0, 1]); the
+   * attempt's `clock` and `clockCause` say how much of the slowness is its nodes' clock.
+   */
   begin(job: Job, speed: number): void {
     assert(speed > 0 && speed <= 1, "an attempt's pace is in (0, 1]");
     const state = job.attempt;
@@ -149,6 +173,7 @@ export class AttemptExecutor {
     state.computeTotalUs = speed === 1 ? job.remainingUs : Math.ceil(job.remainingUs / speed);
     state.computeDoneUs = 0;
     state.uncommittedUs = 0;
+    this.#clearFolds(state);
     if (this.#startup !== null) {
       this.#enter(state, Phase.Startup);
       state.operation = this.#startup.begin(job);
@@ -219,6 +244,56 @@ export class AttemptExecutor {
     state.operation = this.#write(job, state);
   }
 
+  /**
+   * Moves a running attempt to a new pace now: what it computed so far stays at the pace
+   * it ran at; the rest of its work is planned at `speed`, and the compute segment under
+   * way ends when that work is done or at its checkpoint interval, whichever is first.
+   */
+  setPace(job: Job, speed: number, clock: number, clockCause: number): void {
+    const state = job.attempt;
+    if (state.phase === Phase.Idle) return;
+    if (speed === state.speed && clock === state.clock && clockCause === state.clockCause) return;
+    assert(speed > 0 && speed <= 1, "an attempt's pace is in (0, 1]");
+    const now = this.#sim.now;
+    if (state.phase === Phase.Compute) {
+      const inPhaseUs = now - state.phaseStartUs;
+      state.computeDoneUs += inPhaseUs;
+      state.uncommittedUs += inPhaseUs;
+      state.phaseStartUs = now;
+    }
+    this.#fold(state);
+    state.speed = speed;
+    state.clock = clock;
+    state.clockCause = clockCause;
+    const workLeftUs = Math.max(0, job.remainingUs - state.foldedWorkUs);
+    state.computeTotalUs = state.computeDoneUs + Math.ceil(workLeftUs / speed);
+    if (state.phase === Phase.Compute) {
+      this.#sim.cancel(state.timerHandle);
+      const endUs = Math.min(state.segmentBoundaryUs, now + state.computeTotalUs - state.computeDoneUs);
+      state.timerHandle = this.#sim.schedule(endUs - now, this.#onSegmentDone, job);
+    }
+  }
+
+  /** Keeps the uncommitted compute not yet folded as done at the pace it ran at. */
+  #fold(state: AttemptState): void {
+    const wallUs = state.uncommittedUs - state.foldedUs;
+    if (wallUs === 0) return;
+    state.foldedUs += wallUs;
+    state.foldedWorkUs += wallUs * state.speed;
+    // 1 − pace = (1 − clock) + clock·(1 − fabric factor): the clock's share, then the fabric's.
+    state.slowFabricUs += wallUs * (state.clock - state.speed);
+    if (state.clockCause === ClockCause.Thermal) state.slowThermalUs += wallUs * (1 - state.clock);
+    else state.slowDegradedUs += wallUs * (1 - state.clock);
+  }
+
+  #clearFolds(state: AttemptState): void {
+    state.foldedUs = 0;
+    state.foldedWorkUs = 0;
+    state.slowFabricUs = 0;
+    state.slowThermalUs = 0;
+    state.slowDegradedUs = 0;
+  }
+
   #enter(state: AttemptState, phase: Phase): void {
     state.phase = phase;
     state.phaseStartUs = this.#sim.now;
@@ -229,6 +304,7 @@ export class AttemptExecutor {
     const segmentUs = Math.min(intervalUs, state.computeTotalUs - state.computeDoneUs);
     assert(segmentUs > 0, "a segment computes something");
     this.#enter(state, Phase.Compute);
+    state.segmentBoundaryUs = this.#sim.now + intervalUs;
     state.timerHandle = this.#sim.schedule(segmentUs, this.#onSegmentDone, job);
   }
 
@@ -274,8 +350,14 @@ export class AttemptExecutor {
       } else {
         state.incrementsSinceFull++;
       }
-      // The saved wall compute holds work at the attempt's pace.
-      const workUs = state.speed === 1 ? state.uncommittedUs : Math.floor(state.uncommittedUs * state.speed);
+      // The saved wall compute holds work at the pace (or paces) it ran at.
+      const unfoldedUs = state.uncommittedUs - state.foldedUs;
+      const workUs =
+        state.foldedUs === 0
+          ? state.speed === 1
+            ? unfoldedUs
+            : Math.floor(unfoldedUs * state.speed)
+          : Math.min(job.remainingUs - 1, Math.floor(state.foldedWorkUs + unfoldedUs * state.speed));
       assert(workUs < job.remainingUs, "a checkpoint before the end leaves work to do");
       this.#book(job, state, workUs);
       job.committedUs += workUs;
@@ -302,10 +384,30 @@ export class AttemptExecutor {
     return this.#store.read(job, this.#plan.sizeBytes * fraction, fraction);
   }
 
-  /** Books `workUs` of work made safe by the uncommitted wall compute. */
+  /**
+   * Books `workUs` of work made safe by the uncommitted wall compute; the wall time beyond
+   * it is slowness, split by cause in proportion to what slowed each stretch of it.
+   */
   #book(job: Job, state: AttemptState, workUs: number): void {
-    this.#ledger.usefulUs += workUs * job.nodeCount;
-    this.#ledger.degradedUs += (state.uncommittedUs - workUs) * job.nodeCount;
+    const ledger = this.#ledger;
+    const nodes = job.nodeCount;
+    const slowNodeUs = (state.uncommittedUs - workUs) * nodes;
+    ledger.usefulUs += workUs * nodes;
+    ledger.degradedUs += slowNodeUs;
+    if (slowNodeUs > 0) {
+      this.#fold(state);
+      const weight = state.slowFabricUs + state.slowThermalUs + state.slowDegradedUs;
+      if (weight > 0) {
+        ledger.slowdownFabricUs += (slowNodeUs * state.slowFabricUs) / weight;
+        ledger.slowdownThermalUs += (slowNodeUs * state.slowThermalUs) / weight;
+        ledger.slowdownDegradedUs += (slowNodeUs * state.slowDegradedUs) / weight;
+      } else if (state.clockCause === ClockCause.Thermal) {
+        ledger.slowdownThermalUs += slowNodeUs; // rounding to whole µs after a change back to full pace
+      } else {
+        ledger.slowdownDegradedUs += slowNodeUs;
+      }
+    }
     state.uncommittedUs = 0;
+    this.#clearFolds(state);
   }
 }

@@ -1,3 +1,4 @@
+import { FabricPart } from "../../models/cluster/fabric-part.js";
 import { ClusterModel } from "../../models/cluster/model.js";
 import { type ClusterModelOptions } from "../../models/cluster/options.js";
 import { Sim } from "../../sim/sim.js";
@@ -51,6 +52,9 @@ export function runClusterMonth() {
     fabricP99LatencyUs: result.metrics.fabric_p99_latency_us,
     storageGbpsMean: result.metrics.storage_throughput_gbps_mean,
     checkpointSuccessRate: result.metrics.checkpoint_success_rate,
+    /** Running jobs the fabric's traffic changes moved to a new pace, and the max-min solves run. */
+    paceChanges: model.part(FabricPart)?.paceChanges ?? 0,
+    maxMinSolves: model.part(FabricPart)?.fabric.solveCount ?? 0,
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }

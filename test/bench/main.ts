@@ -72,6 +72,7 @@ log("cluster-month: 4,096 nodes × 8 GPUs, fat-tree (oversubscription 2), all-re
 const month = clusterMonthInChildProcess();
 log(`  30 days   ${month.seconds.toFixed(3)} s (target ≤ 5), peak RSS ${month.peakRssMiB} MiB (≤ 1,024); ${month.events.toLocaleString("en")} events, ${(month.jobs ?? 0).toLocaleString("en")} jobs`);
 log(`            fabric p99 latency ${month.fabricP99LatencyUs?.toFixed(2)} µs, storage ${month.storageGbpsMean?.toFixed(2)} Gb/s mean`);
+log(`            ${month.paceChanges.toLocaleString("en")} pace changes of running jobs as traffic came and went, ${month.maxMinSolves.toLocaleString("en")} max-min solves`);
 
 log("traces and schedulers");
 const lanlRead = benchReadLanl(3);
@@ -112,6 +113,8 @@ if (json) {
     cluster_10y_heap_by_year_mib: decade.heapByYearMiB,
     cluster_month_s: Number(month.seconds.toFixed(4)),
     cluster_month_peak_rss_mib: month.peakRssMiB,
+    cluster_month_pace_changes: month.paceChanges,
+    cluster_month_max_min_solves: month.maxMinSolves,
     lanl_read_s: Number((lanlRead.ms / 1_000).toFixed(4)),
     lanl_easy_s: Number(lanlEasy.seconds.toFixed(4)),
     lanl_conservative_s: Number(lanlConservative.seconds.toFixed(4)),

@@ -48,9 +48,38 @@ function timeOf(record: SimRecord): number {
   return record.timeUs as number;
 }
 
+/**
+ * When `workUs` of work started at `startUs` on `nodes` ends, by hand from the clock
+ * records: the job runs at its slowest node's clock as it changes, so the work done is the
+ * piecewise sum of clock × time, and what is left after the last change takes whole µs at
+ * the last clock (rounded up).
+ */
+function endOfWorkUs(sim: Sim, nodes: readonly number[], startUs: number, workUs: number): number {
+  const clocks = new Map<number, number>(nodes.map((node) => [node, 1]));
+  const changes = sim.records.filter((r) => (r.kind === "GpuThrottled" || r.kind === "GpuClockRestored") && clocks.has(r.node as number));
+  // The clocks as the job started.
+  for (const r of changes.filter((r) => timeOf(r) <= startUs)) clocks.set(r.node as number, r.kind === "GpuThrottled" ? (r.clockFactor as number) : 1);
+  let clock = Math.min(...clocks.values());
+  let workDone = 0;
+  let sinceUs = startUs;
+  let endUs = startUs + (clock === 1 ? workUs : Math.ceil(workUs / clock));
+  for (const r of changes.filter((r) => timeOf(r) > startUs)) {
+    if (timeOf(r) >= endUs) break;
+    clocks.set(r.node as number, r.kind === "GpuThrottled" ? (r.clockFactor as number) : 1);
+    const next = Math.min(...clocks.values());
+    if (next === clock) continue;
+    workDone += (timeOf(r) - sinceUs) * clock;
+    sinceUs = timeOf(r);
+    clock = next;
+    endUs = sinceUs + Math.ceil(Math.max(0, workUs - workDone) / clock);
+  }
+  return endUs;
+}
+
 describe("thermal throttling on one rack: a story", () => {
-  // Rack 0 (nodes 0–3) runs four 1-node jobs of 1 h from t = 0; rack 1 (nodes 4–7) stays
-  // idle. At 1 h the jobs end and four probes of 10 min start on the still-hot rack 0.
+  // Rack 0 (nodes 0–3) runs four 1-node jobs of 1 h of work from t = 0; rack 1 (nodes 4–7)
+  // is drained and stays idle. The jobs slow as rack 0 heats and throttles; four probes of
+  // 10 min, submitted at 1 h, wait for them and start on the still-hot rack 0.
   const PROBE_WORK_US = 600 * US_PER_S;
   const HOT_C = 30 + 50 + 0.3 * 50; // T∞ of a busy node in a full rack: 95 °C
 
@@ -58,7 +87,8 @@ describe("thermal throttling on one rack: a story", () => {
     const sim = new Sim({ seed: 1, keepRecords: true });
     const model = new ClusterModel(sim, modelOptions());
     const thermal = new ThermalModel(sim, model.cluster, THERMAL);
-    for (let i = 0; i < 4; i++) model.submit(1, US_PER_H);
+    for (let node = 4; node < 8; node++) model.cluster.drain(node);
+    const jobs = Array.from({ length: 4 }, () => model.submit(1, US_PER_H).id);
     const probes: number[] = [];
     sim.schedule(US_PER_H, () => {
       for (let i = 0; i < 4; i++) probes.push(model.submit(1, PROBE_WORK_US).id);
@@ -70,7 +100,7 @@ describe("thermal throttling on one rack: a story", () => {
     }
     thermal.start();
     const result = model.run();
-    return { sim, model, thermal, result, probes, readings };
+    return { sim, model, thermal, result, jobs, probes, readings };
   }
 
   /** The same probe on a cool cluster. */
@@ -112,6 +142,20 @@ describe("thermal throttling on one rack: a story", () => {
     expect(throttled.map((r) => r.clockFactor).slice(0, 4)).toEqual([0.9, 0.8, 0.7, 0.6].map((f) => expect.closeTo(f, 12)));
     // Rack 1 never warmed: no record names its nodes.
     expect(ofKind(sim, "GpuThrottled").every((r) => (r.node as number) < 4)).toBe(true);
+  });
+
+  it("slows a running job as its node throttles: its end is the piecewise sum of its clock over time", () => {
+    const { sim, jobs } = story();
+    for (const job of jobs) {
+      const started = ofKind(sim, "JobStarted").find((r) => r.job === job)!;
+      const completed = ofKind(sim, "JobCompleted").find((r) => r.job === job)!;
+      expect(timeOf(started)).toBe(0);
+      // Four clock steps (0.9 … 0.6) during its run, each moving its end later.
+      const steps = ofKind(sim, "GpuThrottled").filter((r) => r.node === (started.nodes as number[])[0] && timeOf(r) < timeOf(completed));
+      expect(steps.length).toBeGreaterThanOrEqual(4);
+      expect(timeOf(completed)).toBe(endOfWorkUs(sim, started.nodes as number[], 0, US_PER_H));
+      expect(timeOf(completed)).toBeGreaterThan(US_PER_H);
+    }
   });
 
   it("runs a job that starts on throttled nodes slower by 1 / (its slowest node's clock)", () => {
@@ -165,7 +209,7 @@ describe("placement and heat: first-fit against topology-aware on a rack-coupled
   // T∞ of a busy node = 30 + 45 + 0.3·45·(busy mates / 3):
   //   first-fit 88.5 °C, above the 85 °C threshold; topology 84 °C, below it.
   // So first-fit runs hotter and throttles: at 88.5 °C the clock is ceil(4 · 3.5/5) = 3
-  // steps down, 0.7, and the second wave (started on those nodes) takes 1/0.7 h.
+  // steps down, 0.7; jobs slow as the clock steps down, and the second wave waits longer.
   const options: ThermalOptions = {
     ...THERMAL,
     heatPerBusyNodeC: 45,
@@ -211,12 +255,21 @@ describe("placement and heat: first-fit against topology-aware on a rack-coupled
     expect(firstFit.throttledNodeH).toBeGreaterThan(0);
     expect(topology.throttledNodeH).toBe(0);
     expect(ofKind(topology.sim, "GpuThrottled")).toHaveLength(0);
-    // The second wave started on throttled nodes (clock 0.7) under first-fit only.
-    expect(ofKind(firstFit.sim, "GpuThrottled").at(-1)!.clockFactor).toBeCloseTo(0.7, 12);
-    expect(firstFit.lastEndUs).toBe(US_PER_H + Math.ceil(US_PER_H / 0.7));
+    // Under first-fit the clock steps down to 0.7 (3 steps) while the first wave runs.
+    expect(ofKind(firstFit.sim, "GpuThrottled").map((r) => r.clockFactor as number)).toContain(0.7);
+    expect(Math.min(...ofKind(firstFit.sim, "GpuThrottled").map((r) => r.clockFactor as number))).toBeCloseTo(0.7, 12);
+    // Every job ends when its work is done at its slowest node's clock, as that changed.
+    for (const started of ofKind(firstFit.sim, "JobStarted")) {
+      const completed = ofKind(firstFit.sim, "JobCompleted").find((r) => r.job === started.job)!;
+      expect(timeOf(completed)).toBe(endOfWorkUs(firstFit.sim, started.nodes as number[], timeOf(started), US_PER_H));
+    }
+    expect(firstFit.lastEndUs).toBeGreaterThan(2 * US_PER_H);
     expect(topology.lastEndUs).toBe(2 * US_PER_H);
-    // Degraded node-hours: 12 nodes × (1/0.7 − 1) h under first-fit, none under topology.
-    expect(firstFit.result.nodeHours.degraded).toBeCloseTo(12 * (1 / 0.7 - 1), 4);
+    // The time beyond the work is all heat's: degraded node-hours are thermal slowdown.
+    expect(firstFit.result.nodeHours.degraded).toBeGreaterThan(0);
+    expect(firstFit.result.metrics.slowdown_thermal_gpu_h).toBeCloseTo(firstFit.result.nodeHours.degraded * 8, 6);
+    expect(firstFit.result.metrics.slowdown_fabric_gpu_h).toBe(0);
+    expect(firstFit.result.metrics.slowdown_degraded_gpu_h).toBe(0);
     expect(topology.result.nodeHours.degraded).toBe(0);
   });
 });

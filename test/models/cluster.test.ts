@@ -37,6 +37,7 @@ describe("cluster", () => {
     const listener: ClusterListener = {
       jobLostNode: (jobId, node) => lost.push([jobId, node]),
       nodesRestored: () => {},
+      clockChanged: () => {},
     };
     cluster.setListener(listener);
     const first = cluster.allocate(5, 2);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ClusterModel } from "../../models/cluster/model.js";
 import { type ClusterModelOptions } from "../../models/cluster/options.js";
-import type { Placement } from "../../models/hardware/cluster.js";
+import { ClockCause, type Placement } from "../../models/hardware/cluster.js";
 import type { ParallelFilesystemOptions } from "../../models/storage/parallel-fs.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_S } from "../../sim/time.js";
@@ -89,7 +89,7 @@ describe("GPU health", () => {
   it("a job runs at the pace of its slowest node", () => {
     const sim = new Sim({ seed: 1, keepRecords: true });
     const model = new ClusterModel(sim, options());
-    model.cluster.throttle(1, 0.5, 90);
+    model.cluster.throttle(1, 0.5, ClockCause.Thermal, 90);
     const job = model.submit(2, 100 * US_PER_S); // nodes 0 and 1: node 1 runs at half clock
     const result = model.run();
     expect(endOf(sim, job.id)).toBe(200e6);

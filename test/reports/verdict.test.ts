@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { Summary } from "../../reports/records.js";
-import { verdicts } from "../../reports/verdict.js";
+import { limitingResources, verdicts } from "../../reports/verdict.js";
 import { fixtureResults, stats, strategy } from "./fixture.js";
 
 function twoStrategies(replications: number, base: Parameters<typeof strategy>[1], other: Parameters<typeof strategy>[1]): Summary {
@@ -92,5 +92,30 @@ describe("verdicts", () => {
   it("has nothing to say about a single strategy", () => {
     const { summary } = fixtureResults(["only"]);
     expect(verdicts(summary)).toEqual([]);
+  });
+});
+
+describe("what held running jobs back", () => {
+  it("names each cause's share of the GPU time jobs held, largest first; says so when nothing did; skips runs without GPUs", () => {
+    const summary: Summary = {
+      scenario: "s",
+      seed: 1,
+      replications: 2,
+      faultlineVersion: "0.1.0",
+      strategies: [
+        strategy("packed", {
+          busy_gpu_h: stats(1_000, 10),
+          slowdown_fabric_gpu_h: stats(20, 1),
+          slowdown_thermal_gpu_h: stats(150, 5),
+          slowdown_degraded_gpu_h: stats(0, 0),
+        }),
+        strategy("cool", { busy_gpu_h: stats(1_000, 10), slowdown_fabric_gpu_h: stats(0, 0), slowdown_thermal_gpu_h: stats(0, 0), slowdown_degraded_gpu_h: stats(0, 0) }),
+        strategy("cpu-only", {}),
+      ],
+    };
+    expect(limitingResources(summary)).toEqual([
+      "packed: jobs lost 15% of their GPU time to heat-throttled clocks, 2.0% to the fabric; heat-throttled clocks held them back most.",
+      "cool: nothing slowed running jobs.",
+    ]);
   });
 });
