@@ -195,6 +195,10 @@ export interface NodeHours {
   readonly lost: number;
   readonly inFlight: number;
   readonly degraded: number;
+  /** `degraded` by cause: the fabric, heat-throttled clocks, degrading nodes' clocks. */
+  readonly slowdownFabric: number;
+  readonly slowdownThermal: number;
+  readonly slowdownDegraded: number;
 }
 
 

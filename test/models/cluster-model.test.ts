@@ -9,6 +9,7 @@ import { METRIC_NAMES } from "../../reports/records.js";
 import { checkRecords } from "./state-checker.js";
 import { nodeCrashes } from "../../models/failures/node-crash.js";
 import { spotReclaims } from "../../models/failures/spot.js";
+import { thermalThrottling } from "../../models/failures/thermal.js";
 
 const DAY_S = 86_400;
 
@@ -86,6 +87,7 @@ const optionsArbitrary: fc.Arbitrary<ClusterModelOptions> = fc
     crashes: fc.boolean(),
     fabric: fc.boolean(),
     spot: fc.boolean(),
+    thermal: fc.boolean(),
     onNotice: fc.boolean(),
     communicationMB: fc.option(fc.integer({ min: 1, max: 2_000 }), { nil: null }),
   })
@@ -125,6 +127,23 @@ const optionsArbitrary: fc.Arbitrary<ClusterModelOptions> = fc
               }),
             ]
           : []),
+        // Hot enough that busy racks throttle: running jobs change pace as clocks step.
+        ...(p.thermal
+          ? [
+              thermalThrottling({
+                stepUs: 5 * US_PER_MIN,
+                timeConstantUs: 10 * US_PER_MIN,
+                ambientC: 30,
+                heatPerBusyNodeC: 55,
+                rackCouplingFraction: 0.3,
+                throttleAtC: 70,
+                maxC: 90,
+                minClockFactor: 0.5,
+                clockSteps: 4,
+                hysteresisC: 5,
+              }),
+            ]
+          : []),
       ],
       checkpoint: { ...p.checkpoint, onNotice: p.onNotice },
       pools: p.spot ? [{ name: "spot", racks: p.racks, pricePerGpuHour: 1, spot: true }] : [],
@@ -133,6 +152,8 @@ const optionsArbitrary: fc.Arbitrary<ClusterModelOptions> = fc
 
 describe("cluster model invariants (fast-check, judged by an independent state checker)", () => {
   it("conserves jobs, never double-allocates, and its node-hours add up", () => {
+    let slowedByHeat = 0;
+    let slowedByFabric = 0;
     fc.assert(
       fc.property(optionsArbitrary, fc.integer({ min: 0, max: 1_000_000 }), (options, seed) => {
         const { sim, result } = run(options, seed);
@@ -150,12 +171,20 @@ describe("cluster model invariants (fast-check, judged by an independent state c
         expect(Math.abs(checked.busyNodeHours - hours.busy)).toBeLessThan(tolerance);
         const booked = hours.useful + hours.overhead + hours.lost + hours.inFlight + hours.degraded;
         expect(Math.abs(booked - hours.busy)).toBeLessThan(tolerance);
+        // The time beyond the work, by what slowed it (pace changing mid-attempt included).
+        const slowdowns = hours.slowdownFabric + hours.slowdownThermal + hours.slowdownDegraded;
+        expect(Math.abs(slowdowns - hours.degraded)).toBeLessThan(tolerance);
+        if (hours.slowdownThermal > 0) slowedByHeat++;
+        if (hours.slowdownFabric > 0) slowedByFabric++;
         expect(hours.busy).toBeLessThanOrEqual(hours.up + tolerance);
         expect(hours.up).toBeLessThanOrEqual((nodeCount * options.horizonUs!) / US_PER_H + tolerance);
         if ((options.failures ?? []).length === 0) expect(hours.lost).toBe(0);
       }),
       { numRuns: 150 },
     );
+    // The slowdown checks ran on runs that had slowdowns, not on none.
+    expect(slowedByHeat).toBeGreaterThan(0);
+    expect(slowedByFabric).toBeGreaterThan(0);
   });
 
   it("draws the same arrivals and crashes whatever the checkpoint policy (common random numbers)", () => {
