@@ -209,6 +209,7 @@ const SLOWDOWN_CAUSES = [
   { metric: "slowdown_fabric_gpu_h", cause: "the fabric" },
   { metric: "slowdown_thermal_gpu_h", cause: "heat-throttled clocks" },
   { metric: "slowdown_degraded_gpu_h", cause: "degrading nodes" },
+  { metric: "slowdown_storage_gpu_h", cause: "a contended filesystem" },
 ] as const;
 
 /**

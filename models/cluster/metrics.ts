@@ -28,6 +28,8 @@ export interface MetricsInputs {
   readonly failuresModelled: boolean;
   /** Whether attempts do start-up I/O. */
   readonly startupModelled: boolean;
+  /** Whether checkpoints and start-ups go to a storage model (else their times are fixed). */
+  readonly storageModelled: boolean;
   /** What the control plane's redundant units cost. */
   readonly servicesCost: number;
 }
@@ -41,6 +43,7 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
   assert(Math.abs(busyNodeUs - bookedNodeUs) <= 1e-9 * Math.max(1, busyNodeUs), "node-hours do not add up");
   const slowdownNodeUs = ledger.slowdownFabricUs + ledger.slowdownThermalUs + ledger.slowdownDegradedUs;
   assert(Math.abs(slowdownNodeUs - ledger.degradedUs) <= 1e-9 * Math.max(1, ledger.degradedUs), "slowdowns by cause do not add up to degraded time");
+  assert(ledger.slowdownStorageUs <= (ledger.overheadUs + ledger.startupUs) * (1 + 1e-9), "storage slowdown exceeds the I/O time it is part of");
 
   const submitted = lifecycle.submitted;
   const running = lifecycle.running.length;
@@ -77,6 +80,7 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     slowdown_fabric_gpu_h: toGpuH(ledger.slowdownFabricUs),
     slowdown_thermal_gpu_h: toGpuH(ledger.slowdownThermalUs),
     slowdown_degraded_gpu_h: toGpuH(ledger.slowdownDegradedUs),
+    slowdown_storage_gpu_h: inputs.storageModelled ? toGpuH(ledger.slowdownStorageUs) : null,
     startup_overhead_gpu_h: inputs.startupModelled ? toGpuH(ledger.startupUs) : null,
     checkpoint_success_rate: checkpointsTried > 0 ? checkpointsCompleted / checkpointsTried : null,
     scheduler_success_rate: submitted > 0 ? lifecycle.started / submitted : null,

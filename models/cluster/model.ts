@@ -173,6 +173,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
         slo: this.#options.slo,
         failuresModelled: this.#failureCount > 0,
         startupModelled: (this.#options.storage?.startup ?? null) !== null,
+        storageModelled: this.#options.storage !== null,
         servicesCost: this.part(ControlPlanePart)?.cost(endUs) ?? 0,
       },
       endUs,

@@ -60,11 +60,26 @@ export class BurstBufferCheckpointStore implements CheckpointStore {
     return write;
   }
 
-  read(job: Job, bytes: number): { buffer: number } | { filesystem: Transfer } {
+  aloneUs(kind: "write" | "read", job: Job, bytes: number): number {
+    if (kind === "write" || this.#inBuffer(job)) return this.#bufferUs(bytes);
+    return this.#filesystem.aloneUs(bytes, this.#options.stripeCount);
+  }
+
+  /** Whether the job's last checkpoint is still in the buffer, to read back from there. */
+  #inBuffer(job: Job): boolean {
     const copy = this.#lastCopy.get(job);
-    if (copy !== undefined && copy.level === "burst-buffer" && !copy.drained && !copy.lost) {
-      // Still in the buffer: read back at its bandwidth (1 GB/s = 1,000 bytes/µs).
-      const delayUs = Math.max(1, Math.ceil(bytes / (this.#bufferGBps * 1_000)));
+    return copy !== undefined && copy.level === "burst-buffer" && !copy.drained && !copy.lost;
+  }
+
+  /** µs `bytes` take at the buffer's bandwidth (1 GB/s = 1,000 bytes/µs). */
+  #bufferUs(bytes: number): number {
+    return Math.max(1, Math.ceil(bytes / (this.#bufferGBps * 1_000)));
+  }
+
+  read(job: Job, bytes: number): { buffer: number } | { filesystem: Transfer } {
+    if (this.#inBuffer(job)) {
+      // Still in the buffer: read back at its bandwidth.
+      const delayUs = this.#bufferUs(bytes);
       return { buffer: this.#sim.schedule(delayUs, this.#onReadFromBuffer, job) };
     }
     const onRead = this.#onRead!;

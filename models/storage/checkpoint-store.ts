@@ -52,4 +52,8 @@ export class FilesystemCheckpointStore implements CheckpointStore {
   cancel(operation: unknown): void {
     this.#pfs.cancel(operation as Transfer);
   }
+
+  aloneUs(_kind: "write" | "read", _job: Job, bytes: number): number {
+    return this.#pfs.aloneUs(bytes, this.#options.stripeCount);
+  }
 }

@@ -76,6 +76,11 @@ export class MetadataStartup implements StartupIo {
     (operation as Startup).cancelled = true;
   }
 
+  /** Every op of every process, one at a time at the server's mean service time. */
+  aloneUs(job: Job): number {
+    return job.nodeCount * this.#options.processesPerNode * this.#options.opsPerProcess * this.#filesystem.metadataOpUs;
+  }
+
   /** The process whose op just ended sends its next one, if any are left to send. */
   #next(startup: Startup): void {
     if (startup.issued === startup.total) return;

@@ -231,6 +231,22 @@ export class ParallelFilesystem {
     return true;
   }
 
+  /**
+   * How long a transfer of `bytes` over `stripeCount` stripes takes on an idle, healthy
+   * filesystem, µs: one metadata op at its mean service time, then each stripe at one
+   * OST's full bandwidth. What a transfer takes beyond this is contention.
+   */
+  aloneUs(bytes: number, stripeCount = this.#stripeCountDefault): number {
+    const stripes = Math.min(stripeCount, this.#options.ostCount);
+    // Each phase ends on a whole µs.
+    return Math.ceil(this.metadataOpUs) + Math.ceil(bytes / stripes / gbpsToBytesPerUs(this.#options.ostGBps));
+  }
+
+  /** The mean service time of one metadata op alone, µs. */
+  get metadataOpUs(): number {
+    return US_PER_S / this.#options.metadataOpsPerSec;
+  }
+
   /** One metadata op (stat, open, close) outside any transfer. */
   metadataOp(onDone: MetadataCallback, arg?: unknown): void {
     this.#mds.submit(onDone, arg);

@@ -46,6 +46,8 @@ export interface Ledger {
   slowdownFabricUs: number;
   slowdownThermalUs: number;
   slowdownDegradedUs: number;
+  /** The part of `overheadUs` and `startupUs` beyond what the I/O takes with the storage to itself. */
+  slowdownStorageUs: number;
   /** Start-up I/O before compute: imports, opening inputs (every attempt pays it again). */
   startupUs: number;
 }
@@ -60,6 +62,7 @@ export function emptyLedger(): Ledger {
     slowdownFabricUs: 0,
     slowdownThermalUs: 0,
     slowdownDegradedUs: 0,
+    slowdownStorageUs: 0,
     startupUs: 0,
   };
 }
@@ -77,6 +80,11 @@ export interface CheckpointStore {
   read(job: Job, bytes: number, fraction: number): unknown;
   /** Stops an operation under way; it reports nothing. */
   cancel(operation: unknown): void;
+  /**
+   * µs a write (or read) of `bytes` by `job` takes with the store to itself: what an
+   * operation takes beyond it is contention, booked as storage slowdown.
+   */
+  aloneUs(kind: "write" | "read", job: Job, bytes: number, fraction: number): number;
 }
 
 /** Start-up I/O an attempt does before it computes. Operations end later, never synchronously. */
@@ -86,6 +94,8 @@ export interface StartupIo {
   begin(job: Job): unknown;
   /** Stops a start-up under way; it reports nothing. */
   cancel(operation: unknown): void;
+  /** µs `job`'s start-up takes with the server to itself. */
+  aloneUs(job: Job): number;
 }
 
 /** A store whose writes and reads take the plan's fixed cost and restart times. */
@@ -115,6 +125,10 @@ export class FixedCostStore implements CheckpointStore {
 
   cancel(operation: unknown): void {
     this.#sim.cancel(operation as number);
+  }
+
+  aloneUs(kind: "write" | "read", _job: Job, _bytes: number, fraction: number): number {
+    return Math.round((kind === "write" ? this.#plan.costUs : this.#plan.restartUs) * fraction);
   }
 }
 
@@ -177,6 +191,7 @@ export class AttemptExecutor {
     if (this.#startup !== null) {
       this.#enter(state, Phase.Startup);
       state.operation = this.#startup.begin(job);
+      state.ioAloneUs = this.#startup.aloneUs(job);
     } else {
       this.#restartOrCompute(job, state);
     }
@@ -194,7 +209,7 @@ export class AttemptExecutor {
   #startupDone(job: Job): void {
     const state = job.attempt;
     assert(state.phase === Phase.Startup, "a start-up ends once, while starting up");
-    this.#ledger.startupUs += (this.#sim.now - state.phaseStartUs) * job.nodeCount;
+    this.#bookIo(this.#ledger, job, state, "startupUs");
     state.operation = null;
     this.#restartOrCompute(job, state);
   }
@@ -210,8 +225,7 @@ export class AttemptExecutor {
     const inPhaseUs = this.#sim.now - state.phaseStartUs;
     let uncommittedUs = state.uncommittedUs;
     if (state.phase === Phase.Compute) uncommittedUs += inPhaseUs;
-    else if (state.phase === Phase.Startup) ledger.startupUs += inPhaseUs * nodes;
-    else ledger.overheadUs += inPhaseUs * nodes;
+    else this.#bookIo(ledger, job, state, state.phase === Phase.Startup ? "startupUs" : "overheadUs");
     if (atHorizon) {
       ledger.inFlightUs += uncommittedUs * nodes;
       return; // the run is over: nothing to cancel or reset
@@ -315,7 +329,7 @@ export class AttemptExecutor {
       state.operation = this.#read(job, state);
       return;
     }
-    this.#ledger.overheadUs += (this.#sim.now - state.phaseStartUs) * job.nodeCount;
+    this.#bookIo(this.#ledger, job, state, "overheadUs");
     state.operation = null;
     this.#computeNext(job, state);
   }
@@ -340,7 +354,7 @@ export class AttemptExecutor {
 
   #checkpointDone(job: Job, ok: boolean): void {
     const state = job.attempt;
-    this.#ledger.overheadUs += (this.#sim.now - state.phaseStartUs) * job.nodeCount;
+    this.#bookIo(this.#ledger, job, state, "overheadUs");
     state.operation = null;
     if (ok) {
       this.counters.checkpointsCompleted++;
@@ -374,14 +388,31 @@ export class AttemptExecutor {
     const increment =
       incremental !== undefined && state.hasFullCheckpoint && state.incrementsSinceFull < incremental.fullEvery - 1;
     state.writeFraction = increment ? incremental!.dirtyFraction : 1;
-    return this.#store.write(job, this.#plan.sizeBytes * state.writeFraction, state.writeFraction);
+    const bytes = this.#plan.sizeBytes * state.writeFraction;
+    state.ioAloneUs = this.#store.aloneUs("write", job, bytes, state.writeFraction);
+    return this.#store.write(job, bytes, state.writeFraction);
   }
 
   /** Reads the last full checkpoint and the increments since. */
   #read(job: Job, state: AttemptState): unknown {
     const increments = this.#plan.incremental === undefined ? 0 : state.incrementsSinceFull;
     const fraction = 1 + increments * (this.#plan.incremental?.dirtyFraction ?? 0);
-    return this.#store.read(job, this.#plan.sizeBytes * fraction, fraction);
+    const bytes = this.#plan.sizeBytes * fraction;
+    // A read that timed out is sent again: the phase's I/O alone is every try's.
+    state.ioAloneUs = (state.phase === Phase.Restart && state.operation !== null ? state.ioAloneUs : 0) + this.#store.aloneUs("read", job, bytes, fraction);
+    return this.#store.read(job, bytes, fraction);
+  }
+
+  /**
+   * Books the I/O phase under way up to now to `account` (checkpoint overhead or start-up),
+   * and the part of it beyond what the I/O takes with the storage to itself as storage slowdown.
+   */
+  #bookIo(ledger: Ledger, job: Job, state: AttemptState, account: "overheadUs" | "startupUs"): void {
+    const wallUs = this.#sim.now - state.phaseStartUs;
+    ledger[account] += wallUs * job.nodeCount;
+    // The clock counts whole µs: an operation alone ends at the next whole µs.
+    const aloneUs = Math.ceil(state.ioAloneUs);
+    if (wallUs > aloneUs) ledger.slowdownStorageUs += (wallUs - aloneUs) * job.nodeCount;
   }
 
   /**

@@ -151,6 +151,9 @@ describe("checkpoints through the parallel filesystem", () => {
     expect(four.endsS).toHaveLength(4);
     for (const end of four.endsS) expect(end).toBeCloseTo(7_200 + 14.4, 3);
     expect(four.result.metrics.storage_throughput_gbps_mean).toBeGreaterThan(0);
+    // Beyond the 3.6 s (and 20 µs open) a write takes alone: contention, 10.8 s a job.
+    expect(alone.result.metrics.slowdown_storage_gpu_h).toBeCloseTo(0, 6);
+    expect(four.result.metrics.slowdown_storage_gpu_h).toBeCloseTo((4 * 10.8) / 3_600, 6);
     expect(four.result.metrics.checkpoint_success_rate).toBe(1);
   });
 
@@ -237,6 +240,9 @@ describe("start-up I/O at the metadata server", () => {
     // Node-hours add up with start-up booked (the model asserts it); here, its size.
     const sumMs = four.endsMs.reduce((a, b) => a + b, 0);
     expect(four.result.metrics.startup_overhead_gpu_h).toBeCloseTo(sumMs / 1_000 / 3_600, 9);
+    // What each start-up took beyond its 100 ms alone is contention at the server.
+    expect(alone.result.metrics.slowdown_storage_gpu_h).toBe(0);
+    expect(four.result.metrics.slowdown_storage_gpu_h).toBeCloseTo((sumMs - 4 * 100) / 1_000 / 3_600, 9);
   });
 
   it("books a start-up cut short by a crash as start-up, and starts again from scratch", () => {
