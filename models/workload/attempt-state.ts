@@ -1,3 +1,5 @@
+import { ClockCause } from "../hardware/cluster.js";
+
 /**
  * The state of a job's attempt in progress, apart from the executor that runs it
  * (attempt.ts), so a job (job.ts) can hold one without importing the executor.
@@ -16,9 +18,9 @@ export class AttemptState {
   phaseStartUs = 0;
   /** Pace: work per µs of compute (its slowest node's clock times the fabric's factor). */
   speed = 1;
-  /** The clock factor of the slowest node in `speed`, and why that node is slow (a ClockCause). */
+  /** The clock factor of the slowest node in `speed`, and why that node is slow. */
   clock = 1;
-  clockCause = 0;
+  clockCause = ClockCause.Thermal;
   /** Wall compute this attempt needs in all at its pace now, and has done. */
   computeTotalUs = 0;
   computeDoneUs = 0;

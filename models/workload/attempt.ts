@@ -200,6 +200,7 @@ export class AttemptExecutor {
   #restartOrCompute(job: Job, state: AttemptState): void {
     if (job.committedUs > 0) {
       this.#enter(state, Phase.Restart);
+      state.ioAloneUs = 0;
       state.operation = this.#read(job, state);
     } else {
       this.#computeNext(job, state);
@@ -263,7 +264,7 @@ export class AttemptExecutor {
    * it ran at; the rest of its work is planned at `speed`, and the compute segment under
    * way ends when that work is done or at its checkpoint interval, whichever is first.
    */
-  setPace(job: Job, speed: number, clock: number, clockCause: number): void {
+  setPace(job: Job, speed: number, clock: number, clockCause: ClockCause): void {
     const state = job.attempt;
     if (state.phase === Phase.Idle) return;
     if (speed === state.speed && clock === state.clock && clockCause === state.clockCause) return;
@@ -398,8 +399,8 @@ export class AttemptExecutor {
     const increments = this.#plan.incremental === undefined ? 0 : state.incrementsSinceFull;
     const fraction = 1 + increments * (this.#plan.incremental?.dirtyFraction ?? 0);
     const bytes = this.#plan.sizeBytes * fraction;
-    // A read that timed out is sent again: the phase's I/O alone is every try's.
-    state.ioAloneUs = (state.phase === Phase.Restart && state.operation !== null ? state.ioAloneUs : 0) + this.#store.aloneUs("read", job, bytes, fraction);
+    // A read that timed out is sent again: the restart's I/O alone is every try's.
+    state.ioAloneUs += this.#store.aloneUs("read", job, bytes, fraction);
     return this.#store.read(job, bytes, fraction);
   }
 
