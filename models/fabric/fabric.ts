@@ -14,8 +14,10 @@ import type { Topology } from "./topology.js";
  * node k+1, the last back to the first), always on: a data-parallel training job
  * synchronises gradients every step. All jobs' flows share the links by max-min fairness
  * (max-min.ts); a job's all-reduce time is the alpha-beta cost (collectives.ts) at its
- * bottleneck rate. Max-min is recomputed lazily, once after any change, so repeated
- * queries cost O(1).
+ * bottleneck rate. Max-min is recomputed lazily, once after any change, and only for the
+ * jobs the change can reach: those whose flows share a link, directly or through other
+ * jobs, with a link whose traffic changed (the connected component of the change; the
+ * other components' rates cannot move). Repeated queries cost O(1).
  *
  * Message latency, for `fabric_p99_latency_us`: each `allReduceUs` call records one
  * sample, the job's slowest hop latency inflated by queueing, α/(1 − ρ), an M/M/1-style
@@ -56,10 +58,14 @@ interface JobTraffic {
   routes: Int32Array[] | null;
   /** The path latency of the slowest hop of `routes`, µs (uncongested; Infinity while partitioned). */
   routesAlphaUs: number;
-  /** Index of the job's first flow in the last solve. */
-  firstFlow: number;
-  /** The solve the fields below come from (-1: none yet). */
-  epoch: number;
+  /** Registration order: a component's flows are solved in it. */
+  readonly order: number;
+  /** Each hop's rate in the last solve of the job's component, Gbps. */
+  rates: Float64Array;
+  /** Marks the job as reached by the component search under way. */
+  stamp: number;
+  /** Whether the fields below are up to date with the last solve of the job's component. */
+  derived: boolean;
   bandwidthGbps: number;
   alphaUs: number;
   messageLatencyUs: number;
@@ -81,9 +87,15 @@ export class Fabric {
   readonly #utilizationMax: number;
   readonly #jobs = new Map<number, JobTraffic>();
   readonly #solver = new MaxMinSolver();
-  /** Every connected job's ring flows, in job registration order (reused between solves). */
+  /** A component's ring flows, in job registration order (reused between solves). */
   readonly #flows: Int32Array[] = [];
-  #rates: Float64Array = new Float64Array(0);
+  /** The jobs whose routes cross each link (created when first crossed). */
+  readonly #jobsOnLink: (Set<number> | undefined)[];
+  /** Links whose traffic changed since the last solve (jobs came, went or were rerouted), and their marks. */
+  readonly #dirtyLinks: number[] = [];
+  readonly #linkStamp: Int32Array;
+  #stamp = 0;
+  #registered = 0;
   /** Traffic on each link in the last solve, Gbps. */
   readonly #linkLoadGbps: Float64Array;
   /** Scratch: one job's own traffic on each link, zero between uses. */
@@ -91,8 +103,6 @@ export class Fabric {
   /** Ring flows of registered jobs routed over each link now. */
   readonly #flowsOnLink: Int32Array;
   #routesVersion: number;
-  #dirty = true;
-  #epoch = 0;
   #solveCount = 0;
   #listener: FabricListener | null = null;
 
@@ -106,6 +116,8 @@ export class Fabric {
     this.#linkLoadGbps = new Float64Array(topology.linkCount);
     this.#ownLoadGbps = new Float64Array(topology.linkCount);
     this.#flowsOnLink = new Int32Array(topology.linkCount);
+    this.#jobsOnLink = new Array<Set<number> | undefined>(topology.linkCount).fill(undefined);
+    this.#linkStamp = new Int32Array(topology.linkCount);
     this.#routesVersion = topology.version;
   }
 
@@ -113,7 +125,7 @@ export class Fabric {
     this.#listener = listener;
   }
 
-  /** Max-min solves so far: one per batch of changes, however many queries follow. */
+  /** Max-min solves so far: one per batch of changes (of the jobs it reaches), however many queries follow. */
   get solveCount(): number {
     return this.#solveCount;
   }
@@ -133,27 +145,27 @@ export class Fabric {
     this.#refreshRoutes();
     const copy = Int32Array.from(nodes);
     const routes = ringRoutes(this.topology, copy);
-    this.#countFlows(routes, 1);
-    this.#jobs.set(jobId, {
+    const job: JobTraffic = {
       jobId,
       nodes: copy,
       routes,
       routesAlphaUs: this.#alphaOf(routes),
-      firstFlow: -1,
-      epoch: -1,
+      order: this.#registered++,
+      rates: new Float64Array(routes?.length ?? 0),
+      stamp: 0,
+      derived: false,
       bandwidthGbps: 0,
       alphaUs: 0,
       messageLatencyUs: 0,
-    });
-    this.#dirty = true;
+    };
+    this.#jobs.set(jobId, job);
+    this.#place(job, 1);
   }
 
   removeJob(jobId: number): void {
-    const job = this.#jobs.get(jobId);
-    assert(job !== undefined, "job not registered with the fabric");
-    this.#countFlows(job.routes, -1);
+    const job = this.#job(jobId);
+    this.#place(job, -1);
     this.#jobs.delete(jobId);
-    this.#dirty = true;
   }
 
   /**
@@ -168,9 +180,30 @@ export class Fabric {
     return true;
   }
 
-  #countFlows(routes: readonly Int32Array[] | null, delta: number): void {
+  /** Puts a job's routes on their links (+1) or takes them off (−1); their links' traffic changed. */
+  #place(job: JobTraffic, delta: 1 | -1): void {
+    const routes = job.routes;
     if (routes === null) return;
-    for (const route of routes) for (let i = 0; i < route.length; i++) this.#flowsOnLink[route[i]] += delta;
+    for (const route of routes) {
+      for (let i = 0; i < route.length; i++) {
+        const link = route[i];
+        this.#flowsOnLink[link] += delta;
+        let jobs = this.#jobsOnLink[link];
+        if (delta === 1) {
+          if (jobs === undefined) jobs = this.#jobsOnLink[link] = new Set();
+          jobs.add(job.jobId);
+        } else {
+          jobs?.delete(job.jobId);
+        }
+        this.#markChanged(link);
+      }
+    }
+  }
+
+  #markChanged(link: number): void {
+    if (this.#linkStamp[link] === -1) return;
+    this.#linkStamp[link] = -1;
+    this.#dirtyLinks.push(link);
   }
 
   hasJob(jobId: number): boolean {
@@ -212,7 +245,7 @@ export class Fabric {
     const p = job.nodes.length;
     if (p === 1) return 0;
     let bandwidthGbps = Infinity;
-    for (let k = 0; k < routes.length; k++) bandwidthGbps = Math.min(bandwidthGbps, this.#rates[job.firstFlow + k]);
+    for (let k = 0; k < routes.length; k++) bandwidthGbps = Math.min(bandwidthGbps, job.rates[k]);
     return algorithm === "ring"
       ? ringAllReduceUs(p, bytes, job.routesAlphaUs, bandwidthGbps)
       : treeAllReduceUs(p, bytes, job.routesAlphaUs, bandwidthGbps);
@@ -277,7 +310,7 @@ export class Fabric {
   #derived(jobId: number): JobTraffic {
     this.#refresh();
     const job = this.#job(jobId);
-    if (job.epoch !== this.#epoch) this.#derive(job);
+    if (!job.derived) this.#derive(job);
     return job;
   }
 
@@ -287,28 +320,57 @@ export class Fabric {
     return job;
   }
 
-  /** Re-solves max-min when anything changed since the last solve. */
+  /**
+   * Re-solves max-min for the jobs a change can reach: from the links whose traffic
+   * changed, every job on them, every link of those jobs, and so on (breadth first). Flows
+   * outside that component share no link with it, so their rates stand.
+   */
   #refresh(): void {
     this.#refreshRoutes();
-    if (!this.#dirty) return;
+    const links = this.#dirtyLinks;
+    if (links.length === 0) return;
+    const stamp = ++this.#stamp;
+    for (const link of links) this.#linkStamp[link] = stamp;
+    const component: JobTraffic[] = [];
+    for (let i = 0; i < links.length; i++) {
+      const jobIds = this.#jobsOnLink[links[i]];
+      if (jobIds === undefined) continue;
+      for (const jobId of jobIds) {
+        const job = this.#job(jobId);
+        if (job.stamp === stamp) continue;
+        job.stamp = stamp;
+        component.push(job);
+        for (const route of job.routes ?? []) {
+          for (let k = 0; k < route.length; k++) {
+            const link = route[k];
+            if (this.#linkStamp[link] === stamp) continue;
+            this.#linkStamp[link] = stamp;
+            links.push(link);
+          }
+        }
+      }
+    }
+    component.sort((a, b) => a.order - b.order);
     const flows = this.#flows;
     flows.length = 0;
-    for (const job of this.#jobs.values()) {
-      job.firstFlow = flows.length;
-      if (job.routes === null) continue;
-      for (const route of job.routes) flows.push(route);
-    }
-    this.#rates = this.#solver.solve(flows, this.topology.capacitiesGbps);
+    for (const job of component) for (const route of job.routes ?? []) flows.push(route);
+    const rates = this.#solver.solve(flows, this.topology.capacitiesGbps);
     this.#solveCount++;
     const load = this.#linkLoadGbps;
-    load.fill(0);
-    for (let f = 0; f < flows.length; f++) {
-      const route = flows[f];
-      const rateGbps = this.#rates[f];
-      for (let i = 0; i < route.length; i++) load[route[i]] += rateGbps;
+    for (const link of links) load[link] = 0;
+    let flow = 0;
+    for (const job of component) {
+      const routes = job.routes ?? [];
+      if (job.rates.length !== routes.length) job.rates = new Float64Array(routes.length);
+      for (let k = 0; k < routes.length; k++, flow++) {
+        const rateGbps = rates[flow];
+        job.rates[k] = rateGbps;
+        const route = routes[k];
+        for (let i = 0; i < route.length; i++) load[route[i]] += rateGbps;
+      }
+      job.derived = false;
     }
-    this.#epoch++;
-    this.#dirty = false;
+    links.length = 0;
   }
 
   /**
@@ -319,15 +381,15 @@ export class Fabric {
     const topology = this.topology;
     if (topology.version === this.#routesVersion) return NO_CHANGES;
     this.#routesVersion = topology.version;
-    this.#dirty = true;
     const partitioned: number[] = [];
     const reconnected: number[] = [];
     for (const job of this.#jobs.values()) {
       const wasPartitioned = job.routes === null;
-      this.#countFlows(job.routes, -1);
+      this.#place(job, -1);
       job.routes = ringRoutes(topology, job.nodes);
-      this.#countFlows(job.routes, 1);
+      this.#place(job, 1);
       job.routesAlphaUs = this.#alphaOf(job.routes);
+      job.derived = false;
       const isPartitioned = job.routes === null;
       if (isPartitioned && !wasPartitioned) partitioned.push(job.jobId);
       if (!isPartitioned && wasPartitioned) reconnected.push(job.jobId);
@@ -344,7 +406,7 @@ export class Fabric {
   }
 
   #derive(job: JobTraffic): void {
-    job.epoch = this.#epoch;
+    job.derived = true;
     const routes = job.routes;
     if (routes === null) {
       job.bandwidthGbps = 0;
@@ -359,12 +421,12 @@ export class Fabric {
       return;
     }
     const topology = this.topology;
-    const rates = this.#rates;
+    const rates = job.rates;
     const load = this.#linkLoadGbps;
     const own = this.#ownLoadGbps;
     let bandwidthGbps = Infinity;
     for (let k = 0; k < routes.length; k++) {
-      const rateGbps = rates[job.firstFlow + k];
+      const rateGbps = rates[k];
       bandwidthGbps = Math.min(bandwidthGbps, rateGbps);
       const route = routes[k];
       for (let i = 0; i < route.length; i++) own[route[i]] += rateGbps;

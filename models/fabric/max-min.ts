@@ -57,6 +57,8 @@ export class MaxMinSolver {
   #heapPosition = new Int32Array(0);
   #heap = new Int32Array(0);
   #heapSize = 0;
+  /** The links some flow crosses in this solve; between solves every link's count is 0 and its last flow -1. */
+  #touched = new Int32Array(0);
   // Per (flow, link) incidence: the flows crossing each link, grouped by link.
   #linkFlows = new Int32Array(0);
   // Per flow.
@@ -86,9 +88,10 @@ export class MaxMinSolver {
     const rates = this.#rates.subarray(0, flowCount);
     const frozen = this.#frozen;
 
-    // Count the flows on each link, checking paths as we go.
-    count.fill(0, 0, linkCount);
-    last.fill(-1, 0, linkCount);
+    // Count the flows on each link, checking paths as we go; only the links flows cross
+    // are visited from here on, so a small problem on a large topology costs little.
+    const touched = this.#touched;
+    let touchedCount = 0;
     for (let f = 0; f < flowCount; f++) {
       const path = flowLinks[f];
       for (let i = 0; i < path.length; i++) {
@@ -97,12 +100,13 @@ export class MaxMinSolver {
         assert(link < linkCount, "flow crosses an unknown link");
         assert(last[link] !== f, "a flow crosses the same link twice");
         last[link] = f;
-        count[link]++;
+        if (count[link]++ === 0) touched[touchedCount++] = link;
       }
     }
     // Group the flows by link (counting sort): linkFlows[start[l] … start[l]+count[l]).
     let offset = 0;
-    for (let link = 0; link < linkCount; link++) {
+    for (let t = 0; t < touchedCount; t++) {
+      const link = touched[t];
       start[link] = offset;
       offset += count[link];
       unfrozen[link] = 0;
@@ -163,7 +167,8 @@ export class MaxMinSolver {
     }
 
     this.#heapSize = 0;
-    for (let link = 0; link < linkCount; link++) {
+    for (let t = 0; t < touchedCount; t++) {
+      const link = touched[t];
       this.#heapPosition[link] = -1;
       if (unfrozen[link] > 0) {
         this.#shareGbps[link] = remaining[link] / unfrozen[link];
@@ -193,6 +198,10 @@ export class MaxMinSolver {
         if (frozen[flow] === 0) this.#freeze(flowLinks, flow, shareGbps);
       }
       assert(this.#heapPosition[bottleneck] === -1, "the bottleneck left the heap");
+    }
+    for (let t = 0; t < touchedCount; t++) {
+      count[touched[t]] = 0;
+      last[touched[t]] = -1;
     }
     return rates;
   }
@@ -228,6 +237,8 @@ export class MaxMinSolver {
     this.#shareGbps = new Float64Array(linkCount);
     this.#heapPosition = new Int32Array(linkCount);
     this.#heap = new Int32Array(linkCount);
+    this.#touched = new Int32Array(linkCount);
+    this.#lastFlowOnLink.fill(-1);
   }
 
   #reserveFlows(flowCount: number, incidenceCount: number): void {

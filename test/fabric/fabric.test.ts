@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { allReduceBandwidthGbps, ringAllReduceUs, ringRoutes, treeAllReduceUs } from "../../models/fabric/collectives.js";
 import { Fabric, type FabricListener } from "../../models/fabric/fabric.js";
+import { maxMinRates } from "../../models/fabric/max-min.js";
 import { FatTree } from "../../models/fabric/topology.js";
 import { AssertionFailure } from "../../sim/assert.js";
 import { Sim } from "../../sim/sim.js";
@@ -221,5 +222,59 @@ describe("fabric", () => {
       return { records: sim.records, times, samples: Array.from(fabric.latencySamples.sortedValues()) };
     };
     expect(run()).toEqual(run());
+  });
+});
+
+describe("solving only what a change reaches", () => {
+  it("gives every job the rates a global max-min solve of all jobs gives, after each add, remove and link change", () => {
+    // A fat-tree of 4 leaves × 4 nodes, 2 spines, oversubscribed 2:1: rings inside a rack
+    // share nothing; rings across racks share uplinks and chain into components.
+    const options = { nodesPerLeaf: 4, leafCount: 4, spineCount: 2, linkGbps: 100, oversubscription: 2, linkLatencyUs: 1, switchLatencyUs: 0.25 };
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant("add" as const), nodes: fc.uniqueArray(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 6 }) }),
+      fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant("link" as const), pick: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => {
+        const tree = new FatTree(options);
+        const fabric = new Fabric(new Sim({ seed: 1 }), tree);
+        const jobs = new Map<number, Int32Array>();
+        let nextId = 0;
+        for (const s of steps) {
+          if (s.kind === "add") {
+            fabric.addJob(nextId, Int32Array.from(s.nodes));
+            jobs.set(nextId++, Int32Array.from(s.nodes));
+          } else if (s.kind === "remove" && jobs.size > 0) {
+            const id = [...jobs.keys()][s.pick % jobs.size];
+            fabric.removeJob(id);
+            jobs.delete(id);
+          } else if (s.kind === "link") {
+            // Cut or mend one leaf–spine cable (both directions).
+            const leaf = s.pick % 4;
+            const links = tree.linksBetweenLeafAndSpine(leaf, (s.pick >> 2) % 2);
+            for (const link of [links.up, links.down]) {
+              if (tree.isLinkUp(link)) fabric.failLink(link);
+              else fabric.restoreLink(link);
+            }
+          }
+          // The reference: every registered ring's flows solved together from scratch.
+          const routed = [...jobs].map(([id, ring]) => ({ id, routes: ringRoutes(tree, ring) }));
+          const flows = routed.flatMap((job) => job.routes ?? []);
+          const rates = maxMinRates(flows, tree.capacitiesGbps);
+          let flow = 0;
+          for (const job of routed) {
+            if (job.routes === null) {
+              expect(fabric.isPartitioned(job.id)).toBe(true);
+              continue;
+            }
+            const mine = job.routes.length === 0 ? Infinity : Math.min(...job.routes.map((_, k) => rates[flow + k]));
+            flow += job.routes.length;
+            expect(fabric.bandwidthGbps(job.id)).toBe(mine);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
