@@ -107,6 +107,18 @@ describe("bundled scenarios answer their questions", () => {
     expect(mean("bundles-of-10", "time_to_solution_p50_h")).toBeGreaterThan(2 * mean("job-array", "time_to_solution_p50_h"));
   });
 
+  it("silent-degradation-quarantine: quarantining degrading nodes pays for the capacity it removes", async () => {
+    const { mean } = await run("silent-degradation-quarantine", 2);
+    // Without a policy, degrading nodes straggle every job placed on them, then crash.
+    expect(mean("no-quarantine", "slowdown_degraded_gpu_h")).toBeGreaterThan(20 * mean("quarantine-at-20", "slowdown_degraded_gpu_h"));
+    expect(mean("no-quarantine", "jobs_failed")).toBeGreaterThan(0);
+    expect(mean("quarantine-at-20", "goodput")).toBeGreaterThan(mean("no-quarantine", "goodput") + 0.1);
+    expect(mean("quarantine-at-20", "jobs_completed")).toBeGreaterThan(1.3 * mean("no-quarantine", "jobs_completed"));
+    // An eager threshold removes more of the slowness but hardly changes the outcome.
+    expect(mean("quarantine-at-5", "slowdown_degraded_gpu_h")).toBeLessThanOrEqual(mean("quarantine-at-20", "slowdown_degraded_gpu_h"));
+    expect(Math.abs(mean("quarantine-at-5", "goodput") - mean("quarantine-at-20", "goodput"))).toBeLessThan(0.02);
+  });
+
   it("trace-replay-kth: backfilling cuts the real KTH trace's waits against FCFS", async () => {
     const { mean } = await run("trace-replay-kth", 1);
     expect(mean("easy", "queue_wait_p90_h")).toBeLessThan(0.2 * mean("fcfs", "queue_wait_p90_h"));
