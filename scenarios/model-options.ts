@@ -218,7 +218,7 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
         costUs: secondsToUs(checkpoint.cost),
         restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
         sizeBytes: 0,
-        optimal: { formula: checkpoint.policy, nodeMtbfUs: secondsToUs(nodeMtbfS!) },
+        optimal: { formula: checkpoint.policy, nodeMtbfUs: secondsToUs(checkpoint.assumedMtbf ?? nodeMtbfS!) },
         onNotice: checkpoint.onNotice,
         ...incrementalOf(checkpoint),
       };

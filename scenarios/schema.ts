@@ -246,6 +246,9 @@ const checkpointSchema = z.discriminatedUnion("policy", [
   z.strictObject({
     policy: z.enum(["young", "daly"]).describe("interval from the cost and each job's MTBF (node MTBF / nodes)"),
     cost: zDuration().describe("time to write one checkpoint"),
+    assumedMtbf: zDuration({ positive: true })
+      .optional()
+      .describe("the node MTBF the formula assumes; default: the node-crash model's (set it to study a wrong estimate)"),
     restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
     onNotice: z.boolean().default(false).describe("also checkpoint when a spot reclaim is noticed"),
     incremental: incrementalSchema.optional(),
@@ -628,11 +631,11 @@ const clusterScenarioSchema = z
     });
     scenario.strategies.forEach((strategy, index) => {
       const checkpoint = strategy.checkpoint;
-      if ((checkpoint.policy === "young" || checkpoint.policy === "daly") && crashes === 0) {
+      if ((checkpoint.policy === "young" || checkpoint.policy === "daly") && checkpoint.assumedMtbf === undefined && crashes === 0) {
         context.addIssue({
           code: "custom",
           path: ["strategies", index, "checkpoint", "policy"],
-          message: `${checkpoint.policy} needs a node-crash failure model for its MTBF`,
+          message: `${checkpoint.policy} needs a node-crash failure model for its MTBF, or an assumedMtbf`,
         });
       }
       if (checkpoint.policy === "fixed" && checkpoint.tier === "burst-buffer" && scenario.cluster.storage?.burstBuffer === undefined) {

@@ -119,6 +119,21 @@ describe("bundled scenarios answer their questions", () => {
     expect(Math.abs(mean("quarantine-at-5", "goodput") - mean("quarantine-at-20", "goodput"))).toBeLessThan(0.02);
   });
 
+  it("checkpoint-wrong-mtbf: a 4× wrong MTBF wastes more on Daly's interval; adaptive learns the MTBF back", async () => {
+    const { mean } = await run("checkpoint-wrong-mtbf", 2);
+    const waste = (strategy: string) => mean(strategy, "lost_work_gpu_h") + mean(strategy, "checkpoint_overhead_gpu_h");
+    // Too high an MTBF: intervals too long, more lost work; too low: more checkpoints.
+    expect(mean("daly-mtbf-4x-high", "lost_work_gpu_h")).toBeGreaterThan(mean("daly-true-mtbf", "lost_work_gpu_h"));
+    expect(mean("daly-mtbf-4x-low", "checkpoint_overhead_gpu_h")).toBeGreaterThan(1.5 * mean("daly-true-mtbf", "checkpoint_overhead_gpu_h"));
+    // A 4× error puts the interval 2× off; to first order the waste grows by (2 + 1/2)/2 = 1.25.
+    for (const wrong of ["daly-mtbf-4x-high", "daly-mtbf-4x-low"]) {
+      expect(waste(wrong) / waste("daly-true-mtbf")).toBeGreaterThan(1.05);
+      expect(waste(wrong) / waste("daly-true-mtbf")).toBeLessThan(1.5);
+    }
+    // Starting from the 4× too high figure, the adaptive policy ends within 5% of the truth.
+    expect(Math.abs(waste("adaptive-from-4x-high") / waste("daly-true-mtbf") - 1)).toBeLessThan(0.05);
+  });
+
   it("trace-replay-kth: backfilling cuts the real KTH trace's waits against FCFS", async () => {
     const { mean } = await run("trace-replay-kth", 1);
     expect(mean("easy", "queue_wait_p90_h")).toBeLessThan(0.2 * mean("fcfs", "queue_wait_p90_h"));
