@@ -6,7 +6,7 @@
 import type { MetricName } from "../models/metrics.js";
 
 // The metric table is declared once, in models/metrics.ts; reports read it from here.
-export { METRIC_BETTER, METRIC_NAMES, METRICS, type MetricKind, type MetricName, metricKind } from "../models/metrics.js";
+export { METRIC_BETTER, METRIC_NAMES, type MetricKind, type MetricName, metricKind } from "../models/metrics.js";
 
 /** A metric's value in one run; null when the scenario does not exercise it. */
 export type MetricValues = Readonly<Record<MetricName, number | null>>;

@@ -227,7 +227,7 @@ export class JobLifecycle {
       // finishes (the end and the kill would otherwise tie).
       job.timeLimitHandle = this.#sim.schedule(job.requestedUs + 1, this.#onTimeLimit, job);
     }
-    this.#executor.begin(job, this.#pace.ofAttempt(job));
+    this.#pace.begin(job);
     for (const started of this.#startedHooks) started(job);
     if (this.#cluster.firstIncompatibleDriver(job.firstNode) >= 0) {
       // It fails as its processes start, just after: not inside the scheduler's pass.

@@ -34,11 +34,12 @@ export class Pace {
     this.#factors.push(factor);
   }
 
-  /** The pace of `job`'s attempt, starting now on its nodes (its clock is noted in its attempt). */
-  ofAttempt(job: Job): number {
-    let pace = this.#clock(job);
+  /** Starts `job`'s attempt at the pace of its nodes and the parts now (a part may register the attempt's traffic). */
+  begin(job: Job): void {
+    const clock = this.#cluster.slowestClockFactor(job.firstNode);
+    let pace = clock;
     for (const factor of this.#factors) pace *= factor.attemptFactor(job);
-    return pace;
+    this.#executor.begin(job, pace, clock, this.#causeOf(job, clock));
   }
 
   /** Something `job`'s pace depends on changed: its attempt moves to the pace of now. */
@@ -46,14 +47,10 @@ export class Pace {
     const clock = this.#cluster.slowestClockFactor(job.firstNode);
     let pace = clock;
     for (const factor of this.#factors) pace *= factor.currentFactor(job);
-    const cause = clock < 1 ? this.#cluster.slowestClockCause(job.firstNode) : ClockCause.Thermal;
-    this.#executor.setPace(job, pace, clock, cause);
+    this.#executor.setPace(job, pace, clock, this.#causeOf(job, clock));
   }
 
-  #clock(job: Job): number {
-    const clock = this.#cluster.slowestClockFactor(job.firstNode);
-    job.attempt.clock = clock;
-    job.attempt.clockCause = clock < 1 ? this.#cluster.slowestClockCause(job.firstNode) : ClockCause.Thermal;
-    return clock;
+  #causeOf(job: Job, clock: number): ClockCause {
+    return clock < 1 ? this.#cluster.slowestClockCause(job.firstNode) : ClockCause.Thermal;
   }
 }

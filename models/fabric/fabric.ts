@@ -57,17 +57,15 @@ interface JobTraffic {
   /** One route per ring hop; null while partitioned. */
   routes: Int32Array[] | null;
   /** The path latency of the slowest hop of `routes`, µs (uncongested; Infinity while partitioned). */
-  routesAlphaUs: number;
+  alphaUs: number;
   /** Registration order: a component's flows are solved in it. */
   readonly order: number;
   /** Each hop's rate in the last solve of the job's component, Gbps. */
   rates: Float64Array;
   /** Marks the job as reached by the component search under way. */
   stamp: number;
-  /** Whether the fields below are up to date with the last solve of the job's component. */
+  /** Whether `messageLatencyUs` is up to date with the last solve of the job's component. */
   derived: boolean;
-  bandwidthGbps: number;
-  alphaUs: number;
   messageLatencyUs: number;
 }
 
@@ -100,8 +98,6 @@ export class Fabric {
   readonly #linkLoadGbps: Float64Array;
   /** Scratch: one job's own traffic on each link, zero between uses. */
   readonly #ownLoadGbps: Float64Array;
-  /** Ring flows of registered jobs routed over each link now. */
-  readonly #flowsOnLink: Int32Array;
   #routesVersion: number;
   #solveCount = 0;
   #listener: FabricListener | null = null;
@@ -115,7 +111,6 @@ export class Fabric {
     this.#utilizationMax = utilizationMax;
     this.#linkLoadGbps = new Float64Array(topology.linkCount);
     this.#ownLoadGbps = new Float64Array(topology.linkCount);
-    this.#flowsOnLink = new Int32Array(topology.linkCount);
     this.#jobsOnLink = new Array<Set<number> | undefined>(topology.linkCount).fill(undefined);
     this.#linkStamp = new Int32Array(topology.linkCount);
     this.#routesVersion = topology.version;
@@ -149,13 +144,11 @@ export class Fabric {
       jobId,
       nodes: copy,
       routes,
-      routesAlphaUs: this.#alphaOf(routes),
+      alphaUs: this.#alphaOf(routes),
       order: this.#registered++,
       rates: new Float64Array(routes?.length ?? 0),
       stamp: 0,
       derived: false,
-      bandwidthGbps: 0,
-      alphaUs: 0,
       messageLatencyUs: 0,
     };
     this.#jobs.set(jobId, job);
@@ -176,7 +169,7 @@ export class Fabric {
     this.#refreshRoutes();
     const routes = this.#job(jobId).routes;
     if (routes === null) return true;
-    for (const route of routes) for (let i = 0; i < route.length; i++) if (this.#flowsOnLink[route[i]] > 1) return false;
+    for (const route of routes) for (let i = 0; i < route.length; i++) if ((this.#jobsOnLink[route[i]]?.size ?? 0) > 1) return false;
     return true;
   }
 
@@ -187,7 +180,6 @@ export class Fabric {
     for (const route of routes) {
       for (let i = 0; i < route.length; i++) {
         const link = route[i];
-        this.#flowsOnLink[link] += delta;
         let jobs = this.#jobsOnLink[link];
         if (delta === 1) {
           if (jobs === undefined) jobs = this.#jobsOnLink[link] = new Set();
@@ -221,15 +213,9 @@ export class Fabric {
    * job, which sends nothing, or a partitioned one). Not rounded: round before scheduling.
    */
   allReduceUs(jobId: number, bytes: number, algorithm: AllReduceAlgorithm): number {
-    assert(bytes >= 0);
     const job = this.#derived(jobId);
-    if (job.routes === null) return Infinity;
-    const p = job.nodes.length;
-    if (p === 1) return 0;
-    this.latencySamples.add(job.messageLatencyUs);
-    return algorithm === "ring"
-      ? ringAllReduceUs(p, bytes, job.alphaUs, job.bandwidthGbps)
-      : treeAllReduceUs(p, bytes, job.alphaUs, job.bandwidthGbps);
+    if (job.routes !== null && job.nodes.length > 1) this.latencySamples.add(job.messageLatencyUs);
+    return this.#collectiveUs(job, bytes, algorithm);
   }
 
   /**
@@ -237,18 +223,27 @@ export class Fabric {
    * O(ring hops), for asking after every job each time the traffic changes.
    */
   allReduceUsQuietly(jobId: number, bytes: number, algorithm: AllReduceAlgorithm): number {
-    assert(bytes >= 0);
     this.#refresh();
-    const job = this.#job(jobId);
-    const routes = job.routes;
-    if (routes === null) return Infinity;
+    return this.#collectiveUs(this.#job(jobId), bytes, algorithm);
+  }
+
+  #collectiveUs(job: JobTraffic, bytes: number, algorithm: AllReduceAlgorithm): number {
+    assert(bytes >= 0);
+    if (job.routes === null) return Infinity;
     const p = job.nodes.length;
     if (p === 1) return 0;
-    let bandwidthGbps = Infinity;
-    for (let k = 0; k < routes.length; k++) bandwidthGbps = Math.min(bandwidthGbps, job.rates[k]);
+    const bandwidthGbps = this.#bandwidthOf(job);
     return algorithm === "ring"
-      ? ringAllReduceUs(p, bytes, job.routesAlphaUs, bandwidthGbps)
-      : treeAllReduceUs(p, bytes, job.routesAlphaUs, bandwidthGbps);
+      ? ringAllReduceUs(p, bytes, job.alphaUs, bandwidthGbps)
+      : treeAllReduceUs(p, bytes, job.alphaUs, bandwidthGbps);
+  }
+
+  /** The smallest rate among the job's ring flows in the last solve: 0 while partitioned, Infinity for none. */
+  #bandwidthOf(job: JobTraffic): number {
+    if (job.routes === null) return 0;
+    let bandwidthGbps = Infinity;
+    for (let k = 0; k < job.rates.length; k++) bandwidthGbps = Math.min(bandwidthGbps, job.rates[k]);
+    return bandwidthGbps;
   }
 
   /** The path latency of the slowest of `routes`, µs; Infinity for none (partitioned). */
@@ -261,12 +256,14 @@ export class Fabric {
 
   /** The smallest rate among the job's ring flows, Gbps: 0 while partitioned, Infinity for one node. */
   bandwidthGbps(jobId: number): number {
-    return this.#derived(jobId).bandwidthGbps;
+    this.#refresh();
+    return this.#bandwidthOf(this.#job(jobId));
   }
 
   /** The path latency of the job's slowest ring hop, µs (α, uncongested); Infinity while partitioned. */
   alphaUs(jobId: number): number {
-    return this.#derived(jobId).alphaUs;
+    this.#refreshRoutes();
+    return this.#job(jobId).alphaUs;
   }
 
   /** α of the job inflated by congestion, µs: what `allReduceUs` samples. */
@@ -388,7 +385,7 @@ export class Fabric {
       this.#place(job, -1);
       job.routes = ringRoutes(topology, job.nodes);
       this.#place(job, 1);
-      job.routesAlphaUs = this.#alphaOf(job.routes);
+      job.alphaUs = this.#alphaOf(job.routes);
       job.derived = false;
       const isPartitioned = job.routes === null;
       if (isPartitioned && !wasPartitioned) partitioned.push(job.jobId);
@@ -405,37 +402,24 @@ export class Fabric {
     return { partitioned, reconnected };
   }
 
+  /** The job's message latency: its slowest hop's α inflated by the others' traffic on that hop. */
   #derive(job: JobTraffic): void {
     job.derived = true;
     const routes = job.routes;
-    if (routes === null) {
-      job.bandwidthGbps = 0;
-      job.alphaUs = Infinity;
-      job.messageLatencyUs = Infinity;
-      return;
-    }
-    if (routes.length === 0) {
-      job.bandwidthGbps = Infinity;
-      job.alphaUs = 0;
-      job.messageLatencyUs = 0;
+    if (routes === null || routes.length === 0) {
+      job.messageLatencyUs = routes === null ? Infinity : 0;
       return;
     }
     const topology = this.topology;
-    const rates = job.rates;
     const load = this.#linkLoadGbps;
     const own = this.#ownLoadGbps;
-    let bandwidthGbps = Infinity;
     for (let k = 0; k < routes.length; k++) {
-      const rateGbps = rates[k];
-      bandwidthGbps = Math.min(bandwidthGbps, rateGbps);
       const route = routes[k];
-      for (let i = 0; i < route.length; i++) own[route[i]] += rateGbps;
+      for (let i = 0; i < route.length; i++) own[route[i]] += job.rates[k];
     }
-    let alphaUs = 0;
     let messageLatencyUs = 0;
     for (const route of routes) {
       const hopUs = topology.pathLatencyUs(route);
-      alphaUs = Math.max(alphaUs, hopUs);
       let utilization = 0;
       for (let i = 0; i < route.length; i++) {
         const link = route[i];
@@ -446,8 +430,7 @@ export class Fabric {
       messageLatencyUs = Math.max(messageLatencyUs, hopUs / (1 - utilization));
     }
     for (const route of routes) for (let i = 0; i < route.length; i++) own[route[i]] = 0;
-    job.bandwidthGbps = bandwidthGbps;
-    job.alphaUs = alphaUs;
     job.messageLatencyUs = messageLatencyUs;
   }
+
 }

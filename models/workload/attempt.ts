@@ -176,14 +176,16 @@ export class AttemptExecutor {
   }
 
   /**
-   * Starts an attempt of `job` at `speed` (work per µs of compute, in (0, 1]); the
-   * attempt's `clock` and `clockCause` say how much of the slowness is its nodes' clock.
+   * Starts an attempt of `job` at `speed` (work per µs of compute, in (0, 1]), of which
+   * `clock` is its slowest node's clock, slow for `clockCause`.
    */
-  begin(job: Job, speed: number): void {
+  begin(job: Job, speed: number, clock: number, clockCause: ClockCause): void {
     assert(speed > 0 && speed <= 1, "an attempt's pace is in (0, 1]");
     const state = job.attempt;
     assert(state.phase === Phase.Idle, "one attempt at a time");
     state.speed = speed;
+    state.clock = clock;
+    state.clockCause = clockCause;
     state.computeTotalUs = speed === 1 ? job.remainingUs : Math.ceil(job.remainingUs / speed);
     state.computeDoneUs = 0;
     state.uncommittedUs = 0;
@@ -365,14 +367,7 @@ export class AttemptExecutor {
       } else {
         state.incrementsSinceFull++;
       }
-      // The saved wall compute holds work at the pace (or paces) it ran at.
-      const unfoldedUs = state.uncommittedUs - state.foldedUs;
-      const workUs =
-        state.foldedUs === 0
-          ? state.speed === 1
-            ? unfoldedUs
-            : Math.floor(unfoldedUs * state.speed)
-          : Math.min(job.remainingUs - 1, Math.floor(state.foldedWorkUs + unfoldedUs * state.speed));
+      const workUs = this.#uncommittedWorkUs(job, state);
       assert(workUs < job.remainingUs, "a checkpoint before the end leaves work to do");
       this.#book(job, state, workUs);
       job.committedUs += workUs;
@@ -381,6 +376,16 @@ export class AttemptExecutor {
       this.#sim.record({ kind: "CheckpointFailed", job: job.id });
     }
     this.#computeNext(job, state);
+  }
+
+  /**
+   * The work the uncommitted wall compute holds, at the pace (or paces) it ran at, in whole
+   * µs. Called for a checkpoint, which always leaves some work to do.
+   */
+  #uncommittedWorkUs(job: Job, state: AttemptState): number {
+    const unfoldedUs = state.uncommittedUs - state.foldedUs;
+    if (state.foldedUs === 0) return state.speed === 1 ? unfoldedUs : Math.floor(unfoldedUs * state.speed);
+    return Math.min(job.remainingUs - 1, Math.floor(state.foldedWorkUs + unfoldedUs * state.speed));
   }
 
   /** Starts a write: an increment when the plan is incremental and a full one exists. */

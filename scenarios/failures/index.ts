@@ -43,8 +43,6 @@ export const failureSchema = z.discriminatedUnion("kind", FAILURE_KINDS.map((kin
 
 export type Failure = z.output<typeof failureSchema>;
 
-export const FAILURE_KIND_NAMES: readonly Failure["kind"][] = FAILURE_KINDS.map((kind) => kind.kind);
-
 /** The declaration of an entry's kind (the union's members share one shape). */
 function declarationOf(failure: Failure): FailureKind<z.ZodType<Failure>> {
   const declaration = FAILURE_KINDS.find((kind) => kind.kind === failure.kind);

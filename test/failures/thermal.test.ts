@@ -256,7 +256,6 @@ describe("placement and heat: first-fit against topology-aware on a rack-coupled
     expect(topology.throttledNodeH).toBe(0);
     expect(ofKind(topology.sim, "GpuThrottled")).toHaveLength(0);
     // Under first-fit the clock steps down to 0.7 (3 steps) while the first wave runs.
-    expect(ofKind(firstFit.sim, "GpuThrottled").map((r) => r.clockFactor as number)).toContain(0.7);
     expect(Math.min(...ofKind(firstFit.sim, "GpuThrottled").map((r) => r.clockFactor as number))).toBeCloseTo(0.7, 12);
     // Every job ends when its work is done at its slowest node's clock, as that changed.
     for (const started of ofKind(firstFit.sim, "JobStarted")) {
