@@ -128,6 +128,7 @@ const partSchema = z.strictObject({
         failures: z.array(
           z.strictObject({ timeH: anyNumber, kind: z.string(), target: z.string(), durationH: anyNumber.nullable() }),
         ),
+        pools: z.array(z.strictObject({ name: z.string(), gpuUtilization: anyNumber })).optional(),
       })
       .nullable(),
   }),

@@ -107,6 +107,19 @@ export function failureCounts(traces: readonly RunTrace[], order: readonly strin
   return { kinds, rows };
 }
 
+/** GPU utilisation by pool in the trace `tracePerStrategy` picks of each strategy; no pools, no rows. */
+export function poolUtilization(traces: readonly RunTrace[], order: readonly string[] = []): { pools: string[]; rows: { strategy: string; replication: number; values: number[] }[] } {
+  const chosen = tracePerStrategy(traces, order).filter((trace) => trace.pools !== undefined && trace.pools.length > 0);
+  if (chosen.length === 0) return { pools: [], rows: [] };
+  const pools = chosen[0].pools!.map((pool) => pool.name);
+  const rows = chosen.map((trace) => ({
+    strategy: trace.strategy,
+    replication: trace.replication,
+    values: pools.map((name) => trace.pools!.find((pool) => pool.name === name)?.gpuUtilization ?? 0),
+  }));
+  return { pools, rows };
+}
+
 export interface SeriesLabel {
   readonly title: string;
   readonly axis: string;

@@ -3,8 +3,8 @@
  * that opens offline, survives being mailed around, and cannot phone home.
  */
 
-import { bestStrategyIndices, failureCounts, seriesLabels, shownMetrics, tracePerStrategy } from "./compare.js";
-import { ciHalfWidth, formatHalfWidth, formatHours, formatMetric } from "./format.js";
+import { bestStrategyIndices, failureCounts, poolUtilization, seriesLabels, shownMetrics, tracePerStrategy } from "./compare.js";
+import { ciHalfWidth, formatHalfWidth, formatHours, formatMetric, formatPercent } from "./format.js";
 import type { MetricName, ResultSet } from "./records.js";
 import { METRIC_BETTER } from "./records.js";
 import { boxplotSvg, failureTimelineSvg, timeSeriesSvg } from "./svg.js";
@@ -152,6 +152,19 @@ export function reportHtml(results: ResultSet): string {
     );
   }
   out.push("</section>");
+
+  const byPool = poolUtilization(results.traces, summary.strategies.map((s) => s.name));
+  if (byPool.rows.length > 0) {
+    out.push('<section id="pools">');
+    out.push("<h2>GPU utilisation by pool</h2>");
+    out.push('<p class="note">GPU-hours held by jobs over the pool\'s GPU-hours, in the traced replication of each strategy.</p>');
+    out.push(`<table><thead><tr><th>strategy</th><th>replication</th>${byPool.pools.map((pool) => `<th>${e(pool)}</th>`).join("")}</tr></thead><tbody>`);
+    for (const row of byPool.rows) {
+      out.push(`<tr><td>${e(row.strategy)}</td><td class="num">${row.replication}</td>${row.values.map((value) => `<td class="num">${formatPercent(value)}</td>`).join("")}</tr>`);
+    }
+    out.push("</tbody></table>");
+    out.push("</section>");
+  }
 
   out.push('<section id="failures">');
   out.push("<h2>Failures</h2>");

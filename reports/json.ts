@@ -93,6 +93,7 @@ export function tracesJson(results: ResultSet): string {
         target: failure.target,
         durationH: failure.durationH === null ? null : roundForOutput(failure.durationH),
       })),
+      ...(trace.pools === undefined ? {} : { pools: trace.pools.map((pool) => ({ name: pool.name, gpuUtilization: roundForOutput(pool.gpuUtilization) })) }),
     })),
   };
   return `${JSON.stringify(saved)}\n`;

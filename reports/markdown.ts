@@ -3,8 +3,8 @@
  * requests, wikis and terminals. Plots stay in report.html.
  */
 
-import { bestStrategyIndices, failureCounts, shownMetrics } from "./compare.js";
-import { formatHours, formatMeanCi } from "./format.js";
+import { bestStrategyIndices, failureCounts, poolUtilization, shownMetrics } from "./compare.js";
+import { formatHours, formatMeanCi, formatPercent } from "./format.js";
 import type { ResultSet } from "./records.js";
 import { escapeMarkdown, padEndVisible, padStartVisible, paragraphs, visibleWidth } from "./text.js";
 import { limitingResources, verdicts } from "./verdict.js";
@@ -84,6 +84,18 @@ export function reportMarkdown(results: ResultSet): string {
     out.push("## What held running jobs back");
     out.push("");
     for (const line of limits) out.push(`- ${md(line)}`);
+    out.push("");
+  }
+
+  const byPool = poolUtilization(results.traces, summary.strategies.map((s) => s.name));
+  if (byPool.rows.length > 0) {
+    out.push("## GPU utilisation by pool");
+    out.push("");
+    out.push("GPU-hours held by jobs over the pool's GPU-hours, in the traced replication of each strategy.");
+    out.push("");
+    const header = ["strategy", "replication", ...byPool.pools.map(md)];
+    const rows = byPool.rows.map((row) => [md(row.strategy), String(row.replication), ...row.values.map((value) => formatPercent(value))]);
+    out.push(...pipeTable(header, rows, ["left", "right", ...byPool.pools.map(() => "right" as const)]));
     out.push("");
   }
 

@@ -46,6 +46,8 @@ export interface RunTrace {
   /** Jobs waiting; a service scenario's requests waiting at its replicas. */
   readonly queueLength: readonly SeriesPoint[];
   readonly failures: readonly FailureEvent[];
+  /** GPU utilisation of each pool of the cluster; absent without pools. */
+  readonly pools?: readonly { readonly name: string; readonly gpuUtilization: number }[];
 }
 
 /** Statistics of one metric across the replications of one strategy. */

@@ -107,7 +107,8 @@ export function runReplication(
   runInSlices(sim, model.endUs, Number.isFinite(model.endUs) ? model.endUs : lastSubmitUs, onProgress);
   const result = model.finish();
   if (!withTrace) return { metrics: result.metrics, trace: null };
-  return { metrics: result.metrics, trace: traceInHours(result.utilization, result.queueLength, result.failures) };
+  const trace = traceInHours(result.utilization, result.queueLength, result.failures);
+  return { metrics: result.metrics, trace: result.pools.length === 0 ? trace : { ...trace, pools: result.pools } };
 }
 
 /** One replication of one strategy of a service scenario. */

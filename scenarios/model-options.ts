@@ -1,4 +1,7 @@
 import { secondsToUs } from "../sim/time.js";
+import type { Placement } from "../models/hardware/cluster.js";
+import type { GpuPlacement } from "../models/hardware/gpu-share.js";
+import { cudaNumber, nodeShapes } from "./gpu-allocation.js";
 import type { ClusterModelOptions, SchedulerOptions } from "../models/cluster/options.js";
 import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { HaStrategy } from "../models/services/control-plane.js";
@@ -95,7 +98,7 @@ export function modelOptions(
                 ...(generator.bursts === undefined ? {} : { burstSize: generator.bursts.size }),
                 burstSpreadS: generator.bursts?.spread ?? 0,
               },
-              nodes: generator.nodes,
+              nodes: generator.nodes ?? { kind: "constant", value: 1 },
               workS: generator.runtime,
               timeLimitFactor: generator.timeLimitFactor,
               users: generator.users,
@@ -103,12 +106,27 @@ export function modelOptions(
                 generator.allReduce === undefined
                   ? null
                   : { bytes: generator.allReduce.sizeMB * 1e6, iterationUs: secondsToUs(generator.allReduce.every) },
+              request:
+                generator.gpus === undefined
+                  ? null
+                  : {
+                      gpus: generator.gpus,
+                      cpuMilli: Math.round((generator.cpus ?? 0) * 1000),
+                      memoryMiB: (generator.memoryGiB ?? 0) * 1024,
+                      model: generator.gpuModel ?? null,
+                      cuda: cudaNumber(generator.cuda ?? scenario.cluster.node.cuda),
+                    },
             },
       trace: prepared.traceJobs,
+      traceFill: scenario.workload.trace?.fill ?? null,
       maxRequeues: scenario.workload.maxRequeues,
       tasksPerJob: strategy.tasksPerJob ?? scenario.workload.tasksPerJob,
     },
     scheduler: schedulerOptions(strategy.scheduler ?? scenario.scheduler),
+    gpuSharing:
+      scenario.cluster.allocation === "gpus"
+        ? { shapes: nodeShapes(scenario, prepared.nodeList), placement: placementOf(strategy.scheduler ?? scenario.scheduler) }
+        : null,
     failures: failureWirings(prepared, strategy),
     injections,
     timedFaults: timedFaults(scenario),
@@ -138,7 +156,7 @@ function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOpt
   const priority = scheduler.priority;
   return {
     backfill: backfillOf(scheduler.policy),
-    placement: placementOf(scheduler),
+    placement: wholeNodePlacement(placementOf(scheduler)),
     enforceTimeLimit: scheduler.enforceTimeLimit,
     preemption:
       scheduler.preemption === undefined
@@ -162,6 +180,11 @@ function schedulerOptions(scheduler: ClusterScenario["scheduler"]): SchedulerOpt
             qosPriority: new Map(Object.entries(priority.qos)),
           },
   };
+}
+
+/** The placement of whole nodes (the schema lets GPU-only placements through with cluster.allocation: gpus only). */
+function wholeNodePlacement(placement: GpuPlacement): Placement {
+  return placement === "first-fit" || placement === "topology" || placement === "spread" ? placement : "first-fit";
 }
 
 function haStrategy(ha: ClusterScenario["controlPlane"][number]["ha"]): HaStrategy {

@@ -1,7 +1,9 @@
 import { dirname, isAbsolute, join } from "node:path";
 import type { TracedJob } from "../models/cluster/options.js";
 import type { TraceJob } from "../models/workload/trace-job.js";
-import { readTrace } from "../models/workload/traces/index.js";
+import { readAlibabaNodes, readTrace, type AlibabaNode } from "../models/workload/traces/index.js";
+import { gpuRequest, type GpuRequest } from "../models/hardware/gpu-share.js";
+import { cudaNumber } from "./gpu-allocation.js";
 import { TraceError } from "../models/workload/traces/trace-error.js";
 import { readLanlFailureLog, type LanlFailure } from "../models/failures/lanl-log.js";
 import { US_PER_S, secondsToUs } from "../sim/time.js";
@@ -16,6 +18,8 @@ import { formatDuration } from "./units.js";
 export interface PreparedScenario {
   readonly scenario: Scenario;
   readonly traceJobs: readonly TracedJob[] | null;
+  /** The cluster's nodes, read from its node list (cluster.nodeList); null: racks of pools' nodes. */
+  readonly nodeList: readonly AlibabaNode[] | null;
   /** A failure log to replay, read once. */
   readonly failureLog: { readonly records: readonly LanlFailure[]; readonly startUs: number } | null;
   readonly notes: readonly string[];
@@ -34,10 +38,11 @@ export class TraceInputError extends Error {
 
 /** Reads the scenario's trace and failure log (paths relative to the scenario file). */
 export function prepareScenario(scenario: Scenario, scenarioFile: string): PreparedScenario {
-  if (isServiceScenario(scenario)) return { scenario, traceJobs: null, failureLog: null, notes: [] };
+  if (isServiceScenario(scenario)) return { scenario, traceJobs: null, nodeList: null, failureLog: null, notes: [] };
   const failureLog = readFailureLog(scenario, scenarioFile);
+  const nodeList = readNodeList(scenario, scenarioFile);
   const trace = scenario.workload.trace;
-  if (trace === undefined) return { scenario, traceJobs: null, failureLog, notes: [] };
+  if (trace === undefined) return { scenario, traceJobs: null, nodeList, failureLog, notes: [] };
   const path = isAbsolute(trace.path) ? trace.path : join(dirname(scenarioFile), trace.path);
   let read;
   try {
@@ -54,8 +59,12 @@ export function prepareScenario(scenario: Scenario, scenarioFile: string): Prepa
   const jobs: TracedJob[] = [];
   let incomplete = 0;
   let tooLarge = 0;
+  const byGpu = scenario.cluster.allocation === "gpus";
+  // Filling the cluster holds every job until the end: a job's recorded run time does not matter.
+  const filling = trace.fill !== undefined;
+  const cuda = cudaNumber(scenario.cluster.node.cuda);
   for (const job of kept) {
-    const traced = toTracedJob(job, trace.procsPerNode);
+    const traced = toTracedJob(filling && job.runS === null ? { ...job, runS: 1 } : job, trace.procsPerNode, byGpu ? cuda : null);
     if (traced === null) incomplete++;
     else if (traced.nodeCount > nodeCount) tooLarge++;
     else jobs.push(traced);
@@ -78,7 +87,39 @@ export function prepareScenario(scenario: Scenario, scenarioFile: string): Prepa
     const problems = clusterRunBoundIssues(scenario, spanUs / US_PER_S).map((issue) => `${scenarioFile} ${issue.path.join(".")}: ${issue.message}`);
     if (problems.length > 0) throw new TraceInputError(problems);
   }
-  return { scenario, traceJobs: shifted, failureLog, notes };
+  return { scenario, traceJobs: shifted, nodeList, failureLog, notes };
+}
+
+/** A node of a node list: CPUs in thousandths up to a million cores, memory up to a petabyte. */
+const NODE_CPU_MILLI_MAX = 1e9;
+const NODE_MEMORY_MIB_MAX = 2 ** 30;
+
+/** The node list the cluster is built from; its node count must be the racks × nodes per rack. */
+function readNodeList(scenario: ClusterScenario, scenarioFile: string): readonly AlibabaNode[] | null {
+  const list = scenario.cluster.nodeList;
+  if (list === undefined) return null;
+  const path = isAbsolute(list.path) ? list.path : join(dirname(scenarioFile), list.path);
+  let nodes: AlibabaNode[];
+  try {
+    nodes = readAlibabaNodes(path);
+  } catch (error) {
+    if (error instanceof TraceError) throw new TraceInputError(error.problems);
+    throw error;
+  }
+  const declared = scenario.cluster.racks * scenario.cluster.nodesPerRack;
+  if (nodes.length !== declared) {
+    throw new TraceInputError([
+      `${scenarioFile} cluster.nodeList: ${path} lists ${nodes.length} nodes, but racks × nodesPerRack is ${declared} (the list names no racks: try racks: ${nodes.length}, nodesPerRack: 1)`,
+    ]);
+  }
+  const problems = nodes.flatMap((node) => {
+    if (node.gpus > 32) return [`${path}: node ${node.name} has ${node.gpus} GPUs; GPU-granular nodes have at most 32`];
+    if (node.cpuMilli > NODE_CPU_MILLI_MAX) return [`${path}: node ${node.name} has ${node.cpuMilli} cpu_milli; at most ${formatBound(NODE_CPU_MILLI_MAX)}`];
+    if (node.memoryMiB > NODE_MEMORY_MIB_MAX) return [`${path}: node ${node.name} has ${node.memoryMiB} memory_mib; at most ${formatBound(NODE_MEMORY_MIB_MAX)}`];
+    return [];
+  });
+  if (problems.length > 0) throw new TraceInputError(problems.slice(0, 20));
+  return nodes;
 }
 
 function readFailureLog(scenario: ClusterScenario, scenarioFile: string): PreparedScenario["failureLog"] {
@@ -95,17 +136,33 @@ function readFailureLog(scenario: ClusterScenario, scenarioFile: string): Prepar
   }
 }
 
+function requestOf(job: TraceJob, parts: number, cuda: number): GpuRequest {
+  return gpuRequest({
+    parts,
+    gpuMilli: job.gpuMilli ?? Math.round(job.gpus / parts) * 1000,
+    cpuMilli: Math.round(((job.procs ?? 0) * 1000) / parts),
+    memoryMiB: (job.memoryMiB ?? 0) / parts,
+    model: null,
+    cuda,
+  });
+}
+
 function jobsCount(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
-/** A trace job as a simulated job, or null when the trace lacks what a replay needs. */
-function toTracedJob(job: TraceJob, procsPerNode: number): TracedJob | null {
-  if (job.runS === null || job.procs === null || job.procs <= 0) return null;
-  const nodeCount = job.nodes ?? Math.ceil(job.procs / procsPerNode);
+/**
+ * A trace job as a simulated job, or null when the trace lacks what a replay needs. With
+ * `cuda` (a GPU-granular cluster's, major·100 + minor) it asks for what it recorded: GPUs
+ * (or a share of one), CPUs and memory, split evenly over its nodes.
+ */
+function toTracedJob(job: TraceJob, procsPerNode: number, cuda: number | null): TracedJob | null {
+  if (job.runS === null || job.procs === null || (job.procs <= 0 && cuda === null)) return null;
+  const nodeCount = job.nodes ?? Math.max(1, Math.ceil(job.procs / procsPerNode));
   return {
     submitUs: Math.round(job.submitS * US_PER_S),
     nodeCount,
+    request: cuda === null ? null : requestOf(job, nodeCount, cuda),
     // A job that ran for 0 s still holds its nodes for an instant.
     workUs: Math.max(1, Math.round(job.runS * US_PER_S)),
     // A limit past any run's length is no limit.

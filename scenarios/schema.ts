@@ -1,11 +1,15 @@
 import { z } from "zod";
-import { meanOf, type DistributionSpec } from "../sim/distribution.js";
+import { meanOf } from "../sim/distribution.js";
 import { zDuration } from "./units.js";
+import { gpuAllocationIssues, largestValue } from "./gpu-allocation.js";
 import { expectedFailures, failureIssues, failureNodePeriods, failureSchema } from "./failures/index.js";
 import { rolloutSchema } from "./failures/driver-patch.js";
 import { healthPolicySchema } from "./failures/silent-degradation.js";
 import { atMost, count, countDistribution, countUpTo, durationDistribution, nonNegative, NUMBER_WHY, positive } from "./fields.js";
-import type { Placement } from "../models/hardware/cluster.js";
+import { GPU_PLACEMENTS, type GpuPlacement } from "../models/hardware/gpu-share.js";
+
+/** Every placement: the whole-node ones (first-fit, topology, spread) and those only GPU-granular clusters have. */
+const PLACEMENTS = GPU_PLACEMENTS;
 import { METRIC_BETTER, METRIC_NAMES } from "../models/metrics.js";
 import { SCHEDULER_POLICIES, SCHEDULER_POLICY_NAMES } from "../models/scheduler/policies.js";
 import { AD_HOC_KINDS } from "../models/failures/ad-hoc.js";
@@ -31,14 +35,18 @@ import {
  * units ("90s", "30m", "4h", "7d", "5y") or seconds; after parsing they are seconds.
  */
 
+/** A CUDA version, "12.4". */
+const cudaVersion = z.string().regex(/^\d{1,3}\.\d{1,2}$/, 'expected a CUDA version such as "12.4"');
+
 const nodeSchema = z.strictObject({
   gpus: countUpTo(GPUS_PER_NODE_MAX, "GPUs in one node", true).describe("GPUs per node"),
-  cpus: count.optional().describe("CPU cores per node (not scheduled yet)"),
-  memoryGiB: positive().optional().describe("memory per node (not scheduled yet)"),
-  gpuModel: z.string().optional(),
+  cpus: count.optional().describe("CPU cores per node (scheduled when cluster.allocation is gpus)"),
+  memoryGiB: positive().optional().describe("memory per node (scheduled when cluster.allocation is gpus)"),
+  gpuModel: z.string().min(1).optional().describe("e.g. H100; its speed is in cluster.gpuModels"),
   gpuMemoryGiB: positive().optional(),
   driver: z.string().optional().describe("GPU driver version, e.g. \"550.54\""),
-  cuda: z.string().optional().describe("CUDA runtime version the node's jobs are built for, e.g. \"12.4\""),
+  driverCuda: cudaVersion.optional().describe("highest CUDA version the driver runs: a job built for a newer one fails as it starts"),
+  cuda: cudaVersion.optional().describe("CUDA runtime version the node's jobs are built for, e.g. \"12.4\""),
 });
 
 /** A bandwidth: at least 0.001 (a slower link carries nothing a run would notice). */
@@ -76,6 +84,7 @@ const poolSchema = z.strictObject({
   racks: count.describe("racks in this pool; pools take racks in order"),
   pricePerGpuHour: nonNegative(),
   spot: z.boolean().default(false),
+  node: nodeSchema.optional().describe("this pool's nodes (default: cluster.node); pools of other GPU models need cluster.allocation: gpus"),
 });
 
 const clusterSchema = z
@@ -83,6 +92,21 @@ const clusterSchema = z
     racks: count,
     nodesPerRack: count,
     node: nodeSchema,
+    allocation: z
+      .enum(["whole-nodes", "gpus"])
+      .default("whole-nodes")
+      .describe("whole-nodes: a job takes whole nodes (the HPC case); gpus: jobs ask for GPUs (or shares of one), CPUs and memory, and share nodes"),
+    gpuModels: z
+      .record(z.string(), z.strictObject({ speed: positive().describe("relative speed; the fastest model is the reference runtimes are given on") }))
+      .optional()
+      .describe("speed of each GPU model of the pools, e.g. { H100: { speed: 2 }, A100: { speed: 1 } }"),
+    nodeList: z
+      .strictObject({
+        format: z.literal("alibaba"),
+        path: z.string().min(1).describe("relative to the scenario file: the Alibaba GPU v2023 node list"),
+      })
+      .optional()
+      .describe("nodes read from an inventory (with cluster.allocation: gpus): racks × nodesPerRack must match its node count"),
     fabric: fabricSchema.optional().describe("model communication over an InfiniBand fat-tree"),
     storage: storageSchema.optional().describe("a Lustre-like filesystem that checkpoints with a sizeGB go to"),
     pools: z.array(poolSchema).default([]).describe("racks bought at a price per GPU-hour: turns on cost metrics"),
@@ -121,7 +145,16 @@ const generatorSchema = z.strictObject({
       spread: zDuration().default(0).describe("a burst's jobs arrive within this window"),
     })
     .optional(),
-  nodes: countDistribution.describe("whole nodes per job; draws are rounded"),
+  nodes: countDistribution
+    .optional()
+    .describe("whole nodes per job (with cluster.allocation: gpus, parts of a gang, each on its own node; default 1); draws are rounded"),
+  gpus: countDistribution
+    .optional()
+    .describe("GPUs per part (cluster.allocation: gpus): a draw below 1 is a share of one GPU, in thousandths; 1 or more is rounded to whole GPUs"),
+  cpus: positive().optional().describe("CPU cores per part (cluster.allocation: gpus); default 0"),
+  memoryGiB: positive().optional().describe("memory per part (cluster.allocation: gpus); default 0"),
+  gpuModel: z.string().min(1).optional().describe("the GPU model jobs must run on (cluster.allocation: gpus); default: any"),
+  cuda: cudaVersion.optional().describe("CUDA version jobs are built for (default: cluster.node.cuda); checked against each node's driverCuda"),
   runtime: durationDistribution.describe("compute time per job on a failure-free cluster"),
   timeLimitFactor: z
     .number()
@@ -146,6 +179,14 @@ const traceSchema = z.strictObject({
   procsPerNode: count.default(1).describe("processors of one node: a job gets ceil(procs / procsPerNode) nodes"),
   skipInvalid: z.boolean().default(false).describe("count and report malformed lines instead of failing"),
   limit: count.optional().describe("replay only the first N jobs (by submit time)"),
+  fill: z
+    .number()
+    .min(0.01)
+    .max(10, atMost(10, ""))
+    .optional()
+    .describe(
+      "the FGD paper's experiment (alibaba, cluster.allocation: gpus): jobs drawn from the trace at random, one a second, each holding its GPUs for good, until their GPUs reach fill × the cluster's",
+    ),
 });
 
 const workloadSchema = z
@@ -188,10 +229,10 @@ const schedulerSchema = z
       .enum(SCHEDULER_POLICY_NAMES)
       .describe(SCHEDULER_POLICIES.map((policy) => `${policy.name}: ${policy.description}`).join("; ")),
     placement: z
-      .enum(["first-fit", "topology", "spread"])
+      .enum(PLACEMENTS)
       .optional()
       .describe(
-        "first-fit (default): lowest racks first; topology: fewest racks (leaf switches); spread: emptiest racks, one node at a time",
+        "first-fit (default): lowest racks (nodes, GPUs) first; topology: fewest racks (leaf switches); spread: emptiest racks (nodes, GPUs); with cluster.allocation: gpus also best-fit: fullest node and GPU that hold a request; fastest: fastest GPU model first, then best-fit; fgd: where fragmentation grows least (Weng et al., ATC '23)",
       ),
     topologyAware: z.boolean().optional().describe("DESIGN.md's form: true is placement: topology"),
     enforceTimeLimit: z.boolean().default(true).describe("kill a job at its time limit (Slurm's TIMEOUT)"),
@@ -211,7 +252,7 @@ const schedulerSchema = z
   });
 
 /** The placement a scheduler section asks for, from `placement` or DESIGN.md's `topologyAware`. */
-export function placementOf(scheduler: z.output<typeof schedulerSchema>): Placement {
+export function placementOf(scheduler: z.output<typeof schedulerSchema>): GpuPlacement {
   if (scheduler.placement !== undefined) return scheduler.placement;
   return scheduler.topologyAware === true ? "topology" : "first-fit";
 }
@@ -403,20 +444,6 @@ function checkGates(
   });
 }
 
-/** The largest value a bounded distribution draws; undefined for an unbounded one. */
-function largestValue(spec: DistributionSpec): number | undefined {
-  switch (spec.kind) {
-    case "constant":
-      return spec.value;
-    case "uniform":
-    case "logUniform":
-      return spec.high;
-    case "empirical":
-      return spec.sortedValues[spec.sortedValues.length - 1];
-    default:
-      return undefined;
-  }
-}
 
 /** A bound on the work a run would do, in the issue's words: the path, the figure, the bound and why. */
 type BoundIssue = { readonly path: readonly (string | number)[]; readonly message: string };
@@ -581,7 +608,8 @@ const clusterScenarioSchema = z
     checkGameday(scenario, context);
     if (scenario.horizon !== undefined) checkClusterRunBounds(scenario, scenario.horizon, context);
     const nodeCount = scenario.cluster.racks * scenario.cluster.nodesPerRack;
-    const largest = scenario.workload.generator === undefined ? undefined : largestValue(scenario.workload.generator.nodes);
+    const parts = scenario.workload.generator?.nodes;
+    const largest = parts === undefined ? undefined : largestValue(parts);
     if (largest !== undefined && Math.round(largest) > nodeCount) {
       context.addIssue({
         code: "custom",
@@ -618,6 +646,7 @@ const clusterScenarioSchema = z
       });
     }
     for (const issue of failureIssues(scenario)) context.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+    for (const issue of gpuAllocationIssues(scenario)) context.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
     const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
     scenario.strategies.forEach((strategy, index) => {
       const pooled = (strategy.pools ?? []).reduce((sum, pool) => sum + pool.racks, 0);

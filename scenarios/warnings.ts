@@ -1,5 +1,6 @@
 import type { DistributionSpec } from "../sim/distribution.js";
 import { meanOf, weibullScale } from "../sim/distribution.js";
+import { nodeShapes } from "./gpu-allocation.js";
 import { isServiceScenario, type ClusterScenario, type Scenario } from "./schema.js";
 import { formatDuration } from "./units.js";
 
@@ -79,7 +80,7 @@ function normalCdf(x: number): number {
 /** A long-tailed node count cuts the draws above the cluster's size to it; say how many. */
 function oversizedJobWarnings(scenario: ClusterScenario): ScenarioWarning[] {
   const generator = scenario.workload.generator;
-  if (generator === undefined) return [];
+  if (generator?.nodes === undefined) return [];
   const nodes = scenario.cluster.racks * scenario.cluster.nodesPerRack;
   // Draws are rounded: anything at or above nodes + 0.5 is a job larger than the cluster.
   const share = shareAbove(generator.nodes, nodes + 0.5);
@@ -118,13 +119,18 @@ function loadWarnings(scenario: ClusterScenario): ScenarioWarning[] {
   const weekly = (5 + 2 * generator.weekendFactor) / 7;
   const bursts = generator.bursts === undefined ? 0 : (generator.bursts.perDay / 24) * meanOf(generator.bursts.size);
   const jobsPerHour = generator.arrivalsPerHour * weekly + bursts;
-  const nodeHoursPerJob = Math.min(nodes, Math.max(1, meanOf(generator.nodes))) * (meanOf(generator.runtime) / 3_600);
-  const load = (jobsPerHour * nodeHoursPerJob) / nodes;
+  const parts = generator.nodes === undefined ? 1 : Math.min(nodes, Math.max(1, meanOf(generator.nodes)));
+  // Capacity in nodes, or in GPUs when jobs ask for GPUs (a node list's GPUs are not known here).
+  const byGpu = generator.gpus !== undefined && scenario.cluster.nodeList === undefined;
+  const capacity = byGpu ? nodeShapes(scenario, null).reduce((sum, shape) => sum + shape.gpus, 0) : nodes;
+  const perPart = byGpu ? meanOf(generator.gpus!) : 1;
+  const unitHoursPerJob = parts * perPart * (meanOf(generator.runtime) / 3_600);
+  const load = (jobsPerHour * unitHoursPerJob) / capacity;
   if (!(load > 1)) return [];
   return [
     {
       path: ["workload", "generator", "arrivalsPerHour"],
-      message: `the jobs ask ${load.toFixed(2)}× the cluster's node-hours: the queue grows for the whole run (fine for a stress test, not for a steady state)`,
+      message: `the jobs ask ${load.toFixed(2)}× the cluster's ${byGpu ? "GPU" : "node"}-hours: the queue grows for the whole run (fine for a stress test, not for a steady state)`,
     },
   ];
 }

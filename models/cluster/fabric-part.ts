@@ -26,7 +26,7 @@ export class FabricPart implements ClusterPart, LifecycleHooks, PaceFactor {
   readonly #paced = new Map<number, { readonly job: Job; factor: number }>();
   readonly #onPartitioned = (job: Job): void => {
     if (job.state === JobState.Running && this.fabric.hasJob(job.id) && this.fabric.isPartitioned(job.id)) {
-      this.#lifecycle.endAttempt(job, "network-partition", Outcome.RequeueOrFail, job.firstNode);
+      this.#lifecycle.endAttempt(job, "network-partition", Outcome.RequeueOrFail, job.firstPart);
     }
   };
   /** Pace changes the fabric's traffic caused: each moved a running job's end. */

@@ -3,6 +3,7 @@ import { SampleSet, TimeWeighted } from "../../sim/metrics.js";
 import type { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_S } from "../../sim/time.js";
 import type { Cluster } from "../hardware/cluster.js";
+import type { GpuRequest } from "../hardware/gpu-share.js";
 import type { SchedulerPolicy, SchedulingContext } from "../scheduler/policy.js";
 import type { AttemptExecutor } from "../workload/attempt.js";
 import { DEFAULT_LABELS, Job, JobState, type JobCommunication, type JobLabels } from "../workload/job.js";
@@ -67,6 +68,8 @@ export class JobLifecycle {
   /** Free nodes while some waiting job would fit in that many: idle by fragmentation. */
   readonly fragmentedNodes: TimeWeighted;
   submitted = 0;
+  /** GPU requests no node of the cluster could ever hold, left out of the run (traces). */
+  unschedulable = 0;
   started = 0;
   completed = 0;
   failed = 0;
@@ -94,6 +97,8 @@ export class JobLifecycle {
   readonly #onDriverCheck = (job: Job): void => this.#failIfDriverBroken(job);
   #passPending = false;
   #inPass = false;
+  /** Changes under way that end several jobs (`asOneChange`): passes wait for them. */
+  #changing = 0;
 
   constructor(sim: Sim, cluster: Cluster, scheduler: SchedulerPolicy, executor: AttemptExecutor, pace: Pace, options: LifecycleOptions) {
     this.#sim = sim;
@@ -111,7 +116,8 @@ export class JobLifecycle {
       get freeNodes() {
         return cluster.freeCount;
       },
-      totalNodes: cluster.nodeCount,
+      totalNodes: cluster.shares === null ? cluster.nodeCount : cluster.gpuCount,
+      fits: (job: Job) => (job.request === null ? job.nodeCount <= cluster.freeCount : cluster.canPlace(job.request)),
       start: (job: Job) => lifecycle.#start(job),
     };
   }
@@ -143,18 +149,28 @@ export class JobLifecycle {
     return this.#scheduler.queuedCount + held;
   }
 
-  /** A job arrives now, needing `nodeCount` nodes for `workUs` of compute. */
+  /**
+   * A job arrives now, needing `nodeCount` whole nodes (or, with a GPU request, its parts)
+   * for `workUs` of compute. A GPU request no node could ever hold is counted as
+   * unschedulable and left out (null): it would wait for ever.
+   */
   submit(
     nodeCount: number,
     workUs: number,
     requestedUs = Infinity,
     labels: JobLabels = DEFAULT_LABELS,
     communication: JobCommunication | null = null,
-  ): Job {
+    request: GpuRequest | null = null,
+  ): Job | null {
     assert(nodeCount >= 1 && nodeCount <= this.#cluster.nodeCount, "a job must fit the cluster");
     assert(workUs > 0);
     assert(requestedUs > 0);
-    const job = new Job(this.submitted++, nodeCount, workUs, this.#sim.now, requestedUs, labels);
+    assert((request === null) === (this.#cluster.shares === null), "GPU requests go to GPU-granular clusters, whole-node jobs to others");
+    if (request !== null && !this.#cluster.shares!.canEverHold(request)) {
+      this.unschedulable++;
+      return null;
+    }
+    const job = new Job(this.submitted++, nodeCount, workUs, this.#sim.now, requestedUs, labels, request);
     job.communication = communication;
     if (this.#sim.recording) this.#sim.record({ kind: "JobSubmitted", job: job.id, nodes: nodeCount, workUs });
     this.#scheduler.submit(job);
@@ -171,12 +187,22 @@ export class JobLifecycle {
    */
   requestPass(): void {
     if (this.#passPending) return;
-    if (!this.#inPass && !this.#sim.moreDueNow) {
+    if (!this.#inPass && this.#changing === 0 && !this.#sim.moreDueNow) {
       this.#pass();
       return;
     }
     this.#passPending = true;
     this.#sim.schedule(0, this.#onPass);
+  }
+
+  /** Runs `change` (which may end several jobs) with no pass until it is done: one pass, on the state after it. */
+  asOneChange(change: () => void): void {
+    this.#changing++;
+    try {
+      change();
+    } finally {
+      this.#changing--;
+    }
   }
 
   /** A pass now, whatever is pending (the scheduler controller is back). */
@@ -190,10 +216,13 @@ export class JobLifecycle {
     this.#inPass = true;
     this.#scheduler.schedule(this.#context);
     for (const after of this.#afterPass) after();
-    // Idle by fragmentation: free nodes while some waiting job would fit in that many.
-    const free = this.#cluster.freeCount;
-    const fragmented = free > 0 && this.#scheduler.smallestQueuedNodeCount() <= free ? free : 0;
-    if (fragmented !== this.fragmentedNodes.value) this.fragmentedNodes.set(this.#sim.now, fragmented);
+    // Idle by fragmentation: free nodes while some waiting job would fit in that many
+    // (GPU-granular clusters measure fragmentation per GPU instead: GpuShares).
+    if (this.#cluster.shares === null) {
+      const free = this.#cluster.freeCount;
+      const fragmented = free > 0 && this.#scheduler.smallestQueuedNodeCount() <= free ? free : 0;
+      if (fragmented !== this.fragmentedNodes.value) this.fragmentedNodes.set(this.#sim.now, fragmented);
+    }
     this.#inPass = false;
   }
 
@@ -209,7 +238,8 @@ export class JobLifecycle {
 
   #start(job: Job): void {
     assert(job.state === JobState.Queued, "only a queued job starts");
-    job.firstNode = this.#cluster.allocate(job.id, job.nodeCount, this.#options.scheduler.placement);
+    job.firstPart =
+      job.request === null ? this.#cluster.allocate(job.id, job.nodeCount, this.#options.scheduler.placement) : this.#cluster.place(job.id, job.request);
     job.state = JobState.Running;
     if (job.attempts === 0) this.started++;
     job.attempts++;
@@ -221,7 +251,11 @@ export class JobLifecycle {
     job.runningIndex = this.running.length;
     this.running.push(job);
     this.#scheduler.jobStarted(job);
-    if (this.#sim.recording) this.#sim.record({ kind: "JobStarted", job: job.id, nodes: this.nodesOf(job) });
+    if (this.#sim.recording) {
+      const shares = this.#cluster.shares;
+      const nodes = this.nodesOf(job);
+      this.#sim.record(shares === null ? { kind: "JobStarted", job: job.id, nodes } : { kind: "JobStarted", job: job.id, nodes, parts: shares.partsOf(job.firstPart) });
+    }
     if (this.#options.scheduler.enforceTimeLimit && job.requestedUs !== Infinity) {
       // Killed once it has run longer than its limit: a job that needs exactly its limit
       // finishes (the end and the kill would otherwise tie).
@@ -229,7 +263,7 @@ export class JobLifecycle {
     }
     this.#pace.begin(job);
     for (const started of this.#startedHooks) started(job);
-    if (this.#cluster.firstIncompatibleDriver(job.firstNode) >= 0) {
+    if (this.#cluster.firstIncompatibleDriver(job.firstPart, job.request?.cuda) >= 0) {
       // It fails as its processes start, just after: not inside the scheduler's pass.
       this.#driverCheckAttempt.set(job, job.attempts);
       this.#sim.schedule(0, this.#onDriverCheck, job);
@@ -240,14 +274,14 @@ export class JobLifecycle {
   #failIfDriverBroken(job: Job): void {
     if (job.state !== JobState.Running || job.attempts !== this.#driverCheckAttempt.get(job)) return;
     this.#driverCheckAttempt.delete(job);
-    const node = this.#cluster.firstIncompatibleDriver(job.firstNode);
+    const node = this.#cluster.firstIncompatibleDriver(job.firstPart, job.request?.cuda);
     if (node >= 0) this.endAttempt(job, "driver-mismatch", Outcome.RequeueOrFail, node);
   }
 
   /** A job's nodes, first to last. */
   nodesOf(job: Job): number[] {
     const nodes: number[] = [];
-    for (let node = job.firstNode; node >= 0; node = this.#cluster.nextNode(node)) nodes.push(node);
+    for (let part = job.firstPart; part >= 0; part = this.#cluster.nextPart(part)) nodes.push(this.#cluster.nodeOfPart(part));
     return nodes;
   }
 
@@ -304,9 +338,9 @@ export class JobLifecycle {
 
   /** Releases a job's nodes and forgets it as running. */
   #release(job: Job): void {
-    assert(job.firstNode >= 0);
-    this.#cluster.release(job.id, job.firstNode);
-    job.firstNode = -1;
+    assert(job.firstPart >= 0);
+    this.#cluster.release(job.id, job.firstPart);
+    job.firstPart = -1;
     if (job.timeLimitHandle >= 0) {
       this.#sim.cancel(job.timeLimitHandle);
       job.timeLimitHandle = -1;

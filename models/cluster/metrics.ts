@@ -36,12 +36,14 @@ export interface MetricsInputs {
 
 export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics {
   const { cluster, lifecycle, ledger } = inputs;
-  const gpusPerNode = cluster.gpusPerNode;
+  // Units are nodes, or thousandths of a GPU on a GPU-granular cluster.
+  const unitGpus = cluster.unitGpus;
+  const shares = cluster.shares;
 
-  const busyNodeUs = cluster.busyNodes.areaUs(endUs);
+  const busyNodeUs = cluster.busyUnits.areaUs(endUs);
   const bookedNodeUs = ledger.usefulUs + ledger.overheadUs + ledger.lostUs + ledger.inFlightUs + ledger.degradedUs + ledger.startupUs;
   assert(Math.abs(busyNodeUs - bookedNodeUs) <= 1e-9 * Math.max(1, busyNodeUs), "node-hours do not add up");
-  const slowdownNodeUs = ledger.slowdownFabricUs + ledger.slowdownThermalUs + ledger.slowdownDegradedUs;
+  const slowdownNodeUs = ledger.slowdownFabricUs + ledger.slowdownThermalUs + ledger.slowdownDegradedUs + ledger.slowdownModelUs;
   assert(Math.abs(slowdownNodeUs - ledger.degradedUs) <= 1e-9 * Math.max(1, ledger.degradedUs), "slowdowns by cause do not add up to degraded time");
   assert(ledger.slowdownStorageUs <= (ledger.overheadUs + ledger.startupUs) * (1 + 1e-9), "storage slowdown exceeds the I/O time it is part of");
 
@@ -50,9 +52,10 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
   assert(submitted === lifecycle.completed + lifecycle.failed + running + lifecycle.queuedCount, "jobs are not conserved");
   cluster.checkInvariants();
 
-  const upNodeUs = cluster.upNodes.areaUs(endUs);
-  const upGpuH = (upNodeUs * gpusPerNode) / US_PER_H;
-  const toGpuH = (nodeUs: number): number | null => (gpusPerNode > 0 ? (nodeUs * gpusPerNode) / US_PER_H : null);
+  const upNodeUs = cluster.upUnits.areaUs(endUs);
+  const upGpuH = (upNodeUs * unitGpus) / US_PER_H;
+  const toGpuH = (nodeUs: number): number | null => (unitGpus > 0 ? (nodeUs * unitGpus) / US_PER_H : null);
+  const allGpuUs = cluster.gpuCount * endUs;
   const ended = lifecycle.completed + lifecycle.failed;
   const cost = costTotal(inputs, endUs);
   const { checkpointsCompleted, checkpointsFailed } = inputs.counters;
@@ -70,8 +73,12 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     queue_wait_p90_h: finiteOrNull(lifecycle.waitsH.percentile(0.9)),
     bounded_slowdown_mean: finiteOrNull(lifecycle.boundedSlowdowns.mean()),
     gpu_utilization: upGpuH > 0 ? toGpuH(busyNodeUs)! / upGpuH : null,
-    node_utilization: upNodeUs > 0 ? busyNodeUs / upNodeUs : null,
-    fragmentation_node_h: lifecycle.fragmentedNodes.areaUs(endUs) / US_PER_H,
+    node_utilization: shares === null && upNodeUs > 0 ? busyNodeUs / upNodeUs : null,
+    gpu_allocation_rate: shares !== null && allGpuUs > 0 ? shares.allocatedGpus.areaUs(endUs) / allGpuUs : null,
+    gpu_allocation_end: shares !== null && shares.gpuCount > 0 ? shares.allocatedGpus.value / shares.gpuCount : null,
+    gpu_fragmentation: shares !== null && allGpuUs > 0 ? shares.fragmentedGpus.areaUs(endUs) / allGpuUs : null,
+    jobs_unschedulable: shares !== null ? lifecycle.unschedulable : null,
+    fragmentation_node_h: shares === null ? lifecycle.fragmentedNodes.areaUs(endUs) / US_PER_H : null,
     goodput: upGpuH > 0 ? toGpuH(ledger.usefulUs)! / upGpuH : null,
     lost_work_gpu_h: inputs.failuresModelled ? toGpuH(ledger.lostUs) : null,
     checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
@@ -80,6 +87,7 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     slowdown_fabric_gpu_h: toGpuH(ledger.slowdownFabricUs),
     slowdown_thermal_gpu_h: toGpuH(ledger.slowdownThermalUs),
     slowdown_degraded_gpu_h: toGpuH(ledger.slowdownDegradedUs),
+    slowdown_gpu_model_gpu_h: shares !== null ? toGpuH(ledger.slowdownModelUs) : null,
     slowdown_storage_gpu_h: inputs.storageModelled ? toGpuH(ledger.slowdownStorageUs) : null,
     startup_overhead_gpu_h: inputs.startupModelled ? toGpuH(ledger.startupUs) : null,
     checkpoint_success_rate: checkpointsTried > 0 ? checkpointsCompleted / checkpointsTried : null,
@@ -103,15 +111,23 @@ function costTotal(inputs: MetricsInputs, endUs: number): number | null {
   const services = inputs.servicesCost;
   if (pools.length === 0) return services > 0 ? services : null;
   const hours = endUs / US_PER_H;
-  const gpusPerRack = cluster.options.nodesPerRack * cluster.gpusPerNode;
+  const perRack = cluster.options.nodesPerRack;
   let cost = 0;
   let unpaidNodeUs = 0;
   for (const part of inputs.parts) unpaidNodeUs += part.unpaidNodeUs?.(endUs) ?? 0;
+  let firstRack = 0;
   for (const pool of pools) {
-    let paidGpuH = pool.racks * gpusPerRack * hours;
+    // GPUs of the pool's racks: every node alike, or each node's own shape when GPU-granular.
+    let gpus = pool.racks * perRack * cluster.gpusPerNode;
+    if (cluster.shares !== null) {
+      gpus = 0;
+      for (let node = firstRack * perRack; node < (firstRack + pool.racks) * perRack; node++) gpus += cluster.shares.gpusOf(node);
+    }
+    let paidGpuH = gpus * hours;
     // Spot capacity the provider has taken back is not paid for.
-    if (pool.spot) paidGpuH -= (unpaidNodeUs * cluster.gpusPerNode) / US_PER_H;
+    if (pool.spot) paidGpuH -= (unpaidNodeUs * (gpus / (pool.racks * perRack))) / US_PER_H;
     cost += pool.pricePerGpuHour * paidGpuH;
+    firstRack += pool.racks;
   }
   return cost + services;
 }

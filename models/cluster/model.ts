@@ -3,6 +3,7 @@ import type { Sim } from "../../sim/sim.js";
 import { US_PER_H } from "../../sim/time.js";
 import { scheduleInjections } from "../failures/ad-hoc.js";
 import { Cluster, type ClusterListener } from "../hardware/cluster.js";
+import type { GpuRequest } from "../hardware/gpu-share.js";
 import type { ControlPlaneService } from "../services/control-plane.js";
 import { BatchScheduler, type BackfillMode } from "../scheduler/batch.js";
 import type { SchedulerPolicy } from "../scheduler/policy.js";
@@ -15,10 +16,11 @@ import { JobLifecycle, Outcome } from "./lifecycle.js";
 import { clusterMetrics, errorBudgetUsed, failureTimeline } from "./metrics.js";
 import type { ClusterModelOptions, ClusterRunResult, ModelStatus, TimedFault, TracePoint } from "./options.js";
 import { Pace } from "./pace.js";
+import { PoolUsage } from "./pool-usage.js";
 import type { ClusterContext, ClusterPart } from "./part.js";
 import { PreemptionPart } from "./preemption-part.js";
 import { StoragePart } from "./storage-part.js";
-import { JobGenerator, TraceReplay, type JobSource } from "./workload.js";
+import { JobGenerator, TraceFill, TraceReplay, workloadMix, type JobSource } from "./workload.js";
 
 /**
  * A batch cluster end to end: jobs arrive (generated or replayed from a trace), wait in
@@ -53,6 +55,8 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
   readonly #utilization: TracePoint[] = [];
   readonly #queueLength: TracePoint[] = [];
   readonly #onSample = (): void => this.#sample();
+  /** GPU utilisation by pool; null without pools. */
+  readonly #poolUsage: PoolUsage | null = null;
   #begun = false;
   #finished = false;
 
@@ -63,7 +67,11 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
     assert(options.horizonUs !== null || (options.workload.trace?.length ?? 0) > 0, "without a horizon, replay a trace");
     this.sim = sim;
     this.#options = options;
-    this.cluster = new Cluster(sim, options.cluster);
+    const sharing = options.gpuSharing ?? null;
+    this.cluster = new Cluster(
+      sim,
+      sharing === null ? options.cluster : { ...options.cluster, sharing: { ...sharing, mix: workloadMix(sim, options.workload) } },
+    );
     this.cluster.setListener(this);
     this.spotNodes = spotNodes(options);
     this.scheduler =
@@ -107,6 +115,10 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
       this.#lifecycle.hook(controlPlane);
       this.#parts.push(controlPlane);
     }
+    if (options.pools.length > 0) {
+      this.#poolUsage = new PoolUsage(sim, this.cluster, options.pools);
+      this.#lifecycle.hook(this.#poolUsage);
+    }
     if (options.scheduler.preemption !== null) {
       this.#lifecycle.hook(new PreemptionPart(sim, this.cluster, this.scheduler, this.#lifecycle, options.scheduler.preemption));
     }
@@ -114,7 +126,14 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
     if (generator !== null) {
       sources.push(new JobGenerator(sim, generator, options.workload, options.horizonUs ?? Infinity, this.cluster.nodeCount, this.#lifecycle));
     }
-    if (options.workload.trace !== null) sources.push(new TraceReplay(sim, options.workload.trace, options.horizonUs, this.#lifecycle));
+    const trace = options.workload.trace;
+    const fill = options.workload.traceFill ?? null;
+    if (trace !== null && fill !== null) {
+      assert(options.horizonUs !== null, "filling the cluster needs a horizon");
+      sources.push(new TraceFill(sim, trace, fill, this.cluster.gpuCount, options.horizonUs, this.#lifecycle));
+    } else if (trace !== null) {
+      sources.push(new TraceReplay(sim, trace, options.horizonUs, this.#lifecycle));
+    }
   }
 
   /** The part of type `type`, when the scenario turned one on (a game day's verbs reach parts this way). */
@@ -162,6 +181,9 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
     // Jobs still running at the end: book what they did so far, without ending them.
     const ledger = { ...this.#ledger };
     for (const job of lifecycle.running) this.#executor.interrupt(job, ledger, true);
+    // Node-hours, or GPU-hours on a GPU-granular cluster (whose units are thousandths of a GPU).
+    const unitScale = this.cluster.shares === null ? 1 : this.cluster.unitGpus;
+    const toUnitH = (unitUs: number): number => (unitUs * unitScale) / US_PER_H;
     const metrics = clusterMetrics(
       {
         cluster: this.cluster,
@@ -182,26 +204,35 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
       metrics,
       meanWaitH: lifecycle.waitsH.mean(),
       nodeHours: {
-        busy: this.cluster.busyNodes.areaUs(endUs) / US_PER_H,
-        up: this.cluster.upNodes.areaUs(endUs) / US_PER_H,
-        useful: ledger.usefulUs / US_PER_H,
-        overhead: ledger.overheadUs / US_PER_H,
-        lost: ledger.lostUs / US_PER_H,
-        inFlight: ledger.inFlightUs / US_PER_H,
-        degraded: ledger.degradedUs / US_PER_H,
-        slowdownFabric: ledger.slowdownFabricUs / US_PER_H,
-        slowdownThermal: ledger.slowdownThermalUs / US_PER_H,
-        slowdownDegraded: ledger.slowdownDegradedUs / US_PER_H,
+        busy: toUnitH(this.cluster.busyUnits.areaUs(endUs)),
+        up: toUnitH(this.cluster.upUnits.areaUs(endUs)),
+        useful: toUnitH(ledger.usefulUs),
+        overhead: toUnitH(ledger.overheadUs),
+        lost: toUnitH(ledger.lostUs),
+        inFlight: toUnitH(ledger.inFlightUs),
+        degraded: toUnitH(ledger.degradedUs),
+        slowdownFabric: toUnitH(ledger.slowdownFabricUs),
+        slowdownThermal: toUnitH(ledger.slowdownThermalUs),
+        slowdownDegraded: toUnitH(ledger.slowdownDegradedUs),
+        slowdownModel: toUnitH(ledger.slowdownModelUs),
       },
       utilization: this.#utilization,
       queueLength: this.#queueLength,
+      pools: this.#poolUsage?.utilization(endUs) ?? [],
       failures: failureTimeline(this.sim.records),
     };
   }
 
-  /** A job arrives now, needing `nodeCount` nodes for `workUs` of compute. */
+  /** A job arrives now, needing `nodeCount` whole nodes for `workUs` of compute. */
   submit(nodeCount: number, workUs: number, requestedUs?: number, labels?: JobLabels, communication?: JobCommunication | null): Job {
-    return this.#lifecycle.submit(nodeCount, workUs, requestedUs, labels, communication);
+    const job = this.#lifecycle.submit(nodeCount, workUs, requestedUs, labels, communication);
+    assert(job !== null, "a whole-node job is always submitted");
+    return job;
+  }
+
+  /** A job with a GPU request arrives now (GPU-granular clusters); null: no node could ever hold it. */
+  submitRequest(request: GpuRequest, workUs: number, requestedUs?: number, labels?: JobLabels): Job | null {
+    return this.#lifecycle.submit(request.parts, workUs, requestedUs, labels, null, request);
   }
 
   /** What a live view shows, read without ending the run: job counts, work lost, error budget. */
@@ -213,7 +244,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
       failed: lifecycle.failed,
       running: lifecycle.running.length,
       queued: lifecycle.queuedCount,
-      lostGpuH: (this.#ledger.lostUs * this.cluster.gpusPerNode) / US_PER_H,
+      lostGpuH: (this.#ledger.lostUs * this.cluster.unitGpus) / US_PER_H,
       errorBudgetUsed: errorBudgetUsed(this.#options.slo, lifecycle.failed, lifecycle.completed + lifecycle.failed, lifecycle.timesToSolutionH),
     };
   }
@@ -313,6 +344,10 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
     this.#lifecycle.endAttempt(this.#lifecycle.runningJob(jobId), cause, Outcome.RequeueOrFail, node);
   }
 
+  asOneChange(tell: () => void): void {
+    this.#lifecycle.asOneChange(tell);
+  }
+
   nodesRestored(nodes: readonly number[]): void {
     // A node that comes back boots through the boot service: while it is down, it waits.
     if (this.part(ControlPlanePart)?.holdRestored(nodes) === true) return;
@@ -320,14 +355,12 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
   }
 
   clockChanged(node: number): void {
-    const jobId = this.cluster.jobOn(node);
-    if (jobId >= 0) this.#pace.changed(this.#lifecycle.runningJob(jobId));
+    for (const jobId of this.cluster.jobsOn(node)) this.#pace.changed(this.#lifecycle.runningJob(jobId));
   }
 
   noticeReclaim(node: number): void {
-    const jobId = this.cluster.jobOn(node);
-    if (jobId < 0 || !this.#options.checkpoint.onNotice) return;
-    this.#executor.checkpointNow(this.#lifecycle.runningJob(jobId));
+    if (!this.#options.checkpoint.onNotice) return;
+    for (const jobId of this.cluster.jobsOn(node)) this.#executor.checkpointNow(this.#lifecycle.runningJob(jobId));
   }
 
   onJobStarted(listener: (job: Job) => void): void {
@@ -340,8 +373,8 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
 
   #sample(): void {
     const now = this.sim.now;
-    const up = this.cluster.upNodes.value;
-    this.#utilization.push({ timeUs: now, value: up > 0 ? this.cluster.busyNodes.value / up : 0 });
+    const up = this.cluster.upUnits.value;
+    this.#utilization.push({ timeUs: now, value: up > 0 ? this.cluster.busyUnits.value / up : 0 });
     this.#queueLength.push({ timeUs: now, value: this.scheduler.queuedCount });
     const horizonUs = this.endUs;
     const stepUs = Math.max(1, Math.floor(horizonUs / this.#options.traceSamples));

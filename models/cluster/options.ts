@@ -1,6 +1,7 @@
 import type { DistributionSpec } from "../../sim/distribution.js";
 import type { AdHocInjection } from "../failures/ad-hoc.js";
 import type { ClusterOptions, Placement } from "../hardware/cluster.js";
+import type { GpuPlacement, GpuRequest, NodeShape } from "../hardware/gpu-share.js";
 import type { RunMetrics } from "../metrics.js";
 import type { BackfillMode } from "../scheduler/batch.js";
 import type { SchedulerPolicy } from "../scheduler/policy.js";
@@ -15,6 +16,7 @@ import type { CheckpointPlan } from "../strategies/checkpoint.js";
 import type { ArrivalProfile } from "../workload/arrivals.js";
 import type { JobCommunication, JobLabels } from "../workload/job.js";
 import type { FailureWiring } from "./part.js";
+import type { PoolUtilization } from "./pool-usage.js";
 
 /**
  * What a cluster run is given, and what it returns. The model takes typed options only
@@ -34,6 +36,19 @@ export interface GeneratorOptions {
   readonly users: number;
   /** What a multi-node job communicates; null: nothing (or no fabric to model it). */
   readonly communication: JobCommunication | null;
+  /** What each part asks of a GPU-granular cluster (`nodes` draws the parts); null: whole nodes. */
+  readonly request?: GeneratorRequest | null;
+}
+
+/** A generated job's request, per part. */
+export interface GeneratorRequest {
+  /** GPUs per part: a draw below 1 is a share of one GPU (in thousandths), else whole GPUs (rounded). */
+  readonly gpus: DistributionSpec;
+  readonly cpuMilli: number;
+  readonly memoryMiB: number;
+  readonly model: string | null;
+  /** CUDA version the jobs are built for, major·100 + minor; 0: not declared. */
+  readonly cuda: number;
 }
 
 /** A two-level fat-tree with one leaf switch per rack. */
@@ -81,6 +96,8 @@ export interface PoolOptions {
 export interface TracedJob {
   readonly submitUs: number;
   readonly nodeCount: number;
+  /** Its GPU request on a GPU-granular cluster; null: whole nodes. */
+  readonly request?: GpuRequest | null;
   readonly workUs: number;
   /** The recorded time limit; Infinity when the trace has none. */
   readonly requestedUs: number;
@@ -91,6 +108,12 @@ export interface WorkloadOptions {
   readonly generator: GeneratorOptions | null;
   /** Jobs in submit order. */
   readonly trace: readonly TracedJob[] | null;
+  /**
+   * The FGD paper's experiment instead of a replay in time: jobs drawn from the trace at
+   * random, one a second, each holding what it asked for until the end, until their GPUs
+   * add up to `traceFill` × the cluster's. Null: replay in time.
+   */
+  readonly traceFill?: number | null;
   /** Times a job cut short by a failure is requeued before it is failed for good. */
   readonly maxRequeues: number;
   /**
@@ -123,10 +146,18 @@ export interface SloOptions {
   readonly timeToSolutionP90S: number | null;
 }
 
+/** A GPU-granular cluster: each node's shape and where requests go (the typical mix is the model's to find). */
+export interface GpuSharingModelOptions {
+  readonly shapes: readonly NodeShape[];
+  readonly placement: GpuPlacement;
+}
+
 export interface ClusterModelOptions {
   /** Simulated time; null runs until every job has ended (a trace replay). */
   readonly horizonUs: number | null;
   readonly cluster: ClusterOptions;
+  /** GPU-granular allocation; null or absent: jobs take whole nodes. */
+  readonly gpuSharing?: GpuSharingModelOptions | null;
   /** Null: communication is not modelled. */
   readonly fabric: FabricModelOptions | null;
   /** Empty: no prices, so no cost metrics. */
@@ -175,6 +206,8 @@ export interface ClusterRunResult {
   readonly utilization: readonly TracePoint[];
   readonly queueLength: readonly TracePoint[];
   readonly failures: readonly FailureOccurred[];
+  /** GPU utilisation of each pool; empty without pools. */
+  readonly pools: readonly PoolUtilization[];
 }
 
 export interface ModelStatus {
@@ -199,6 +232,8 @@ export interface NodeHours {
   readonly slowdownFabric: number;
   readonly slowdownThermal: number;
   readonly slowdownDegraded: number;
+  /** Running on a GPU model slower than the fastest (GPU-granular clusters). */
+  readonly slowdownModel: number;
 }
 
 

@@ -36,7 +36,7 @@ export class Pace {
 
   /** Starts `job`'s attempt at the pace of its nodes and the parts now (a part may register the attempt's traffic). */
   begin(job: Job): void {
-    const clock = this.#cluster.slowestClockFactor(job.firstNode);
+    const clock = this.#cluster.slowestClockFactor(job.firstPart);
     let pace = clock;
     for (const factor of this.#factors) pace *= factor.attemptFactor(job);
     this.#executor.begin(job, pace, clock, this.#causeOf(job, clock));
@@ -44,13 +44,13 @@ export class Pace {
 
   /** Something `job`'s pace depends on changed: its attempt moves to the pace of now. */
   changed(job: Job): void {
-    const clock = this.#cluster.slowestClockFactor(job.firstNode);
+    const clock = this.#cluster.slowestClockFactor(job.firstPart);
     let pace = clock;
     for (const factor of this.#factors) pace *= factor.currentFactor(job);
     this.#executor.setPace(job, pace, clock, this.#causeOf(job, clock));
   }
 
   #causeOf(job: Job, clock: number): ClockCause {
-    return clock < 1 ? this.#cluster.slowestClockCause(job.firstNode) : ClockCause.Thermal;
+    return clock < 1 ? this.#cluster.slowestClockCause(job.firstPart) : ClockCause.Thermal;
   }
 }

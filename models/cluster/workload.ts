@@ -4,8 +4,9 @@ import type { Sim } from "../../sim/sim.js";
 import { US_PER_S, secondsToUs } from "../../sim/time.js";
 import { ARRIVALS_STREAM, ArrivalProcess, BURSTS_STREAM } from "../workload/arrivals.js";
 import type { JobLabels } from "../workload/job.js";
+import { gpuMilliOf, gpuRequest, typicalMix, type GpuRequest, type RequestClass } from "../hardware/gpu-share.js";
 import type { JobLifecycle } from "./lifecycle.js";
-import type { GeneratorOptions, TracedJob, WorkloadOptions } from "./options.js";
+import type { GeneratorOptions, GeneratorRequest, TracedJob, WorkloadOptions } from "./options.js";
 
 /**
  * Where a cluster run's jobs come from: generated (Poisson arrivals with seasonality and
@@ -51,9 +52,83 @@ export class TraceReplay implements JobSource {
 
   #arrive(traced: TracedJob): void {
     this.#next++;
-    this.#lifecycle.submit(traced.nodeCount, traced.workUs, traced.requestedUs, traced.labels);
+    this.#lifecycle.submit(traced.nodeCount, traced.workUs, traced.requestedUs, traced.labels, null, traced.request ?? null);
     this.#scheduleNext();
   }
+}
+
+/**
+ * The FGD paper's experiment (Weng et al., ATC '23): jobs drawn from a trace at random
+ * (with replacement, from the run's own stream), one a second, each holding what it asked
+ * for until the end, until their GPUs add up to `fill` × the cluster's. How full the
+ * cluster gets, and how fragmented on the way, is the placement's doing alone.
+ */
+export class TraceFill implements JobSource {
+  readonly #sim: Sim;
+  readonly #jobs: readonly TracedJob[];
+  readonly #lifecycle: JobLifecycle;
+  readonly #targetMilli: number;
+  readonly #holdUs: number;
+  readonly #draws: RngStream;
+  readonly #onArrival = (): void => this.#arrive();
+  #requestedMilli = 0;
+  #done = false;
+
+  constructor(sim: Sim, jobs: readonly TracedJob[], fill: number, clusterGpus: number, horizonUs: number, lifecycle: JobLifecycle) {
+    this.#sim = sim;
+    this.#jobs = jobs;
+    this.#lifecycle = lifecycle;
+    this.#targetMilli = fill * clusterGpus * 1000;
+    // Held past the horizon: nothing leaves while the cluster fills.
+    this.#holdUs = 2 * horizonUs;
+    this.#draws = sim.rng("workload.fill");
+  }
+
+  get exhausted(): boolean {
+    return this.#done;
+  }
+
+  start(): void {
+    this.#sim.schedule(0, this.#onArrival);
+  }
+
+  #arrive(): void {
+    const traced = this.#jobs[Math.floor(this.#draws.random() * this.#jobs.length)];
+    const request = traced.request ?? null;
+    if (request !== null) this.#requestedMilli += request.parts * request.gpuMilli;
+    this.#lifecycle.submit(traced.nodeCount, this.#holdUs, Infinity, traced.labels, null, request);
+    if (this.#requestedMilli >= this.#targetMilli) this.#done = true;
+    else this.#sim.schedule(US_PER_S, this.#onArrival);
+  }
+}
+
+/**
+ * The workload's typical mix of GPU requests, which the fragmentation measure and the fgd
+ * placement judge nodes by: from a trace's requests, or from 2,000 draws of the generator
+ * on a stream of their own (so the run's jobs are the same with or without it).
+ */
+export function workloadMix(sim: Sim, workload: WorkloadOptions): RequestClass[] {
+  if (workload.trace !== null) return typicalMix(workload.trace.flatMap((job) => (job.request == null ? [] : [job.request])));
+  const generator = workload.generator;
+  if (generator?.request == null) return [];
+  const sizes = sim.rng("workload.mix.size");
+  const gpus = sim.rng("workload.mix.gpus");
+  const draws: GpuRequest[] = [];
+  for (let i = 0; i < 2_000; i++) draws.push(drawRequest(generator, generator.request, sizes, gpus, Infinity));
+  return typicalMix(draws);
+}
+
+/** A generated request: parts from the size distribution (at most `maxParts`), GPUs per part from the GPU one. */
+function drawRequest(options: GeneratorOptions, request: GeneratorRequest, sizes: RngStream, gpus: RngStream, maxParts: number): GpuRequest {
+  const parts = Math.min(maxParts, Math.max(1, Math.round(sample(sizes, options.nodes))));
+  return gpuRequest({
+    parts,
+    gpuMilli: gpuMilliOf(Math.max(0.001, sample(gpus, request.gpus))),
+    cpuMilli: request.cpuMilli,
+    memoryMiB: request.memoryMiB,
+    model: request.model,
+    cuda: request.cuda,
+  });
 }
 
 /** Generated jobs: arrivals, sizes, run times, users; tasks bundled `tasksPerJob` to a job. */
@@ -67,14 +142,17 @@ export class JobGenerator implements JobSource {
   readonly #lifecycle: JobLifecycle;
   readonly #arrivals: ArrivalProcess;
   readonly #sizes: RngStream;
+  /** GPUs per part: drawn only for GPU requests, on a stream of its own. */
+  readonly #gpus: RngStream | null;
   readonly #runtimes: RngStream;
   readonly #users: RngStream;
   readonly #userLabels: JobLabels[] = [];
   readonly #onArrival = (): void => this.#arrive();
   /** Generated tasks waiting for the rest of their bundle. */
-  readonly #bundle: { tasks: number; nodes: number; workUs: number; requestedUs: number; labels: JobLabels } = {
+  readonly #bundle: { tasks: number; nodes: number; request: GpuRequest | null; workUs: number; requestedUs: number; labels: JobLabels } = {
     tasks: 0,
     nodes: 1,
+    request: null,
     workUs: 0,
     requestedUs: 0,
     labels: { user: "user", account: "account", qos: "normal" }, // set by the bundle's first task
@@ -89,6 +167,7 @@ export class JobGenerator implements JobSource {
     this.#lifecycle = lifecycle;
     this.#arrivals = new ArrivalProcess(sim.rng(ARRIVALS_STREAM), sim.rng(BURSTS_STREAM), options.arrivals);
     this.#sizes = sim.rng("workload.size");
+    this.#gpus = options.request == null ? null : sim.rng("workload.gpus");
     this.#runtimes = sim.rng("workload.runtime");
     this.#users = sim.rng("workload.user");
     for (let u = 0; u < options.users; u++) {
@@ -108,7 +187,8 @@ export class JobGenerator implements JobSource {
 
   #arrive(): void {
     const options = this.#options;
-    const drawnNodes = Math.round(sample(this.#sizes, options.nodes));
+    const request = options.request == null ? null : drawRequest(options, options.request, this.#sizes, this.#gpus!, this.#nodeCount);
+    const drawnNodes = request === null ? Math.round(sample(this.#sizes, options.nodes)) : request.parts;
     const workUs = Math.max(US_PER_S, secondsToUs(sample(this.#runtimes, options.workS)));
     const requestedUs = options.timeLimitFactor === null ? Infinity : Math.ceil(workUs * options.timeLimitFactor);
     const labels = this.#userLabels[Math.floor(this.#users.random() * this.#userLabels.length)];
@@ -116,13 +196,14 @@ export class JobGenerator implements JobSource {
     const bundle = this.#bundle;
     if (bundle.tasks === 0) {
       bundle.nodes = nodes;
+      bundle.request = request;
       bundle.labels = labels;
     }
     bundle.tasks++;
     bundle.workUs += workUs;
     bundle.requestedUs += requestedUs;
     if (bundle.tasks === this.#tasksPerJob) {
-      this.#lifecycle.submit(bundle.nodes, bundle.workUs, bundle.requestedUs, bundle.labels, options.communication);
+      this.#lifecycle.submit(bundle.nodes, bundle.workUs, bundle.requestedUs, bundle.labels, options.communication, bundle.request);
       bundle.tasks = 0;
       bundle.workUs = 0;
       bundle.requestedUs = 0;

@@ -154,8 +154,8 @@ export class DriverRolloutController {
   }
 
   #onPatchedNode(job: Job): boolean {
-    for (let node = job.firstNode; node >= 0; node = this.#cluster.nextNode(node)) {
-      if (this.#patched[node] === 1) return true;
+    for (let part = job.firstPart; part >= 0; part = this.#cluster.nextPart(part)) {
+      if (this.#patched[this.#cluster.nodeOfPart(part)] === 1) return true;
     }
     return false;
   }

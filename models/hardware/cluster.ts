@@ -1,6 +1,7 @@
 import { assert } from "../../sim/assert.js";
 import { TimeWeighted } from "../../sim/metrics.js";
 import type { Sim } from "../../sim/sim.js";
+import { GpuShares, MILLI, type GpuPlacement, type GpuRequest, type NodeShape, type RequestClass } from "./gpu-share.js";
 
 /**
  * Racks of identical nodes, each with the same number of GPUs, allocated whole.
@@ -25,13 +26,27 @@ import type { Sim } from "../../sim/sim.js";
  * Verbs (`crash`, `restore`, `drain`, `undrain`, `throttle`, `restoreClock`,
  * `recordEccErrors`, `setDriverCompatible`) are what fault injectors and operators call.
  *
- * Leaves out, for now: CPUs and memory as schedulable resources, per-GPU (rather than
- * per-node) health, the thermal dynamics that drive temperature.
+ * GPU-granular clusters (`sharing`): nodes have shapes of their own (GPU model and speed,
+ * GPUs, CPUs, memory, driver) and run several jobs each while their requests fit; the
+ * allocation is `GpuShares`' (gpu-share.ts), and a job's parts replace its node list.
+ * Accounting then counts thousandths of a GPU, not nodes (`unitGpus` is 1/1000).
+ *
+ * Leaves out, for now: per-GPU (rather than per-node) health, the thermal dynamics that
+ * drive temperature.
  */
 export interface ClusterOptions {
   readonly racks: number;
   readonly nodesPerRack: number;
   readonly gpusPerNode: number;
+  /** GPU-granular allocation: each node's shape, the workload's typical mix, the placement; absent: whole nodes. */
+  readonly sharing?: GpuSharingOptions | null;
+}
+
+export interface GpuSharingOptions {
+  /** One per node, rack-major. */
+  readonly shapes: readonly NodeShape[];
+  readonly mix: readonly RequestClass[];
+  readonly placement: GpuPlacement;
 }
 
 /** A node's GPUs as the scheduler and injectors see them. */
@@ -59,22 +74,31 @@ export interface ClusterListener {
   nodesRestored(nodes: readonly number[]): void;
   /** A node's clock changed: the job on it (if any) now runs at another pace. */
   clockChanged(node: number): void;
+  /** Runs `tell` (which ends several jobs) as one change: no job starts until all have ended. */
+  asOneChange(tell: () => void): void;
 }
 
-/** Why a node's GPUs run below full clock: heat, or a degrading part (ECC errors). */
+/** Why a node's GPUs run below full speed: heat, a degrading part (ECC errors), or a slower GPU model. */
 export const enum ClockCause {
   Thermal = 0,
   Degraded = 1,
+  SlowerModel = 2,
 }
 
 export class Cluster {
   readonly options: ClusterOptions;
   readonly nodeCount: number;
   readonly gpusPerNode: number;
-  /** Nodes held by jobs, over time. */
-  readonly busyNodes: TimeWeighted;
+  /** GPU-granular allocation; null when jobs take whole nodes. */
+  readonly shares: GpuShares | null;
+  /** GPUs in one unit of `busyUnits` and `upUnits`: a node's GPUs, or 1/1000 when GPU-granular. */
+  readonly unitGpus: number;
+  /** Units (nodes, or thousandths of a GPU when GPU-granular) held by jobs, over time. */
+  readonly busyUnits: TimeWeighted;
   /** Nodes not down, over time. */
   readonly upNodes: TimeWeighted;
+  /** Units (nodes, or thousandths of a GPU when GPU-granular) not down, over time. */
+  readonly upUnits: TimeWeighted;
   readonly #sim: Sim;
   readonly #up: Uint8Array;
   readonly #jobOfNode: Int32Array;
@@ -131,9 +155,18 @@ export class Cluster {
     this.#freeCount = 0;
     // Highest slots pushed first, so a rack hands out its lowest-numbered nodes first.
     for (let node = this.nodeCount - 1; node >= 0; node--) this.#pushFree(node);
-    this.busyNodes = new TimeWeighted(sim.now, 0);
+    const sharing = options.sharing ?? null;
+    assert(sharing === null || sharing.shapes.length === this.nodeCount, "a shape per node");
+    this.shares = sharing === null ? null : new GpuShares(sharing.shapes, (node) => this.#rackOfNode[node], sharing.mix, sim.now);
+    this.#placement = sharing?.placement ?? "first-fit";
+    this.unitGpus = this.shares === null ? options.gpusPerNode : 1 / MILLI;
+    for (let node = 0; node < this.nodeCount && this.shares !== null; node++) if (this.shares.speedOf(node) < 1) this.#mixedSpeeds = true;
+    this.busyUnits = new TimeWeighted(sim.now, 0);
     this.upNodes = new TimeWeighted(sim.now, this.nodeCount);
+    this.upUnits = this.shares === null ? this.upNodes : new TimeWeighted(sim.now, this.shares.gpuCount * MILLI);
   }
+
+  readonly #placement: GpuPlacement;
 
   setListener(listener: ClusterListener): void {
     this.#listener = listener;
@@ -143,15 +176,17 @@ export class Cluster {
   crashCount = 0;
   /** Nodes below full clock, and nodes whose driver does not work: most runs have none. */
   #slowNodeCount = 0;
+  /** Some GPU model is slower than the fastest: every job's pace walks its nodes. */
+  #mixedSpeeds = false;
   #incompatibleNodeCount = 0;
 
-  /** Free nodes that are up. */
+  /** Free units that are up: nodes, or thousandths of a GPU when GPU-granular. */
   get freeCount(): number {
-    return this.#freeCount;
+    return this.shares === null ? this.#freeCount : this.shares.openFreeMilli;
   }
 
   get gpuCount(): number {
-    return this.nodeCount * this.gpusPerNode;
+    return this.shares === null ? this.nodeCount * this.gpusPerNode : this.shares.gpuCount;
   }
 
   /** "r03n17": rack 3, slot 17. */
@@ -165,9 +200,28 @@ export class Cluster {
     return this.#up[node] === 1;
   }
 
-  /** The job on a node, or -1. */
+  /** The job on a node (GPU-granular: the first of them), or -1. */
   jobOn(node: number): number {
-    return this.#jobOfNode[node];
+    return this.shares === null ? this.#jobOfNode[node] : this.shares.firstJobOn(node);
+  }
+
+  /** Every job on a node. */
+  jobsOn(node: number): number[] {
+    if (this.shares !== null) return this.shares.jobsOn(node);
+    return this.#jobOfNode[node] === NO_JOB ? [] : [this.#jobOfNode[node]];
+  }
+
+  /** Whether a GPU request can be placed now (GPU-granular clusters). */
+  canPlace(request: GpuRequest): boolean {
+    return this.shares !== null && this.shares.canPlace(request, this.#placement);
+  }
+
+  /** Places a GPU request for a job and returns its first part; `nextPart` walks the rest. */
+  place(jobId: number, request: GpuRequest): number {
+    assert(this.shares !== null, "placing a GPU request on a whole-node cluster");
+    const first = this.shares.place(jobId, request, this.#placement, this.#sim.now);
+    this.busyUnits.add(this.#sim.now, request.parts * request.gpuMilli);
+    return first;
   }
 
   /**
@@ -175,6 +229,7 @@ export class Cluster {
    * The scheduler checked they exist; a miss is a bug.
    */
   allocate(jobId: number, count: number, placement: Placement = "first-fit"): number {
+    assert(this.shares === null, "whole nodes are allocated on a whole-node cluster");
     assert(count > 0);
     assert(count <= this.#freeCount, "allocating more nodes than are free");
     this.#allocatingJob = jobId;
@@ -206,7 +261,7 @@ export class Cluster {
         for (let i = 0; this.#allocationNeeded > 0; i++) this.#takeFrom(this.#racksByFree[i]);
       }
     }
-    this.busyNodes.add(this.#sim.now, count);
+    this.busyUnits.add(this.#sim.now, count);
     return this.#allocatedFirst;
   }
 
@@ -267,36 +322,44 @@ export class Cluster {
     this.#eccErrors[node] += count;
   }
 
-  /** The clock factor of the slowest node of a job, given its first node: its pace. */
-  slowestClockFactor(firstNode: number): number {
-    if (this.#slowNodeCount === 0) return 1; // the usual case: skip the walk
+  /** A node's speed: its clock factor times its GPU model's relative speed. */
+  #speedOf(node: number): number {
+    return this.shares === null ? this.#clockFactor[node] : this.#clockFactor[node] * this.shares.speedOf(node);
+  }
+
+  /** The speed of the slowest node of a job, given its first part: its pace. */
+  slowestClockFactor(firstPart: number): number {
+    if (this.#slowNodeCount === 0 && !this.#mixedSpeeds) return 1; // the usual case: skip the walk
     let slowest = 1;
-    for (let node = firstNode; node !== NO_NODE; node = this.#nextNodeOfJob[node]) {
-      if (this.#clockFactor[node] < slowest) slowest = this.#clockFactor[node];
+    for (let part = firstPart; part !== NO_NODE; part = this.nextPart(part)) {
+      const speed = this.#speedOf(this.nodeOfPart(part));
+      if (speed < slowest) slowest = speed;
     }
     return slowest;
   }
 
-  /** Why the slowest node of a job (given its first node) is slow; Thermal when none is. */
-  slowestClockCause(firstNode: number): ClockCause {
+  /** Why the slowest node of a job (given its first part) is slow; Thermal when none is. */
+  slowestClockCause(firstPart: number): ClockCause {
     let slowest = 1;
     let cause = ClockCause.Thermal;
-    for (let node = firstNode; node !== NO_NODE; node = this.#nextNodeOfJob[node]) {
-      if (this.#clockFactor[node] < slowest) {
-        slowest = this.#clockFactor[node];
-        cause = this.#clockCause[node];
+    for (let part = firstPart; part !== NO_NODE; part = this.nextPart(part)) {
+      const node = this.nodeOfPart(part);
+      const speed = this.#speedOf(node);
+      if (speed < slowest) {
+        slowest = speed;
+        cause = this.#clockFactor[node] < 1 ? this.#clockCause[node] : ClockCause.SlowerModel;
       }
     }
     return cause;
   }
 
-  /** Racks a job's nodes span, given its first node. */
-  racksSpanned(firstNode: number): number {
+  /** Racks a job's nodes span, given its first part. */
+  racksSpanned(firstPart: number): number {
     // Stamp each rack seen with a fresh mark: no clearing, no allocation.
     const mark = ++this.#rackMark;
     let racks = 0;
-    for (let node = firstNode; node !== NO_NODE; node = this.#nextNodeOfJob[node]) {
-      const rack = this.rackOf(node);
+    for (let part = firstPart; part !== NO_NODE; part = this.nextPart(part)) {
+      const rack = this.rackOf(this.nodeOfPart(part));
       if (this.#rackMarks[rack] !== mark) {
         this.#rackMarks[rack] = mark;
         racks++;
@@ -319,13 +382,22 @@ export class Cluster {
     return best;
   }
 
-  /** The node after `node` in its job's list, or NO_NODE. */
-  nextNode(node: number): number {
-    return this.#nextNodeOfJob[node];
+  /** The part after `part` in its job's list, or NO_NODE (on whole nodes a part is a node). */
+  nextPart(part: number): number {
+    return this.shares === null ? this.#nextNodeOfJob[part] : this.shares.nextSlotOfJob(part);
   }
 
-  /** Takes back all nodes of a job, given its first; those still up become free. */
+  /** The node a job's part is on. */
+  nodeOfPart(part: number): number {
+    return this.shares === null ? part : this.shares.nodeOfSlot(part);
+  }
+
+  /** Takes back all nodes (or parts) of a job, given its first; nodes still up become free. */
   release(jobId: number, firstNode: number): void {
+    if (this.shares !== null) {
+      this.busyUnits.add(this.#sim.now, -this.shares.release(jobId, firstNode, this.#sim.now));
+      return;
+    }
     // The hottest loop of a large run (every node of every job): arrays in locals.
     const jobOfNode = this.#jobOfNode;
     const nextNodeOfJob = this.#nextNodeOfJob;
@@ -340,7 +412,7 @@ export class Cluster {
       node = next;
       count++;
     }
-    this.busyNodes.add(this.#sim.now, -count);
+    this.busyUnits.add(this.#sim.now, -count);
   }
 
   /** Takes a node down for `cause`. The listener ends the attempt of a job running on it. */
@@ -355,6 +427,10 @@ export class Cluster {
   crashNodes(nodes: readonly number[], cause = "node-crash"): void {
     const victims: number[] = [];
     this.crashCount += nodes.length;
+    if (this.shares !== null) {
+      this.#crashShared(nodes, cause);
+      return;
+    }
     for (const node of nodes) {
       assert(this.#up[node] === 1, "crashing a node that is down");
       this.#up[node] = 0;
@@ -374,6 +450,28 @@ export class Cluster {
     }
   }
 
+  /** GPU-granular crashes: every node closed and down first, then every job with a part on one ended. */
+  #crashShared(nodes: readonly number[], cause: string): void {
+    const shares = this.shares!;
+    for (const node of nodes) {
+      assert(this.#up[node] === 1, "crashing a node that is down");
+      this.#up[node] = 0;
+      this.upNodes.add(this.#sim.now, -1);
+      this.upUnits.add(this.#sim.now, -shares.gpusOf(node) * MILLI);
+      shares.setOpen(node, false, this.#sim.now);
+    }
+    const listener = this.#listener;
+    if (nodes.every((node) => shares.firstJobOn(node) === NO_JOB)) return;
+    assert(listener !== null, "a running job lost a node and no one was told");
+    // Several jobs may share a node: none restarts (on stale capacity) before all have ended.
+    listener.asOneChange(() => {
+      for (const node of nodes) {
+        // Ending a job releases its parts, this node's among them: the next job on it comes first.
+        for (let jobId = shares.firstJobOn(node); jobId !== NO_JOB; jobId = shares.firstJobOn(node)) listener.jobLostNode(jobId, node, cause);
+      }
+    });
+  }
+
   /** Brings a node back into service, idle. */
   restore(node: number): void {
     this.restoreNodes([node]);
@@ -384,11 +482,13 @@ export class Cluster {
     const freed: number[] = [];
     for (const node of nodes) {
       assert(this.#up[node] === 0, "restoring a node that is up");
-      assert(this.#jobOfNode[node] === NO_JOB, "a down node holds no job");
+      assert(this.jobOn(node) === NO_JOB, "a down node holds no job");
       this.#up[node] = 1;
       this.upNodes.add(this.#sim.now, 1);
+      if (this.shares !== null) this.upUnits.add(this.#sim.now, this.shares.gpusOf(node) * MILLI);
       if (this.#drained[node] === 0) {
-        this.#pushFree(node);
+        if (this.shares === null) this.#pushFree(node);
+        else this.shares.setOpen(node, true, this.#sim.now);
         freed.push(node);
       }
     }
@@ -403,6 +503,10 @@ export class Cluster {
   drain(node: number): void {
     assert(this.#drained[node] === 0, "draining a drained node");
     this.#drained[node] = 1;
+    if (this.shares !== null) {
+      if (this.#up[node] === 1) this.shares.setOpen(node, false, this.#sim.now);
+      return;
+    }
     if (this.#up[node] === 1 && this.#jobOfNode[node] === NO_JOB) this.#removeFree(node);
   }
 
@@ -410,6 +514,13 @@ export class Cluster {
   undrain(node: number): void {
     assert(this.#drained[node] === 1, "undraining a node that is not drained");
     this.#drained[node] = 0;
+    if (this.shares !== null) {
+      if (this.#up[node] === 1) {
+        this.shares.setOpen(node, true, this.#sim.now);
+        this.#listener?.nodesRestored([node]);
+      }
+      return;
+    }
     if (this.#up[node] === 1 && this.#jobOfNode[node] === NO_JOB) {
       this.#pushFree(node);
       this.#listener?.nodesRestored([node]);
@@ -427,17 +538,31 @@ export class Cluster {
     this.#driverCompatible[node] = compatible ? 1 : 0;
   }
 
-  /** The first node of a job's list whose driver does not work, or NO_NODE. */
-  firstIncompatibleDriver(firstNode: number): number {
-    if (this.#incompatibleNodeCount === 0) return NO_NODE; // the usual case: skip the walk
-    for (let node = firstNode; node !== NO_NODE; node = this.#nextNodeOfJob[node]) {
+  /**
+   * The first node of a job's list whose driver does not work for it, or NO_NODE: a driver
+   * marked bad, or (GPU-granular) one whose highest CUDA version is below the `cuda` the
+   * job is built for (major·100 + minor; 0: not declared).
+   */
+  firstIncompatibleDriver(firstPart: number, cuda = 0): number {
+    const checkVersions = cuda > 0 && this.shares !== null;
+    if (this.#incompatibleNodeCount === 0 && !checkVersions) return NO_NODE; // the usual case: skip the walk
+    for (let part = firstPart; part !== NO_NODE; part = this.nextPart(part)) {
+      const node = this.nodeOfPart(part);
       if (this.#driverCompatible[node] === 0) return node;
+      if (checkVersions) {
+        const cudaMax = this.shares!.cudaMaxOf(node);
+        if (cudaMax > 0 && cuda > cudaMax) return node;
+      }
     }
     return NO_NODE;
   }
 
   /** Checks the free stacks against node states: every free node up and idle, and only those. */
   checkInvariants(): void {
+    if (this.shares !== null) {
+      this.shares.checkInvariants();
+      return;
+    }
     let freeExpected = 0;
     for (let node = 0; node < this.nodeCount; node++) {
       if (this.#up[node] === 1 && this.#jobOfNode[node] === NO_JOB && this.#drained[node] === 0) {

@@ -109,7 +109,7 @@ export class BatchScheduler implements SchedulerPolicy {
       assert(index >= 0, "an ending job was running");
       this.#running.splice(index, 1);
     }
-    this.#priority?.charge(job.labels.account, job.nodeCount * (nowUs - job.attemptStartUs), nowUs);
+    this.#priority?.charge(job.labels.account, job.units * (nowUs - job.attemptStartUs), nowUs);
   }
 
   schedule(context: SchedulingContext): void {
@@ -135,7 +135,7 @@ export class BatchScheduler implements SchedulerPolicy {
   /** Starts jobs from the head while they fit; returns when the head does not. */
   #startInOrder(context: SchedulingContext): void {
     let started = 0;
-    while (started < this.#queue.length && this.#queue[started].nodeCount <= context.freeNodes) {
+    while (started < this.#queue.length && context.fits(this.#queue[started])) {
       context.start(this.#queue[started]);
       started++;
     }
@@ -150,30 +150,28 @@ export class BatchScheduler implements SchedulerPolicy {
     let shadowUs = Infinity;
     let extraNodes = available; // nodes the head will not need at the shadow time
     for (const job of this.#running) {
-      available += job.nodeCount;
-      if (available >= head.nodeCount) {
+      available += job.units;
+      if (available >= head.units) {
         shadowUs = plannedEndUs(job, nowUs);
-        extraNodes = available - head.nodeCount;
+        extraNodes = available - head.units;
         break;
       }
     }
     this.#noteReservation(head, shadowUs);
 
-    let free = context.freeNodes;
     let kept = 1;
     for (let i = 1; i < this.#queue.length; i++) {
       const job = this.#queue[i];
       let start = false;
-      if (job.nodeCount <= free) {
+      if (context.fits(job)) {
         if (nowUs + job.requestedUs <= shadowUs) {
           start = true;
-        } else if (job.nodeCount <= extraNodes) {
+        } else if (job.units <= extraNodes) {
           start = true;
-          extraNodes -= job.nodeCount;
+          extraNodes -= job.units;
         }
       }
       if (start) {
-        free -= job.nodeCount;
         context.start(job);
       } else {
         this.#queue[kept++] = job;
@@ -187,13 +185,13 @@ export class BatchScheduler implements SchedulerPolicy {
     const profile = this.#profile;
     const queue = this.#queue;
     profile.reset(nowUs, context.freeNodes);
-    for (const job of this.#running) profile.addRelease(plannedEndUs(job, nowUs), job.nodeCount);
+    for (const job of this.#running) profile.addRelease(plannedEndUs(job, nowUs), job.units);
     // Standing reservations first. One that no longer fits (a job ran past its limit, a
     // node went down) is dropped and placed again below, like a new job's.
     for (const job of queue) {
       if (job.reservationUs < 0) continue;
-      if (profile.fits(job.reservationUs, job.requestedUs, job.nodeCount)) {
-        profile.reserve(job.reservationUs, job.requestedUs, job.nodeCount);
+      if (profile.fits(job.reservationUs, job.requestedUs, job.units)) {
+        profile.reserve(job.reservationUs, job.requestedUs, job.units);
       } else {
         job.reservationUs = -1;
       }
@@ -201,28 +199,31 @@ export class BatchScheduler implements SchedulerPolicy {
     // Compression, in queue order: each job moves to its earliest slot, others staying put.
     for (const job of queue) {
       if (job.reservationUs < 0) continue;
-      profile.release(job.reservationUs, job.requestedUs, job.nodeCount);
-      job.reservationUs = profile.earliestStart(job.nodeCount, job.requestedUs);
-      profile.reserve(job.reservationUs, job.requestedUs, job.nodeCount);
+      profile.release(job.reservationUs, job.requestedUs, job.units);
+      job.reservationUs = profile.earliestStart(job.units, job.requestedUs);
+      profile.reserve(job.reservationUs, job.requestedUs, job.units);
     }
     // New (and dropped) reservations behind all standing ones.
     for (const job of queue) {
       if (job.reservationUs >= 0) continue;
-      const startUs = profile.earliestStart(job.nodeCount, job.requestedUs);
+      const startUs = profile.earliestStart(job.units, job.requestedUs);
       if (startUs === Infinity) continue; // larger than the nodes up: wait for repairs
       job.reservationUs = startUs;
-      profile.reserve(startUs, job.requestedUs, job.nodeCount);
+      profile.reserve(startUs, job.requestedUs, job.units);
     }
     let kept = 0;
     for (let i = 0; i < queue.length; i++) {
       const job = queue[i];
       const startUs = job.reservationUs < 0 ? Infinity : job.reservationUs;
       this.#noteReservation(job, startUs);
-      if (startUs === nowUs) {
-        assert(job.nodeCount <= context.freeNodes, "the profile starts from the free nodes");
+      if (startUs === nowUs && context.fits(job)) {
         job.reservationUs = -1;
         context.start(job);
       } else {
+        // The profile counts units, not where they are: on a GPU-granular cluster a job
+        // may not fit now although its units are free. It waits, placed again next pass.
+        assert(startUs !== nowUs || job.request !== null, "the profile starts from the free nodes");
+        if (startUs === nowUs) job.reservationUs = -1;
         queue[kept++] = job;
       }
     }

@@ -6,13 +6,19 @@ import type { Job } from "../workload/job.js";
  * policy calls `start` for each job it wants to run now. `start` fails an assert if the
  * job does not fit, so a policy cannot over-allocate. The model tells the policy when a
  * job it started ends, so it can plan with running jobs' time limits.
+ *
+ * Capacity is counted in units: nodes, or GPUs on a GPU-granular cluster (`Job.units`).
+ * There a job may not fit although enough units are free (they are spread over too many
+ * nodes or GPUs): `fits` asks the placement itself.
  */
 export interface SchedulingContext {
   readonly nowUs: number;
-  /** Free nodes that are up. */
+  /** Free units (nodes, or GPUs) that are up. */
   readonly freeNodes: number;
-  /** All nodes of the cluster, up or down. */
+  /** All units of the cluster, up or down. */
   readonly totalNodes: number;
+  /** Whether the job can start now. */
+  fits(job: Job): boolean;
   start(job: Job): void;
 }
 
@@ -29,7 +35,7 @@ export interface SchedulerPolicy {
   /** A running job ended: completed, failed or cut short. */
   jobEnded(job: Job, nowUs: number): void;
   schedule(context: SchedulingContext): void;
-  /** Nodes asked by the smallest waiting job; Infinity when none waits (for fragmentation). */
+  /** Nodes asked by the smallest waiting job; Infinity when none waits (for whole-node fragmentation). */
   smallestQueuedNodeCount(): number;
   /** Waiting jobs in the order the policy would run them (for preemption). */
   waitingJobs(): readonly Job[];

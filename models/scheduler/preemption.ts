@@ -37,7 +37,7 @@ export function planPreemption(
   const job = waiting[0];
   if (job === undefined) return null;
   const preemptable = options.preemptableByQos.get(job.labels.qos);
-  if (preemptable === undefined || preemptable.length === 0 || job.nodeCount <= freeNodes) return null;
+  if (preemptable === undefined || preemptable.length === 0 || job.units <= freeNodes) return null;
   {
     const candidates = [...running]
       .filter((victim) => preemptable.includes(victim.labels.qos))
@@ -45,11 +45,11 @@ export function planPreemption(
     const victims: Job[] = [];
     let nodes = freeNodes;
     for (const victim of candidates) {
-      if (nodes >= job.nodeCount) break;
+      if (nodes >= job.units) break;
       victims.push(victim);
-      nodes += victim.nodeCount;
+      nodes += victim.units;
     }
-    if (nodes >= job.nodeCount) return { preemptor: job, victims };
+    if (nodes >= job.units) return { preemptor: job, victims };
   }
   return null;
 }

@@ -73,7 +73,7 @@ export class PriorityCalculator {
     const o = this.#options;
     for (const job of jobs) {
       const age = Math.min(1, (nowUs - job.submitUs) / o.maxAgeUs);
-      const size = job.nodeCount / totalNodes;
+      const size = job.units / totalNodes;
       const usageShare = totalUsage > 0 ? (this.#usageByAccount.get(job.labels.account) ?? 0) / totalUsage : 0;
       const fairShare = Math.pow(2, -usageShare * accounts);
       const qos = this.#qosPriorityMax > 0 ? (o.qosPriority.get(job.labels.qos) ?? 0) / this.#qosPriorityMax : 0;

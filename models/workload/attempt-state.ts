@@ -36,6 +36,7 @@ export class AttemptState {
   slowFabricUs = 0;
   slowThermalUs = 0;
   slowDegradedUs = 0;
+  slowModelUs = 0;
   /** µs the I/O phase under way (start-up, restart, checkpoint write) takes with the storage to itself. */
   ioAloneUs = 0;
   /** Where the compute segment under way reaches its checkpoint interval (Infinity: none). */

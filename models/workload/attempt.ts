@@ -42,10 +42,11 @@ export interface Ledger {
   inFlightUs: number;
   /** Time the work took beyond the work: slow nodes, waiting on communication. */
   degradedUs: number;
-  /** `degradedUs` by cause: waiting on the all-reduce, heat-throttled clocks, degrading nodes' clocks. */
+  /** `degradedUs` by cause: waiting on the all-reduce, heat-throttled clocks, degrading nodes' clocks, slower GPU models. */
   slowdownFabricUs: number;
   slowdownThermalUs: number;
   slowdownDegradedUs: number;
+  slowdownModelUs: number;
   /** The part of `overheadUs` and `startupUs` beyond what the I/O takes with the storage to itself. */
   slowdownStorageUs: number;
   /** Start-up I/O before compute: imports, opening inputs (every attempt pays it again). */
@@ -62,6 +63,7 @@ export function emptyLedger(): Ledger {
     slowdownFabricUs: 0,
     slowdownThermalUs: 0,
     slowdownDegradedUs: 0,
+    slowdownModelUs: 0,
     slowdownStorageUs: 0,
     startupUs: 0,
   };
@@ -224,7 +226,7 @@ export class AttemptExecutor {
   interrupt(job: Job, ledger: Ledger = this.#ledger, atHorizon = false): void {
     const state = job.attempt;
     assert(state.phase !== Phase.Idle, "interrupting a running attempt");
-    const nodes = job.nodeCount;
+    const nodes = job.units;
     const inPhaseUs = this.#sim.now - state.phaseStartUs;
     let uncommittedUs = state.uncommittedUs;
     if (state.phase === Phase.Compute) uncommittedUs += inPhaseUs;
@@ -300,7 +302,8 @@ export class AttemptExecutor {
     // 1 − pace = (1 − clock) + clock·(1 − fabric factor): the clock's share, then the fabric's.
     state.slowFabricUs += wallUs * (state.clock - state.speed);
     if (state.clockCause === ClockCause.Thermal) state.slowThermalUs += wallUs * (1 - state.clock);
-    else state.slowDegradedUs += wallUs * (1 - state.clock);
+    else if (state.clockCause === ClockCause.Degraded) state.slowDegradedUs += wallUs * (1 - state.clock);
+    else state.slowModelUs += wallUs * (1 - state.clock);
   }
 
   #clearFolds(state: AttemptState): void {
@@ -309,6 +312,7 @@ export class AttemptExecutor {
     state.slowFabricUs = 0;
     state.slowThermalUs = 0;
     state.slowDegradedUs = 0;
+    state.slowModelUs = 0;
   }
 
   #enter(state: AttemptState, phase: Phase): void {
@@ -415,10 +419,10 @@ export class AttemptExecutor {
    */
   #bookIo(ledger: Ledger, job: Job, state: AttemptState, account: "overheadUs" | "startupUs"): void {
     const wallUs = this.#sim.now - state.phaseStartUs;
-    ledger[account] += wallUs * job.nodeCount;
+    ledger[account] += wallUs * job.units;
     // The clock counts whole µs: an operation alone ends at the next whole µs.
     const aloneUs = Math.ceil(state.ioAloneUs);
-    if (wallUs > aloneUs) ledger.slowdownStorageUs += (wallUs - aloneUs) * job.nodeCount;
+    if (wallUs > aloneUs) ledger.slowdownStorageUs += (wallUs - aloneUs) * job.units;
   }
 
   /**
@@ -427,21 +431,24 @@ export class AttemptExecutor {
    */
   #book(job: Job, state: AttemptState, workUs: number): void {
     const ledger = this.#ledger;
-    const nodes = job.nodeCount;
+    const nodes = job.units;
     const slowNodeUs = (state.uncommittedUs - workUs) * nodes;
     ledger.usefulUs += workUs * nodes;
     ledger.degradedUs += slowNodeUs;
     if (slowNodeUs > 0) {
       this.#fold(state);
-      const weight = state.slowFabricUs + state.slowThermalUs + state.slowDegradedUs;
+      const weight = state.slowFabricUs + state.slowThermalUs + state.slowDegradedUs + state.slowModelUs;
       if (weight > 0) {
         ledger.slowdownFabricUs += (slowNodeUs * state.slowFabricUs) / weight;
         ledger.slowdownThermalUs += (slowNodeUs * state.slowThermalUs) / weight;
         ledger.slowdownDegradedUs += (slowNodeUs * state.slowDegradedUs) / weight;
+        ledger.slowdownModelUs += (slowNodeUs * state.slowModelUs) / weight;
       } else if (state.clockCause === ClockCause.Thermal) {
         ledger.slowdownThermalUs += slowNodeUs; // rounding to whole µs after a change back to full pace
-      } else {
+      } else if (state.clockCause === ClockCause.Degraded) {
         ledger.slowdownDegradedUs += slowNodeUs;
+      } else {
+        ledger.slowdownModelUs += slowNodeUs;
       }
     }
     state.uncommittedUs = 0;

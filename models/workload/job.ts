@@ -1,6 +1,7 @@
 /**
- * A batch job: a number of whole nodes for an amount of compute work. Work is what the job
- * needs to finish; wall time also holds checkpoints, restarts and work lost to failures.
+ * A batch job: whole nodes, or GPUs, CPUs and memory on each of its parts, for an amount
+ * of compute work. Work is what the job needs to finish (on the fastest GPU model); wall
+ * time also holds checkpoints, restarts and work lost to failures.
  */
 export const enum JobState {
   Queued = 0,
@@ -10,6 +11,7 @@ export const enum JobState {
 }
 
 import { AttemptState } from "./attempt-state.js";
+import type { GpuRequest } from "../hardware/gpu-share.js";
 
 /** Who submitted a job and how it asked to be treated: the inputs of fair share and QOS. */
 export interface JobLabels {
@@ -31,7 +33,12 @@ export interface JobCommunication {
 
 export class Job {
   readonly id: number;
+  /** Nodes it runs on: whole nodes, or the parts of a GPU request (each on its own node). */
   readonly nodeCount: number;
+  /** What each part asks of a GPU-granular cluster; null: whole nodes. */
+  readonly request: GpuRequest | null;
+  /** What it holds in the scheduler's and the ledger's units: nodes, or thousandths of a GPU for a GPU request (integers, so sums are exact). */
+  readonly units: number;
   /** Compute needed to finish, µs. */
   readonly workUs: number;
   /** The user's time limit, µs: what backfill plans with; Infinity when none was given. */
@@ -46,8 +53,8 @@ export class Job {
   firstStartUs = -1;
   attemptStartUs = -1;
   endUs = -1;
-  /** First of the nodes held while running (the cluster links the rest), or -1. */
-  firstNode = -1;
+  /** First of the parts held while running (a node, or a GPU-granular slot; the cluster links the rest), or -1. */
+  firstPart = -1;
   /** Handle of the pending time-limit kill while running, or -1. */
   timeLimitHandle = -1;
   /** Handle of the pending end of a preemption grace time, or -1. */
@@ -70,9 +77,12 @@ export class Job {
     submitUs: number,
     requestedUs = Infinity,
     labels: JobLabels = DEFAULT_LABELS,
+    request: GpuRequest | null = null,
   ) {
     this.id = id;
     this.nodeCount = nodeCount;
+    this.request = request;
+    this.units = request === null ? nodeCount : request.parts * request.gpuMilli;
     this.workUs = workUs;
     this.submitUs = submitUs;
     this.requestedUs = requestedUs;

@@ -477,7 +477,7 @@ export class GamedaySession extends GamedayBase {
         .map((job) => ({
           id: job.id,
           nodes: job.nodeCount,
-          firstNode: cluster.nodeName(job.firstNode),
+          firstNode: cluster.nodeName(cluster.nodeOfPart(job.firstPart)),
           ranUs: now - job.attemptStartUs,
         })),
       controlPlane: this.model.controlPlane().map((service) => {

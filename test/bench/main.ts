@@ -8,6 +8,7 @@ import { benchReadLanl } from "../workload/bench-traces.js";
 import { LANL, replay } from "./trace-schedulers.js";
 import type { runClusterMonth } from "./cluster-month.js";
 import { benchSweep } from "./sweep.js";
+import { benchAlibabaFill, type runGpuMonth } from "./gpu-sharing.js";
 
 /**
  * `npm run bench`: the kernel and model figures the issues set targets for. Prints a
@@ -50,6 +51,14 @@ function clusterInChildProcess(years: number): ClusterYearFigures & { processSec
   return { ...(JSON.parse(child.stdout) as ClusterYearFigures), processSeconds };
 }
 
+/** The GPU-granular month in a fresh process, for its own peak RSS. */
+function gpuMonthInChildProcess(): ReturnType<typeof runGpuMonth> {
+  const script = fileURLToPath(new URL("./gpu-sharing.js", import.meta.url));
+  const child = spawnSync(process.execPath, [script], { encoding: "utf8" });
+  if (child.status !== 0) throw new Error(`gpu-sharing month failed: ${child.stderr}`);
+  return JSON.parse(child.stdout) as ReturnType<typeof runGpuMonth>;
+}
+
 /** The hardware month in a fresh process, for its own peak RSS. */
 function clusterMonthInChildProcess(): ReturnType<typeof runClusterMonth> {
   const script = fileURLToPath(new URL("./cluster-month.js", import.meta.url));
@@ -73,6 +82,16 @@ const month = clusterMonthInChildProcess();
 log(`  30 days   ${month.seconds.toFixed(3)} s (target ≤ 5), peak RSS ${month.peakRssMiB} MiB (≤ 1,024); ${month.events.toLocaleString("en")} events, ${(month.jobs ?? 0).toLocaleString("en")} jobs`);
 log(`            fabric p99 latency ${month.fabricP99LatencyUs?.toFixed(2)} µs, storage ${month.storageGbpsMean?.toFixed(2)} Gb/s mean`);
 log(`            ${month.paceChanges.toLocaleString("en")} pace changes of running jobs as traffic came and went, ${month.maxMinSolves.toLocaleString("en")} max-min solves`);
+
+log("GPU-granular: the Alibaba GPU v2023 pods filling their 1,523-node cluster to 1.3× its GPUs (alibaba-gpu-sharing, one run)");
+const fills = await benchAlibabaFill(["first-fit", "best-fit", "spread", "topology", "fastest", "fgd"]);
+for (const fill of fills) {
+  log(`  ${fill.placement.padEnd(10)} ${fill.seconds.toFixed(3)} s (target ≤ 2); ${fill.jobs.toLocaleString("en")} pods, ${(fill.allocationEnd * 100).toFixed(1)}% of GPUs allocated at the end`);
+}
+const gpuMonth = gpuMonthInChildProcess();
+log("GPU-granular month: 12,500 nodes × 8 GPUs (100,000 GPUs), small jobs (a share of a GPU to 8 GPUs), FIFO first-fit, 30 days");
+log(`  30 days   ${gpuMonth.seconds.toFixed(3)} s (target ≤ 20), peak RSS ${gpuMonth.peakRssMiB} MiB (≤ 2,048); ${gpuMonth.events.toLocaleString("en")} events, ${(gpuMonth.jobs ?? 0).toLocaleString("en")} jobs`);
+log(`            GPU allocation ${(gpuMonth.allocationRate ?? 0).toFixed(3)} (time-weighted from an empty cluster), fragmentation ${(gpuMonth.fragmentation ?? 0).toFixed(4)}`);
 
 log("traces and schedulers");
 const lanlRead = benchReadLanl(3);
@@ -115,6 +134,9 @@ if (json) {
     cluster_month_peak_rss_mib: month.peakRssMiB,
     cluster_month_pace_changes: month.paceChanges,
     cluster_month_max_min_solves: month.maxMinSolves,
+    alibaba_fill_s: Object.fromEntries(fills.map((fill) => [fill.placement, Number(fill.seconds.toFixed(4))])),
+    gpu_month_s: Number(gpuMonth.seconds.toFixed(4)),
+    gpu_month_peak_rss_mib: gpuMonth.peakRssMiB,
     lanl_read_s: Number((lanlRead.ms / 1_000).toFixed(4)),
     lanl_easy_s: Number(lanlEasy.seconds.toFixed(4)),
     lanl_conservative_s: Number(lanlConservative.seconds.toFixed(4)),

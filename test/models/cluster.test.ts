@@ -8,7 +8,7 @@ import { Sim } from "../../sim/sim.js";
 
 function nodesOf(cluster: Cluster, first: number): number[] {
   const nodes: number[] = [];
-  for (let node = first; node !== NO_NODE; node = cluster.nextNode(node)) nodes.push(node);
+  for (let node = first; node !== NO_NODE; node = cluster.nextPart(node)) nodes.push(node);
   return nodes;
 }
 
@@ -38,6 +38,7 @@ describe("cluster", () => {
       jobLostNode: (jobId, node) => lost.push([jobId, node]),
       nodesRestored: () => {},
       clockChanged: () => {},
+      asOneChange: (tell) => tell(),
     };
     cluster.setListener(listener);
     const first = cluster.allocate(5, 2);
@@ -66,6 +67,7 @@ describe("FIFO scheduler", () => {
         return free;
       },
       totalNodes: 4,
+      fits: (job) => job.nodeCount <= free,
       start: (job) => {
         started.push(job.id);
         free -= job.nodeCount;
@@ -84,7 +86,7 @@ describe("FIFO scheduler", () => {
     scheduler.submit(jobs[3]);
     scheduler.requeue(jobs[1]);
     const order: number[] = [];
-    scheduler.schedule({ nowUs: 0, freeNodes: 10, totalNodes: 10, start: (job) => order.push(job.id) });
+    scheduler.schedule({ nowUs: 0, freeNodes: 10, totalNodes: 10, fits: () => true, start: (job) => order.push(job.id) });
     expect(order).toEqual([0, 1, 2, 3]);
   });
 });

@@ -129,7 +129,7 @@ describe("placement", () => {
       const model = new ClusterModel(sim, options(16, scheduler("none", { placement }), 4));
       const submitted = jobs.map((job) => model.submit(job.nodes, job.runS * S));
       sim.run(0); // the scheduling pass at time 0 places all three
-      return submitted.map((job) => model.cluster.racksSpanned(job.firstNode));
+      return submitted.map((job) => model.cluster.racksSpanned(job.firstPart));
     };
     expect(spans("first-fit")).toEqual([1, 1, 2]);
     expect(spans("topology")).toEqual([1, 1, 1]);
@@ -144,7 +144,7 @@ describe("placement", () => {
     sim.run(0);
     const racksOf = (job: (typeof submitted)[number]): number[] => {
       const racks: number[] = [];
-      for (let node = job.firstNode; node !== NO_NODE; node = model.cluster.nextNode(node)) {
+      for (let node = job.firstPart; node !== NO_NODE; node = model.cluster.nextPart(node)) {
         racks.push(model.cluster.rackOf(node));
       }
       return racks.sort();
