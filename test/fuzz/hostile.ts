@@ -130,6 +130,38 @@ strategies:
   - { name: fcfs, scheduler: { policy: fifo, enforceTimeLimit: false } }
   - { name: easy, scheduler: { policy: easy-backfill, enforceTimeLimit: true } }
 `,
+  gpus: `name: fuzz-gpus
+description: GPU-granular pools of two models, shares and gangs, with crashes and a thermal model.
+seed: 5
+horizon: 1d
+replications: 1
+cluster:
+  racks: 4
+  nodesPerRack: 4
+  node: { gpus: 8, cpus: 64, memoryGiB: 512 }
+  allocation: gpus
+  gpuModels: { H100: { speed: 2 }, A100: { speed: 1 } }
+  pools:
+    - { name: a100, racks: 2, pricePerGpuHour: 1.8, node: { gpus: 8, gpuModel: A100, cpus: 64, memoryGiB: 512, driverCuda: "12.2" } }
+    - { name: h100, racks: 2, pricePerGpuHour: 3.9, node: { gpus: 4, gpuModel: H100, cpus: 96, memoryGiB: 1024 } }
+workload:
+  generator:
+    arrivalsPerHour: 20
+    nodes: { empirical: [1, 1, 2] }
+    gpus: { empirical: [0.25, 0.5, 1, 2, 4] }
+    cpus: 8
+    memoryGiB: 64
+    cuda: "12.2"
+    runtime: { lognormal: { median: 1h, sigma: 1 } }
+  maxRequeues: 2
+scheduler: { policy: conservative-backfill, placement: fgd }
+failures:
+  - { kind: node-crash, mtbf: 10d, repair: 2h }
+  - { kind: thermal, racks: [0], ambientC: 30 }
+strategies:
+  - { name: fgd }
+  - { name: fastest, scheduler: { policy: easy-backfill, placement: fastest } }
+`,
 };
 
 /** The catalogue of trouble, by category; README counts outcomes by these names. */

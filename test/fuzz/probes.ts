@@ -21,6 +21,7 @@ export interface Probe {
 }
 
 const cluster = BASES.cluster;
+const gpus = BASES.gpus;
 const service = BASES.service;
 
 /** A scenario probe: `text` validated, or run; `says` null means it must succeed. */
@@ -46,6 +47,22 @@ const swfLine = (id: number, submit: string, run: number, procs: number) => `${i
 const SACCT_HEADER = "JobID|User|Account|QOS|Partition|State|Submit|Start|End|Elapsed|Timelimit|NNodes|NCPUS|AllocTRES|ExitCode";
 
 export const PROBES: readonly Probe[] = [
+  scenario(
+    "gpu-shares-of-every-size",
+    "huge count",
+    gpus.replace("gpus: { empirical: [0.25, 0.5, 1, 2, 4] }", "gpus: { uniform: [0.001, 0.999] }").replace("racks: 4\n  nodesPerRack: 4", "racks: 100\n  nodesPerRack: 100").replace("racks: 2, pricePerGpuHour: 1.8", "racks: 50, pricePerGpuHour: 1.8").replace("racks: 2, pricePerGpuHour: 3.9", "racks: 50, pricePerGpuHour: 3.9").replace("horizon: 1d", "horizon: 2h").replace("arrivalsPerHour: 20", "arrivalsPerHour: 500"),
+    null,
+    "run",
+  ),
+  scenario("gpu-unbounded-requests", "out of range", gpus.replace("gpus: { empirical: [0.25, 0.5, 1, 2, 4] }", "gpus: { exponential: { mean: 1e9 } }"), null, "run"),
+  scenario("gpu-request-too-large", "out of range", gpus.replace("gpus: { empirical: [0.25, 0.5, 1, 2, 4] }", "gpus: 1e9"), /no node has more than 8; such a job could never run/),
+  scenario(
+    "gpu-fill-for-ever",
+    "huge duration",
+    "name: fill\ndescription: probe\nhorizon: 100y\ncluster: { racks: 1, nodesPerRack: 2, node: { gpus: 8 }, allocation: gpus }\nworkload: { trace: { format: alibaba, path: pods.csv, fill: 10 } }\nstrategies: [ { name: a } ]\n",
+    /horizon: filling the cluster submits a job a second: a horizon of at most/,
+  ),
+
   scenario("interval-0.1us", "tiny duration", cluster.replace("interval: 1h, sizeGB", "interval: 0.1us, sizeGB"), /interval: expected at least 1us, the clock's resolution/),
   scenario("repair-300y", "huge duration", cluster.replace("mtbf: 30d, repair: 4h", "mtbf: 30d, repair: 300y"), /repair: expected at most 100y/),
   scenario("horizon-1e308", "huge duration", cluster.replace("horizon: 2d", "horizon: 1e308"), /horizon: expected at most 100y/),

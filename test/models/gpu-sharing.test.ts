@@ -162,6 +162,33 @@ describe("a gang", () => {
   });
 });
 
+describe("the scheduler's machinery on GPU requests", () => {
+  it("QOS preemption frees GPUs for a high-priority share: the normal job holding the node is requeued", () => {
+    const sim = new Sim({ seed: 1, keepRecords: true });
+    const model = new ClusterModel(
+      sim,
+      gpuModelOptions([H100], "first-fit", {
+        workload: { generator: null, trace: null, maxRequeues: 3 },
+        scheduler: {
+          backfill: "easy",
+          priority: null,
+          placement: "first-fit",
+          enforceTimeLimit: false,
+          preemption: { preemptableByQos: new Map([["high", ["normal"]]]), mode: "requeue", graceUs: 0 },
+        },
+      }),
+    );
+    const normal = model.submitRequest(request(8), 10 * US_PER_H, Infinity, { user: "a", account: "a", qos: "normal" })!;
+    sim.scheduleAt(US_PER_H, () => model.submitRequest(request(0.5), US_PER_H, Infinity, { user: "b", account: "b", qos: "high" }));
+    model.run();
+    const high = 1;
+    expect(sim.records.find((record) => record.kind === "JobKilled")?.job).toBe(normal.id);
+    expect(startOf(sim, high)).toBe(US_PER_H);
+    // The normal job runs again once the share is done (it no longer fits beside it: 8 GPUs).
+    expect(sim.records.filter((record) => record.kind === "JobStarted" && record.job === normal.id).map((record) => record.timeUs)).toEqual([0, 2 * US_PER_H]);
+  });
+});
+
 describe("heterogeneous pools", () => {
   it("a job on a GPU model at half the speed takes twice as long, and the extra time is the model's", () => {
     const a100: NodeShape = { ...H100, model: "A100", speed: 0.5 };
@@ -266,9 +293,9 @@ describe("properties", () => {
     );
   });
 
-  it("a GPU-granular run with crashes passes the independent checker under every placement", () => {
+  it("a GPU-granular run with crashes passes the independent checker under every placement, backfilling rule and queue order", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000 }), fc.constantFrom(...GPU_PLACEMENTS), (seed, placement) => {
+      fc.property(fc.integer({ min: 1, max: 1_000 }), fc.constantFrom(...GPU_PLACEMENTS), fc.constantFrom("none", "easy", "conservative" as const), fc.boolean(), (seed, placement, backfill, fairShare) => {
         const shapes: NodeShape[] = [H100, H100, { ...H100, model: "A100", speed: 0.5, gpus: 4 }, { ...H100, gpus: 4, cpuMilli: 16_000 }];
         const options = gpuModelOptions(shapes, placement, {
           horizonUs: 48 * US_PER_H,
@@ -277,7 +304,7 @@ describe("properties", () => {
               arrivals: { ratePerHour: 6 },
               nodes: { kind: "empirical", sortedValues: [1, 1, 1, 2] },
               workS: { kind: "exponential", mean: 3 * 3_600 },
-              timeLimitFactor: null,
+              timeLimitFactor: 1.5,
               users: 2,
               communication: null,
               request: { gpus: { kind: "empirical", sortedValues: [0.25, 0.5, 1, 2, 4] }, cpuMilli: 4_000, memoryMiB: 8_192, model: null, cuda: 0 },
@@ -286,6 +313,15 @@ describe("properties", () => {
             maxRequeues: 2,
           },
           failures: [nodeCrashes({ timeToFailureS: { kind: "exponential", mean: 24 * 3_600 }, repairS: { kind: "exponential", mean: 3_600 } })],
+          scheduler: {
+            backfill,
+            priority: fairShare
+              ? { ageWeight: 1, sizeWeight: 1, fairShareWeight: 2, qosWeight: 0, maxAgeUs: 24 * US_PER_H, halfLifeUs: 24 * US_PER_H, recalcPeriodUs: 600e6, qosPriority: new Map() }
+              : null,
+            placement: "first-fit",
+            enforceTimeLimit: true,
+            preemption: null,
+          },
         });
         const sim = new Sim({ seed, keepRecords: true });
         const model = new ClusterModel(sim, options);
