@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 
-import type { Summary } from "../../reports/records.js";
-import { limitingResources, verdicts } from "../../reports/verdict.js";
-import { fixtureResults, stats, strategy } from "./fixture.js";
+import type { MetricName, MetricSummary, PairedDifference, Summary } from "../../reports/records.js";
+import { limitingResources, significantlyBetterIndices, verdicts } from "../../reports/verdict.js";
+import { fixtureResults, nullMetrics, stats, strategy } from "./fixture.js";
 
 function twoStrategies(replications: number, base: Parameters<typeof strategy>[1], other: Parameters<typeof strategy>[1]): Summary {
   return {
@@ -70,7 +70,8 @@ describe("verdicts", () => {
     const [paragraph] = verdicts(twoStrategies(10, base, other));
     expect(paragraph).toContain("jobs_failed by 50%");
     expect(paragraph).not.toContain("downtime_min");
-    expect(paragraph).toContain("1 more metric differs significantly; see the table.");
+    expect(paragraph).toContain("1 more metric differs significantly: makespan_h (worse).");
+    expect(paragraph).not.toContain("see the table");
   });
 
   it("states a change from a zero baseline without a percentage", () => {
@@ -92,6 +93,65 @@ describe("verdicts", () => {
   it("has nothing to say about a single strategy", () => {
     const { summary } = fixtureResults(["only"]);
     expect(verdicts(summary)).toEqual([]);
+  });
+});
+
+/** Two strategies over 10 paired replications of one metric, with the paired difference given. */
+function pairedSummary(
+  metric: MetricName,
+  base: MetricSummary,
+  other: MetricSummary,
+  difference: { mean: number; ci95: [number, number] },
+): Summary {
+  const versusFirst = { ...nullMetrics<PairedDifference>(), [metric]: { ...difference, pairs: 10 } };
+  return {
+    scenario: "s",
+    seed: 1,
+    replications: 10,
+    faultlineVersion: "0.1.0",
+    strategies: [strategy("no-checkpoint", { [metric]: base }), { ...strategy("fixed-30m", { [metric]: other }), versusFirst }],
+  };
+}
+
+describe("paired verdict sentences", () => {
+  it("keeps the sign of the CI when the baseline is 0, and calls a CI across 0 not significant", () => {
+    const summary = pairedSummary("checkpoint_overhead_gpu_h", stats(0, 0), stats(6294, 7000), { mean: 6294, ci95: [-960, 13548] });
+    const [paragraph] = verdicts(summary);
+    expect(paragraph).toContain(
+      "fixed-30m raises checkpoint_overhead_gpu_h from 0 to 6294, a difference of +6294 [CI -960 to +13,548] vs no-checkpoint: " +
+        "difference not significant (the paired 95% CI includes 0).",
+    );
+    expect(significantlyBetterIndices(summary, "checkpoint_overhead_gpu_h")).toEqual([]);
+  });
+
+  it("states the absolute difference, not a percentage, when the CI reaches past -100%", () => {
+    const summary = pairedSummary("lost_work_gpu_h", stats(120, 30), stats(8.4, 2), { mean: -111.6, ci95: [-133.2, -90] });
+    const [paragraph] = verdicts(summary);
+    expect(paragraph).toContain(
+      "fixed-30m lowers lost_work_gpu_h from 120 to 8.40, a difference of -112 [CI -133 to -90] vs no-checkpoint (paired over 10 replications).",
+    );
+    expect(paragraph).not.toMatch(/\d{3}%/);
+    expect(significantlyBetterIndices(summary, "lost_work_gpu_h")).toEqual([1]);
+  });
+
+  it("gives the percentage with its CI when the CI stays above -100%", () => {
+    const summary = pairedSummary("lost_work_gpu_h", stats(100, 5), stats(69, 4), { mean: -31, ci95: [-35, -27] });
+    const [paragraph] = verdicts(summary);
+    expect(paragraph).toContain("fixed-30m lowers lost_work_gpu_h by 31% [CI 27%–35%] vs no-checkpoint (paired over 10 replications).");
+  });
+
+  it("marks no strategy in the tables when the intervals overlap, even with the better mean", () => {
+    const summary = twoStrategies(10, { lost_work_gpu_h: stats(100, 5) }, { lost_work_gpu_h: stats(97, 6) });
+    expect(significantlyBetterIndices(summary, "lost_work_gpu_h")).toEqual([]);
+    const [paragraph] = verdicts(summary);
+    expect(paragraph).toContain("fixed-30m lowers lost_work_gpu_h by 3.0% vs no-checkpoint, difference not significant: CIs overlap.");
+    expect(paragraph).toContain("differs significantly on none");
+  });
+
+  it("marks nothing as better when it is significantly worse", () => {
+    const summary = pairedSummary("lost_work_gpu_h", stats(100, 5), stats(131, 4), { mean: 31, ci95: [27, 35] });
+    expect(significantlyBetterIndices(summary, "lost_work_gpu_h")).toEqual([]);
+    expect(verdicts(summary)[0]).toContain("raises lost_work_gpu_h by 31% [CI 27%–35%] vs no-checkpoint (paired over 10 replications).");
   });
 });
 
