@@ -317,21 +317,35 @@ const sloSchema = z.strictObject({
 });
 
 /**
- * What `faultline regress` judges against a baseline: each metric with the direction that
- * is better and how much worse it may get. A tolerance is absolute (a number, in the
- * metric's unit) or relative to the baseline's mean ("5%").
+ * What the gates assert. A relative gate (`tolerance`) is judged by `faultline regress`
+ * against a baseline: each metric with the direction that is better and how much worse it
+ * may get, absolute (a number, in the metric's unit) or relative to the baseline's mean
+ * ("5%"). An absolute gate (`min` and/or `max`) needs no baseline: the mean, or with its own
+ * `confidence` the one-sided confidence bound on the mean, must stay within it
+ * (`faultline regress`, and `faultline run --check`).
  */
 const gatesSchema = z.strictObject({
-  confidence: z.number().gt(0.5).lt(1).default(0.95).describe("one-sided confidence that a regression is real"),
+  confidence: z.number().gt(0.5).lt(1).default(0.95).describe("relative gates: one-sided confidence that a regression is real"),
   metrics: z
     .array(
       z.strictObject({
         metric: z.enum(METRIC_NAMES),
-        better: z.enum(["lower", "higher"]).optional().describe("default: the metric's own (most have one)"),
-        tolerance: z.union([
-          nonNegative(),
-          z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number (absolute) or a percentage such as "5%" (relative)'),
-        ]),
+        better: z.enum(["lower", "higher"]).optional().describe("relative gates; default: the metric's own (most have one)"),
+        tolerance: z
+          .union([
+            nonNegative(),
+            z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number (absolute) or a percentage such as "5%" (relative)'),
+          ])
+          .optional()
+          .describe("a relative gate: how much worse than the baseline the metric may get"),
+        min: z.number().optional().describe("an absolute gate: the least the metric may be"),
+        max: z.number().optional().describe("an absolute gate: the most the metric may be"),
+        confidence: z
+          .number()
+          .gt(0.5)
+          .lt(1)
+          .optional()
+          .describe("absolute gates: judge the one-sided confidence bound on the mean at this level, not the mean"),
         strategies: z.array(z.string()).min(1).optional().describe("default: every strategy"),
       }),
     )
@@ -377,28 +391,47 @@ function checkGameday(
   });
 }
 
-/** Gates name strategies the scenario has, and a direction where the metric has none. */
+/**
+ * Gates name strategies the scenario has; each is relative (a tolerance, with a direction
+ * where the metric has none) or absolute (min and/or max), never both.
+ */
 function checkGates(
   scenario: { readonly gates?: Gates; readonly strategies: readonly { readonly name: string }[] },
   context: z.RefinementCtx,
 ): void {
   const names = scenario.strategies.map((strategy) => strategy.name);
   scenario.gates?.metrics.forEach((gate, index) => {
+    const path = ["gates", "metrics", index];
+    const issue = (field: string | null, message: string) =>
+      context.addIssue({ code: "custom", path: field === null ? path : [...path, field], message });
     gate.strategies?.forEach((name, i) => {
       if (!names.includes(name)) {
         context.addIssue({
           code: "custom",
-          path: ["gates", "metrics", index, "strategies", i],
+          path: [...path, "strategies", i],
           message: `no strategy "${name}" (the scenario has: ${names.join(", ")})`,
         });
       }
     });
+    const absolute = gate.min !== undefined || gate.max !== undefined;
+    if (gate.tolerance === undefined && !absolute) {
+      issue(null, "give a tolerance (judged against a baseline) or a min and/or max (absolute)");
+      return;
+    }
+    if (gate.tolerance !== undefined && absolute) {
+      issue("tolerance", "a gate is relative (tolerance) or absolute (min, max), not both; write two gates");
+      return;
+    }
+    if (absolute) {
+      if (gate.better !== undefined) issue("better", "an absolute gate has no direction: min and max say what passes");
+      if (gate.min !== undefined && gate.max !== undefined && gate.min > gate.max) issue("max", `is below min (${gate.min})`);
+      return;
+    }
+    if (gate.confidence !== undefined) {
+      issue("confidence", "only an absolute gate (min, max) takes its own confidence; relative gates use gates.confidence");
+    }
     if (gate.better === undefined && METRIC_BETTER[gate.metric] === "neither") {
-      context.addIssue({
-        code: "custom",
-        path: ["gates", "metrics", index, "better"],
-        message: `${gate.metric} is neither better higher nor lower in general; say which here`,
-      });
+      issue("better", `${gate.metric} is neither better higher nor lower in general; say which here`);
     }
   });
 }
