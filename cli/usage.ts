@@ -66,6 +66,7 @@ Commands:
   merge <dir>…           merge a sweep's shard folders into one result set
   slurm <scenario>       write (and --submit) a Slurm job array running a sweep's shards
   regress <scenario>     CI gate: judge the scenario's gates (against a baseline)
+  compare <dir> <dir>    compare two result folders metric by metric, with verdicts
   gameday <scenario>     rehearse an incident in a terminal UI: inject, act, get scored
   validate <scenario>…   check scenario files and print every problem with its field path
   report <dir>           rebuild report.md and report.html from a results folder
@@ -258,6 +259,22 @@ Options:
 
 Example:
   faultline gameday gameday-night-shift`,
+  compare: `Usage: faultline compare <dir-a> <dir-b> [--json]
+
+Compares two result folders (written by faultline run) metric by metric: each strategy of
+B against the strategy of A of the same name, or, when none has the same name, against
+A's first. When both ran the same scenario on the same seeds, replication r of each
+shares its random numbers and the difference is paired (paired t); otherwise the two
+samples are compared by Welch's t. Prints a table (mean of A, mean of B, difference and
+its 95% CI) and the verdict sentences; a difference is significant when its 95% CI
+excludes 0. Exits 0 whatever it finds, 2 on a folder it cannot read.
+
+Options:
+  --json              print the comparison as JSON instead
+  -h, --help          this help
+
+Example:
+  faultline compare results/before results/after`,
   validate: `Usage: faultline validate <scenario>…
 
 Checks each scenario file against the schema. Prints "file: ok" per valid file; for an
