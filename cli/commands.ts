@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { comparisonTable } from "../reports/table.js";
+import { sanitizeTerminal } from "../reports/text.js";
+import { objectiveSentence } from "../reports/verdict.js";
 import { runsCsv } from "../reports/csv.js";
 import { resultSetFromFiles, summaryJson, tracesJson } from "../reports/json.js";
 import { parseRunsCsv } from "../reports/csv.js";
@@ -84,6 +86,8 @@ export async function runCommand(args: string[]): Promise<number> {
     process.stdout.write(summary);
   } else {
     process.stdout.write(comparisonTable(results.summary, { color: useColor(process.stdout) }));
+    const objective = objectiveSentence(results);
+    if (objective !== null) process.stdout.write(`\n${sanitizeTerminal(objective)}\n`);
   }
   for (const warning of resultWarnings(results)) process.stderr.write(`warning: ${warning}\n`);
   process.stderr.write(`results: ${out}/ (summary.json, runs.csv, traces.json, report.md, report.html)\n`);

@@ -9,7 +9,7 @@ import type { MetricName, ResultSet } from "./records.js";
 import { METRIC_BETTER } from "./records.js";
 import { boxplotSvg, failureTimelineSvg, timeSeriesSvg } from "./svg.js";
 import { escapeXml, paragraphs } from "./text.js";
-import { limitingResources, significantlyBetterIndices, verdicts } from "./verdict.js";
+import { limitingResources, objectiveSentence, significantlyBetterIndices, verdicts } from "./verdict.js";
 
 const CSS = `
 :root { color-scheme: light; }
@@ -92,6 +92,8 @@ export function reportHtml(results: ResultSet): string {
   // Verdict.
   out.push('<section id="verdict" class="verdict">');
   out.push("<h2>Verdict</h2>");
+  const objective = objectiveSentence(results);
+  if (objective !== null) out.push(`<p class="objective"><strong>${e(objective)}</strong></p>`);
   const paragraphsOfVerdict = verdicts(summary);
   if (paragraphsOfVerdict.length === 0) {
     out.push('<p class="note">Only one strategy: nothing to compare.</p>');

@@ -7,7 +7,7 @@ import { failureCounts, shownMetrics } from "./compare.js";
 import { formatHours, formatMeanCi } from "./format.js";
 import type { ResultSet } from "./records.js";
 import { escapeMarkdown, padEndVisible, padStartVisible, paragraphs, visibleWidth } from "./text.js";
-import { limitingResources, significantlyBetterIndices, verdicts } from "./verdict.js";
+import { limitingResources, objectiveSentence, significantlyBetterIndices, verdicts } from "./verdict.js";
 
 /** The whole Markdown report, ending in a newline. Deterministic, like every report. */
 export function reportMarkdown(results: ResultSet): string {
@@ -63,6 +63,11 @@ export function reportMarkdown(results: ResultSet): string {
 
   out.push("## Verdict");
   out.push("");
+  const objective = objectiveSentence(results);
+  if (objective !== null) {
+    out.push(`**${md(objective)}**`);
+    out.push("");
+  }
   const verdictParagraphs = verdicts(summary);
   if (verdictParagraphs.length === 0) {
     out.push("Only one strategy: nothing to compare.");

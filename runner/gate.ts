@@ -51,9 +51,23 @@ function runsOf(runs: readonly RunRecord[], strategy: string): RunRecord[] {
   return runs.filter((run) => run.strategy === strategy);
 }
 
-export function metricValues(runs: readonly RunRecord[], metric: MetricName): number[] {
-  // A baseline from an older faultline may lack a metric: undefined, like null, is no value.
-  return runs.map((run) => run.metrics[metric]).filter((value): value is number => typeof value === "number");
+/** A metric, or a net of metrics summed (an objective such as lost work + checkpoint overhead). */
+export type MetricOrNet = MetricName | readonly MetricName[];
+
+/** A run's value of a metric or net; null when the run lacks any part of it. */
+export function runValue(run: RunRecord, metric: MetricOrNet): number | null {
+  let sum = 0;
+  for (const part of typeof metric === "string" ? [metric] : metric) {
+    const value = run.metrics[part];
+    // A baseline from an older faultline may lack a metric: undefined, like null, is no value.
+    if (typeof value !== "number") return null;
+    sum += value;
+  }
+  return sum;
+}
+
+export function metricValues(runs: readonly RunRecord[], metric: MetricOrNet): number[] {
+  return runs.map((run) => runValue(run, metric)).filter((value): value is number => value !== null);
 }
 
 function judgeOne(
@@ -99,7 +113,7 @@ function judgeOne(
  * `confidence` (0.975 gives the two-sided 95% CI): paired when both ran on the same seeds,
  * else Welch's t. Both must hold values of the metric.
  */
-export function changeBetween(baseline: readonly RunRecord[], current: readonly RunRecord[], metric: MetricName, confidence: number): Change {
+export function changeBetween(baseline: readonly RunRecord[], current: readonly RunRecord[], metric: MetricOrNet, confidence: number): Change {
   const paired = pairedDifferences(baseline, current, metric);
   return paired === null ? welch(metricValues(baseline, metric), metricValues(current, metric), confidence) : pairedChange(paired, confidence);
 }
@@ -108,15 +122,15 @@ export function changeBetween(baseline: readonly RunRecord[], current: readonly 
  * Current minus baseline, replication by replication, when every replication of both ran
  * on the same seed (common random numbers); null when they did not (another --seed).
  */
-function pairedDifferences(baseline: readonly RunRecord[], current: readonly RunRecord[], metric: MetricName): number[] | null {
+function pairedDifferences(baseline: readonly RunRecord[], current: readonly RunRecord[], metric: MetricOrNet): number[] | null {
   if (baseline.length !== current.length) return null;
   const differences: number[] = [];
   for (const run of current) {
     const twin = baseline.find((other) => other.replication === run.replication);
     if (twin === undefined || twin.seed !== run.seed) return null;
-    const before = twin.metrics[metric];
-    const after = run.metrics[metric];
-    if (typeof before === "number" && typeof after === "number") differences.push(after - before);
+    const before = runValue(twin, metric);
+    const after = runValue(run, metric);
+    if (before !== null && after !== null) differences.push(after - before);
   }
   return differences.length >= 2 ? differences : null;
 }

@@ -6,7 +6,7 @@ import { rolloutSchema } from "./failures/driver-patch.js";
 import { healthPolicySchema } from "./failures/silent-degradation.js";
 import { atMost, count, countDistribution, countUpTo, durationDistribution, nonNegative, NUMBER_WHY, positive } from "./fields.js";
 import type { Placement } from "../models/hardware/cluster.js";
-import { METRIC_BETTER, METRIC_NAMES } from "../models/metrics.js";
+import { METRICS, METRIC_BETTER, METRIC_NAMES } from "../models/metrics.js";
 import { SCHEDULER_POLICIES, SCHEDULER_POLICY_NAMES } from "../models/scheduler/policies.js";
 import { AD_HOC_KINDS } from "../models/failures/ad-hoc.js";
 import {
@@ -354,6 +354,35 @@ const gatesSchema = z.strictObject({
 
 export type Gates = z.output<typeof gatesSchema>;
 
+/**
+ * The one figure the scenario's question is decided on: a metric to minimise or maximise,
+ * or a net of metrics in one unit, summed (net GPU-hours: lost work + checkpoint overhead).
+ * The reports' verdict opens with which strategy wins on it.
+ */
+const objectiveMetrics = z.union([z.enum(METRIC_NAMES), z.array(z.enum(METRIC_NAMES)).min(1)]);
+const objectiveSchema = z.union([
+  z.strictObject({ minimize: objectiveMetrics }),
+  z.strictObject({ maximize: objectiveMetrics }),
+]);
+
+export type Objective = z.output<typeof objectiveSchema>;
+
+/** A net objective sums its metrics, so they must share a unit (GPU-h with GPU-h). */
+function checkObjective(scenario: { readonly objective?: Objective }, context: z.RefinementCtx): void {
+  const objective = scenario.objective;
+  if (objective === undefined) return;
+  const [key, metrics] = "minimize" in objective ? ["minimize", objective.minimize] : ["maximize", objective.maximize];
+  if (typeof metrics === "string") return;
+  const units = new Set(metrics.map((metric) => METRICS.find((m) => m.name === metric)?.unit));
+  if (units.size > 1) {
+    context.addIssue({
+      code: "custom",
+      path: ["objective", key],
+      message: `a net sums its metrics, so they must share a unit; these are in ${[...units].join(", ")}`,
+    });
+  }
+}
+
 /** A game day's targets are in the cluster, its strategy exists, its incidents within its length. */
 function checkGameday(
   scenario: {
@@ -596,6 +625,7 @@ const clusterScenarioSchema = z
     slo: sloSchema.optional(),
     controlPlane: z.array(serviceSchema).default([]).describe("services the cluster needs, with their HA"),
     gates: gatesSchema.optional(),
+    objective: objectiveSchema.optional(),
     gameday: gamedaySchema.optional(),
   })
   .superRefine((scenario, context) => {
@@ -611,6 +641,7 @@ const clusterScenarioSchema = z
       seen.add(strategy.name);
     });
     checkGates(scenario, context);
+    checkObjective(scenario, context);
     checkGameday(scenario, context);
     if (scenario.horizon !== undefined) checkClusterRunBounds(scenario, scenario.horizon, context);
     const nodeCount = scenario.cluster.racks * scenario.cluster.nodesPerRack;
@@ -789,6 +820,7 @@ const serviceScenarioSchema = z
       .min(1),
     slo: z.strictObject({ availability: z.number().gt(0).lt(1) }).optional(),
     gates: gatesSchema.optional(),
+    objective: objectiveSchema.optional(),
   })
   .superRefine((scenario, context) => {
     const seen = new Set<string>();
@@ -799,6 +831,7 @@ const serviceScenarioSchema = z
       seen.add(strategy.name);
     });
     checkGates(scenario, context);
+    checkObjective(scenario, context);
     checkServiceRunBounds(scenario, context);
     const leak = scenario.service.leak;
     if (leak !== undefined && leak.baseMiB >= leak.swapAtFraction * leak.limitMiB) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import type { MetricName, MetricSummary, PairedDifference, Summary } from "../../reports/records.js";
-import { limitingResources, significantlyBetterIndices, verdicts } from "../../reports/verdict.js";
+import type { MetricName, MetricSummary, PairedDifference, ResultSet, RunRecord, Summary } from "../../reports/records.js";
+import { limitingResources, objectiveSentence, significantlyBetterIndices, verdicts } from "../../reports/verdict.js";
 import { fixtureResults, nullMetrics, stats, strategy } from "./fixture.js";
 
 function twoStrategies(replications: number, base: Parameters<typeof strategy>[1], other: Parameters<typeof strategy>[1]): Summary {
@@ -177,5 +177,52 @@ describe("what held running jobs back", () => {
       "packed: jobs lost 15% of their GPU time to heat-throttled clocks, 2.0% to the fabric; heat-throttled clocks held them back most.",
       "cool: nothing slowed running jobs.",
     ]);
+  });
+});
+
+describe("the objective's sentence", () => {
+  /** Two strategies over the same seeds, each run's lost work and checkpoint overhead given. */
+  function results(
+    objective: ResultSet["objective"],
+    lostA: readonly number[],
+    lostB: readonly number[],
+    overheadB: readonly number[],
+  ): ResultSet {
+    const run = (name: string, replication: number, lost: number, overhead: number): RunRecord => ({
+      strategy: name,
+      replication,
+      seed: 7 + replication,
+      metrics: { ...nullMetrics<number>(), lost_work_gpu_h: lost, checkpoint_overhead_gpu_h: overhead },
+    });
+    return {
+      summary: { scenario: "s", seed: 7, replications: lostA.length, faultlineVersion: "0.1.0", strategies: [strategy("none", {}), strategy("hourly", {})] },
+      description: "d",
+      horizonH: 24,
+      runs: [...lostA.map((lost, r) => run("none", r, lost, 0)), ...lostB.map((lost, r) => run("hourly", r, lost, overheadB[r]))],
+      traces: [],
+      ...(objective === undefined ? {} : { objective }),
+    };
+  }
+  const net = { direction: "minimize" as const, metrics: ["lost_work_gpu_h", "checkpoint_overhead_gpu_h"] as MetricName[] };
+
+  it("names the winner on the net, by how much against the runner-up, with the paired CI, significant", () => {
+    // Net per replication: none 100, 110, 120, 130; hourly 60, 72, 78, 90 → differences -40, -38, -42, -40.
+    const sentence = objectiveSentence(results(net, [100, 110, 120, 130], [40, 50, 60, 70], [20, 22, 18, 20]));
+    // Mean advantage 40, s = 1.633, t(0.975, 3) = 3.182: 40 ± 2.60.
+    expect(sentence).toBe(
+      "Objective (minimize net lost_work_gpu_h + checkpoint_overhead_gpu_h): hourly wins with 75 against 115 for none, " +
+        "40 lower [CI 37.4 to 42.6]: significant (paired over 4 replications).",
+    );
+  });
+
+  it("says no strategy wins yet when the CI includes 0, and reads maximize the other way", () => {
+    const noisy = objectiveSentence(results(net, [100, 110, 120, 130], [40, 110, 60, 120], [20, 22, 18, 20]));
+    expect(noisy).toMatch(/^Objective \(minimize net .*\): hourly leads with 103 against 115 for none, 12\.5 lower \[CI -\S+ to \S+\]: not significant \(the 95% CI includes 0; paired over 4 replications\), so no strategy wins yet\.$/);
+    const maximize = objectiveSentence(results({ direction: "maximize", metrics: ["lost_work_gpu_h"] }, [100, 110, 120, 130], [40, 50, 60, 70], [0, 0, 0, 0]));
+    expect(maximize).toMatch(/^Objective \(maximize lost_work_gpu_h\): none wins with 115 against 55 for hourly, 60 higher \[CI 60 to 60\]: significant/);
+  });
+
+  it("says nothing without an objective", () => {
+    expect(objectiveSentence(results(undefined, [1, 2], [1, 2], [0, 0]))).toBeNull();
   });
 });

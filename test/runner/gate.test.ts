@@ -235,3 +235,25 @@ gates:
     expect(problems("    - { metric: queue_wait_p99_h, max: 2 }\n").join("\n")).toContain('gates.metrics[0].metric: expected one of');
   });
 });
+
+describe("objective", () => {
+  it("takes a metric or a net of metrics in one unit, and names the field when the units differ", () => {
+    const base = `name: o
+description: d
+horizon: 1d
+cluster: { racks: 1, nodesPerRack: 2, node: { gpus: 4 } }
+workload: { generator: { arrivalsPerHour: 1, nodes: { constant: 1 }, runtime: { constant: 1h } } }
+strategies: [{ name: s }]
+`;
+    const problems = (line: string): string[] => {
+      const parsed = parseScenarioText(`${base}${line}\n`, "o.yaml", scenarioSchema);
+      return parsed.ok ? [] : parsed.problems;
+    };
+    expect(problems("objective: { minimize: [lost_work_gpu_h, checkpoint_overhead_gpu_h] }")).toEqual([]);
+    expect(problems("objective: { maximize: goodput }")).toEqual([]);
+    expect(problems("objective: { minimize: [lost_work_gpu_h, queue_wait_p90_h] }").join("\n")).toContain(
+      "o.yaml:7:24 objective.minimize: a net sums its metrics, so they must share a unit; these are in GPU-h, h",
+    );
+    expect(problems("objective: { minimize: lost_work }")).not.toEqual([]);
+  });
+});
