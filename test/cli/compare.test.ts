@@ -39,6 +39,13 @@ describe("faultline compare", () => {
     expect(welch.strategies[0].metrics.find((m: { metric: string }) => m.metric === "jobs_completed").test).toBe("welch-t");
     expect(faultline("compare", "before", "reseeded").stdout).toContain("compared unpaired (95% CI by Welch's t)");
 
+    // Another scenario whose strategy shares no name: set against A's first, never paired.
+    const other = scenarioFile("other.yaml", GOOD.replace("name: tiny", "name: other").replace("name: none,", "name: baseline,").replace(/  - \{ name: fixed-30m.*\n/, ""));
+    expect(faultline("run", other, "--out", "other").code).toBe(0);
+    const across = JSON.parse(faultline("compare", "before", "other", "--json").stdout);
+    expect(across.paired).toBe(false);
+    expect(across.strategies.map((s: { strategyA: string; strategyB: string }) => [s.strategyA, s.strategyB])).toEqual([["none", "baseline"]]);
+
     expect(faultline("compare", "--help").stdout).toMatch(/^Usage: faultline compare <dir-a> <dir-b>/);
     mkdirSync(join(work, "empty"));
     expectBadInput(faultline("compare", "before", "nowhere"), "nowhere: not a results folder (no such folder)");
