@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { comparisonTable } from "../reports/table.js";
+import { sanitizeTerminal } from "../reports/text.js";
+import { objectiveSentence } from "../reports/verdict.js";
 import { runsCsv } from "../reports/csv.js";
 import { resultSetFromFiles, summaryJson, tracesJson } from "../reports/json.js";
 import { parseRunsCsv } from "../reports/csv.js";
@@ -11,6 +13,8 @@ import { bundledScenarios, loadScenario, packageRoot, resolveScenarioPath } from
 import { prepareScenario, TraceInputError } from "../scenarios/prepare.js";
 import { assembleResults, replicationKeys, type ReplicationFailure, type RunOutcome } from "../runner/run.js";
 import { executeRuns } from "../runner/workers.js";
+import { absoluteGatesNeed, checkAbsoluteGates } from "../runner/gate.js";
+import { absoluteFailureMessage, absoluteTable, failedAbsoluteGates, githubAnnotations } from "../reports/regress.js";
 import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { ResultSet } from "../reports/records.js";
 import { isServiceScenario, scenarioSchema, type Scenario } from "../scenarios/schema.js";
@@ -53,6 +57,7 @@ export async function runCommand(args: string[]): Promise<number> {
     inject: { type: "string", multiple: true },
     workers: { type: "string" },
     force: { type: "boolean" },
+    check: { type: "boolean" },
   });
   if (values.help === true) return help("run");
   if (positionals.length !== 1) throw new UsageError("run", "expects one scenario (a file or a bundled name)");
@@ -62,6 +67,8 @@ export async function runCommand(args: string[]): Promise<number> {
   const replications = integerOption("run", "replications", values.replications, 1) ?? loaded.replications;
   const workers = integerOption("run", "workers", values.workers, 1) ?? 1;
   const scenario = selectStrategies(loaded, values.strategy);
+  const check = values.check === true;
+  if (check) checkableOrThrow(loaded, file, replications);
   if (isServiceScenario(scenario) && values.inject !== undefined) {
     throw new UsageError("run", "--inject places faults on a cluster; a service scenario lists its faults under failures");
   }
@@ -79,10 +86,36 @@ export async function runCommand(args: string[]): Promise<number> {
     process.stdout.write(summary);
   } else {
     process.stdout.write(comparisonTable(results.summary, { color: useColor(process.stdout) }));
+    const objective = objectiveSentence(results);
+    if (objective !== null) process.stdout.write(`\n${sanitizeTerminal(objective)}\n`);
   }
   for (const warning of resultWarnings(results)) process.stderr.write(`warning: ${warning}\n`);
   process.stderr.write(`results: ${out}/ (summary.json, runs.csv, traces.json, report.md, report.html)\n`);
-  return 0;
+  return check ? reportAbsoluteGates(scenario, file, results) : 0;
+}
+
+/** `run --check` needs absolute gates to judge, and enough replications for their bounds. */
+function checkableOrThrow(scenario: Scenario, file: string, replications: number): void {
+  const gates = scenario.gates;
+  if (gates === undefined || !gates.metrics.some((gate) => gate.min !== undefined || gate.max !== undefined)) {
+    throw new InputError([`${resolveScenarioPath(file)}: gates: --check judges absolute gates (min, max), and the scenario has none`]);
+  }
+  const tooFew = absoluteGatesNeed(gates, replications);
+  if (tooFew !== null) throw new UsageError("run", tooFew);
+}
+
+/** Judges the absolute gates on a finished run: the table on stderr, 1 when one failed. */
+function reportAbsoluteGates(scenario: Scenario, file: string, results: ResultSet): number {
+  const names = scenario.strategies.map((strategy) => strategy.name);
+  const absolute = checkAbsoluteGates(scenario.gates!, names, results.runs);
+  process.stderr.write(`${absoluteTable(absolute).join("\n")}\n`);
+  const failed = failedAbsoluteGates({ absolute });
+  for (const judgement of failed) process.stderr.write(`gate failed: ${absoluteFailureMessage(judgement)}\n`);
+  if (process.env.GITHUB_ACTIONS === "true") {
+    const scenarioFile = relative(process.cwd(), resolve(resolveScenarioPath(file)));
+    process.stdout.write(githubAnnotations({ scenario: scenario.name, scenarioFile, judgements: [], absolute, ungated: [], notes: [] }));
+  }
+  return failed.length > 0 ? 1 : 0;
 }
 
 /** What a run's figures say was likely a mistake in the scenario: most checkpoints failing. */

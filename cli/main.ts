@@ -10,6 +10,7 @@ import {
 } from "./commands.js";
 import { mergeCommand, slurmCommand, sweepCommand } from "./sweep.js";
 import { regressCommand } from "./regress.js";
+import { compareCommand } from "./compare.js";
 import { explainError } from "./errors.js";
 import { UsageError } from "./usage.js";
 
@@ -23,6 +24,7 @@ const COMMANDS: Readonly<Record<string, (args: string[]) => number | Promise<num
   merge: mergeCommand,
   slurm: slurmCommand,
   regress: regressCommand,
+  compare: compareCommand,
   // Loaded when used: Ink and React are heavy for every other command's start-up.
   gameday: async (args) => (await import("./gameday/command.js")).gamedayCommand(args),
   validate: validateCommand,

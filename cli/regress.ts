@@ -1,9 +1,9 @@
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { z } from "zod";
-import { failedGates, githubAnnotations, regressJunit, regressMarkdown, regressTable, type RegressReport } from "../reports/regress.js";
+import { failedCount, githubAnnotations, regressJunit, regressMarkdown, regressTable, type RegressReport } from "../reports/regress.js";
 import type { RunRecord } from "../reports/records.js";
-import { judge } from "../runner/gate.js";
+import { absoluteGatesNeed, checkAbsoluteGates, hasRelativeGates, judge } from "../runner/gate.js";
 import { resolveScenarioPath } from "../scenarios/library.js";
 import { faultlineVersion, help, loadOrThrow, runScenarioResults } from "./commands.js";
 import { claimOutputFile, fileSha256, readCheckedFile, writeFileAtomically, writeProblem } from "./result-files.js";
@@ -54,11 +54,13 @@ export async function regressCommand(args: string[]): Promise<number> {
   });
   if (values.help === true) return help("regress");
   if (positionals.length !== 1) throw new UsageError("regress", "expects one scenario (a file or a bundled name)");
-  if (values.baseline === undefined) throw new UsageError("regress", "needs --baseline FILE (with --update, where to write it)");
+  if (values.update === true && values.baseline === undefined) throw new UsageError("regress", "--update needs --baseline FILE: where to write it");
   const file = positionals[0];
   const force = values.force === true;
   // Files it will write, checked before the run: a user's file of that name is not replaced.
-  if (values.update === true) claimOutputFile(values.baseline, "--baseline", force, (text) => baselineSchema.safeParse(JSON.parse(text)).success);
+  if (values.update === true && values.baseline !== undefined) {
+    claimOutputFile(values.baseline, "--baseline", force, (text) => baselineSchema.safeParse(JSON.parse(text)).success);
+  }
   if (values.junit !== undefined) claimOutputFile(values.junit, "--junit", force, (text) => text.includes('<testsuites name="faultline"'));
   if (values.markdown !== undefined) claimOutputFile(values.markdown, "--markdown", force, (text) => text.startsWith("### faultline regress"));
   const scenario = await loadOrThrow(file);
@@ -69,18 +71,26 @@ export async function regressCommand(args: string[]): Promise<number> {
   const workers = integerOption("regress", "workers", values.workers, 1) ?? 1;
   const seedOption = integerOption("regress", "seed", values.seed, 0);
   const replicationsOption = integerOption("regress", "replications", values.replications, 2);
-  const baseline = values.update === true ? null : readCheckedFile(values.baseline, baselineSchema, "record a baseline with --update");
-  if (baseline !== null) checkBaseline(values.baseline, baseline, scenario.name);
+  // Relative gates need a baseline; absolute ones (min, max) are judged on this run alone.
+  const needsBaseline = hasRelativeGates(gates);
+  if (values.baseline === undefined && needsBaseline) {
+    throw new UsageError("regress", "needs --baseline FILE: the scenario's gates with a tolerance are judged against one (with --update, where to write it)");
+  }
+  const baselineFile = values.baseline;
+  const baseline = values.update === true || baselineFile === undefined ? null : readCheckedFile(baselineFile, baselineSchema, "record a baseline with --update");
+  if (baseline !== null && baselineFile !== undefined) checkBaseline(baselineFile, baseline, scenario.name);
   const seed = seedOption ?? baseline?.seed ?? scenario.seed;
   const replications = replicationsOption ?? baseline?.replications ?? scenario.replications;
-  if (replications < 2) {
+  if (needsBaseline && replications < 2) {
     throw new UsageError("regress", `a gate needs at least 2 replications to judge variation (the scenario has ${replications})`);
   }
+  const tooFew = absoluteGatesNeed(gates, replications);
+  if (tooFew !== null) throw new UsageError("regress", tooFew);
   process.stderr.write(`faultline ${faultlineVersion()}: regress ${scenario.name}, seed ${seed}, ${replications} replications\n`);
   const reproduce = () => `faultline run ${file} --seed ${seed} --replications ${replications}`;
   const results = await runScenarioResults(scenario, file, { seed, replications, workers, injections: [], reproduce });
 
-  if (baseline === null) {
+  if (values.update === true && baselineFile !== undefined) {
     const recorded: Baseline = {
       format: 1,
       scenario: scenario.name,
@@ -92,12 +102,12 @@ export async function regressCommand(args: string[]): Promise<number> {
       runs: results.runs.map((run) => ({ ...run, metrics: { ...run.metrics } })),
     };
     try {
-      mkdirSync(dirname(values.baseline), { recursive: true });
+      mkdirSync(dirname(baselineFile), { recursive: true });
     } catch (error) {
-      throw writeProblem(dirname(values.baseline), error);
+      throw writeProblem(dirname(baselineFile), error);
     }
-    writeFileAtomically(values.baseline, `${JSON.stringify(recorded, null, 2)}\n`);
-    process.stderr.write(`baseline written: ${values.baseline} (${results.runs.length} runs)\n`);
+    writeFileAtomically(baselineFile, `${JSON.stringify(recorded, null, 2)}\n`);
+    process.stderr.write(`baseline written: ${baselineFile} (${results.runs.length} runs)\n`);
     return 0;
   }
 
@@ -106,8 +116,11 @@ export async function regressCommand(args: string[]): Promise<number> {
     scenario: scenario.name,
     // As annotations want it: relative to the working directory (the repository's root in CI).
     scenarioFile: relative(process.cwd(), resolve(resolveScenarioPath(file))),
-    ...judge(gates, names, baseline.runs as unknown as RunRecord[], results.runs),
-    notes: contextNotes(baseline, file, seed, names),
+    ...(baseline === null
+      ? { judgements: [], ungated: [] }
+      : judge(gates, names, baseline.runs as unknown as RunRecord[], results.runs)),
+    absolute: checkAbsoluteGates(gates, names, results.runs),
+    notes: baseline === null ? [] : contextNotes(baseline, file, seed, names),
   };
   for (const note of report.notes) process.stderr.write(`note: ${note}\n`);
   process.stdout.write(regressTable(report));
@@ -117,7 +130,7 @@ export async function regressCommand(args: string[]): Promise<number> {
   const stepSummary = process.env.GITHUB_STEP_SUMMARY;
   if (stepSummary !== undefined && stepSummary !== "" && existsSync(dirname(stepSummary))) appendFileSync(stepSummary, markdown);
   if (values.junit !== undefined) writeFileAtomically(values.junit, regressJunit(report));
-  return failedGates(report).length > 0 ? 1 : 0;
+  return failedCount(report) > 0 ? 1 : 0;
 }
 
 /**

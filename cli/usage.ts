@@ -65,7 +65,8 @@ Commands:
   sweep <scenario>       run a scenario over a grid of values (--set path=v1,v2,…)
   merge <dir>…           merge a sweep's shard folders into one result set
   slurm <scenario>       write (and --submit) a Slurm job array running a sweep's shards
-  regress <scenario>     CI gate: judge the scenario's gated metrics against a baseline
+  regress <scenario>     CI gate: judge the scenario's gates (against a baseline)
+  compare <dir> <dir>    compare two result folders metric by metric, with verdicts
   gameday <scenario>     rehearse an incident in a terminal UI: inject, act, get scored
   validate <scenario>…   check scenario files and print every problem with its field path
   report <dir>           rebuild report.md and report.html from a results folder
@@ -99,6 +100,8 @@ Options:
                       (a folder faultline wrote, marked by its .faultline file, is
                       replaced without it; a file or the working folder never is)
   --json              print summary.json on stdout instead of the table
+  --check             judge the scenario's absolute gates (min, max) on this run: a line
+                      per failed gate on stderr and exit 1 when one fails
   --inject FAULT      inject a fault by hand, repeatable: kind@time[:target][+duration]
                       kinds: node-crash, rack-power, throttle, driver-mismatch, drain
                       e.g. --inject node-crash@2h:r03n17  --inject rack-power@1d:r02+8h
@@ -178,10 +181,13 @@ Options:
 
 Example:
   faultline slurm quickstart --set failures.0.mtbf=10d,30d,90d --array 3 --out /shared/qs-sweep --submit`,
-  regress: `Usage: faultline regress <scenario> --baseline FILE [options]
+  regress: `Usage: faultline regress <scenario> [--baseline FILE] [options]
 
-Runs the scenario and judges each metric its gates: section names against a baseline
-recorded earlier (--update). With the baseline's seed and replications, strategies run on
+Runs the scenario and judges each metric its gates: section names. A gate with a
+tolerance is relative: judged against a baseline recorded earlier (--update), which it
+then needs. A gate with a min and/or max is absolute: the mean of this run (with its own
+confidence, the one-sided Student-t bound on the mean) must stay within it; it needs no
+baseline. With the baseline's seed and replications, strategies run on
 the same random numbers as then, so the change is judged replication by replication
 (paired t); with another seed the two samples are compared by Welch's t. A gate fails
 when the change is worse than its tolerance at the gate's one-sided confidence: a real
@@ -198,9 +204,12 @@ appends the Markdown summary to the job summary (GITHUB_STEP_SUMMARY).
       - { metric: queue_wait_p90_h, tolerance: 10% }             # relative to the baseline
       - { metric: goodput, better: higher, tolerance: 0.01 }     # absolute, in the metric's unit
       - { metric: lost_work_gpu_h, tolerance: 5%, strategies: [daly] }
+      - { metric: queue_wait_p90_h, max: 2 }                     # absolute: the mean ≤ 2
+      - { metric: goodput, min: 0.9, confidence: 0.95 }          # its 95% lower bound ≥ 0.9
 
 Options:
-  --baseline FILE     the baseline to judge against (with --update, to write)
+  --baseline FILE     the baseline to judge relative gates against (with --update, to
+                      write); without it only absolute gates are judged
   --update            run and record the baseline (atomically) instead of judging: scenario
                       hash, seed, replications, faultline version, Node major, every run
   --junit FILE        write JUnit XML, a test case per gate
@@ -250,6 +259,22 @@ Options:
 
 Example:
   faultline gameday gameday-night-shift`,
+  compare: `Usage: faultline compare <dir-a> <dir-b> [--json]
+
+Compares two result folders (written by faultline run) metric by metric: each strategy of
+B against the strategy of A of the same name, or, when none has the same name, against
+A's first. When both ran the same scenario on the same seeds, replication r of each
+shares its random numbers and the difference is paired (paired t); otherwise the two
+samples are compared by Welch's t. Prints a table (mean of A, mean of B, difference and
+its 95% CI) and the verdict sentences; a difference is significant when its 95% CI
+excludes 0. Exits 0 whatever it finds, 2 on a folder it cannot read.
+
+Options:
+  --json              print the comparison as JSON instead
+  -h, --help          this help
+
+Example:
+  faultline compare results/before results/after`,
   validate: `Usage: faultline validate <scenario>…
 
 Checks each scenario file against the schema. Prints "file: ok" per valid file; for an

@@ -1,43 +1,16 @@
 /**
  * Comparisons across strategies that every human-facing report shares: which metrics to
- * show, which strategy is best on a metric, whether two confidence intervals overlap, and
- * which trace to draw for a strategy.
+ * show, whether two confidence intervals overlap, and which trace to draw for a strategy.
  */
 
-import { roundForOutput } from "./format.js";
 import type { MetricName, MetricSummary, RunTrace, Summary } from "./records.js";
-import { METRIC_BETTER, METRIC_NAMES } from "./records.js";
+import { METRIC_NAMES } from "./records.js";
 
 /** Metrics that at least one strategy exercises, in METRIC_NAMES order. */
 export function shownMetrics(summary: Summary): MetricName[] {
   return METRIC_NAMES.filter((metric) =>
     summary.strategies.some((strategy) => strategy.metrics[metric] !== null),
   );
-}
-
-/**
- * Indices (into `summary.strategies`) of the strategies with the best mean on a metric,
- * judged by METRIC_BETTER on the means as written to summary.json, so float noise cannot
- * pick a winner. Ties share the highlight. Empty when the metric has no better direction,
- * when fewer than two strategies exercise it, or when every strategy has the same mean
- * (nobody is best).
- */
-export function bestStrategyIndices(summary: Summary, metric: MetricName): number[] {
-  const better = METRIC_BETTER[metric];
-  if (better === "neither") return [];
-  const means: { index: number; mean: number }[] = [];
-  summary.strategies.forEach((strategy, index) => {
-    const stats = strategy.metrics[metric];
-    if (stats !== null && Number.isFinite(stats.mean)) {
-      means.push({ index, mean: roundForOutput(stats.mean) });
-    }
-  });
-  if (means.length < 2) return [];
-  const values = means.map((entry) => entry.mean);
-  const best = better === "higher" ? Math.max(...values) : Math.min(...values);
-  const worst = better === "higher" ? Math.min(...values) : Math.max(...values);
-  if (best === worst) return [];
-  return means.filter((entry) => entry.mean === best).map((entry) => entry.index);
 }
 
 /** Whether the 95% confidence intervals of two means share any point. */

@@ -3,13 +3,13 @@
  * that opens offline, survives being mailed around, and cannot phone home.
  */
 
-import { bestStrategyIndices, failureCounts, poolUtilization, seriesLabels, shownMetrics, tracePerStrategy } from "./compare.js";
+import { failureCounts, poolUtilization, seriesLabels, shownMetrics, tracePerStrategy } from "./compare.js";
 import { ciHalfWidth, formatHalfWidth, formatHours, formatMetric, formatPercent } from "./format.js";
 import type { MetricName, ResultSet } from "./records.js";
 import { METRIC_BETTER } from "./records.js";
 import { boxplotSvg, failureTimelineSvg, timeSeriesSvg } from "./svg.js";
 import { escapeXml, paragraphs } from "./text.js";
-import { limitingResources, verdicts } from "./verdict.js";
+import { limitingResources, objectiveSentence, significantlyBetterIndices, verdicts } from "./verdict.js";
 
 const CSS = `
 :root { color-scheme: light; }
@@ -80,7 +80,7 @@ export function reportHtml(results: ResultSet): string {
   out.push("<h2>Comparison</h2>");
   out.push(
     `<p class="note">Mean over ${summary.replications} replication${summary.replications === 1 ? "" : "s"} ± half-width of its 95% confidence interval. ` +
-      "The best strategy per metric is highlighted; metrics with no better direction are not judged; — marks a metric a strategy does not exercise.</p>",
+      `A value is highlighted where it is significantly better than ${e(summary.strategies[0]?.name ?? "the first strategy")}'s, as the verdict judges it; metrics with no better direction are not judged; — marks a metric a strategy does not exercise.</p>`,
   );
   if (metrics.length === 0 || summary.strategies.length === 0) {
     out.push('<p class="note">No metric was exercised.</p>');
@@ -92,6 +92,8 @@ export function reportHtml(results: ResultSet): string {
   // Verdict.
   out.push('<section id="verdict" class="verdict">');
   out.push("<h2>Verdict</h2>");
+  const objective = objectiveSentence(results);
+  if (objective !== null) out.push(`<p class="objective"><strong>${e(objective)}</strong></p>`);
   const paragraphsOfVerdict = verdicts(summary);
   if (paragraphsOfVerdict.length === 0) {
     out.push('<p class="note">Only one strategy: nothing to compare.</p>');
@@ -193,7 +195,7 @@ function comparisonTableHtml(results: ResultSet, metrics: readonly MetricName[])
   );
   rows.push("<tbody>");
   for (const metric of metrics) {
-    const best = new Set(bestStrategyIndices(summary, metric));
+    const best = new Set(significantlyBetterIndices(summary, metric));
     const better = METRIC_BETTER[metric];
     const hint = better === "neither" ? "not judged" : `${better} is better`;
     const cells = summary.strategies.map((strategy, index) => {

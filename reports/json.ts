@@ -5,7 +5,7 @@
  */
 
 import { roundForOutput } from "./format.js";
-import type { MetricSummary, ResultSet, StrategySummary, Summary } from "./records.js";
+import type { MetricSummary, ObjectiveRecord, ResultSet, StrategySummary, Summary } from "./records.js";
 import { METRIC_NAMES } from "./records.js";
 
 /**
@@ -75,6 +75,8 @@ export interface SavedTraces {
   readonly description: string;
   readonly horizonH: number;
   readonly traces: ResultSet["traces"];
+  /** Only when the scenario declares one, so the files of a scenario without stay as they were. */
+  readonly objective?: ObjectiveRecord;
 }
 
 /** traces.json's text: the question, the horizon, and the first replication's time series and failures. */
@@ -95,6 +97,7 @@ export function tracesJson(results: ResultSet): string {
       })),
       ...(trace.pools === undefined ? {} : { pools: trace.pools.map((pool) => ({ name: pool.name, gpuUtilization: roundForOutput(pool.gpuUtilization) })) }),
     })),
+    ...(results.objective === undefined ? {} : { objective: { direction: results.objective.direction, metrics: [...results.objective.metrics] } }),
   };
   return `${JSON.stringify(saved)}\n`;
 }
@@ -112,5 +115,15 @@ export function resultSetFromFiles(summaryText: string, tracesText: string, runs
   for (const field of ["description", "horizonH", "traces"] as const) {
     if (saved[field] === undefined) throw new Error(`traces.json: missing "${field}"`);
   }
-  return { summary, description: saved.description, horizonH: saved.horizonH, runs, traces: saved.traces };
+  const objective = saved.objective;
+  if (
+    objective !== undefined &&
+    (!["minimize", "maximize"].includes(objective?.direction) ||
+      !Array.isArray(objective.metrics) ||
+      objective.metrics.length === 0 ||
+      !objective.metrics.every((metric) => METRIC_NAMES.includes(metric)))
+  ) {
+    throw new Error(`traces.json: objective: expected { direction: minimize or maximize, metrics: [metric names] }`);
+  }
+  return { summary, description: saved.description, horizonH: saved.horizonH, runs, traces: saved.traces, ...(objective === undefined ? {} : { objective }) };
 }

@@ -3,11 +3,11 @@
  * requests, wikis and terminals. Plots stay in report.html.
  */
 
-import { bestStrategyIndices, failureCounts, poolUtilization, shownMetrics } from "./compare.js";
+import { failureCounts, poolUtilization, shownMetrics } from "./compare.js";
 import { formatHours, formatMeanCi, formatPercent } from "./format.js";
 import type { ResultSet } from "./records.js";
 import { escapeMarkdown, padEndVisible, padStartVisible, paragraphs, visibleWidth } from "./text.js";
-import { limitingResources, verdicts } from "./verdict.js";
+import { limitingResources, objectiveSentence, significantlyBetterIndices, verdicts } from "./verdict.js";
 
 /** The whole Markdown report, ending in a newline. Deterministic, like every report. */
 export function reportMarkdown(results: ResultSet): string {
@@ -40,13 +40,13 @@ export function reportMarkdown(results: ResultSet): string {
     out.push("No metric was exercised.");
   } else {
     out.push(
-      "Mean ± half-width of the 95% confidence interval; **bold** marks the best strategy per " +
-        "judged metric; — marks a metric a strategy does not exercise.",
+      `Mean ± half-width of the 95% confidence interval; **bold** marks a value significantly better than ` +
+        `${md(summary.strategies[0].name)}'s (as the verdict judges it); — marks a metric a strategy does not exercise.`,
     );
     out.push("");
     const header = ["metric", ...summary.strategies.map((s) => md(s.name))];
     const rows = metrics.map((metric) => {
-      const best = new Set(bestStrategyIndices(summary, metric));
+      const best = new Set(significantlyBetterIndices(summary, metric));
       return [
         `\`${metric}\``,
         ...summary.strategies.map((strategy, index) => {
@@ -63,6 +63,11 @@ export function reportMarkdown(results: ResultSet): string {
 
   out.push("## Verdict");
   out.push("");
+  const objective = objectiveSentence(results);
+  if (objective !== null) {
+    out.push(`**${md(objective)}**`);
+    out.push("");
+  }
   const verdictParagraphs = verdicts(summary);
   if (verdictParagraphs.length === 0) {
     out.push("Only one strategy: nothing to compare.");

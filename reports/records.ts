@@ -93,6 +93,12 @@ export interface Summary {
   readonly strategies: readonly StrategySummary[];
 }
 
+/** What the scenario's question is decided on: one metric, or a net of metrics summed. */
+export interface ObjectiveRecord {
+  readonly direction: "minimize" | "maximize";
+  readonly metrics: readonly MetricName[];
+}
+
 /** Everything a report is built from. */
 export interface ResultSet {
   readonly summary: Summary;
@@ -101,4 +107,6 @@ export interface ResultSet {
   readonly horizonH: number;
   readonly runs: readonly RunRecord[];
   readonly traces: readonly RunTrace[];
+  /** The scenario's objective, when it declares one. */
+  readonly objective?: ObjectiveRecord;
 }

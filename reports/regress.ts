@@ -6,7 +6,7 @@
 
 import { formatHalfWidth, formatMetric, formatPercent } from "./format.js";
 import type { MetricName } from "./records.js";
-import { escapeMarkdown, escapeXml, padEndVisible, sanitizeTerminal, visibleWidth } from "./text.js";
+import { alignColumns, escapeMarkdown, escapeXml, sanitizeTerminal } from "./text.js";
 
 /** One gated (strategy, metric) judged against the baseline. */
 export interface GateJudgement {
@@ -29,6 +29,23 @@ export interface GateJudgement {
   readonly verdict: "regressed" | "ok" | "improved" | "no-data";
 }
 
+/** One absolute gate (min and/or max) of one strategy, judged on this run alone. */
+export interface AbsoluteJudgement {
+  readonly strategy: string;
+  readonly metric: MetricName;
+  readonly min: number | null;
+  readonly max: number | null;
+  /** The one-sided confidence its bounds are at; null: the gate judges the mean. */
+  readonly confidence: number | null;
+  readonly mean: number | null;
+  /** The bounds judged: the mean itself without a confidence. */
+  readonly low: number | null;
+  readonly high: number | null;
+  readonly samples: number;
+  /** no-data: the run did not exercise the metric (or too few runs for a bound). */
+  readonly verdict: "ok" | "failed" | "no-data";
+}
+
 /** An ungated metric whose mean moved: reported, not judged. */
 export interface UngatedChange {
   readonly strategy: string;
@@ -41,7 +58,9 @@ export interface RegressReport {
   readonly scenario: string;
   /** The scenario file, for annotations. */
   readonly scenarioFile: string;
+  /** Relative gates against a baseline; empty when judged without one. */
   readonly judgements: readonly GateJudgement[];
+  readonly absolute: readonly AbsoluteJudgement[];
   readonly ungated: readonly UngatedChange[];
   /** What differs between the baseline's context and this run's (scenario text, versions, seed). */
   readonly notes: readonly string[];
@@ -49,6 +68,15 @@ export interface RegressReport {
 
 export function failedGates(report: RegressReport): GateJudgement[] {
   return report.judgements.filter((judgement) => judgement.verdict === "regressed" || judgement.verdict === "no-data");
+}
+
+export function failedAbsoluteGates(report: Pick<RegressReport, "absolute">): AbsoluteJudgement[] {
+  return report.absolute.filter((judgement) => judgement.verdict !== "ok");
+}
+
+/** Gates of both kinds that failed. */
+export function failedCount(report: RegressReport): number {
+  return failedGates(report).length + failedAbsoluteGates(report).length;
 }
 
 const VERDICT_TEXT: Readonly<Record<GateJudgement["verdict"], string>> = {
@@ -93,6 +121,52 @@ export function failureMessage(judgement: GateJudgement): string {
   );
 }
 
+/** The limit as written: "≥ 0.9", "≤ 2", "0.9 … 1". */
+function formatLimit(judgement: AbsoluteJudgement): string {
+  const { metric, min, max } = judgement;
+  if (min !== null && max !== null) return `${formatMetric(metric, min)} … ${formatMetric(metric, max)}`;
+  return min !== null ? `≥ ${formatMetric(metric, min)}` : `≤ ${formatMetric(metric, max ?? 0)}`;
+}
+
+/** What was judged: the mean, or the bound(s) the confidence gives. */
+function formatJudged(judgement: AbsoluteJudgement): string {
+  const { metric, mean, low, high, confidence, min, max } = judgement;
+  if (mean === null || low === null || high === null) return "—";
+  if (confidence === null) return `mean ${formatMetric(metric, mean)}`;
+  const level = `${Math.round(confidence * 1000) / 10}%`;
+  const bounds = [min !== null ? `lower ${formatMetric(metric, low)}` : null, max !== null ? `upper ${formatMetric(metric, high)}` : null]
+    .filter((text) => text !== null)
+    .join(", ");
+  return `mean ${formatMetric(metric, mean)}, ${level} ${bounds}`;
+}
+
+/** One line saying why an absolute gate failed, for the terminal, annotations and JUnit. */
+export function absoluteFailureMessage(judgement: AbsoluteJudgement): string {
+  const name = `${judgement.strategy} ${judgement.metric}`;
+  if (judgement.verdict === "no-data") {
+    return judgement.samples === 0
+      ? `${name}: no values (the run does not exercise the metric); the gate ${formatLimit(judgement)} cannot pass on nothing`
+      : `${name}: ${judgement.samples} replication, too few for a confidence bound; the gate ${formatLimit(judgement)} cannot be judged`;
+  }
+  const judged = judgement.confidence === null ? "the mean" : "the bound";
+  return `${name}: ${formatJudged(judgement)} (n = ${judgement.samples}); ${judged} is outside the gate ${formatLimit(judgement)}`;
+}
+
+/** The absolute gates as aligned rows, with a closing count; empty without any. */
+export function absoluteTable(absolute: readonly AbsoluteJudgement[]): string[] {
+  if (absolute.length === 0) return [];
+  const header = ["strategy", "metric", "judged", "gate", "verdict"];
+  const rows = absolute.map((j) => [sanitizeTerminal(j.strategy), j.metric, formatJudged(j), formatLimit(j), ABSOLUTE_VERDICT_TEXT[j.verdict]]);
+  const failed = failedAbsoluteGates({ absolute }).length;
+  return [
+    ...alignColumns([header, ...rows]),
+    "",
+    failed === 0 ? `${absolute.length} absolute gates passed` : `${failed} of ${absolute.length} absolute gates failed`,
+  ];
+}
+
+const ABSOLUTE_VERDICT_TEXT: Readonly<Record<AbsoluteJudgement["verdict"], string>> = { ok: "ok", failed: "FAILED", "no-data": "NO DATA" };
+
 /** The aligned terminal table: a row per gate, then the ungated metrics that moved. */
 export function regressTable(report: RegressReport): string {
   const header = ["strategy", "metric", "baseline", "current", "change", "tolerance", "verdict"];
@@ -105,9 +179,14 @@ export function regressTable(report: RegressReport): string {
     formatTolerance(j),
     VERDICT_TEXT[j.verdict],
   ]);
-  const lines = alignColumns([header, ...rows]);
-  const failed = failedGates(report).length;
-  lines.push("", failed === 0 ? `${report.judgements.length} gates passed` : `${failed} of ${report.judgements.length} gates failed`);
+  const lines: string[] = [];
+  if (report.judgements.length > 0) {
+    const failed = failedGates(report).length;
+    lines.push(...alignColumns([header, ...rows]));
+    lines.push("", failed === 0 ? `${report.judgements.length} gates passed` : `${failed} of ${report.judgements.length} gates failed`);
+  }
+  const absolute = absoluteTable(report.absolute);
+  if (absolute.length > 0) lines.push(...(lines.length > 0 ? [""] : []), ...absolute);
   if (report.ungated.length > 0) {
     lines.push("", "not gated, changed:");
     lines.push(
@@ -125,29 +204,48 @@ export function regressTable(report: RegressReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-function alignColumns(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => visibleWidth(row[column]))));
-  return rows.map((row) => row.map((cell, column) => padEndVisible(cell, widths[column])).join("  ").trimEnd());
-}
 
 /** A Markdown summary for a pull-request comment (or GitHub's job summary). */
 export function regressMarkdown(report: RegressReport): string {
-  const failed = failedGates(report);
-  const lines = [
-    `### faultline regress: ${escapeMarkdown(report.scenario)} — ${failed.length === 0 ? "✅ no regression" : `❌ ${failed.length} regression${failed.length === 1 ? "" : "s"}`}`,
-    "",
-    "| strategy | metric | baseline | current | change | tolerance | verdict |",
-    "| --- | --- | ---: | ---: | ---: | ---: | --- |",
-    ...report.judgements.map(
-      (j) =>
-        `| ${escapeMarkdown(j.strategy)} | \`${j.metric}\` | ${formatValue(j.metric, j.baselineMean)} | ` +
-        `${formatValue(j.metric, j.currentMean)} | ${formatChange(j)} | ${formatTolerance(j)} | ` +
-        `${j.verdict === "regressed" || j.verdict === "no-data" ? `**${VERDICT_TEXT[j.verdict]}**` : VERDICT_TEXT[j.verdict]} |`,
-    ),
-    "",
-    `A gate fails when the change is worse than its tolerance at its one-sided confidence ` +
-      `(paired t over replications on the same seeds, else Welch's t).`,
+  const regressions = failedGates(report).length;
+  const absoluteFailed = failedAbsoluteGates(report).length;
+  const failures = [
+    ...(regressions > 0 ? [`${regressions} regression${regressions === 1 ? "" : "s"}`] : []),
+    ...(absoluteFailed > 0 ? [`${absoluteFailed} failed absolute gate${absoluteFailed === 1 ? "" : "s"}`] : []),
   ];
+  const lines = [
+    `### faultline regress: ${escapeMarkdown(report.scenario)} — ${failures.length === 0 ? "✅ no regression" : `❌ ${failures.join(", ")}`}`,
+  ];
+  if (report.judgements.length > 0) {
+    lines.push(
+      "",
+      "| strategy | metric | baseline | current | change | tolerance | verdict |",
+      "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+      ...report.judgements.map(
+        (j) =>
+          `| ${escapeMarkdown(j.strategy)} | \`${j.metric}\` | ${formatValue(j.metric, j.baselineMean)} | ` +
+          `${formatValue(j.metric, j.currentMean)} | ${formatChange(j)} | ${formatTolerance(j)} | ` +
+          `${j.verdict === "regressed" || j.verdict === "no-data" ? `**${VERDICT_TEXT[j.verdict]}**` : VERDICT_TEXT[j.verdict]} |`,
+      ),
+      "",
+      `A gate fails when the change is worse than its tolerance at its one-sided confidence ` +
+        `(paired t over replications on the same seeds, else Welch's t).`,
+    );
+  }
+  if (report.absolute.length > 0) {
+    lines.push(
+      "",
+      "| strategy | metric | judged | gate | verdict |",
+      "| --- | --- | ---: | ---: | --- |",
+      ...report.absolute.map(
+        (j) =>
+          `| ${escapeMarkdown(j.strategy)} | \`${j.metric}\` | ${formatJudged(j)} | ${formatLimit(j)} | ` +
+          `${j.verdict === "ok" ? ABSOLUTE_VERDICT_TEXT.ok : `**${ABSOLUTE_VERDICT_TEXT[j.verdict]}**`} |`,
+      ),
+      "",
+      "An absolute gate fails when the mean (with a confidence, its one-sided bound by Student t) is outside it.",
+    );
+  }
   if (report.ungated.length > 0) {
     lines.push(
       "",
@@ -169,19 +267,27 @@ export function regressMarkdown(report: RegressReport): string {
 
 /** JUnit XML: a test case per gate, a failure element for each that failed. */
 export function regressJunit(report: RegressReport): string {
-  const failed = failedGates(report);
+  const failed = failedCount(report);
+  const total = report.judgements.length + report.absolute.length;
   const suite = `faultline regress ${report.scenario}`;
-  const cases = report.judgements.map((j) => {
-    const name = `${j.strategy} ${j.metric}`;
+  const testCase = (name: string, failure: { message: string; type: string } | null) => {
     const open = `    <testcase classname="${escapeXml(`faultline.${report.scenario}`)}" name="${escapeXml(name)}" time="0"`;
-    if (j.verdict !== "regressed" && j.verdict !== "no-data") return `${open}/>`;
-    const message = failureMessage(j);
-    return `${open}>\n      <failure message="${escapeXml(message)}" type="${j.verdict}">${escapeXml(message)}</failure>\n    </testcase>`;
-  });
+    if (failure === null) return `${open}/>`;
+    const message = escapeXml(failure.message);
+    return `${open}>\n      <failure message="${message}" type="${failure.type}">${message}</failure>\n    </testcase>`;
+  };
+  const cases = [
+    ...report.judgements.map((j) =>
+      testCase(`${j.strategy} ${j.metric}`, j.verdict === "regressed" || j.verdict === "no-data" ? { message: failureMessage(j), type: j.verdict } : null),
+    ),
+    ...report.absolute.map((j) =>
+      testCase(`${j.strategy} ${j.metric} ${formatLimit(j)}`, j.verdict === "ok" ? null : { message: absoluteFailureMessage(j), type: j.verdict }),
+    ),
+  ];
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="faultline" tests="${report.judgements.length}" failures="${failed.length}">`,
-    `  <testsuite name="${escapeXml(suite)}" tests="${report.judgements.length}" failures="${failed.length}" errors="0" skipped="0">`,
+    `<testsuites name="faultline" tests="${total}" failures="${failed}">`,
+    `  <testsuite name="${escapeXml(suite)}" tests="${total}" failures="${failed}" errors="0" skipped="0">`,
     ...cases,
     `  </testsuite>`,
     `</testsuites>`,
@@ -198,6 +304,7 @@ export function githubAnnotations(report: RegressReport): string {
   const title = property(`faultline regress ${report.scenario}`);
   return [
     ...failedGates(report).map((j) => `::error file=${file},title=${title}::${data(failureMessage(j))}\n`),
+    ...failedAbsoluteGates(report).map((j) => `::error file=${file},title=${title}::${data(absoluteFailureMessage(j))}\n`),
     ...report.notes.map((note) => `::notice file=${file},title=${title}::${data(note)}\n`),
   ].join("");
 }

@@ -4,13 +4,14 @@
  * columns, so colour codes and wide characters do not break alignment.
  */
 
-import { bestStrategyIndices, shownMetrics } from "./compare.js";
+import { shownMetrics } from "./compare.js";
 import { formatMeanCi } from "./format.js";
 import type { Summary } from "./records.js";
 import { padEndVisible, padStartVisible, sanitizeTerminal, visibleWidth } from "./text.js";
+import { significantlyBetterIndices } from "./verdict.js";
 
 export interface TableOptions {
-  /** ANSI bold header and green best-per-metric; false writes no escape code at all. */
+  /** ANSI bold header and green where a strategy is significantly better than the first; false writes no escape code at all. */
   readonly color: boolean;
   /**
    * Terminal columns. When the table is wider, strategies are split over several stacked
@@ -43,7 +44,7 @@ export function comparisonTable(summary: Summary, options: TableOptions): string
     readonly best: readonly boolean[];
     readonly width: number;
   }
-  const bestByMetric = metrics.map((metric) => new Set(bestStrategyIndices(summary, metric)));
+  const bestByMetric = metrics.map((metric) => new Set(significantlyBetterIndices(summary, metric)));
   const columns: Column[] = summary.strategies.map((strategy, index) => {
     const cells = metrics.map((metric) => {
       const stats = strategy.metrics[metric];

@@ -103,3 +103,9 @@ export function paragraphs(text: string): string[] {
     .map((p) => p.replace(/\s+/g, " ").trim())
     .filter((p) => p !== "");
 }
+
+/** Rows of cells as lines, each column padded to its widest cell, two spaces apart. */
+export function alignColumns(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => visibleWidth(row[column]))));
+  return rows.map((row) => row.map((cell, column) => padEndVisible(cell, widths[column])).join("  ").trimEnd());
+}

@@ -8,9 +8,11 @@
  * by eye in the table, which is why the reports use it rather than a t-test.
  */
 
+import { changeBetween, metricValues } from "../runner/gate.js";
+import { meanAndVariance } from "../sim/statistics.js";
 import { cisOverlap } from "./compare.js";
 import { ciHalfWidth, formatMetric, formatPercent, roundForOutput } from "./format.js";
-import type { MetricName, MetricSummary, PairedDifference, StrategySummary, Summary } from "./records.js";
+import type { MetricName, MetricSummary, PairedDifference, ResultSet, StrategySummary, Summary } from "./records.js";
 import { METRIC_BETTER, METRIC_NAMES } from "./records.js";
 
 /** At most this many metric sentences per strategy: the most significant differences. */
@@ -32,6 +34,8 @@ export interface MetricComparison {
   readonly significant: boolean;
   /** The paired difference against the baseline, when there are at least two pairs. */
   readonly paired: PairedDifference | null;
+  /** `paired` holds a Welch interval of two unpaired samples (faultline compare), not pairs. */
+  readonly unpaired?: true;
   /** The change goes the way METRIC_BETTER prefers. */
   readonly better: boolean;
   /** |difference| / (sum of CI half-widths): how far apart the intervals sit. */
@@ -50,6 +54,26 @@ export function verdicts(summary: Summary): string[] {
   return summary.strategies
     .slice(1)
     .map((strategy) => verdictParagraph(baseline, strategy, single));
+}
+
+/**
+ * Indices (into `summary.strategies`) of the strategies significantly better than the first
+ * on a metric, as the verdict judges them: what the reports' tables mark. Nothing is marked
+ * where intervals cannot tell strategies apart, so a mark is a claim the verdict makes too.
+ */
+export function significantlyBetterIndices(summary: Summary, metric: MetricName): number[] {
+  const better = METRIC_BETTER[metric];
+  const base = summary.strategies[0]?.metrics[metric] ?? null;
+  if (better === "neither" || base === null) return [];
+  const single = summary.replications < 2;
+  const indices: number[] = [];
+  summary.strategies.forEach((strategy, index) => {
+    const stats = strategy.metrics[metric];
+    if (index === 0 || stats === null) return;
+    const comparison = compareMetric(metric, better, base, stats, single, strategy.versusFirst?.[metric] ?? null);
+    if (comparison.significant && comparison.better) indices.push(index);
+  });
+  return indices;
 }
 
 /** The judged comparisons of `strategy` against `baseline`, in METRIC_NAMES order. */
@@ -99,6 +123,37 @@ function compareMetric(
   };
 }
 
+/**
+ * A comparison judged on a given difference and its 95% CI (paired, or Welch's for two
+ * unpaired samples): significant when the CI excludes 0. For `faultline compare`.
+ */
+export function compareOnDifference(
+  metric: MetricName,
+  better: "higher" | "lower",
+  baselineMean: number,
+  mean: number,
+  difference: PairedDifference,
+  unpaired: boolean,
+): MetricComparison {
+  const base = roundForOutput(baselineMean);
+  const other = roundForOutput(mean);
+  const change = other - base;
+  const changed = change !== 0;
+  const halfWidth = (difference.ci95[1] - difference.ci95[0]) / 2;
+  return {
+    metric,
+    baselineMean: base,
+    mean: other,
+    relative: base === 0 ? null : change / Math.abs(base),
+    changed,
+    significant: changed && difference.pairs >= 2 && excludesZero(difference),
+    paired: difference,
+    ...(unpaired ? { unpaired: true as const } : {}),
+    better: changed && (better === "higher" ? change > 0 : change < 0),
+    separation: !changed ? 0 : halfWidth > 0 ? Math.abs(change) / halfWidth : Number.POSITIVE_INFINITY,
+  };
+}
+
 function excludesZero(difference: PairedDifference): boolean {
   return difference.ci95[0] > 0 || difference.ci95[1] < 0;
 }
@@ -118,9 +173,16 @@ function verdictParagraph(
   strategy: StrategySummary,
   single: boolean,
 ): string {
-  const comparisons = compareWithBaseline(baseline, strategy, single);
-  const name = strategy.name;
-  const base = baseline.name;
+  return comparisonParagraph(strategy.name, baseline.name, compareWithBaseline(baseline, strategy, single), single);
+}
+
+/** The verdict on one strategy (`name`) against another (`base`) from its judged comparisons. */
+export function comparisonParagraph(
+  name: string,
+  base: string,
+  comparisons: readonly MetricComparison[],
+  single: boolean,
+): string {
   if (comparisons.length === 0) {
     return `No metric with a better direction is exercised by both ${name} and ${base}.`;
   }
@@ -128,11 +190,11 @@ function verdictParagraph(
   const sentences: string[] = [leadSentence(name, base, comparisons, single)];
   const shown = changed.slice(0, VERDICT_METRICS_MAX);
   for (const comparison of shown) sentences.push(metricSentence(name, base, comparison, single));
-  const moreSignificant = changed.slice(shown.length).filter((c) => c.significant).length;
-  if (moreSignificant > 0) {
-    sentences.push(
-      `${moreSignificant} more ${plural(moreSignificant, "metric differs", "metrics differ")} significantly; see the table.`,
-    );
+  // Significant differences beyond the shown few are named, not hidden behind a count.
+  const more = changed.slice(shown.length).filter((c) => c.significant);
+  if (more.length > 0) {
+    const listed = more.map((c) => `${c.metric} (${c.better ? "better" : "worse"})`).join(", ");
+    sentences.push(`${more.length} more ${plural(more.length, "metric differs", "metrics differ")} significantly: ${listed}.`);
   }
   return sentences.join(" ");
 }
@@ -177,14 +239,20 @@ export function metricSentence(
   if (single) return `${name} ${change} vs ${base} (one replication: no confidence interval).`;
   const paired = comparison.paired;
   if (paired !== null) {
-    // The paired CI, as a share of the baseline when there is one: "by 31% [CI 27–35%]".
-    const interval =
-      baselineMean === 0
-        ? `[CI ${formatMetric(metric, Math.abs(paired.ci95[0]))}–${formatMetric(metric, Math.abs(paired.ci95[1]))}]`
-        : `[CI ${percentRange(paired.ci95, baselineMean, mean > baselineMean)}]`;
-    const claimed = `${name} ${change} ${interval} vs ${base}`;
-    if (comparison.significant) return `${claimed} (paired over ${paired.pairs} replications).`;
-    return `${claimed}: difference not significant (the paired 95% CI includes 0).`;
+    const kind = comparison.unpaired === true ? "" : "paired ";
+    const tail = comparison.significant
+      ? ` vs ${base} (${comparison.unpaired === true ? "Welch's t, unpaired" : `paired over ${paired.pairs} replications`}).`
+      : ` vs ${base}: difference not significant (the ${kind}95% CI includes 0).`;
+    // A share of the baseline only where its whole CI is one: a change below −100% would
+    // take the metric past zero, so such a CI says nothing as a percentage.
+    const relativeLow = relative === null ? null : paired.ci95[0] / Math.abs(baselineMean);
+    if (relativeLow !== null && relativeLow > -1) {
+      return `${name} ${change} [CI ${percentRange(paired.ci95, baselineMean, mean > baselineMean)}]${tail}`;
+    }
+    // Otherwise the absolute difference, signed as in summary.json, with its CI.
+    const from = `${verb} ${metric} from ${formatMetric(metric, baselineMean)} to ${formatMetric(metric, mean)}`;
+    const difference = `${signedMetric(metric, paired.mean)} [CI ${signedMetric(metric, paired.ci95[0])} to ${signedMetric(metric, paired.ci95[1])}]`;
+    return `${name} ${from}, a difference of ${difference}${tail}`;
   }
   const claim = `${name} ${change} vs ${base}`;
   if (comparison.significant) return `${claim} (95% CIs do not overlap).`;
@@ -200,8 +268,60 @@ function percentRange(ci95: readonly [number, number], baselineMean: number, rai
   return `${format(lo)}–${format(hi)}`;
 }
 
+/** A difference with its sign: "+6,294", "-960", "0". */
+export function signedMetric(metric: MetricName, value: number): string {
+  const text = formatMetric(metric, value);
+  return value > 0 ? `+${text}` : text;
+}
+
 function plural(count: number, one: string, many: string): string {
   return count === 1 ? one : many;
+}
+
+/**
+ * The verdict's first line when the scenario declares an objective: which strategy wins on
+ * it, by how much against the runner-up, with the 95% CI of that difference (paired:
+ * every strategy ran on the same seeds) and whether it is significant. E.g. "Objective
+ * (minimize net lost_work_gpu_h + checkpoint_overhead_gpu_h): fixed-1h wins with 9,412
+ * against 47,790 for no-checkpoint, 38,378 lower [CI 30,700 to 46,100]: significant
+ * (paired over 10 replications)." Null without an objective or a second strategy.
+ */
+export function objectiveSentence(results: ResultSet): string | null {
+  const objective = results.objective;
+  if (objective === undefined) return null;
+  const { direction, metrics } = objective;
+  const unit = metrics[0];
+  const name = metrics.length === 1 ? `${direction} ${unit}` : `${direction} net ${metrics.join(" + ")}`;
+  const ranked = results.summary.strategies
+    .map((strategy) => ({ name: strategy.name, runs: results.runs.filter((run) => run.strategy === strategy.name) }))
+    .map((entry) => ({ ...entry, values: metricValues(entry.runs, metrics) }))
+    .filter((entry) => entry.values.length > 0)
+    .map((entry) => ({ ...entry, mean: roundForOutput(meanAndVariance(entry.values).mean) }))
+    // Best first; ties keep the scenario's order.
+    .sort((a, b) => (direction === "minimize" ? a.mean - b.mean : b.mean - a.mean));
+  if (ranked.length < 2) return null;
+  const [winner, runnerUp] = ranked;
+  const lead = `Objective (${name}):`;
+  if (winner.mean === runnerUp.mean) {
+    return `${lead} ${winner.name} and ${runnerUp.name} tie at ${formatMetric(unit, winner.mean)}.`;
+  }
+  const against = `with ${formatMetric(unit, winner.mean)} against ${formatMetric(unit, runnerUp.mean)} for ${runnerUp.name}`;
+  const claim = `${lead} ${winner.name} wins ${against}`;
+  const word = direction === "minimize" ? "lower" : "higher";
+  const amount = Math.abs(winner.mean - runnerUp.mean);
+  if (winner.values.length < 2 || runnerUp.values.length < 2) {
+    return `${claim}, ${formatMetric(unit, amount)} ${word} (one replication: no confidence interval).`;
+  }
+  // The winner's advantage, signed so that positive is better, and its two-sided 95% CI.
+  const change = changeBetween(runnerUp.runs, winner.runs, metrics, 0.975);
+  const sign = direction === "minimize" ? -1 : 1;
+  const advantage = sign * change.change;
+  const [low, high] = [advantage - change.halfWidth, advantage + change.halfWidth];
+  const interval = `${formatMetric(unit, advantage)} ${word} [CI ${formatMetric(unit, low)} to ${formatMetric(unit, high)}]`;
+  const test = change.test === "paired-t" ? `paired over ${change.samples} replications` : "Welch's t";
+  return low > 0
+    ? `${claim}, ${interval}: significant (${test}).`
+    : `${lead} ${winner.name} leads ${against}, ${interval}: not significant (the 95% CI includes 0; ${test}), so no strategy wins yet.`;
 }
 
 /** The causes a running job's slowness is booked to, as a report names them. */

@@ -9,6 +9,7 @@ import type { RunMetrics } from "../models/metrics.js";
 import type {
   MetricName,
   MetricSummary,
+  ObjectiveRecord,
   PairedDifference,
   ResultSet,
   RunRecord,
@@ -243,7 +244,16 @@ export function assembleResults(
         : Math.max(0, ...runs.map((run) => run.metrics.makespan_h ?? 0)),
     runs,
     traces,
+    ...objectiveRecord(scenario),
   };
+}
+
+/** The scenario's objective as results carry it: a direction and the metrics summed. */
+function objectiveRecord(scenario: Scenario): { objective?: ObjectiveRecord } {
+  const objective = scenario.objective;
+  if (objective === undefined) return {};
+  const [direction, metrics] = "minimize" in objective ? (["minimize", objective.minimize] as const) : (["maximize", objective.maximize] as const);
+  return { objective: { direction, metrics: typeof metrics === "string" ? [metrics] : [...metrics] } };
 }
 
 /** Per strategy and metric: mean with 95% CI and the five-number summary across replications. */

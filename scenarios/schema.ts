@@ -7,10 +7,7 @@ import { rolloutSchema } from "./failures/driver-patch.js";
 import { healthPolicySchema } from "./failures/silent-degradation.js";
 import { atMost, count, countDistribution, countUpTo, durationDistribution, nonNegative, NUMBER_WHY, positive } from "./fields.js";
 import { GPU_PLACEMENTS, type GpuPlacement } from "../models/hardware/gpu-share.js";
-
-/** Every placement: the whole-node ones (first-fit, topology, spread) and those only GPU-granular clusters have. */
-const PLACEMENTS = GPU_PLACEMENTS;
-import { METRIC_BETTER, METRIC_NAMES } from "../models/metrics.js";
+import { METRICS, METRIC_BETTER, METRIC_NAMES } from "../models/metrics.js";
 import { SCHEDULER_POLICIES, SCHEDULER_POLICY_NAMES } from "../models/scheduler/policies.js";
 import { AD_HOC_KINDS } from "../models/failures/ad-hoc.js";
 import {
@@ -229,7 +226,7 @@ const schedulerSchema = z
       .enum(SCHEDULER_POLICY_NAMES)
       .describe(SCHEDULER_POLICIES.map((policy) => `${policy.name}: ${policy.description}`).join("; ")),
     placement: z
-      .enum(PLACEMENTS)
+      .enum(GPU_PLACEMENTS)
       .optional()
       .describe(
         "first-fit (default): lowest racks (nodes, GPUs) first; topology: fewest racks (leaf switches); spread: emptiest racks (nodes, GPUs); with cluster.allocation: gpus also best-fit: fullest node and GPU that hold a request; fastest: fastest GPU model first, then best-fit; fgd: where fragmentation grows least (Weng et al., ATC '23)",
@@ -358,21 +355,35 @@ const sloSchema = z.strictObject({
 });
 
 /**
- * What `faultline regress` judges against a baseline: each metric with the direction that
- * is better and how much worse it may get. A tolerance is absolute (a number, in the
- * metric's unit) or relative to the baseline's mean ("5%").
+ * What the gates assert. A relative gate (`tolerance`) is judged by `faultline regress`
+ * against a baseline: each metric with the direction that is better and how much worse it
+ * may get, absolute (a number, in the metric's unit) or relative to the baseline's mean
+ * ("5%"). An absolute gate (`min` and/or `max`) needs no baseline: the mean, or with its own
+ * `confidence` the one-sided confidence bound on the mean, must stay within it
+ * (`faultline regress`, and `faultline run --check`).
  */
 const gatesSchema = z.strictObject({
-  confidence: z.number().gt(0.5).lt(1).default(0.95).describe("one-sided confidence that a regression is real"),
+  confidence: z.number().gt(0.5).lt(1).default(0.95).describe("relative gates: one-sided confidence that a regression is real"),
   metrics: z
     .array(
       z.strictObject({
         metric: z.enum(METRIC_NAMES),
-        better: z.enum(["lower", "higher"]).optional().describe("default: the metric's own (most have one)"),
-        tolerance: z.union([
-          nonNegative(),
-          z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number (absolute) or a percentage such as "5%" (relative)'),
-        ]),
+        better: z.enum(["lower", "higher"]).optional().describe("relative gates; default: the metric's own (most have one)"),
+        tolerance: z
+          .union([
+            nonNegative(),
+            z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number (absolute) or a percentage such as "5%" (relative)'),
+          ])
+          .optional()
+          .describe("a relative gate: how much worse than the baseline the metric may get"),
+        min: z.number().optional().describe("an absolute gate: the least the metric may be"),
+        max: z.number().optional().describe("an absolute gate: the most the metric may be"),
+        confidence: z
+          .number()
+          .gt(0.5)
+          .lt(1)
+          .optional()
+          .describe("absolute gates: judge the one-sided confidence bound on the mean at this level, not the mean"),
         strategies: z.array(z.string()).min(1).optional().describe("default: every strategy"),
       }),
     )
@@ -380,6 +391,35 @@ const gatesSchema = z.strictObject({
 });
 
 export type Gates = z.output<typeof gatesSchema>;
+
+/**
+ * The one figure the scenario's question is decided on: a metric to minimise or maximise,
+ * or a net of metrics in one unit, summed (net GPU-hours: lost work + checkpoint overhead).
+ * The reports' verdict opens with which strategy wins on it.
+ */
+const objectiveMetrics = z.union([z.enum(METRIC_NAMES), z.array(z.enum(METRIC_NAMES)).min(1)]);
+const objectiveSchema = z.union([
+  z.strictObject({ minimize: objectiveMetrics }),
+  z.strictObject({ maximize: objectiveMetrics }),
+]);
+
+export type Objective = z.output<typeof objectiveSchema>;
+
+/** A net objective sums its metrics, so they must share a unit (GPU-h with GPU-h). */
+function checkObjective(scenario: { readonly objective?: Objective }, context: z.RefinementCtx): void {
+  const objective = scenario.objective;
+  if (objective === undefined) return;
+  const [key, metrics] = "minimize" in objective ? ["minimize", objective.minimize] : ["maximize", objective.maximize];
+  if (typeof metrics === "string") return;
+  const units = new Set(metrics.map((metric) => METRICS.find((m) => m.name === metric)?.unit));
+  if (units.size > 1) {
+    context.addIssue({
+      code: "custom",
+      path: ["objective", key],
+      message: `a net sums its metrics, so they must share a unit; these are in ${[...units].join(", ")}`,
+    });
+  }
+}
 
 /** A game day's targets are in the cluster, its strategy exists, its incidents within its length. */
 function checkGameday(
@@ -418,28 +458,47 @@ function checkGameday(
   });
 }
 
-/** Gates name strategies the scenario has, and a direction where the metric has none. */
+/**
+ * Gates name strategies the scenario has; each is relative (a tolerance, with a direction
+ * where the metric has none) or absolute (min and/or max), never both.
+ */
 function checkGates(
   scenario: { readonly gates?: Gates; readonly strategies: readonly { readonly name: string }[] },
   context: z.RefinementCtx,
 ): void {
   const names = scenario.strategies.map((strategy) => strategy.name);
   scenario.gates?.metrics.forEach((gate, index) => {
+    const path = ["gates", "metrics", index];
+    const issue = (field: string | null, message: string) =>
+      context.addIssue({ code: "custom", path: field === null ? path : [...path, field], message });
     gate.strategies?.forEach((name, i) => {
       if (!names.includes(name)) {
         context.addIssue({
           code: "custom",
-          path: ["gates", "metrics", index, "strategies", i],
+          path: [...path, "strategies", i],
           message: `no strategy "${name}" (the scenario has: ${names.join(", ")})`,
         });
       }
     });
+    const absolute = gate.min !== undefined || gate.max !== undefined;
+    if (gate.tolerance === undefined && !absolute) {
+      issue(null, "give a tolerance (judged against a baseline) or a min and/or max (absolute)");
+      return;
+    }
+    if (gate.tolerance !== undefined && absolute) {
+      issue("tolerance", "a gate is relative (tolerance) or absolute (min, max), not both; write two gates");
+      return;
+    }
+    if (absolute) {
+      if (gate.better !== undefined) issue("better", "an absolute gate has no direction: min and max say what passes");
+      if (gate.min !== undefined && gate.max !== undefined && gate.min > gate.max) issue("max", `is below min (${gate.min})`);
+      return;
+    }
+    if (gate.confidence !== undefined) {
+      issue("confidence", "only an absolute gate (min, max) takes its own confidence; relative gates use gates.confidence");
+    }
     if (gate.better === undefined && METRIC_BETTER[gate.metric] === "neither") {
-      context.addIssue({
-        code: "custom",
-        path: ["gates", "metrics", index, "better"],
-        message: `${gate.metric} is neither better higher nor lower in general; say which here`,
-      });
+      issue("better", `${gate.metric} is neither better higher nor lower in general; say which here`);
     }
   });
 }
@@ -590,6 +649,7 @@ const clusterScenarioSchema = z
     slo: sloSchema.optional(),
     controlPlane: z.array(serviceSchema).default([]).describe("services the cluster needs, with their HA"),
     gates: gatesSchema.optional(),
+    objective: objectiveSchema.optional(),
     gameday: gamedaySchema.optional(),
   })
   .superRefine((scenario, context) => {
@@ -605,6 +665,7 @@ const clusterScenarioSchema = z
       seen.add(strategy.name);
     });
     checkGates(scenario, context);
+    checkObjective(scenario, context);
     checkGameday(scenario, context);
     if (scenario.horizon !== undefined) checkClusterRunBounds(scenario, scenario.horizon, context);
     const nodeCount = scenario.cluster.racks * scenario.cluster.nodesPerRack;
@@ -785,6 +846,7 @@ const serviceScenarioSchema = z
       .min(1),
     slo: z.strictObject({ availability: z.number().gt(0).lt(1) }).optional(),
     gates: gatesSchema.optional(),
+    objective: objectiveSchema.optional(),
   })
   .superRefine((scenario, context) => {
     const seen = new Set<string>();
@@ -795,6 +857,7 @@ const serviceScenarioSchema = z
       seen.add(strategy.name);
     });
     checkGates(scenario, context);
+    checkObjective(scenario, context);
     checkServiceRunBounds(scenario, context);
     const leak = scenario.service.leak;
     if (leak !== undefined && leak.baseMiB >= leak.swapAtFraction * leak.limitMiB) {

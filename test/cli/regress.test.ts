@@ -101,3 +101,60 @@ describe("faultline regress", () => {
     expectBadInput(faultline("regress", file, "--baseline", "infinite.json"), "infinite.json:");
   });
 });
+
+describe("absolute gates", () => {
+  /** The gated scenario (EASY backfill) with absolute gates in place of the relative ones. */
+  function absolute(gates: string): string {
+    return gated("easy-backfill").replace(/gates:[\s\S]*$/, `gates:\n  metrics:\n${gates}`);
+  }
+  // Its queue_wait_p90_h is 53.4 h on the mean; gpu_utilization 0.965; lost_work_gpu_h is not exercised.
+  const PASSING = "    - { metric: queue_wait_p90_h, max: 100 }\n    - { metric: gpu_utilization, min: 0.9, confidence: 0.95 }\n";
+
+  it("are judged by regress without a baseline: exit 0 when they hold, 1 with a line, JUnit case and annotation per failed gate", () => {
+    const good = scenarioFile("absolute-good.yaml", absolute(PASSING));
+    const pass = faultline("regress", good, "--junit", "abs-good.xml");
+    expect(pass.code).toBe(0);
+    expect(pass.stdout).toMatch(/^strategy +metric +judged +gate +verdict\n/);
+    expect(pass.stdout).toMatch(/prod +gpu_utilization +mean 0\.965, 95% lower 0\.95\d +≥ 0\.900 +ok/);
+    expect(pass.stdout).toContain("2 absolute gates passed");
+    expect(readFileSync(join(work, "abs-good.xml"), "utf8")).toContain('tests="2" failures="0"');
+
+    const bad = scenarioFile("absolute-bad.yaml", absolute(`${PASSING}    - { metric: queue_wait_p90_h, max: 2 }\n    - { metric: lost_work_gpu_h, max: 5 }\n`));
+    const fail = faultlineWithEnv({ GITHUB_ACTIONS: "true" }, "regress", bad, "--junit", "abs-bad.xml", "--markdown", "abs-bad.md");
+    expect(fail.code).toBe(1);
+    expect(fail.stdout).toMatch(/prod +queue_wait_p90_h +mean 53\.4 +≤ 2 +FAILED/);
+    expect(fail.stdout).toMatch(/prod +lost_work_gpu_h +— +≤ 5 +NO DATA/);
+    expect(fail.stdout).toContain("2 of 4 absolute gates failed");
+    expect(fail.stdout).toMatch(/^::error file=absolute-bad\.yaml,title=faultline regress gated::prod queue_wait_p90_h: mean 53\.4 \(n = 4\); the mean is outside the gate ≤ 2$/m);
+    const junit = readFileSync(join(work, "abs-bad.xml"), "utf8");
+    expect(junit).toContain('tests="4" failures="2"');
+    expect(junit).toMatch(/name="prod lost_work_gpu_h ≤ 5" time="0">\n\s+<failure message="prod lost_work_gpu_h: no values/);
+    expect(readFileSync(join(work, "abs-bad.md"), "utf8")).toMatch(/^### faultline regress: gated — ❌ 2 failed absolute gates\n/);
+
+    // With relative gates too, a baseline is still needed.
+    const mixed = scenarioFile("absolute-mixed.yaml", absolute(`${PASSING}    - { metric: goodput, tolerance: 0.01 }\n`));
+    expectBadInput(faultline("regress", mixed), "needs --baseline FILE");
+  });
+
+  it("are checked by run --check: exit 0, exit 1 naming each failed gate, exit 2 without absolute gates or with too few runs for a bound", () => {
+    const good = scenarioFile("check-good.yaml", absolute(PASSING));
+    const pass = faultline("run", good, "--check", "--out", "check-good");
+    expect(pass.code).toBe(0);
+    expect(pass.stderr).toContain("2 absolute gates passed");
+    expect(readFileSync(join(work, "check-good", "summary.json"), "utf8")).toContain('"scenario": "gated"');
+
+    const bad = scenarioFile("check-bad.yaml", absolute(`${PASSING}    - { metric: queue_wait_p90_h, max: 2 }\n`));
+    const fail = faultline("run", bad, "--check", "--out", "check-bad");
+    expect(fail.code).toBe(1);
+    expect(fail.stderr).toContain("gate failed: prod queue_wait_p90_h: mean 53.4 (n = 4); the mean is outside the gate ≤ 2\n");
+    expect(fail.stderr.match(/^gate failed:/gm)).toHaveLength(1);
+    // Without --check the same run passes: gates are judged only when asked.
+    expect(faultline("run", bad, "--out", "check-bad").code).toBe(0);
+
+    const relativeOnly = scenarioFile("check-relative.yaml", gated("easy-backfill"));
+    expectBadInput(faultline("run", relativeOnly, "--check", "--out", "x"), "check-relative.yaml: gates: --check judges absolute gates (min, max), and the scenario has none");
+    expectBadInput(faultline("run", good, "--check", "--replications", "1", "--out", "x"), "needs at least 2 replications (this run has 1)");
+    const unknown = scenarioFile("check-unknown.yaml", absolute("    - { metric: queue_wait_p99_h, max: 2 }\n"));
+    expectBadInput(faultline("run", unknown, "--check"), "check-unknown.yaml:14:17 gates.metrics[0].metric: expected one of");
+  });
+});

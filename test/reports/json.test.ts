@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { roundForOutput } from "../../reports/format.js";
-import { summaryJson } from "../../reports/json.js";
+import { resultSetFromFiles, summaryJson, tracesJson } from "../../reports/json.js";
 import type { MetricName, MetricSummary, StrategySummary, Summary } from "../../reports/records.js";
 import { METRIC_NAMES } from "../../reports/records.js";
 import { fixtureResults, strategy } from "./fixture.js";
@@ -91,5 +91,19 @@ describe("roundForOutput", () => {
     expect(Object.is(roundForOutput(-0), 0)).toBe(true);
     expect(() => roundForOutput(Number.NaN)).toThrow(/non-finite/);
     expect(() => roundForOutput(Number.POSITIVE_INFINITY)).toThrow(/non-finite/);
+  });
+});
+
+describe("the objective in traces.json", () => {
+  it("is written only when the scenario declares one, read back as written, and refused when malformed", () => {
+    const results = fixtureResults();
+    const plain = tracesJson(results);
+    expect(plain).not.toContain("objective");
+    const objective = { direction: "minimize" as const, metrics: ["lost_work_gpu_h", "checkpoint_overhead_gpu_h"] as MetricName[] };
+    const text = tracesJson({ ...results, objective });
+    expect(resultSetFromFiles(summaryJson(results.summary), text, results.runs).objective).toEqual(objective);
+    expect(resultSetFromFiles(summaryJson(results.summary), plain, results.runs).objective).toBeUndefined();
+    const bad = text.replace('"checkpoint_overhead_gpu_h"', '"nope"');
+    expect(() => resultSetFromFiles(summaryJson(results.summary), bad, results.runs)).toThrow("traces.json: objective: expected");
   });
 });

@@ -21,6 +21,14 @@ describe("reportMarkdown", () => {
     expect(md).toMatch(/\| `lost_work_gpu_h` +\| +100 ±5 \| +\*\*69 ±4\*\* \| +97 ±6 \|/);
   });
 
+  it("opens the verdict with the objective's sentence when the scenario declares one", () => {
+    const withObjective = { ...results, objective: { direction: "minimize" as const, metrics: ["lost_work_gpu_h" as const] } };
+    const text = reportMarkdown(withObjective);
+    const verdict = text.slice(text.indexOf("## Verdict\n\n") + "## Verdict\n\n".length);
+    expect(verdict.startsWith("**Objective (minimize lost_work_gpu_h): fixed-30m wins with ")).toBe(true);
+    expect(md).not.toContain("Objective (");
+  });
+
   it("uses the same verdict sentences as the HTML", () => {
     for (const paragraph of verdicts(results.summary)) expect(md).toContain(paragraph);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { METRIC_NAMES, type MetricValues, type RunRecord } from "../../reports/records.js";
-import { judge } from "../../runner/gate.js";
+import { absoluteGatesNeed, checkAbsoluteGates, hasRelativeGates, judge } from "../../runner/gate.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
 import { runScenario } from "../../runner/run.js";
@@ -157,5 +157,103 @@ describe("the gate on real policy changes", () => {
       if (judged.some((j) => j.verdict === "regressed")) alarms++;
     }
     expect(alarms / 20).toBeLessThanOrEqual(1 - GATES.confidence);
+  });
+});
+
+describe("absolute gates", () => {
+  const sample = runs("s", 1, "goodput", [0.9, 0.92, 0.94, 0.96, 0.98]); // mean 0.94, s = 0.0316
+  const gates = (metrics: Gates["metrics"]): Gates => ({ confidence: 0.95, metrics });
+  // One-sided 95% bound: 0.94 ∓ t(0.95, 4) · s / √5 = 0.94 ∓ 2.1318 × 0.014142 = 0.94 ∓ 0.030149.
+  const halfWidth = studentTQuantile(0.95, 4) * Math.sqrt(0.001 / 5);
+
+  it("judges the mean without a confidence, and the one-sided bound with one", () => {
+    const [onMean] = checkAbsoluteGates(gates([{ metric: "goodput", min: 0.93 }]), ["s"], sample);
+    expect(onMean).toMatchObject({ strategy: "s", min: 0.93, max: null, confidence: null, samples: 5, verdict: "ok" });
+    expect(onMean.mean).toBeCloseTo(0.94, 12);
+    expect(onMean.low).toBeCloseTo(0.94, 12);
+    // The lower bound (0.9099) is below 0.93 although the mean is above: not shown at 95%.
+    const [onBound] = checkAbsoluteGates(gates([{ metric: "goodput", min: 0.93, confidence: 0.95 }]), ["s"], sample);
+    expect(onBound.verdict).toBe("failed");
+    expect(onBound.low).toBeCloseTo(0.94 - halfWidth, 12);
+    expect(halfWidth).toBeCloseTo(0.030149, 5);
+    expect(checkAbsoluteGates(gates([{ metric: "goodput", min: 0.9, confidence: 0.95 }]), ["s"], sample)[0].verdict).toBe("ok");
+    // A max is judged on the upper bound: 0.9701.
+    expect(checkAbsoluteGates(gates([{ metric: "goodput", max: 0.97, confidence: 0.95 }]), ["s"], sample)[0].verdict).toBe("failed");
+    expect(checkAbsoluteGates(gates([{ metric: "goodput", max: 0.971, confidence: 0.95 }]), ["s"], sample)[0].verdict).toBe("ok");
+    expect(checkAbsoluteGates(gates([{ metric: "goodput", min: 0.5, max: 0.93 }]), ["s"], sample)[0].verdict).toBe("failed");
+  });
+
+  it("fails a metric the run does not exercise, skips relative gates and strategies not run", () => {
+    const judged = checkAbsoluteGates(
+      gates([
+        { metric: "lost_work_gpu_h", max: 5 },
+        { metric: "goodput", tolerance: 0.01 },
+        { metric: "goodput", min: 0.5, strategies: ["s", "other"] },
+      ]),
+      ["s"],
+      sample,
+    );
+    expect(judged.map((j) => [j.metric, j.strategy, j.verdict])).toEqual([
+      ["lost_work_gpu_h", "s", "no-data"],
+      ["goodput", "s", "ok"],
+    ]);
+    expect(hasRelativeGates(gates([{ metric: "goodput", min: 0.5 }]))).toBe(false);
+    expect(absoluteGatesNeed(gates([{ metric: "goodput", min: 0.5, confidence: 0.9 }]), 1)).toContain("needs at least 2 replications");
+    expect(absoluteGatesNeed(gates([{ metric: "goodput", min: 0.5 }]), 1)).toBeNull();
+  });
+
+  it("rejects, by field path, a gate that is both or neither, a confidence on a relative gate, min above max, an unknown metric", () => {
+    const base = `name: g
+description: d
+horizon: 1d
+cluster: { racks: 1, nodesPerRack: 2, node: { gpus: 4 } }
+workload: { generator: { arrivalsPerHour: 1, nodes: { constant: 1 }, runtime: { constant: 1h } } }
+strategies: [{ name: s }]
+gates:
+  metrics:
+`;
+    const problems = (lines: string): string[] => {
+      const parsed = parseScenarioText(base + lines, "g.yaml", scenarioSchema);
+      return parsed.ok ? [] : parsed.problems;
+    };
+    expect(problems("    - { metric: goodput, min: 0.9, confidence: 0.95 }\n    - { metric: queue_wait_p90_h, max: 2 }\n")).toEqual([]);
+    const found = problems(
+      [
+        "    - { metric: goodput, min: 0.9, tolerance: 0.01 }",
+        "    - { metric: goodput }",
+        "    - { metric: goodput, tolerance: 0.01, confidence: 0.9 }",
+        "    - { metric: goodput, min: 0.9, max: 0.5 }",
+        "    - { metric: gpu_utilization, max: 0.9, better: lower }",
+        "",
+      ].join("\n"),
+    ).join("\n");
+    expect(found).toContain("gates.metrics[0].tolerance: a gate is relative (tolerance) or absolute (min, max), not both");
+    expect(found).toContain("gates.metrics[1]: give a tolerance (judged against a baseline) or a min and/or max (absolute)");
+    expect(found).toContain("gates.metrics[2].confidence: only an absolute gate (min, max) takes its own confidence");
+    expect(found).toContain("gates.metrics[3].max: is below min (0.9)");
+    expect(found).toContain("gates.metrics[4].better: an absolute gate has no direction");
+    expect(problems("    - { metric: queue_wait_p99_h, max: 2 }\n").join("\n")).toContain('gates.metrics[0].metric: expected one of');
+  });
+});
+
+describe("objective", () => {
+  it("takes a metric or a net of metrics in one unit, and names the field when the units differ", () => {
+    const base = `name: o
+description: d
+horizon: 1d
+cluster: { racks: 1, nodesPerRack: 2, node: { gpus: 4 } }
+workload: { generator: { arrivalsPerHour: 1, nodes: { constant: 1 }, runtime: { constant: 1h } } }
+strategies: [{ name: s }]
+`;
+    const problems = (line: string): string[] => {
+      const parsed = parseScenarioText(`${base}${line}\n`, "o.yaml", scenarioSchema);
+      return parsed.ok ? [] : parsed.problems;
+    };
+    expect(problems("objective: { minimize: [lost_work_gpu_h, checkpoint_overhead_gpu_h] }")).toEqual([]);
+    expect(problems("objective: { maximize: goodput }")).toEqual([]);
+    expect(problems("objective: { minimize: [lost_work_gpu_h, queue_wait_p90_h] }").join("\n")).toContain(
+      "o.yaml:7:24 objective.minimize: a net sums its metrics, so they must share a unit; these are in GPU-h, h",
+    );
+    expect(problems("objective: { minimize: lost_work }")).not.toEqual([]);
   });
 });
