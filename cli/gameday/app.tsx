@@ -12,17 +12,25 @@ import type { ControllerView, GamedayController, LogLine } from "./controller.js
  * squeezes racks and nodes into the space there is, the log takes what is left.
  */
 
-const STATE_STYLE: Readonly<Record<NodeState, { readonly glyph: string; readonly color: string }>> = {
-  idle: { glyph: "·", color: "gray" },
-  busy: { glyph: "■", color: "green" },
-  down: { glyph: "✕", color: "red" },
-  draining: { glyph: "▪", color: "yellow" },
-  quarantined: { glyph: "▣", color: "blue" },
-  throttled: { glyph: "■", color: "magenta" },
-  mismatch: { glyph: "■", color: "cyan" },
-  "spot-busy": { glyph: "◆", color: "green" },
-  spot: { glyph: "◇", color: "gray" },
+/**
+ * Each state its own glyph as well as its colour: the map must read without colour
+ * (NO_COLOR, a monochrome terminal, a colour-blind operator). The legend is drawn from here.
+ */
+const STATE_STYLE: Readonly<Record<NodeState, { readonly glyph: string; readonly color: string; readonly label: string }>> = {
+  busy: { glyph: "■", color: "green", label: "busy" },
+  idle: { glyph: "·", color: "gray", label: "idle" },
+  "spot-busy": { glyph: "◆", color: "green", label: "spot" },
+  spot: { glyph: "◇", color: "gray", label: "spot idle" },
+  down: { glyph: "✕", color: "red", label: "down" },
+  draining: { glyph: "▪", color: "yellow", label: "draining" },
+  throttled: { glyph: "▲", color: "magenta", label: "hot" },
+  quarantined: { glyph: "▣", color: "blue", label: "quarantined" },
+  mismatch: { glyph: "◉", color: "cyan", label: "bad driver" },
 };
+
+export const STATE_GLYPHS: Readonly<Record<NodeState, string>> = Object.fromEntries(
+  Object.entries(STATE_STYLE).map(([state, style]) => [state, style.glyph]),
+) as Record<NodeState, string>;
 
 /** Worst first: a cell standing for several nodes shows the worst of them. */
 const SEVERITY: readonly NodeState[] = ["down", "quarantined", "throttled", "mismatch", "draining", "busy", "spot-busy", "spot", "idle"];
@@ -287,10 +295,13 @@ function clusterBody(snapshot: ClusterSnapshot, view: ControllerView, columns: n
           <Sparklines view={view} width={columns - mapWidth - 13} />
         </Box>
       </Box>
-      <Text dimColor wrap="truncate">
-        <Text color="green">■</Text>busy <Text color="green">◆</Text>spot <Text color="red">✕</Text>down{" "}
-        <Text color="yellow">▪</Text>draining <Text color="magenta">■</Text>hot <Text color="blue">▣</Text>quarantined{" "}
-        <Text color="cyan">■</Text>bad driver
+      <Text wrap="truncate">
+        {(Object.keys(STATE_STYLE) as NodeState[]).map((state) => (
+          <Text key={state}>
+            <Text color={STATE_STYLE[state].color}>{STATE_STYLE[state].glyph}</Text>
+            <Text dimColor>{STATE_STYLE[state].label} </Text>
+          </Text>
+        ))}
       </Text>
       <Text wrap="truncate">
         <Text dimColor>queue </Text>

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
-import { GamedayApp, handleKeys, sparkline, type Mode } from "../../cli/gameday/app.js";
+import { GamedayApp, STATE_GLYPHS, handleKeys, sparkline, type Mode } from "../../cli/gameday/app.js";
+import { playInTerminal } from "../../cli/gameday/command.js";
 import { formatSimClock } from "../../reports/format.js";
 import { GamedayController } from "../../cli/gameday/controller.js";
 import { GamedaySession } from "../../runner/gameday/session.js";
@@ -120,6 +121,30 @@ describe("the game-day screen", () => {
     expect(frame).toContain("error budget spent — · work lost 0.0 GPU-h (objective: ≤ 100% of the budget)");
     expect(frame).toContain("GPU node running hot: detected after 12 min, mitigated after 12 min · 100 pts");
     unmount();
+  });
+
+  it("gives every node state its own glyph, in the legend too, so the hot node shows without colour", async () => {
+    const glyphs = Object.values(STATE_GLYPHS);
+    expect(new Set(glyphs).size).toBe(glyphs.length);
+    const game = await controller();
+    game.session.advance(1.05 * 3.6e9); // the hot node's incident began at 1 h
+    const { lastFrame, unmount } = render(<GamedayApp controller={game} onQuit={() => {}} />);
+    const frame = stripAnsi(lastFrame() ?? "");
+    expect(frame).toMatch(/^r01 [■·]{5}▲/m);
+    expect(frame).toContain("■busy ·idle ◆spot ◇spot idle ✕down ▪draining ▲hot ▣quarantined ◉bad driver");
+    unmount();
+  });
+
+  it("plays interactive and coloured whatever CI says, unless NO_COLOR asks otherwise", () => {
+    const env: NodeJS.ProcessEnv = { CI: "true", CONTINUOUS_INTEGRATION: "1", NO_COLOR: "" };
+    playInTerminal(env);
+    expect(env).toEqual({ NO_COLOR: "" });
+    const plain: NodeJS.ProcessEnv = { CI: "1", NO_COLOR: "1" };
+    playInTerminal(plain);
+    expect(plain).toEqual({ NO_COLOR: "1", FORCE_COLOR: "0" });
+    const forced: NodeJS.ProcessEnv = { NO_COLOR: "1", FORCE_COLOR: "3" };
+    playInTerminal(forced);
+    expect(forced.FORCE_COLOR).toBe("3");
   });
 
   it("draws sparklines scaled to their maximum", () => {
