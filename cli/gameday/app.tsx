@@ -105,6 +105,19 @@ export function handleKeys(
   key: { readonly return?: boolean; readonly escape?: boolean; readonly backspace?: boolean; readonly delete?: boolean; readonly ctrl?: boolean },
   controller: GamedayController,
 ): Mode | "quit" {
+  const next = readKeys(mode, input, key, controller);
+  // The clock holds while a menu, a prompt or the help is open: the day does not run on
+  // while the operator types a node's name.
+  controller.hold(next !== "quit" && next.kind !== "main");
+  return next;
+}
+
+function readKeys(
+  mode: Mode,
+  input: string,
+  key: { readonly return?: boolean; readonly escape?: boolean; readonly backspace?: boolean; readonly delete?: boolean; readonly ctrl?: boolean },
+  controller: GamedayController,
+): Mode | "quit" {
   if (key.ctrl === true && input === "c") return "quit";
   let current = mode;
   for (const char of input) {
@@ -230,7 +243,7 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
   const body = snapshot.kind === "cluster" ? clusterBody(snapshot, view, columns, rows) : serviceBody(snapshot, view, columns, rows);
   // Header, the body, message, keys; Ink keeps the last row for its cursor.
   const logRows = Math.max(1, rows - 1 - body.rows - 2 - 1);
-  const state = view.result !== null ? "■ ended" : view.paused ? "❚❚ paused" : `▶ ×${view.speed.toLocaleString("en")}`;
+  const state = view.result !== null ? "■ ended" : view.paused ? "❚❚ paused" : view.held ? "❚❚ held" : `▶ ×${view.speed.toLocaleString("en")}`;
   const span = snapshot.endUs >= 7_200e6 ? `${Math.round(snapshot.endUs / 3.6e9)}h` : `${Math.round(snapshot.endUs / 1e6)}s`;
 
   return (

@@ -7,7 +7,7 @@ import { resolveScenarioPath } from "../../scenarios/library.js";
 import { help, loadOrThrow, prepareOrThrow } from "../commands.js";
 import { claimOutputFolder, fileSha256, readCheckedFile, writeResultFolder } from "../result-files.js";
 import { UsageError, integerOption, parseCommandArgs } from "../usage.js";
-import { GamedayController, SPEEDS } from "./controller.js";
+import { GamedayController, SPEEDS, defaultSpeed } from "./controller.js";
 
 /** session.json: what `--replay` needs to play the day again, command by command. */
 const sessionSchema = z.strictObject({
@@ -74,8 +74,7 @@ export async function gamedayCommand(args: string[]): Promise<number> {
   // Before the day is played: a folder it may not be saved to is refused now.
   claimOutputFolder(out, { command: "gameday", force, replace: true });
   const session = openSession(prepared, seed, values.strategy);
-  // A service's day lasts minutes, a cluster's hours: real time for one, ×1,000 for the other.
-  const speed = speedOption ?? (session.kind === "service" ? 1 : 1_000);
+  const speed = speedOption ?? defaultSpeed(session);
   const controller = new GamedayController(session, { speed, paused: values.paused === true });
   let saved = false;
   const onQuit = () => {

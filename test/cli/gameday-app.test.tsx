@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { GamedayApp, STATE_GLYPHS, handleKeys, sparkline, type Mode } from "../../cli/gameday/app.js";
 import { playInTerminal } from "../../cli/gameday/command.js";
 import { formatSimClock } from "../../reports/format.js";
-import { GamedayController } from "../../cli/gameday/controller.js";
+import { GamedayController, defaultSpeed } from "../../cli/gameday/controller.js";
+import { openSession } from "../../runner/gameday/play.js";
 import { GamedaySession } from "../../runner/gameday/session.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
@@ -88,6 +89,48 @@ describe("the game-day screen", () => {
     expect(handleKeys(main, "c", { ctrl: true }, game)).toBe("quit");
     // A service prompt starts with the first control-plane service's name: this cluster has none.
     expect(handleKeys(main, "af", {}, game)).toMatchObject({ kind: "target", text: "" });
+  });
+
+  it("holds the clock while a menu, a prompt or the help is open, and runs on after", async () => {
+    const game = await controller();
+    game.togglePause(); // running
+    const main: Mode = { kind: "main" };
+    game.tick();
+    const before = game.session.nowUs;
+    expect(before).toBeGreaterThan(0);
+    let mode = handleKeys(main, "a1r0", {}, game);
+    for (let i = 0; i < 20; i++) game.tick();
+    mode = handleKeys(mode as Mode, "n1", {}, game);
+    game.tick();
+    expect(game.view()).toMatchObject({ held: true, paused: false });
+    expect(game.session.nowUs).toBe(before);
+    const { lastFrame, unmount } = render(<GamedayApp controller={game} onQuit={() => {}} />);
+    expect(stripAnsi(lastFrame() ?? "")).toContain("❚❚ held");
+    unmount();
+    // The drain applies at the time the menu opened; then the clock runs again.
+    expect(handleKeys(mode as Mode, "", { return: true }, game)).toEqual(main);
+    expect(game.session.commands).toEqual([{ atUs: before, command: { kind: "drain", node: "r0n1" } }]);
+    game.tick();
+    expect(game.session.nowUs).toBeGreaterThan(before);
+    handleKeys(main, "?", {}, game);
+    const helpAt = game.session.nowUs;
+    game.tick();
+    expect(game.session.nowUs).toBe(helpAt);
+    handleKeys({ kind: "help" }, "x", {}, game);
+    expect(game.view().held).toBe(false);
+  });
+
+  it("starts a cluster day at a speed an incident can be noticed at, a service's in real time", async () => {
+    const game = await controller();
+    // The night shift's detection objective is 20 min: 12 s of wall time at ×100, 1.2 s at ×1,000.
+    expect(defaultSpeed(game.session)).toBe(100);
+    const quick = readFileSync(join(bundledScenarioDir(), "gameday-night-shift.yaml"), "utf8").replace("detectWithin: 20m", "detectWithin: 4h");
+    const parsed = parseScenarioText(quick, "quick.yaml", scenarioSchema);
+    if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+    expect(defaultSpeed(openSession(prepareScenario(parsed.value, "quick.yaml"), 11))).toBe(1_000);
+    const service = await loadScenario("replica-cascade");
+    if (!service.ok) throw new Error(service.problems.join("\n"));
+    expect(defaultSpeed(openSession(prepareScenario(service.value, join(bundledScenarioDir(), "replica-cascade.yaml")), 1))).toBe(1);
   });
 
   it("squeezes a 4,096-node cluster into the map, worst state of each group shown", async () => {
