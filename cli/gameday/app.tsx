@@ -186,13 +186,22 @@ function handleChar(mode: Mode, char: string, controller: GamedayController): Mo
           controller.step();
           return mode;
         case "i":
-          return { kind: "menu", title: "inject a fault", items: controller.session.kind === "cluster" ? INJECT_MENU : SERVICE_INJECT_MENU };
+          return { kind: "menu", title: "inject a fault", items: applicable(controller, controller.session.kind === "cluster" ? INJECT_MENU : SERVICE_INJECT_MENU) };
         case "a":
-          return { kind: "menu", title: "act", items: controller.session.kind === "cluster" ? ACT_MENU : SERVICE_ACT_MENU };
+          return { kind: "menu", title: "act", items: applicable(controller, controller.session.kind === "cluster" ? ACT_MENU : SERVICE_ACT_MENU) };
         default:
           return mode;
       }
   }
+}
+
+/**
+ * The entries whose command the scenario has what it needs for (the session's own rule):
+ * no link down without a fabric, no control plane without services. Keys stay as declared.
+ */
+export function applicable(controller: GamedayController, items: readonly MenuItem[]): MenuItem[] {
+  const session = controller.session;
+  return items.filter((item) => session.unavailable(item.make(item.target === "service" ? (session.serviceNames()[0] ?? "") : "")) === null);
 }
 
 const BARS = "▁▂▃▄▅▆▇█";

@@ -196,6 +196,8 @@ export abstract class GamedayBase {
   /** Applies a command now (after the rest of this instant) and logs it; returns what it did. */
   apply(command: GamedayCommand): string {
     if (this.result !== null) throw new CommandError("the game day is over");
+    const unavailable = this.unavailable(command);
+    if (unavailable !== null) throw new CommandError(unavailable);
     this.settle();
     const said = this.execute(command);
     this.commands.push({ atUs: this.sim.now, command });
@@ -221,6 +223,12 @@ export abstract class GamedayBase {
     return [];
   }
 
+  /**
+   * Why this kind of command cannot apply to the scenario at all, whatever its target and
+   * moment (no fabric to cut, no spot nodes to reclaim), or null. The menus offer only the
+   * commands this allows, and apply refuses the rest with the same words.
+   */
+  abstract unavailable(command: GamedayCommand): string | null;
   /** A record's node field as the log shows it. */
   abstract nodeName(node: number): string;
   abstract snapshot(): GamedaySnapshot;
@@ -299,6 +307,33 @@ export class GamedaySession extends GamedayBase {
     return nodes[0];
   }
 
+  unavailable(command: GamedayCommand): string | null {
+    switch (command.kind) {
+      case "link-down":
+        return this.model.canInject({ kind: "link-down", atUs: 0, durationUs: 0, leaf: 0, spine: 0 }) ? null : "the scenario models no fabric (cluster.fabric)";
+      case "metadata-storm":
+        return this.model.canInject({ kind: "metadata-storm", atUs: 0, ops: 1 }) ? null : "the scenario models no filesystem (cluster.storage)";
+      case "spot-wave":
+        return this.model.part(SpotPreemptionInjector) !== undefined ? null : `strategy "${this.strategy.name}" has no spot nodes`;
+      case "service-fault":
+      case "service":
+        return this.serviceNames().length > 0 ? null : "the scenario has no control-plane services";
+      case "checkpoint-now":
+        return this.model.writesCheckpoints ? null : `strategy "${this.strategy.name}" writes no checkpoints`;
+      case "scheduler":
+        return this.model.switchableBackfill ? null : "the scenario's scheduler is a custom policy";
+      case "replica-failure":
+      case "replica-slowdown":
+      case "restore-replica":
+      case "memory-leak":
+      case "scale-out":
+      case "breaker-on":
+        return `"${command.kind}" acts on a service scenario's replicas, not on a cluster`;
+      default:
+        return null;
+    }
+  }
+
   protected execute(command: GamedayCommand): string {
     const cluster = this.model.cluster;
     switch (command.kind) {
@@ -314,20 +349,15 @@ export class GamedaySession extends GamedayBase {
         const rack = /^r(\d+)$/.exec(command.target);
         if (rack === null || Number(rack[1]) >= cluster.options.racks) throw new CommandError(`"${command.target}" is not a rack of the cluster`);
         const durationUs = secondsToUs(command.durationS);
-        const fault = { kind: "link-down", atUs: this.sim.now, durationUs, leaf: Number(rack[1]), spine: 0 } as const;
-        if (!this.model.canInject(fault)) throw new CommandError("the scenario models no fabric (cluster.fabric)");
-        this.model.injectFault(fault);
+        this.model.injectFault({ kind: "link-down", atUs: this.sim.now, durationUs, leaf: Number(rack[1]), spine: 0 });
         return `link down: ${command.target}'s leaf to spine 0`;
       }
       case "metadata-storm": {
-        const fault = { kind: "metadata-storm", atUs: this.sim.now, ops: METADATA_STORM_OPS } as const;
-        if (!this.model.canInject(fault)) throw new CommandError("the scenario models no filesystem (cluster.storage)");
-        this.model.injectFault(fault);
+        this.model.injectFault({ kind: "metadata-storm", atUs: this.sim.now, ops: METADATA_STORM_OPS });
         return `metadata storm: ${METADATA_STORM_OPS.toLocaleString("en")} operations at the metadata server`;
       }
       case "spot-wave": {
-        const noticed = this.model.part(SpotPreemptionInjector)?.wave();
-        if (noticed === undefined) throw new CommandError(`strategy "${this.strategy.name}" has no spot nodes`);
+        const noticed = this.model.part(SpotPreemptionInjector)!.wave();
         return `spot wave: ${noticed} node${noticed === 1 ? "" : "s"} on reclaim notice`;
       }
       case "service-fault": {
@@ -412,18 +442,17 @@ export class GamedaySession extends GamedayBase {
         return `driver rolled back on ${rolledBack} node${rolledBack === 1 ? "" : "s"}`;
       }
       case "checkpoint-now": {
-        const begun = this.model.checkpointAllNow();
-        if (begun === null) throw new CommandError(`strategy "${this.strategy.name}" writes no checkpoints`);
+        const begun = this.model.checkpointAllNow()!;
         return `checkpoint started by ${begun} running job${begun === 1 ? "" : "s"}`;
       }
       case "scheduler": {
-        if (!this.model.setBackfill(backfillOf(command.policy))) throw new CommandError("the scenario's scheduler is a custom policy");
+        this.model.setBackfill(backfillOf(command.policy));
         return `scheduler now ${command.policy}`;
       }
       case "ack":
         return "acknowledged";
       default:
-        throw new CommandError(`"${command.kind}" acts on a service scenario's replicas, not on a cluster`);
+        throw new CommandError(this.unavailable(command) ?? `"${command.kind}" is not a cluster's command`);
     }
   }
 

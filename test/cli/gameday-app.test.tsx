@@ -87,8 +87,45 @@ describe("the game-day screen", () => {
     expect(handleKeys(typing as Mode, "q", {}, game)).toMatchObject({ kind: "target", text: "r2n3q" });
     expect(handleKeys(typing as Mode, "", { escape: true }, game)).toEqual(main);
     expect(handleKeys(main, "c", { ctrl: true }, game)).toBe("quit");
-    // A service prompt starts with the first control-plane service's name: this cluster has none.
-    expect(handleKeys(main, "af", {}, game)).toMatchObject({ kind: "target", text: "" });
+    // This cluster has no control plane: its actions are not offered, the key does nothing.
+    expect(handleKeys(main, "af", {}, game)).toMatchObject({ kind: "menu" });
+  });
+
+  it("offers in its menus only what applies to the scenario, and keeps each entry's key", async () => {
+    const bundled = async (name: string, strategy?: string) => {
+      const loaded = await loadScenario(name);
+      if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+      const session = openSession(prepareScenario(loaded.value, join(bundledScenarioDir(), `${name}.yaml`)), 1, strategy);
+      return new GamedayController(session, { paused: true });
+    };
+    const menu = (game: GamedayController, key: string) => {
+      const mode = handleKeys({ kind: "main" }, key, {}, game) as Extract<Mode, { kind: "menu" }>;
+      return mode.items.map((item) => `${item.key} ${item.label}`);
+    };
+    const night = await controller();
+    expect(menu(night, "i")).toEqual([
+      "1 node crash (4 h)",
+      "2 rack power loss (4 h)",
+      "3 thermal throttle (1 h)",
+      "4 bad driver (1 h)",
+      "5 stray drain (1 h)",
+      "d bad driver rollout (waves every 30 min)",
+    ]);
+    expect(menu(night, "a").filter((entry) => /control plane|checkpoint|scheduler/.test(entry))).toEqual([
+      "6 checkpoint every running job now",
+      "7 scheduler: FIFO",
+      "8 scheduler: EASY backfill",
+      "9 scheduler: conservative backfill",
+    ]);
+    // Every entry offered applies: none is refused for what the scenario lacks.
+    const fabric = await bundled("llm-training-64gpu");
+    expect(menu(fabric, "i")).toEqual(expect.arrayContaining(["7 link down (a rack's uplink, 1 h)", "8 metadata storm"]));
+    const ha = await bundled("control-plane-ha", "active-passive");
+    expect(menu(ha, "a")).toEqual(expect.arrayContaining(["f control plane: fail over", "c control plane: renew the certificate"]));
+    expect(menu(ha, "i").filter((entry) => entry.includes("control plane"))).toHaveLength(3);
+    const spot = await bundled("spot-checkpoint-cadence", "spot-on-notice");
+    expect(menu(spot, "i")).toContain("6 spot wave (every spot node on notice)");
+    expect(menu(await bundled("spot-checkpoint-cadence", "all-on-demand"), "i")).not.toContain("6 spot wave (every spot node on notice)");
   });
 
   it("holds the clock while a menu, a prompt or the help is open, and runs on after", async () => {
