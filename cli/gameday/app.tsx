@@ -71,6 +71,7 @@ export const ACT_MENU: readonly MenuItem[] = [
   { key: "2", label: "quarantine a node", target: "node", make: (node) => ({ kind: "quarantine", node }) },
   { key: "3", label: "return a node to service", target: "node", make: (node) => ({ kind: "undrain", node }) },
   { key: "4", label: "repair a node", target: "node", make: (node) => ({ kind: "repair", node }) },
+  { key: "k", label: "repair a rack (all its nodes)", target: "rack", make: (rack) => ({ kind: "repair-rack", rack }) },
   { key: "5", label: "roll back the driver", target: null, make: () => ({ kind: "rollback-driver" }) },
   { key: "6", label: "checkpoint every running job now", target: null, make: () => ({ kind: "checkpoint-now" }) },
   // One action per scheduling policy, keys 7, 8, 9 in the registry's order.
@@ -82,7 +83,7 @@ export const ACT_MENU: readonly MenuItem[] = [
       make: () => ({ kind: "scheduler", policy: policy.name }),
     }),
   ),
-  { key: "0", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
+  { key: "0", label: "acknowledge trouble on a node or rack", target: "node", make: (target) => ({ kind: "ack", target }) },
   { key: "f", label: "control plane: fail over", target: "service", make: serviceAction("fail-over") },
   { key: "r", label: "control plane: repair units by hand", target: "service", make: serviceAction("repair") },
   { key: "h", label: "control plane: restore the link between units", target: "service", make: serviceAction("heal") },
@@ -492,7 +493,8 @@ function Menu({ title, items, rows }: { readonly title: string; readonly items: 
 export const HELP_LINES = [
   "space  pause / resume            +  -  speed ×1 … ×100,000",
   "n      step to the next event    i     inject: crash, power, heat, driver, rollout, spot, …",
-  "a      act: drain, quarantine, return, repair, roll back, checkpoint, scheduler, ack,",
+  "a      act: drain, quarantine, return, repair a node or rack, roll back, checkpoint, scheduler,",
+  "       acknowledge (name the node or rack: only that detects an incident there),",
   "       and on the control plane: fail over, repair, restore the link, renew the certificate",
   "q      quit: the session, result and debrief are saved",
   "Nodes are named r<rack>n<slot>, e.g. r01n05. Any key closes this help.",

@@ -35,6 +35,9 @@ export interface LogLine {
   readonly atUs: number;
   readonly text: string;
   readonly operator: boolean;
+  /** The job a line is about, if any, and on a kill line how many times it was killed. */
+  readonly job?: unknown;
+  readonly kills?: number;
 }
 
 export interface ControllerView {
@@ -213,7 +216,21 @@ export class GamedayController {
     const records = this.session.visibleRecords(this.#recordsSeen);
     this.#recordsSeen = this.session.sim.records.length;
     const nodeName = (node: number) => this.session.nodeName(node);
-    for (const record of records) this.#log.push({ atUs: record.timeUs as number, text: describeRecord(record, nodeName), operator: false });
+    for (const record of records) {
+      let text = describeRecord(record, nodeName);
+      let kills: number | undefined;
+      // One line per job in trouble: a requeued job killed again, or failing at last,
+      // replaces its earlier kill line (a kill with a count), rather than filling the log.
+      if ((record.kind === "JobKilled" || record.kind === "JobFailed") && typeof record.job === "number") {
+        const earlier = this.#log.findLast((line) => line.job === record.job && line.kills !== undefined);
+        if (earlier !== undefined) this.#log = this.#log.filter((line) => line !== earlier);
+        if (record.kind === "JobKilled") {
+          kills = (earlier?.kills ?? 0) + 1;
+          if (kills > 1) text += ` ×${kills}`;
+        }
+      }
+      this.#log.push({ atUs: record.timeUs as number, text, operator: false, job: record.job, kills });
+    }
     if (this.#log.length > LOG_KEEP) this.#log = this.#log.slice(-LOG_KEEP);
   }
 

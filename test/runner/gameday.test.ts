@@ -31,10 +31,10 @@ function play(prepared: PreparedScenario, actions: readonly [number, GamedayComm
 }
 
 const GOOD_OPERATOR: readonly [number, GamedayCommand][] = [
-  [1.1, { kind: "drain", node: "r01n05" }],
+  [1.1, { kind: "repair", node: "r01n05" }],
   [3.2, { kind: "rollback-driver" }],
-  [7.1, { kind: "ack" }],
-  [7.2, { kind: "repair", node: "r03n00" }],
+  [7.1, { kind: "ack", target: "r03" }],
+  [7.2, { kind: "repair-rack", rack: "r03" }],
 ];
 
 describe("a game-day session", () => {
@@ -53,6 +53,57 @@ describe("a game-day session", () => {
     expect(good.metrics.jobs_failed).toBeLessThan(idle.metrics.jobs_failed! / 5);
     expect(good.metrics.slo_error_budget_used).toBeLessThan(idle.metrics.slo_error_budget_used!);
     expect(good.endUs).toBe(12 * H);
+  });
+
+  it("cannot be gamed: ack spam, unrelated actions and a partial repair score low, an honest play high", async () => {
+    const prepared = await nightShift();
+    const every10min = (command: GamedayCommand) => Array.from({ length: 72 }, (_, i): [number, GamedayCommand] => [(i + 1) / 6, command]);
+    // Acknowledging without naming anything, every 10 minutes all night: no detection.
+    const ackSpam = play(prepared, every10min({ kind: "ack" }));
+    expect(ackSpam.score).toBe(0);
+    // Busy but beside the point: a drain elsewhere and a rollback right after each incident.
+    const busy = play(prepared, [
+      [1.05, { kind: "drain", node: "r00n00" }],
+      [3.05, { kind: "drain", node: "r00n01" }],
+      [7.05, { kind: "drain", node: "r00n02" }],
+      [7.06, { kind: "rollback-driver" }],
+      [7.07, { kind: "ack", target: "r02n11" }],
+    ]);
+    expect(busy.incidents.map((incident) => incident.points)).toEqual([0, 0, 0]);
+    // One node of sixteen repaired: the rack outage is detected, not mitigated.
+    const partial = play(prepared, [[7.1, { kind: "repair", node: "r03n00" }]]);
+    expect(partial.incidents[2]).toMatchObject({ detectedUs: 7.1 * H, mitigatedUs: null, points: 50 });
+    // Every node of the rack repaired one by one mitigates it, at the last one.
+    const byHand = play(prepared, Array.from({ length: 16 }, (_, slot): [number, GamedayCommand] => [7.1 + slot / 100, { kind: "repair", node: `r3n${slot}` }]));
+    expect(byHand.incidents[2]).toMatchObject({ detectedUs: 7.1 * H, points: 100 });
+    expect(byHand.incidents[2].mitigatedUs).toBeCloseTo(7.25 * H, 0);
+    // Named acks detect, and only what they name.
+    const acks = play(prepared, [[1.1, { kind: "ack", target: "r01n05" }], [3.2, { kind: "ack", target: "r02n11" }], [7.1, { kind: "ack", target: "r03n07" }]]);
+    expect(acks.incidents.map((incident) => [incident.detectedUs !== null, incident.mitigatedUs, incident.points])).toEqual([
+      [true, null, 50],
+      [true, null, 50],
+      [true, null, 50],
+    ]);
+    expect(play(prepared, GOOD_OPERATOR).score).toBe(100);
+  });
+
+  it("counts a hot node drained as mitigated only once no job runs on it", async () => {
+    const prepared = await nightShift();
+    const session = new GamedaySession(prepared, 11);
+    // Drain it when a job runs on it.
+    session.advance(H);
+    while (session.model.cluster.jobOn(1 * 16 + 5) < 0) session.stepToNextEvent();
+    const drainedUs = session.nowUs;
+    const hot = session.model.cluster.jobOn(1 * 16 + 5);
+    session.apply({ kind: "drain", node: "r01n05" });
+    session.advance(Infinity);
+    const result = session.finish();
+    const incident = result.incidents[0];
+    expect(incident.detectedUs).toBe(drainedUs);
+    // The job on it at the drain ran on, slowed, until it ended: the impact lasted until then.
+    const ended = session.sim.records.find((record) => ["JobCompleted", "JobKilled"].includes(record.kind) && record.job === hot && (record.timeUs as number) > drainedUs);
+    expect(ended?.timeUs).toBeGreaterThan(drainedUs);
+    expect(incident.mitigatedUs).toBe(ended?.timeUs);
   });
 
   it("scores late answers lower, and nothing for what the day ended before", async () => {
@@ -344,7 +395,12 @@ describe("the game-day controller", () => {
     while (session.nowUs < 3.5 * H) controller.tick();
     controller.command({ kind: "rollback-driver" });
     const log = controller.view().log;
-    expect(log.some((line) => /^JobKilled job=\d+ cause=driver-mismatch r02n11$/.test(line.text))).toBe(true);
+    // A job killed on start again and again until it fails shows once, as failed.
+    const failed = log.filter((line) => /^JobFailed job=\d+ cause=driver-mismatch$/.test(line.text));
+    expect(failed.length).toBeGreaterThan(2);
+    for (const line of failed) expect(log.filter((other) => other.job === line.job)).toEqual([line]);
+    const killed = session.sim.records.filter((record) => record.kind === "JobKilled" && record.cause === "driver-mismatch");
+    expect(killed.length).toBeGreaterThan(failed.length);
     expect(log.some((line) => /^Job(Submitted|Started|Completed)/.test(line.text))).toBe(false);
     expect(log.at(-1)).toMatchObject({ operator: true, text: "you: driver rolled back on 1 node" });
   });
