@@ -251,6 +251,9 @@ describe("a game-day session", () => {
     session.advance(H);
     expect(() => session.apply({ kind: "drain", node: "r09n00" })).toThrow(CommandError);
     expect(() => session.apply({ kind: "inject", fault: "rack-power", target: "r01n01", durationS: 60 })).toThrow("is not a rack");
+    expect(() => session.apply({ kind: "repair-rack", rack: "r01n01" })).toThrow('"r01n01" is not a rack of the cluster');
+    expect(() => session.apply({ kind: "repair-rack", rack: "r04" })).toThrow("is not a rack");
+    expect(() => session.apply({ kind: "ack", target: "r9n1" })).toThrow('"r9n1" is not a node or a rack of the cluster');
     expect(session.commands).toEqual([]);
   });
 
@@ -317,6 +320,8 @@ describe("game days under random play (fast-check)", () => {
     node.map((name) => ({ kind: "repair", node: name }) as const),
     fc.constant({ kind: "rollback-driver" } as const),
     fc.constant({ kind: "checkpoint-now" } as const),
+    fc.integer({ min: 0, max: 3 }).map((rack) => ({ kind: "repair-rack", rack: `r${rack}` }) as const),
+    node.map((name) => ({ kind: "ack", target: name }) as const),
     fc.constantFrom("fifo", "easy-backfill", "conservative-backfill").map((policy) => ({ kind: "scheduler", policy }) as const),
     fc
       .tuple(fc.constantFrom("node-crash", "throttle", "driver-mismatch", "drain") as fc.Arbitrary<"node-crash" | "throttle" | "driver-mismatch" | "drain">, node, fc.integer({ min: 60, max: 4 * 3_600 }))
