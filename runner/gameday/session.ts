@@ -1,6 +1,6 @@
 import { ClusterModel } from "../../models/cluster/model.js";
 import { type ModelStatus } from "../../models/cluster/options.js";
-import { scheduleInjections, targetNodes, type AdHocInjection, type AdHocKind } from "../../models/failures/ad-hoc.js";
+import { scheduleInjections, targetNodes, type AdHocKind } from "../../models/failures/ad-hoc.js";
 import { SpotPreemptionInjector } from "../../models/failures/spot.js";
 import type { RunMetrics } from "../../models/metrics.js";
 import { backfillOf, type SchedulerPolicyName } from "../../models/scheduler/policies.js";
@@ -310,9 +310,9 @@ export class GamedaySession extends GamedayBase {
     const horizonUs = this.model.endUs;
     const lengthUs = this.scenario.gameday?.length === undefined ? Infinity : secondsToUs(this.scenario.gameday.length);
     this.endUs = Math.min(horizonUs, lengthUs);
+    // The script's incidents come with the model's options (as in a run), hidden: they
+    // show only through what they do to the cluster.
     this.model.begin();
-    // The script's incidents, hidden: they show only through what they do to the cluster.
-    scheduleInjections(this.sim, this.model.cluster, this.#incidentInjections());
     this.#watches = (this.scenario.gameday?.incidents ?? []).map((incident) => ({
       incident,
       startUs: secondsToUs(incident.at),
@@ -334,15 +334,6 @@ export class GamedaySession extends GamedayBase {
 
   nodeName(node: number): string {
     return this.model.cluster.nodeName(node);
-  }
-
-  #incidentInjections(): AdHocInjection[] {
-    return (this.scenario.gameday?.incidents ?? []).map((incident) => ({
-      kind: incident.fault,
-      atUs: secondsToUs(incident.at),
-      target: incident.target,
-      durationUs: secondsToUs(incident.duration),
-    }));
   }
 
   override serviceNames(): readonly string[] {

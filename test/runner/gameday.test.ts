@@ -6,10 +6,11 @@ import { GamedayController } from "../../cli/gameday/controller.js";
 import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
 import { CommandError, GamedaySession, type GamedayCommand } from "../../runner/gameday/session.js";
 import { replaySession } from "../../runner/gameday/play.js";
+import { runReplication } from "../../runner/run.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario, type PreparedScenario } from "../../scenarios/prepare.js";
-import { scenarioSchema } from "../../scenarios/schema.js";
+import { isServiceScenario, scenarioSchema } from "../../scenarios/schema.js";
 
 const H = 3.6e9;
 
@@ -104,6 +105,19 @@ describe("a game-day session", () => {
     const ended = session.sim.records.find((record) => ["JobCompleted", "JobKilled"].includes(record.kind) && record.job === hot && (record.timeUs as number) > drainedUs);
     expect(ended?.timeUs).toBeGreaterThan(drainedUs);
     expect(incident.mitigatedUs).toBe(ended?.timeUs);
+  });
+
+  it("plays the script's incidents in a run too: a run over the day's length gives the untouched day's metrics", async () => {
+    const text = readFileSync(join(bundledScenarioDir(), "gameday-night-shift.yaml"), "utf8").replace("horizon: 1d", "horizon: 12h");
+    const parsed = parseScenarioText(text, "day.yaml", scenarioSchema);
+    if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+    const prepared = prepareScenario(parsed.value, "day.yaml");
+    if (isServiceScenario(parsed.value)) throw new Error("a cluster scenario");
+    const run = runReplication(prepared, parsed.value.strategies[0], 11, false).metrics;
+    const untouched = play(prepared, []).metrics;
+    expect(run).toEqual(untouched);
+    // The bad driver's kills are there (a run without the script had none).
+    expect(run.jobs_failed).toBeGreaterThan(10);
   });
 
   it("scores late answers lower, and nothing for what the day ended before", async () => {
