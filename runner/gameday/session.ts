@@ -160,6 +160,18 @@ const DRIVER_WAVE_US = 30 * 60e6;
 /** A storm's operations: twice the default bound of the metadata server's queue. */
 const METADATA_STORM_OPS = 200_000;
 
+/**
+ * What monitoring shows of an injected fault (the alert that fires), not that it was
+ * injected: a node or rack down, a GPU throttled, a node drained. A bad driver raises no
+ * alert of its own; it shows as the jobs it kills.
+ */
+const SYMPTOMS: Readonly<Partial<Record<AdHocKind, string>>> = {
+  "node-crash": "NodeDown",
+  "rack-power": "RackPowerLost",
+  throttle: "GpuThrottled",
+  drain: "NodeDrained",
+};
+
 const UNSHOWN_RECORDS: ReadonlySet<string> = new Set(["FaultInjected", "FaultCleared", "JobSubmitted", "JobStarted", "JobCompleted"]);
 
 /**
@@ -259,7 +271,11 @@ export abstract class GamedayBase {
     const records: SimRecord[] = [];
     for (let i = from; i < this.sim.records.length; i++) {
       const record = this.sim.records[i];
-      if (!UNSHOWN_RECORDS.has(record.kind)) records.push(record);
+      const symptom = record.kind === "FaultInjected" ? SYMPTOMS[record.fault as AdHocKind] : undefined;
+      if (symptom !== undefined) {
+        const nodes = Array.isArray(record.nodes) ? record.nodes.length : 0;
+        if (nodes > 0) records.push({ kind: symptom, timeUs: record.timeUs, target: record.target, ...(nodes > 1 ? { nodes } : {}) });
+      } else if (!UNSHOWN_RECORDS.has(record.kind)) records.push(record);
     }
     return records;
   }
