@@ -187,6 +187,7 @@ export class ServiceGamedaySession extends GamedayBase {
       metrics: this.model.finish().metrics,
       incidents: [],
       objectives: null,
+      falseAlarms: 0,
       score: null,
       commands: this.commands,
     };

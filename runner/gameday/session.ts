@@ -3,6 +3,7 @@ import { type ModelStatus } from "../../models/cluster/options.js";
 import { scheduleInjections, targetNodes, type AdHocKind } from "../../models/failures/ad-hoc.js";
 import { SpotPreemptionInjector } from "../../models/failures/spot.js";
 import type { RunMetrics } from "../../models/metrics.js";
+import { FALSE_ALARM_POINTS } from "../../reports/postmortem.js";
 import { backfillOf, type SchedulerPolicyName } from "../../models/scheduler/policies.js";
 import { Sim, type SimRecord } from "../../sim/sim.js";
 import { secondsToUs } from "../../sim/time.js";
@@ -136,7 +137,9 @@ export interface GamedayResult {
   readonly metrics: RunMetrics;
   readonly incidents: readonly IncidentScore[];
   readonly objectives: Gameday["objectives"] | null;
-  /** Mean of the incidents' points; null without a script. */
+  /** Acks naming a node or rack with nothing wrong on it: each costs FALSE_ALARM_POINTS. */
+  readonly falseAlarms: number;
+  /** Mean of the incidents' points less the false alarms' cost (at least 0); null without a script. */
   readonly score: number | null;
   readonly commands: readonly LoggedCommand[];
 }
@@ -312,6 +315,7 @@ export class GamedaySession extends GamedayBase {
   readonly #pendingWaves = new Set<number>();
   /** The script's incidents, followed through the day for the score. */
   readonly #watches: IncidentWatch[];
+  #falseAlarms = 0;
 
   constructor(prepared: PreparedScenario, seed: number, strategyName?: string) {
     super(seed);
@@ -589,7 +593,14 @@ export class GamedaySession extends GamedayBase {
       }
       case "ack": {
         if (command.target === undefined) return "acknowledged";
-        if (this.#nodesNamed(command.target) === null) throw new CommandError(`"${command.target}" is not a node or a rack of the cluster`);
+        const named = this.#nodesNamed(command.target);
+        if (named === null) throw new CommandError(`"${command.target}" is not a node or a rack of the cluster`);
+        // Nothing wrong to see there: down, out of service, slowed or badly driven is trouble.
+        const healthy = (node: number) => cluster.isUp(node) && !cluster.isDrained(node) && cluster.health(node).clockFactor === 1 && cluster.isDriverCompatible(node);
+        if (named.every(healthy)) {
+          this.#falseAlarms++;
+          return `acknowledged: trouble on ${command.target}, but nothing is wrong there (a false alarm)`;
+        }
         return `acknowledged: trouble on ${command.target}`;
       }
       default:
@@ -678,7 +689,11 @@ export class GamedaySession extends GamedayBase {
       metrics: run.metrics,
       incidents,
       objectives: gameday?.objectives ?? null,
-      score: incidents.length === 0 ? null : Math.round(incidents.reduce((sum, i) => sum + i.points, 0) / incidents.length),
+      falseAlarms: this.#falseAlarms,
+      score:
+        incidents.length === 0
+          ? null
+          : Math.max(0, Math.round(incidents.reduce((sum, i) => sum + i.points, 0) / incidents.length - FALSE_ALARM_POINTS * this.#falseAlarms)),
       commands: this.commands,
     };
     return this.result;

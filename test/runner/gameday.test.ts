@@ -89,6 +89,19 @@ describe("a game-day session", () => {
       [true, null, 50],
     ]);
     expect(play(prepared, GOOD_OPERATOR).score).toBe(100);
+    // Naming every node every 10 minutes would detect everything: the false alarms cost more.
+    const names = Array.from({ length: 64 }, (_, node) => `r${Math.floor(node / 16)}n${node % 16}`);
+    const guessing = play(
+      prepared,
+      Array.from({ length: 72 }, (_, i) => names.map((target): [number, GamedayCommand] => [(i + 1) / 6, { kind: "ack", target }])).flat(),
+    );
+    expect(guessing.incidents.map((incident) => incident.points)).toEqual([50, 50, 50]);
+    expect(guessing.falseAlarms).toBeGreaterThan(1_000);
+    expect(guessing.score).toBe(0);
+    // One wrong guess by an honest operator costs 5 points, and the debrief says so.
+    const oneWrong = play(prepared, [[0.5, { kind: "ack", target: "r00n09" }], ...GOOD_OPERATOR]);
+    expect(oneWrong).toMatchObject({ falseAlarms: 1, score: 95 });
+    expect(gamedayDebrief(oneWrong, "d")).toContain("False alarms: 1 ack named a node or rack with nothing wrong on it (5 points off the score each).");
   });
 
   it("counts a hot node drained as mitigated only once no job runs on it", async () => {
