@@ -7,6 +7,12 @@ import { formatMetric, formatSimClock, roundForOutput } from "./format.js";
 import { escapeMarkdown } from "./text.js";
 import type { MetricName, MetricValues } from "./records.js";
 
+/**
+ * What an ack naming a healthy node or rack costs the day's score (the session scores
+ * with it): naming every node every few minutes would otherwise detect every incident.
+ */
+export const FALSE_ALARM_POINTS = 5;
+
 /** The result of a game day as plain data (scenarios/gameday.ts builds it). */
 export interface GamedayRecord {
   readonly scenario: string;
@@ -24,6 +30,7 @@ export interface GamedayRecord {
     readonly points: number;
   }[];
   readonly objectives: { readonly detectWithin: number; readonly mitigateWithin: number; readonly errorBudget: number } | null;
+  readonly falseAlarms: number;
   readonly score: number | null;
   readonly commands: readonly { readonly atUs: number; readonly command: { readonly kind: string } }[];
 }
@@ -39,6 +46,7 @@ export function gamedayFinalJson(result: GamedayRecord): string {
     seed: result.seed,
     endH: HOURS(result.endUs),
     score: result.score,
+    falseAlarms: result.falseAlarms,
     incidents: result.incidents.map((incident) => ({
       title: incident.title,
       startH: HOURS(incident.startUs),
@@ -108,6 +116,9 @@ export function gamedayDebrief(result: GamedayRecord, description: string): stri
           `${within(incident.mitigatedUs, incident.startUs, objectives?.mitigateWithin)} | ${incident.points} |`,
       );
     }
+  }
+  if (result.falseAlarms > 0) {
+    lines.push("", `False alarms: ${result.falseAlarms} ack${result.falseAlarms === 1 ? "" : "s"} named a node or rack with nothing wrong on it (${FALSE_ALARM_POINTS} points off the score each).`);
   }
   const timeline = [
     ...result.incidents.map((incident) => ({ atUs: incident.startUs, text: `**incident begins**: ${escapeMarkdown(incident.title)}` })),

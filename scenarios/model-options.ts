@@ -17,7 +17,21 @@ import { placementOf, type ClusterScenario, type ServiceScenario, type Strategy 
  * microseconds, per-strategy replacements applied, defaults of the model's own filled in.
  * Models never see YAML.
  */
-/** The model's options for one strategy of a scenario. */
+/**
+ * A game day's scripted incidents as injections: `run`, `regress` and sweeps play them as
+ * the game day does (every strategy, every replication), so a rehearsed incident is a
+ * case the gate can hold a strategy to, and a run agrees with the replay of a day.
+ */
+export function incidentInjections(scenario: ClusterScenario): AdHocInjection[] {
+  return (scenario.gameday?.incidents ?? []).map((incident) => ({
+    kind: incident.fault,
+    atUs: secondsToUs(incident.at),
+    target: incident.target,
+    durationUs: secondsToUs(incident.duration),
+  }));
+}
+
+/** The model's options for one strategy of a scenario (hand injections, then the script's incidents). */
 export function modelOptions(
   prepared: PreparedScenario,
   strategy: Strategy,
@@ -128,7 +142,7 @@ export function modelOptions(
         ? { shapes: nodeShapes(scenario, prepared.nodeList), placement: placementOf(strategy.scheduler ?? scenario.scheduler) }
         : null,
     failures: failureWirings(prepared, strategy),
-    injections,
+    injections: [...injections, ...incidentInjections(scenario)],
     timedFaults: timedFaults(scenario),
     controlPlane: scenario.controlPlane.map((service) => ({
       role: service.role,

@@ -617,7 +617,7 @@ const gamedaySchema = z.strictObject({
         fault: z.enum(AD_HOC_KINDS),
         target: z.string().regex(/^r\d+(n\d+)?$/, 'expected a node ("r01n03") or, for rack-power, a rack ("r01")'),
         duration: zDuration({ positive: true }),
-        mitigation: z.array(z.enum(MITIGATIONS)).min(1).optional().describe("actions that mitigate it (default: by fault)"),
+        mitigation: z.array(z.enum(MITIGATIONS)).min(1).optional().describe("actions on it that may mitigate it, once its impact ends (default: any but an ack)"),
       }),
     )
     .min(1),

@@ -12,17 +12,25 @@ import type { ControllerView, GamedayController, LogLine } from "./controller.js
  * squeezes racks and nodes into the space there is, the log takes what is left.
  */
 
-const STATE_STYLE: Readonly<Record<NodeState, { readonly glyph: string; readonly color: string }>> = {
-  idle: { glyph: "·", color: "gray" },
-  busy: { glyph: "■", color: "green" },
-  down: { glyph: "✕", color: "red" },
-  draining: { glyph: "▪", color: "yellow" },
-  quarantined: { glyph: "▣", color: "blue" },
-  throttled: { glyph: "■", color: "magenta" },
-  mismatch: { glyph: "■", color: "cyan" },
-  "spot-busy": { glyph: "◆", color: "green" },
-  spot: { glyph: "◇", color: "gray" },
+/**
+ * Each state its own glyph as well as its colour: the map must read without colour
+ * (NO_COLOR, a monochrome terminal, a colour-blind operator). The legend is drawn from here.
+ */
+const STATE_STYLE: Readonly<Record<NodeState, { readonly glyph: string; readonly color: string; readonly label: string }>> = {
+  busy: { glyph: "■", color: "green", label: "busy" },
+  idle: { glyph: "·", color: "gray", label: "idle" },
+  "spot-busy": { glyph: "◆", color: "green", label: "spot" },
+  spot: { glyph: "◇", color: "gray", label: "spot idle" },
+  down: { glyph: "✕", color: "red", label: "down" },
+  draining: { glyph: "▪", color: "yellow", label: "draining" },
+  throttled: { glyph: "▲", color: "magenta", label: "hot" },
+  quarantined: { glyph: "▣", color: "blue", label: "quarantined" },
+  mismatch: { glyph: "◉", color: "cyan", label: "bad driver" },
 };
+
+export const STATE_GLYPHS: Readonly<Record<NodeState, string>> = Object.fromEntries(
+  Object.entries(STATE_STYLE).map(([state, style]) => [state, style.glyph]),
+) as Record<NodeState, string>;
 
 /** Worst first: a cell standing for several nodes shows the worst of them. */
 const SEVERITY: readonly NodeState[] = ["down", "quarantined", "throttled", "mismatch", "draining", "busy", "spot-busy", "spot", "idle"];
@@ -63,6 +71,7 @@ export const ACT_MENU: readonly MenuItem[] = [
   { key: "2", label: "quarantine a node", target: "node", make: (node) => ({ kind: "quarantine", node }) },
   { key: "3", label: "return a node to service", target: "node", make: (node) => ({ kind: "undrain", node }) },
   { key: "4", label: "repair a node", target: "node", make: (node) => ({ kind: "repair", node }) },
+  { key: "k", label: "repair a rack (all its nodes)", target: "rack", make: (rack) => ({ kind: "repair-rack", rack }) },
   { key: "5", label: "roll back the driver", target: null, make: () => ({ kind: "rollback-driver" }) },
   { key: "6", label: "checkpoint every running job now", target: null, make: () => ({ kind: "checkpoint-now" }) },
   // One action per scheduling policy, keys 7, 8, 9 in the registry's order.
@@ -74,7 +83,7 @@ export const ACT_MENU: readonly MenuItem[] = [
       make: () => ({ kind: "scheduler", policy: policy.name }),
     }),
   ),
-  { key: "0", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
+  { key: "0", label: "acknowledge trouble on a node or rack", target: "node", make: (target) => ({ kind: "ack", target }) },
   { key: "f", label: "control plane: fail over", target: "service", make: serviceAction("fail-over") },
   { key: "r", label: "control plane: repair units by hand", target: "service", make: serviceAction("repair") },
   { key: "h", label: "control plane: restore the link between units", target: "service", make: serviceAction("heal") },
@@ -92,6 +101,19 @@ export type Mode =
  * taken one character at a time; Enter, Esc and Backspace come as flags.
  */
 export function handleKeys(
+  mode: Mode,
+  input: string,
+  key: { readonly return?: boolean; readonly escape?: boolean; readonly backspace?: boolean; readonly delete?: boolean; readonly ctrl?: boolean },
+  controller: GamedayController,
+): Mode | "quit" {
+  const next = readKeys(mode, input, key, controller);
+  // The clock holds while a menu, a prompt or the help is open: the day does not run on
+  // while the operator types a node's name.
+  controller.hold(next !== "quit" && next.kind !== "main");
+  return next;
+}
+
+function readKeys(
   mode: Mode,
   input: string,
   key: { readonly return?: boolean; readonly escape?: boolean; readonly backspace?: boolean; readonly delete?: boolean; readonly ctrl?: boolean },
@@ -165,13 +187,22 @@ function handleChar(mode: Mode, char: string, controller: GamedayController): Mo
           controller.step();
           return mode;
         case "i":
-          return { kind: "menu", title: "inject a fault", items: controller.session.kind === "cluster" ? INJECT_MENU : SERVICE_INJECT_MENU };
+          return { kind: "menu", title: "inject a fault", items: applicable(controller, controller.session.kind === "cluster" ? INJECT_MENU : SERVICE_INJECT_MENU) };
         case "a":
-          return { kind: "menu", title: "act", items: controller.session.kind === "cluster" ? ACT_MENU : SERVICE_ACT_MENU };
+          return { kind: "menu", title: "act", items: applicable(controller, controller.session.kind === "cluster" ? ACT_MENU : SERVICE_ACT_MENU) };
         default:
           return mode;
       }
   }
+}
+
+/**
+ * The entries whose command the scenario has what it needs for (the session's own rule):
+ * no link down without a fabric, no control plane without services. Keys stay as declared.
+ */
+export function applicable(controller: GamedayController, items: readonly MenuItem[]): MenuItem[] {
+  const session = controller.session;
+  return items.filter((item) => session.unavailable(item.make(item.target === "service" ? (session.serviceNames()[0] ?? "") : "")) === null);
 }
 
 const BARS = "▁▂▃▄▅▆▇█";
@@ -222,7 +253,7 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
   const body = snapshot.kind === "cluster" ? clusterBody(snapshot, view, columns, rows) : serviceBody(snapshot, view, columns, rows);
   // Header, the body, message, keys; Ink keeps the last row for its cursor.
   const logRows = Math.max(1, rows - 1 - body.rows - 2 - 1);
-  const state = view.result !== null ? "■ ended" : view.paused ? "❚❚ paused" : `▶ ×${view.speed.toLocaleString("en")}`;
+  const state = view.result !== null ? "■ ended" : view.paused ? "❚❚ paused" : view.held ? "❚❚ held" : `▶ ×${view.speed.toLocaleString("en")}`;
   const span = snapshot.endUs >= 7_200e6 ? `${Math.round(snapshot.endUs / 3.6e9)}h` : `${Math.round(snapshot.endUs / 1e6)}s`;
 
   return (
@@ -287,10 +318,13 @@ function clusterBody(snapshot: ClusterSnapshot, view: ControllerView, columns: n
           <Sparklines view={view} width={columns - mapWidth - 13} />
         </Box>
       </Box>
-      <Text dimColor wrap="truncate">
-        <Text color="green">■</Text>busy <Text color="green">◆</Text>spot <Text color="red">✕</Text>down{" "}
-        <Text color="yellow">▪</Text>draining <Text color="magenta">■</Text>hot <Text color="blue">▣</Text>quarantined{" "}
-        <Text color="cyan">■</Text>bad driver
+      <Text wrap="truncate">
+        {(Object.keys(STATE_STYLE) as NodeState[]).map((state) => (
+          <Text key={state}>
+            <Text color={STATE_STYLE[state].color}>{STATE_STYLE[state].glyph}</Text>
+            <Text dimColor>{STATE_STYLE[state].label} </Text>
+          </Text>
+        ))}
       </Text>
       <Text wrap="truncate">
         <Text dimColor>queue </Text>
@@ -459,7 +493,8 @@ function Menu({ title, items, rows }: { readonly title: string; readonly items: 
 export const HELP_LINES = [
   "space  pause / resume            +  -  speed ×1 … ×100,000",
   "n      step to the next event    i     inject: crash, power, heat, driver, rollout, spot, …",
-  "a      act: drain, quarantine, return, repair, roll back, checkpoint, scheduler, ack,",
+  "a      act: drain, quarantine, return, repair a node or rack, roll back, checkpoint, scheduler,",
+  "       acknowledge (name the node or rack: only that detects an incident there),",
   "       and on the control plane: fail over, repair, restore the link, renew the certificate",
   "q      quit: the session, result and debrief are saved",
   "Nodes are named r<rack>n<slot>, e.g. r01n05. Any key closes this help.",

@@ -7,7 +7,7 @@ import { resolveScenarioPath } from "../../scenarios/library.js";
 import { help, loadOrThrow, prepareOrThrow } from "../commands.js";
 import { claimOutputFolder, fileSha256, readCheckedFile, writeResultFolder } from "../result-files.js";
 import { UsageError, integerOption, parseCommandArgs } from "../usage.js";
-import { GamedayController, SPEEDS } from "./controller.js";
+import { GamedayController, SPEEDS, defaultSpeed } from "./controller.js";
 
 /** session.json: what `--replay` needs to play the day again, command by command. */
 const sessionSchema = z.strictObject({
@@ -74,8 +74,7 @@ export async function gamedayCommand(args: string[]): Promise<number> {
   // Before the day is played: a folder it may not be saved to is refused now.
   claimOutputFolder(out, { command: "gameday", force, replace: true });
   const session = openSession(prepared, seed, values.strategy);
-  // A service's day lasts minutes, a cluster's hours: real time for one, ×1,000 for the other.
-  const speed = speedOption ?? (session.kind === "service" ? 1 : 1_000);
+  const speed = speedOption ?? defaultSpeed(session);
   const controller = new GamedayController(session, { speed, paused: values.paused === true });
   let saved = false;
   const onQuit = () => {
@@ -83,10 +82,8 @@ export async function gamedayCommand(args: string[]): Promise<number> {
     saveDay(out, resolve(resolveScenarioPath(file)), result, scenario.description);
     saved = true;
   };
-  // Ink draws only its last frame when the environment says CI (CI=true); a game day is
-  // played in a terminal (checked above), so it is interactive whatever CI says. Ink reads
-  // that when it loads, hence the late import.
-  process.env.CI = "false";
+  // Ink and chalk read the environment when they load, hence the late import.
+  playInTerminal(process.env);
   const [{ render }, { GamedayApp }] = await Promise.all([import("ink"), import("./app.js")]);
   const app = render(<GamedayApp controller={controller} onQuit={onQuit} />, { exitOnCtrlC: false });
   controller.start();
@@ -94,6 +91,19 @@ export async function gamedayCommand(args: string[]): Promise<number> {
   controller.stop();
   if (saved) process.stderr.write(`saved: ${out}/ (session.json, final.json, debrief.md); replay: faultline gameday --replay ${join(out, "session.json")}\n`);
   return 0;
+}
+
+/**
+ * A game day is played in a terminal (checked before this), so it is interactive and
+ * coloured whatever CI says: with CI (or CONTINUOUS_INTEGRATION) set at all, Ink draws
+ * only its last frame and chalk turns colour off, and a first blind play lost a hot node
+ * on a monochrome map that way. NO_COLOR (non-empty) still turns colour off, and
+ * FORCE_COLOR, left to chalk, overrides both.
+ */
+export function playInTerminal(env: NodeJS.ProcessEnv): void {
+  delete env.CI;
+  delete env.CONTINUOUS_INTEGRATION;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "" && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "0";
 }
 
 /** Plays a saved day again without a terminal and writes its result next to it (or to --out). */

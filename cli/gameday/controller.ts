@@ -1,6 +1,6 @@
 import type { SimRecord } from "../../sim/sim.js";
 import { US_PER_H } from "../../sim/time.js";
-import { CommandError, type GamedayBase, type GamedayCommand, type GamedayResult, type GamedaySnapshot } from "../../runner/gameday/session.js";
+import { CommandError, GamedaySession, type GamedayBase, type GamedayCommand, type GamedayResult, type GamedaySnapshot } from "../../runner/gameday/session.js";
 
 /**
  * Drives a game-day session in real time for the terminal view: a timer advances the
@@ -13,15 +13,38 @@ import { CommandError, type GamedayBase, type GamedayCommand, type GamedayResult
 /** Simulated seconds per wall second. */
 export const SPEEDS = [1, 10, 100, 1_000, 10_000, 100_000] as const;
 
+/** Wall seconds the detection objective should last at the starting speed: long enough to notice. */
+const NOTICE_WALL_S = 10;
+
+/** Detection objective of a day without a script (the schema's default). */
+const DEFAULT_DETECT_S = 1_800;
+
+/**
+ * The speed a day starts at: a service's in real time; a cluster's at the fastest speed
+ * of the ladder at which its detection objective still lasts NOTICE_WALL_S of wall time
+ * (×100 for the night shift's 20 min: 12 s to notice, 7 min for the 12 h shift; at ×1,000
+ * the shift was over in 43 s and an incident's window in about a second).
+ */
+export function defaultSpeed(session: GamedayBase): number {
+  if (!(session instanceof GamedaySession)) return 1;
+  const detectS = session.scenario.gameday?.objectives.detectWithin ?? DEFAULT_DETECT_S;
+  return [...SPEEDS].reverse().find((speed) => detectS / speed >= NOTICE_WALL_S) ?? SPEEDS[0];
+}
+
 export interface LogLine {
   readonly atUs: number;
   readonly text: string;
   readonly operator: boolean;
+  /** The job a line is about, if any, and on a kill line how many times it was killed. */
+  readonly job?: unknown;
+  readonly kills?: number;
 }
 
 export interface ControllerView {
   readonly snapshot: GamedaySnapshot;
   readonly paused: boolean;
+  /** The clock holds while the operator chooses or types (a menu, a prompt, the help). */
+  readonly held: boolean;
   readonly speed: number;
   readonly log: readonly LogLine[];
   /** Load (0–1) and work waiting, sampled over simulated time. */
@@ -54,6 +77,7 @@ export class GamedayController {
   readonly #listeners = new Set<(view: ControllerView) => void>();
   #timer: NodeJS.Timeout | null = null;
   #paused: boolean;
+  #held = false;
   #speed: number;
   #log: LogLine[] = [];
   #recordsSeen = 0;
@@ -94,7 +118,7 @@ export class GamedayController {
 
   /** One timer tick: advance by speed × tick, within the event budget. */
   tick(): void {
-    if (this.#paused || this.#result !== null) return;
+    if (this.#paused || this.#held || this.#result !== null) return;
     const before = this.session.sim.eventsRun;
     this.session.advance(this.session.nowUs + this.#speed * this.#tickMs * 1_000, this.eventsPerTick);
     this.lastTickEvents = this.session.sim.eventsRun - before;
@@ -104,6 +128,13 @@ export class GamedayController {
   togglePause(): void {
     this.#paused = !this.#paused;
     this.#say(this.#paused ? "paused" : `running at ×${this.#speed.toLocaleString("en")}`);
+  }
+
+  /** Holds the clock (or lets it run again) without touching pause: closing a menu resumes a running day. */
+  hold(held: boolean): void {
+    if (held === this.#held) return;
+    this.#held = held;
+    this.#publish(true);
   }
 
   /** One speed up (+1) or down (−1) the ladder ×1 … ×100,000. */
@@ -148,6 +179,7 @@ export class GamedayController {
     return {
       snapshot: this.session.snapshot(),
       paused: this.#paused,
+      held: this.#held,
       speed: this.#speed,
       log: this.#log,
       busy: this.#busy,
@@ -184,7 +216,21 @@ export class GamedayController {
     const records = this.session.visibleRecords(this.#recordsSeen);
     this.#recordsSeen = this.session.sim.records.length;
     const nodeName = (node: number) => this.session.nodeName(node);
-    for (const record of records) this.#log.push({ atUs: record.timeUs as number, text: describeRecord(record, nodeName), operator: false });
+    for (const record of records) {
+      let text = describeRecord(record, nodeName);
+      let kills: number | undefined;
+      // One line per job in trouble: a requeued job killed again, or failing at last,
+      // replaces its earlier kill line (a kill with a count), rather than filling the log.
+      if ((record.kind === "JobKilled" || record.kind === "JobFailed") && typeof record.job === "number") {
+        const earlier = this.#log.findLast((line) => line.job === record.job && line.kills !== undefined);
+        if (earlier !== undefined) this.#log = this.#log.filter((line) => line !== earlier);
+        if (record.kind === "JobKilled") {
+          kills = (earlier?.kills ?? 0) + 1;
+          if (kills > 1) text += ` ×${kills}`;
+        }
+      }
+      this.#log.push({ atUs: record.timeUs as number, text, operator: false, job: record.job, kills });
+    }
     if (this.#log.length > LOG_KEEP) this.#log = this.#log.slice(-LOG_KEEP);
   }
 

@@ -254,13 +254,23 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
     return this.#lifecycle.running;
   }
 
+  /** Whether the strategy checkpoints at all (an operator's "checkpoint now" has something to do). */
+  get writesCheckpoints(): boolean {
+    return this.#options.checkpoint.policy !== "none";
+  }
+
+  /** Whether the scheduler has a backfilling rule to switch (a custom policy has none). */
+  get switchableBackfill(): boolean {
+    return this.scheduler instanceof BatchScheduler;
+  }
+
   /**
    * An operator's "checkpoint now": every running job that is computing cuts its segment
    * short and writes a checkpoint, at the strategy's cost. Returns how many began one;
    * null when the strategy does not checkpoint at all.
    */
   checkpointAllNow(): number | null {
-    if (this.#options.checkpoint.policy === "none") return null;
+    if (!this.writesCheckpoints) return null;
     let begun = 0;
     for (const job of [...this.#lifecycle.running]) {
       const phase = job.attempt.phase;

@@ -69,6 +69,24 @@ export class ServiceGamedaySession extends GamedayBase {
     return k;
   }
 
+  unavailable(command: GamedayCommand): string | null {
+    switch (command.kind) {
+      case "replica-failure":
+      case "replica-slowdown":
+      case "restore-replica":
+      case "breaker-on":
+      case "ack":
+        return null;
+      case "memory-leak":
+        return this.model.leaks ? "every replica leaks already (the scenario's leak model)" : null;
+      case "scale-out":
+        // The leak model keeps a process per replica it was built with.
+        return this.model.leaks ? "scaling out a leaking service is not modelled" : null;
+      default:
+        return `"${command.kind}" acts on a cluster, not on a service scenario`;
+    }
+  }
+
   protected execute(command: GamedayCommand): string {
     const pool = this.model.pool;
     switch (command.kind) {
@@ -98,7 +116,7 @@ export class ServiceGamedaySession extends GamedayBase {
       }
       case "memory-leak": {
         const k = this.#replica(command.replica);
-        if (this.model.leaks || this.#leaks.has(k)) throw new CommandError(`replica ${k} leaks already`);
+        if (this.#leaks.has(k)) throw new CommandError(`replica ${k} leaks already`);
         const process: LeakingProcess = new LeakingProcess(this.sim, `${this.scenario.service.name}.replica${k}`, INJECTED_LEAK, {
           onExited: () => pool.failReplica(k),
           onStarted: () => {
@@ -116,8 +134,6 @@ export class ServiceGamedaySession extends GamedayBase {
         return `replica ${k} leaks memory: OOM in ${Math.round(timeToOomUs(INJECTED_LEAK) / 1e6)} s unless restarted`;
       }
       case "scale-out": {
-        // The leak model keeps a process per replica it was built with.
-        if (this.model.leaks) throw new CommandError("scaling out a leaking service is not modelled");
         return `scaled out: replica ${pool.addReplica()} serving`;
       }
       case "breaker-on":
@@ -127,7 +143,7 @@ export class ServiceGamedaySession extends GamedayBase {
       case "ack":
         return "acknowledged";
       default:
-        throw new CommandError(`"${command.kind}" acts on a cluster, not on a service scenario`);
+        throw new CommandError(this.unavailable(command) ?? `"${command.kind}" is not a service's command`);
     }
   }
 
@@ -171,6 +187,7 @@ export class ServiceGamedaySession extends GamedayBase {
       metrics: this.model.finish().metrics,
       incidents: [],
       objectives: null,
+      falseAlarms: 0,
       score: null,
       commands: this.commands,
     };

@@ -1,8 +1,9 @@
 import { ClusterModel } from "../../models/cluster/model.js";
 import { type ModelStatus } from "../../models/cluster/options.js";
-import { scheduleInjections, targetNodes, type AdHocInjection, type AdHocKind } from "../../models/failures/ad-hoc.js";
+import { scheduleInjections, targetNodes, type AdHocKind } from "../../models/failures/ad-hoc.js";
 import { SpotPreemptionInjector } from "../../models/failures/spot.js";
 import type { RunMetrics } from "../../models/metrics.js";
+import { FALSE_ALARM_POINTS } from "../../reports/postmortem.js";
 import { backfillOf, type SchedulerPolicyName } from "../../models/scheduler/policies.js";
 import { Sim, type SimRecord } from "../../sim/sim.js";
 import { secondsToUs } from "../../sim/time.js";
@@ -28,6 +29,8 @@ export type GamedayCommand =
   /** An operator's hand on a control-plane service. */
   | { readonly kind: "service"; readonly action: "fail-over" | "repair" | "heal" | "renew-certificate"; readonly service: string }
   | { readonly kind: "drain" | "undrain" | "quarantine" | "repair"; readonly node: string }
+  /** Hands-on repair of every node of a rack ("r03"), as one action. */
+  | { readonly kind: "repair-rack"; readonly rack: string }
   | { readonly kind: "rollback-driver" }
   | { readonly kind: "checkpoint-now" }
   | { readonly kind: "scheduler"; readonly policy: SchedulerPolicyName }
@@ -39,8 +42,11 @@ export type GamedayCommand =
   | { readonly kind: "memory-leak"; readonly replica: number }
   | { readonly kind: "scale-out" }
   | { readonly kind: "breaker-on" }
-  /** "I see it": counts as detection without changing anything. */
-  | { readonly kind: "ack" };
+  /**
+   * "I see it", changing nothing. On a cluster it names what the operator sees trouble on
+   * (a node, or a rack): detection of an incident there, and of nothing else.
+   */
+  | { readonly kind: "ack"; readonly target?: string };
 
 export interface LoggedCommand {
   readonly atUs: number;
@@ -108,9 +114,16 @@ export interface IncidentScore {
   readonly startUs: number;
   readonly target: string;
   readonly fault: AdHocKind;
-  /** First command at or after the start (any command: the operator noticed). */
+  /**
+   * First command at or after the start on what it struck: an action on its node (any of
+   * its rack's, for a rack), an ack naming it, a driver rollback for a bad driver.
+   */
   readonly detectedUs: number | null;
-  /** First command that mitigates it (on its target, or a driver rollback). */
+  /**
+   * When its impact ended, the operator having acted on it, before the fault would have
+   * ended by itself: every node back up, the clock back (or the node out of service and
+   * empty), the driver good (or the node out of service and empty), the node back in service.
+   */
   readonly mitigatedUs: number | null;
   /** 0–100: half for detecting within the objective, half for mitigating within it, less as time runs over. */
   readonly points: number;
@@ -124,25 +137,43 @@ export interface GamedayResult {
   readonly metrics: RunMetrics;
   readonly incidents: readonly IncidentScore[];
   readonly objectives: Gameday["objectives"] | null;
-  /** Mean of the incidents' points; null without a script. */
+  /** Acks naming a node or rack with nothing wrong on it: each costs FALSE_ALARM_POINTS. */
+  readonly falseAlarms: number;
+  /** Mean of the incidents' points less the false alarms' cost (at least 0); null without a script. */
   readonly score: number | null;
   readonly commands: readonly LoggedCommand[];
 }
 
-/** Which operator actions mitigate an incident when the script does not say. */
-const DEFAULT_MITIGATION: Readonly<Record<AdHocKind, readonly GamedayCommand["kind"][]>> = {
-  "node-crash": ["quarantine", "drain"],
-  "rack-power": ["repair"],
-  throttle: ["drain", "quarantine"],
-  "driver-mismatch": ["rollback-driver", "drain", "quarantine"],
-  drain: ["undrain", "repair"],
-};
+/** An incident of the script as the day follows it: what it strikes and what was done. */
+interface IncidentWatch {
+  readonly incident: Gameday["incidents"][number];
+  readonly startUs: number;
+  /** When the fault ends by itself: an impact ending then was not mitigated. */
+  readonly endUs: number;
+  readonly nodes: readonly number[];
+  detectedUs: number | null;
+  /** First command on it of a kind that may mitigate it (the script's list, or any). */
+  actedUs: number | null;
+  mitigatedUs: number | null;
+}
 
 /** Time between the waves of an injected driver rollout. */
 const DRIVER_WAVE_US = 30 * 60e6;
 
 /** A storm's operations: twice the default bound of the metadata server's queue. */
 const METADATA_STORM_OPS = 200_000;
+
+/**
+ * What monitoring shows of an injected fault (the alert that fires), not that it was
+ * injected: a node or rack down, a GPU throttled, a node drained. A bad driver raises no
+ * alert of its own; it shows as the jobs it kills.
+ */
+const SYMPTOMS: Readonly<Partial<Record<AdHocKind, string>>> = {
+  "node-crash": "NodeDown",
+  "rack-power": "RackPowerLost",
+  throttle: "GpuThrottled",
+  drain: "NodeDrained",
+};
 
 const UNSHOWN_RECORDS: ReadonlySet<string> = new Set(["FaultInjected", "FaultCleared", "JobSubmitted", "JobStarted", "JobCompleted"]);
 
@@ -179,26 +210,58 @@ export abstract class GamedayBase {
    * live view can slice the work (the clock then stops at the last event run).
    */
   advance(untilUs: number, maxEvents = Infinity): void {
-    this.sim.run(Math.min(untilUs, this.endUs), maxEvents);
+    this.#run(Math.min(untilUs, this.endUs), maxEvents);
   }
 
   /** Runs what is left of the current instant: commands apply between instants only. */
   settle(): void {
-    this.sim.run(this.sim.now);
+    this.#run(this.sim.now, Infinity);
   }
 
   /** Advances to the next instant something happens (and runs all of it). */
   stepToNextEvent(): void {
     this.settle();
-    this.sim.run(Math.min(this.sim.nextEventUs, this.endUs));
+    this.#run(Math.min(this.sim.nextEventUs, this.endUs), Infinity);
   }
+
+  /**
+   * Runs events up to `untilUs`; while `watching`, instant by instant, calling `observe`
+   * as each instant completes. Instants do not depend on how the clock is sliced, so
+   * neither does what is observed (the replay sees the same).
+   */
+  #run(untilUs: number, maxEvents: number): void {
+    const sim = this.sim;
+    if (!this.watching()) {
+      sim.run(untilUs, maxEvents);
+      return;
+    }
+    let budget = maxEvents;
+    while (budget > 0 && sim.pendingCount > 0 && sim.nextEventUs <= untilUs) {
+      const before = sim.eventsRun;
+      sim.run(sim.nextEventUs, budget);
+      budget -= sim.eventsRun - before;
+      if (!sim.moreDueNow) this.observe();
+    }
+    if (budget > 0) sim.run(untilUs, 0);
+  }
+
+  /** Whether `observe` is wanted after every instant (an incident is open). */
+  protected watching(): boolean {
+    return false;
+  }
+
+  /** Looks at the state once an instant has run, and after each command. */
+  protected observe(): void {}
 
   /** Applies a command now (after the rest of this instant) and logs it; returns what it did. */
   apply(command: GamedayCommand): string {
     if (this.result !== null) throw new CommandError("the game day is over");
+    const unavailable = this.unavailable(command);
+    if (unavailable !== null) throw new CommandError(unavailable);
     this.settle();
     const said = this.execute(command);
     this.commands.push({ atUs: this.sim.now, command });
+    this.observe();
     return said;
   }
 
@@ -211,7 +274,11 @@ export abstract class GamedayBase {
     const records: SimRecord[] = [];
     for (let i = from; i < this.sim.records.length; i++) {
       const record = this.sim.records[i];
-      if (!UNSHOWN_RECORDS.has(record.kind)) records.push(record);
+      const symptom = record.kind === "FaultInjected" ? SYMPTOMS[record.fault as AdHocKind] : undefined;
+      if (symptom !== undefined) {
+        const nodes = Array.isArray(record.nodes) ? record.nodes.length : 0;
+        if (nodes > 0) records.push({ kind: symptom, timeUs: record.timeUs, target: record.target, ...(nodes > 1 ? { nodes } : {}) });
+      } else if (!UNSHOWN_RECORDS.has(record.kind)) records.push(record);
     }
     return records;
   }
@@ -221,6 +288,12 @@ export abstract class GamedayBase {
     return [];
   }
 
+  /**
+   * Why this kind of command cannot apply to the scenario at all, whatever its target and
+   * moment (no fabric to cut, no spot nodes to reclaim), or null. The menus offer only the
+   * commands this allows, and apply refuses the rest with the same words.
+   */
+  abstract unavailable(command: GamedayCommand): string | null;
   /** A record's node field as the log shows it. */
   abstract nodeName(node: number): string;
   abstract snapshot(): GamedaySnapshot;
@@ -240,6 +313,9 @@ export class GamedaySession extends GamedayBase {
   readonly #spot: ReadonlySet<number>;
   /** Waves of an injected bad driver rollout not yet out: a rollback calls them off. */
   readonly #pendingWaves = new Set<number>();
+  /** The script's incidents, followed through the day for the score. */
+  readonly #watches: IncidentWatch[];
+  #falseAlarms = 0;
 
   constructor(prepared: PreparedScenario, seed: number, strategyName?: string) {
     super(seed);
@@ -254,9 +330,18 @@ export class GamedaySession extends GamedayBase {
     const horizonUs = this.model.endUs;
     const lengthUs = this.scenario.gameday?.length === undefined ? Infinity : secondsToUs(this.scenario.gameday.length);
     this.endUs = Math.min(horizonUs, lengthUs);
+    // The script's incidents come with the model's options (as in a run), hidden: they
+    // show only through what they do to the cluster.
     this.model.begin();
-    // The script's incidents, hidden: they show only through what they do to the cluster.
-    scheduleInjections(this.sim, this.model.cluster, this.#incidentInjections());
+    this.#watches = (this.scenario.gameday?.incidents ?? []).map((incident) => ({
+      incident,
+      startUs: secondsToUs(incident.at),
+      endUs: secondsToUs(incident.at) + secondsToUs(incident.duration),
+      nodes: targetNodes(this.model.cluster, incident.fault, incident.target)!,
+      detectedUs: null,
+      actedUs: null,
+      mitigatedUs: null,
+    }));
   }
 
   get scenarioName(): string {
@@ -269,15 +354,6 @@ export class GamedaySession extends GamedayBase {
 
   nodeName(node: number): string {
     return this.model.cluster.nodeName(node);
-  }
-
-  #incidentInjections(): AdHocInjection[] {
-    return (this.scenario.gameday?.incidents ?? []).map((incident) => ({
-      kind: incident.fault,
-      atUs: secondsToUs(incident.at),
-      target: incident.target,
-      durationUs: secondsToUs(incident.duration),
-    }));
   }
 
   override serviceNames(): readonly string[] {
@@ -299,6 +375,103 @@ export class GamedaySession extends GamedayBase {
     return nodes[0];
   }
 
+  unavailable(command: GamedayCommand): string | null {
+    switch (command.kind) {
+      case "link-down":
+        return this.model.canInject({ kind: "link-down", atUs: 0, durationUs: 0, leaf: 0, spine: 0 }) ? null : "the scenario models no fabric (cluster.fabric)";
+      case "metadata-storm":
+        return this.model.canInject({ kind: "metadata-storm", atUs: 0, ops: 1 }) ? null : "the scenario models no filesystem (cluster.storage)";
+      case "spot-wave":
+        return this.model.part(SpotPreemptionInjector) !== undefined ? null : `strategy "${this.strategy.name}" has no spot nodes`;
+      case "service-fault":
+      case "service":
+        return this.serviceNames().length > 0 ? null : "the scenario has no control-plane services";
+      case "checkpoint-now":
+        return this.model.writesCheckpoints ? null : `strategy "${this.strategy.name}" writes no checkpoints`;
+      case "scheduler":
+        return this.model.switchableBackfill ? null : "the scenario's scheduler is a custom policy";
+      case "replica-failure":
+      case "replica-slowdown":
+      case "restore-replica":
+      case "memory-leak":
+      case "scale-out":
+      case "breaker-on":
+        return `"${command.kind}" acts on a service scenario's replicas, not on a cluster`;
+      default:
+        return null;
+    }
+  }
+
+  /** A node or a rack named by an ack or a rack repair; null when it names neither. */
+  #nodesNamed(name: string): readonly number[] | null {
+    return targetNodes(this.model.cluster, "drain", name) ?? targetNodes(this.model.cluster, "rack-power", name);
+  }
+
+  /** Hands-on repair: a good driver, a normal clock, powered up, back in service. */
+  #repair(node: number): void {
+    const cluster = this.model.cluster;
+    cluster.setDriverCompatible(node, true);
+    cluster.restoreClock(node);
+    if (!cluster.isUp(node)) cluster.restore(node);
+    if (cluster.isDrained(node)) cluster.undrain(node);
+    this.#quarantined.delete(node);
+  }
+
+  /**
+   * Whether a command acts on what an incident struck: its node exactly (a rack's
+   * incident: any node of the rack, or the rack), or the driver for a bad driver. Any
+   * other command, however busy, detects nothing.
+   */
+  #touches(command: GamedayCommand, watch: IncidentWatch): boolean {
+    if (command.kind === "rollback-driver") return watch.incident.fault === "driver-mismatch";
+    const name = "node" in command ? command.node : command.kind === "repair-rack" ? command.rack : command.kind === "ack" ? command.target : undefined;
+    const named = name === undefined ? null : this.#nodesNamed(name);
+    if (named === null) return false;
+    if (watch.incident.fault === "rack-power") return named.some((node) => watch.nodes.includes(node));
+    return named.length === 1 && named[0] === watch.nodes[0];
+  }
+
+  /** Whether the incident's harm has stopped: what it took is back, or kept out of use. */
+  #impactEnded(watch: IncidentWatch): boolean {
+    const cluster = this.model.cluster;
+    // A node out of service with no job on it harms no job, however hot or badly driven.
+    const setAside = (node: number) => cluster.isDrained(node) && cluster.jobOn(node) < 0;
+    return watch.nodes.every((node) => {
+      switch (watch.incident.fault) {
+        case "node-crash":
+        case "rack-power":
+          return cluster.isUp(node);
+        case "throttle":
+          return cluster.health(node).clockFactor === 1 || setAside(node);
+        case "driver-mismatch":
+          return cluster.isDriverCompatible(node) || setAside(node);
+        case "drain":
+          return !cluster.isDrained(node);
+      }
+    });
+  }
+
+  protected override watching(): boolean {
+    return this.#watches.some((watch) => watch.mitigatedUs === null && watch.endUs > this.sim.now);
+  }
+
+  /** Detection by the last command; mitigation once the impact has ended after an action on it. */
+  protected override observe(): void {
+    const now = this.sim.now;
+    const last = this.commands.at(-1);
+    for (const watch of this.#watches) {
+      if (now < watch.startUs || watch.mitigatedUs !== null) continue;
+      if (last !== undefined && last.atUs === now && last.atUs >= watch.startUs && this.#touches(last.command, watch)) {
+        watch.detectedUs ??= now;
+        // The script may name the actions that count (a rack's repair is a repair).
+        const kind = last.command.kind === "repair-rack" ? "repair" : last.command.kind;
+        const counts = watch.incident.mitigation === undefined ? kind !== "ack" : (watch.incident.mitigation as readonly string[]).includes(kind);
+        if (counts) watch.actedUs ??= now;
+      }
+      if (watch.actedUs !== null && now < watch.endUs && this.#impactEnded(watch)) watch.mitigatedUs = now;
+    }
+  }
+
   protected execute(command: GamedayCommand): string {
     const cluster = this.model.cluster;
     switch (command.kind) {
@@ -314,20 +487,15 @@ export class GamedaySession extends GamedayBase {
         const rack = /^r(\d+)$/.exec(command.target);
         if (rack === null || Number(rack[1]) >= cluster.options.racks) throw new CommandError(`"${command.target}" is not a rack of the cluster`);
         const durationUs = secondsToUs(command.durationS);
-        const fault = { kind: "link-down", atUs: this.sim.now, durationUs, leaf: Number(rack[1]), spine: 0 } as const;
-        if (!this.model.canInject(fault)) throw new CommandError("the scenario models no fabric (cluster.fabric)");
-        this.model.injectFault(fault);
+        this.model.injectFault({ kind: "link-down", atUs: this.sim.now, durationUs, leaf: Number(rack[1]), spine: 0 });
         return `link down: ${command.target}'s leaf to spine 0`;
       }
       case "metadata-storm": {
-        const fault = { kind: "metadata-storm", atUs: this.sim.now, ops: METADATA_STORM_OPS } as const;
-        if (!this.model.canInject(fault)) throw new CommandError("the scenario models no filesystem (cluster.storage)");
-        this.model.injectFault(fault);
+        this.model.injectFault({ kind: "metadata-storm", atUs: this.sim.now, ops: METADATA_STORM_OPS });
         return `metadata storm: ${METADATA_STORM_OPS.toLocaleString("en")} operations at the metadata server`;
       }
       case "spot-wave": {
-        const noticed = this.model.part(SpotPreemptionInjector)?.wave();
-        if (noticed === undefined) throw new CommandError(`strategy "${this.strategy.name}" has no spot nodes`);
+        const noticed = this.model.part(SpotPreemptionInjector)!.wave();
         return `spot wave: ${noticed} node${noticed === 1 ? "" : "s"} on reclaim notice`;
       }
       case "service-fault": {
@@ -375,14 +543,18 @@ export class GamedaySession extends GamedayBase {
         return `${cluster.nodeName(node)} back in service`;
       }
       case "repair": {
-        // Hands-on repair: a good driver, a normal clock, powered up, back in service.
         const node = this.#node(command.node);
-        cluster.setDriverCompatible(node, true);
-        cluster.restoreClock(node);
-        if (!cluster.isUp(node)) cluster.restore(node);
-        if (cluster.isDrained(node)) cluster.undrain(node);
-        this.#quarantined.delete(node);
+        this.#repair(node);
         return `repaired ${cluster.nodeName(node)}`;
+      }
+      case "repair-rack": {
+        const nodes = /^r\d+$/.test(command.rack) ? this.#nodesNamed(command.rack) : null;
+        if (nodes === null) throw new CommandError(`"${command.rack}" is not a rack of the cluster`);
+        const down = nodes.filter((node) => !cluster.isUp(node));
+        // Back up all at once, as they went down: the scheduler sees the whole rack return.
+        if (down.length > 0) cluster.restoreNodes(down);
+        for (const node of nodes) this.#repair(node);
+        return `repaired rack ${command.rack}: ${down.length} node${down.length === 1 ? "" : "s"} powered back up`;
       }
       case "driver-rollout": {
         const waves = 4;
@@ -412,18 +584,27 @@ export class GamedaySession extends GamedayBase {
         return `driver rolled back on ${rolledBack} node${rolledBack === 1 ? "" : "s"}`;
       }
       case "checkpoint-now": {
-        const begun = this.model.checkpointAllNow();
-        if (begun === null) throw new CommandError(`strategy "${this.strategy.name}" writes no checkpoints`);
+        const begun = this.model.checkpointAllNow()!;
         return `checkpoint started by ${begun} running job${begun === 1 ? "" : "s"}`;
       }
       case "scheduler": {
-        if (!this.model.setBackfill(backfillOf(command.policy))) throw new CommandError("the scenario's scheduler is a custom policy");
+        this.model.setBackfill(backfillOf(command.policy));
         return `scheduler now ${command.policy}`;
       }
-      case "ack":
-        return "acknowledged";
+      case "ack": {
+        if (command.target === undefined) return "acknowledged";
+        const named = this.#nodesNamed(command.target);
+        if (named === null) throw new CommandError(`"${command.target}" is not a node or a rack of the cluster`);
+        // Nothing wrong to see there: down, out of service, slowed or badly driven is trouble.
+        const healthy = (node: number) => cluster.isUp(node) && !cluster.isDrained(node) && cluster.health(node).clockFactor === 1 && cluster.isDriverCompatible(node);
+        if (named.every(healthy)) {
+          this.#falseAlarms++;
+          return `acknowledged: trouble on ${command.target}, but nothing is wrong there (a false alarm)`;
+        }
+        return `acknowledged: trouble on ${command.target}`;
+      }
       default:
-        throw new CommandError(`"${command.kind}" acts on a service scenario's replicas, not on a cluster`);
+        throw new CommandError(this.unavailable(command) ?? `"${command.kind}" is not a cluster's command`);
     }
   }
 
@@ -499,9 +680,7 @@ export class GamedaySession extends GamedayBase {
     const run = this.model.finish();
     const gameday = this.scenario.gameday;
     // Incidents the day ended before are not scored: they never happened.
-    const incidents = (gameday?.incidents ?? [])
-      .filter((incident) => secondsToUs(incident.at) <= this.sim.now)
-      .map((incident) => this.#score(incident, gameday!.objectives));
+    const incidents = this.#watches.filter((watch) => watch.startUs <= this.sim.now).map((watch) => this.#score(watch, gameday!.objectives));
     this.result = {
       scenario: this.scenario.name,
       strategy: this.strategy.name,
@@ -510,21 +689,18 @@ export class GamedaySession extends GamedayBase {
       metrics: run.metrics,
       incidents,
       objectives: gameday?.objectives ?? null,
-      score: incidents.length === 0 ? null : Math.round(incidents.reduce((sum, i) => sum + i.points, 0) / incidents.length),
+      falseAlarms: this.#falseAlarms,
+      score:
+        incidents.length === 0
+          ? null
+          : Math.max(0, Math.round(incidents.reduce((sum, i) => sum + i.points, 0) / incidents.length - FALSE_ALARM_POINTS * this.#falseAlarms)),
       commands: this.commands,
     };
     return this.result;
   }
 
-  #score(incident: Gameday["incidents"][number], objectives: Gameday["objectives"]): IncidentScore {
-    const startUs = secondsToUs(incident.at);
-    const after = this.commands.filter((logged) => logged.atUs >= startUs);
-    const detectedUs = after[0]?.atUs ?? null;
-    const mitigations: readonly string[] = incident.mitigation ?? DEFAULT_MITIGATION[incident.fault];
-    const onTarget = (command: GamedayCommand): boolean =>
-      command.kind === "rollback-driver" ||
-      ("node" in command && (incident.fault === "rack-power" ? command.node.startsWith(`${incident.target}n`) : sameNode(command.node, incident.target)));
-    const mitigatedUs = after.find((logged) => mitigations.includes(logged.command.kind) && onTarget(logged.command))?.atUs ?? null;
+  #score(watch: IncidentWatch, objectives: Gameday["objectives"]): IncidentScore {
+    const { incident, startUs, detectedUs, mitigatedUs } = watch;
     const half = (atUs: number | null, objectiveS: number): number => {
       if (atUs === null) return 0;
       const lateS = (atUs - startUs) / 1e6 - objectiveS;
@@ -541,10 +717,4 @@ export class GamedaySession extends GamedayBase {
       points: Math.round(half(detectedUs, objectives.detectWithin) + half(mitigatedUs, objectives.mitigateWithin)),
     };
   }
-}
-
-/** "r1n3" and "r01n03" name the same node. */
-function sameNode(a: string, b: string): boolean {
-  const parse = (name: string) => /^r(\d+)n(\d+)$/.exec(name)?.slice(1).map(Number).join(",");
-  return parse(a) !== undefined && parse(a) === parse(b);
 }

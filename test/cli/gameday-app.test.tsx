@@ -2,9 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
-import { GamedayApp, handleKeys, sparkline, type Mode } from "../../cli/gameday/app.js";
+import { GamedayApp, STATE_GLYPHS, handleKeys, sparkline, type Mode } from "../../cli/gameday/app.js";
+import { playInTerminal } from "../../cli/gameday/command.js";
 import { formatSimClock } from "../../reports/format.js";
-import { GamedayController } from "../../cli/gameday/controller.js";
+import { GamedayController, defaultSpeed } from "../../cli/gameday/controller.js";
+import { openSession } from "../../runner/gameday/play.js";
 import { GamedaySession } from "../../runner/gameday/session.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
@@ -85,8 +87,87 @@ describe("the game-day screen", () => {
     expect(handleKeys(typing as Mode, "q", {}, game)).toMatchObject({ kind: "target", text: "r2n3q" });
     expect(handleKeys(typing as Mode, "", { escape: true }, game)).toEqual(main);
     expect(handleKeys(main, "c", { ctrl: true }, game)).toBe("quit");
-    // A service prompt starts with the first control-plane service's name: this cluster has none.
-    expect(handleKeys(main, "af", {}, game)).toMatchObject({ kind: "target", text: "" });
+    // This cluster has no control plane: its actions are not offered, the key does nothing.
+    expect(handleKeys(main, "af", {}, game)).toMatchObject({ kind: "menu" });
+  });
+
+  it("offers in its menus only what applies to the scenario, and keeps each entry's key", async () => {
+    const bundled = async (name: string, strategy?: string) => {
+      const loaded = await loadScenario(name);
+      if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+      const session = openSession(prepareScenario(loaded.value, join(bundledScenarioDir(), `${name}.yaml`)), 1, strategy);
+      return new GamedayController(session, { paused: true });
+    };
+    const menu = (game: GamedayController, key: string) => {
+      const mode = handleKeys({ kind: "main" }, key, {}, game) as Extract<Mode, { kind: "menu" }>;
+      return mode.items.map((item) => `${item.key} ${item.label}`);
+    };
+    const night = await controller();
+    expect(menu(night, "i")).toEqual([
+      "1 node crash (4 h)",
+      "2 rack power loss (4 h)",
+      "3 thermal throttle (1 h)",
+      "4 bad driver (1 h)",
+      "5 stray drain (1 h)",
+      "d bad driver rollout (waves every 30 min)",
+    ]);
+    expect(menu(night, "a").filter((entry) => /control plane|checkpoint|scheduler/.test(entry))).toEqual([
+      "6 checkpoint every running job now",
+      "7 scheduler: FIFO",
+      "8 scheduler: EASY backfill",
+      "9 scheduler: conservative backfill",
+    ]);
+    // Every entry offered applies: none is refused for what the scenario lacks.
+    const fabric = await bundled("llm-training-64gpu");
+    expect(menu(fabric, "i")).toEqual(expect.arrayContaining(["7 link down (a rack's uplink, 1 h)", "8 metadata storm"]));
+    const ha = await bundled("control-plane-ha", "active-passive");
+    expect(menu(ha, "a")).toEqual(expect.arrayContaining(["f control plane: fail over", "c control plane: renew the certificate"]));
+    expect(menu(ha, "i").filter((entry) => entry.includes("control plane"))).toHaveLength(3);
+    const spot = await bundled("spot-checkpoint-cadence", "spot-on-notice");
+    expect(menu(spot, "i")).toContain("6 spot wave (every spot node on notice)");
+    expect(menu(await bundled("spot-checkpoint-cadence", "all-on-demand"), "i")).not.toContain("6 spot wave (every spot node on notice)");
+  });
+
+  it("holds the clock while a menu, a prompt or the help is open, and runs on after", async () => {
+    const game = await controller();
+    game.togglePause(); // running
+    const main: Mode = { kind: "main" };
+    game.tick();
+    const before = game.session.nowUs;
+    expect(before).toBeGreaterThan(0);
+    let mode = handleKeys(main, "a1r0", {}, game);
+    for (let i = 0; i < 20; i++) game.tick();
+    mode = handleKeys(mode as Mode, "n1", {}, game);
+    game.tick();
+    expect(game.view()).toMatchObject({ held: true, paused: false });
+    expect(game.session.nowUs).toBe(before);
+    const { lastFrame, unmount } = render(<GamedayApp controller={game} onQuit={() => {}} />);
+    expect(stripAnsi(lastFrame() ?? "")).toContain("❚❚ held");
+    unmount();
+    // The drain applies at the time the menu opened; then the clock runs again.
+    expect(handleKeys(mode as Mode, "", { return: true }, game)).toEqual(main);
+    expect(game.session.commands).toEqual([{ atUs: before, command: { kind: "drain", node: "r0n1" } }]);
+    game.tick();
+    expect(game.session.nowUs).toBeGreaterThan(before);
+    handleKeys(main, "?", {}, game);
+    const helpAt = game.session.nowUs;
+    game.tick();
+    expect(game.session.nowUs).toBe(helpAt);
+    handleKeys({ kind: "help" }, "x", {}, game);
+    expect(game.view().held).toBe(false);
+  });
+
+  it("starts a cluster day at a speed an incident can be noticed at, a service's in real time", async () => {
+    const game = await controller();
+    // The night shift's detection objective is 20 min: 12 s of wall time at ×100, 1.2 s at ×1,000.
+    expect(defaultSpeed(game.session)).toBe(100);
+    const quick = readFileSync(join(bundledScenarioDir(), "gameday-night-shift.yaml"), "utf8").replace("detectWithin: 20m", "detectWithin: 4h");
+    const parsed = parseScenarioText(quick, "quick.yaml", scenarioSchema);
+    if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+    expect(defaultSpeed(openSession(prepareScenario(parsed.value, "quick.yaml"), 11))).toBe(1_000);
+    const service = await loadScenario("replica-cascade");
+    if (!service.ok) throw new Error(service.problems.join("\n"));
+    expect(defaultSpeed(openSession(prepareScenario(service.value, join(bundledScenarioDir(), "replica-cascade.yaml")), 1))).toBe(1);
   });
 
   it("squeezes a 4,096-node cluster into the map, worst state of each group shown", async () => {
@@ -120,6 +201,30 @@ describe("the game-day screen", () => {
     expect(frame).toContain("error budget spent — · work lost 0.0 GPU-h (objective: ≤ 100% of the budget)");
     expect(frame).toContain("GPU node running hot: detected after 12 min, mitigated after 12 min · 100 pts");
     unmount();
+  });
+
+  it("gives every node state its own glyph, in the legend too, so the hot node shows without colour", async () => {
+    const glyphs = Object.values(STATE_GLYPHS);
+    expect(new Set(glyphs).size).toBe(glyphs.length);
+    const game = await controller();
+    game.session.advance(1.05 * 3.6e9); // the hot node's incident began at 1 h
+    const { lastFrame, unmount } = render(<GamedayApp controller={game} onQuit={() => {}} />);
+    const frame = stripAnsi(lastFrame() ?? "");
+    expect(frame).toMatch(/^r01 [■·]{5}▲/m);
+    expect(frame).toContain("■busy ·idle ◆spot ◇spot idle ✕down ▪draining ▲hot ▣quarantined ◉bad driver");
+    unmount();
+  });
+
+  it("plays interactive and coloured whatever CI says, unless NO_COLOR asks otherwise", () => {
+    const env: NodeJS.ProcessEnv = { CI: "true", CONTINUOUS_INTEGRATION: "1", NO_COLOR: "" };
+    playInTerminal(env);
+    expect(env).toEqual({ NO_COLOR: "" });
+    const plain: NodeJS.ProcessEnv = { CI: "1", NO_COLOR: "1" };
+    playInTerminal(plain);
+    expect(plain).toEqual({ NO_COLOR: "1", FORCE_COLOR: "0" });
+    const forced: NodeJS.ProcessEnv = { NO_COLOR: "1", FORCE_COLOR: "3" };
+    playInTerminal(forced);
+    expect(forced.FORCE_COLOR).toBe("3");
   });
 
   it("draws sparklines scaled to their maximum", () => {

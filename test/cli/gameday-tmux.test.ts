@@ -39,7 +39,8 @@ async function waitFor(what: RegExp, timeoutMs = 15_000): Promise<string> {
 describe.runIf(haveTmux || required)("faultline gameday in a real terminal", () => {
   it("plays a short scripted day by keys at 80×24, adapts to a resize, quits, saves, and replays to the same bytes", async () => {
     expect(haveTmux, "FAULTLINE_TMUX_TEST=required but tmux is not installed").toBe(true);
-    const command = `cd ${work} && NO_COLOR= ${process.execPath} ${CLI} gameday gameday-night-shift --paused --out day; echo EXITED $?; sleep 60`;
+    // CI=true as on a CI runner: the day is still drawn live and in colour (an empty NO_COLOR is no request).
+    const command = `cd ${work} && CI=true NO_COLOR= ${process.execPath} ${CLI} gameday gameday-night-shift --paused --out day; echo EXITED $?; sleep 60`;
     tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command);
     try {
       let shown = await waitFor(/faultline gameday gameday-night-shift +day 0 00:00:00 +❚❚ paused/);
@@ -47,6 +48,11 @@ describe.runIf(haveTmux || required)("faultline gameday in a real terminal", () 
       // Step to the first instants, one key at a time, until the hot node's incident has begun.
       for (let i = 0; i < 6; i++) tmux("send-keys", "-t", session, "n");
       shown = await waitFor(/day 0 01:05:19/);
+      // The hot node has its own glyph, and the map its colours (SGR escapes, read with -e).
+      expect(shown).toMatch(/^r01 .{5}▲/m);
+      const coloured = tmux("capture-pane", "-p", "-e", "-t", session);
+      expect(coloured).toMatch(/\u001b\[(\d+;)*3[1-6]m▲/);
+      expect(coloured).toMatch(/\u001b\[(\d+;)*3[1-6]m■/);
       tmux("send-keys", "-t", session, "a");
       await waitFor(/2 quarantine a node/);
       tmux("send-keys", "-t", session, "2", "r01n05", "Enter");

@@ -6,10 +6,11 @@ import { GamedayController } from "../../cli/gameday/controller.js";
 import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
 import { CommandError, GamedaySession, type GamedayCommand } from "../../runner/gameday/session.js";
 import { replaySession } from "../../runner/gameday/play.js";
+import { runReplication } from "../../runner/run.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario, type PreparedScenario } from "../../scenarios/prepare.js";
-import { scenarioSchema } from "../../scenarios/schema.js";
+import { isServiceScenario, scenarioSchema } from "../../scenarios/schema.js";
 
 const H = 3.6e9;
 
@@ -31,10 +32,10 @@ function play(prepared: PreparedScenario, actions: readonly [number, GamedayComm
 }
 
 const GOOD_OPERATOR: readonly [number, GamedayCommand][] = [
-  [1.1, { kind: "drain", node: "r01n05" }],
+  [1.1, { kind: "repair", node: "r01n05" }],
   [3.2, { kind: "rollback-driver" }],
-  [7.1, { kind: "ack" }],
-  [7.2, { kind: "repair", node: "r03n00" }],
+  [7.1, { kind: "ack", target: "r03" }],
+  [7.2, { kind: "repair-rack", rack: "r03" }],
 ];
 
 describe("a game-day session", () => {
@@ -53,6 +54,86 @@ describe("a game-day session", () => {
     expect(good.metrics.jobs_failed).toBeLessThan(idle.metrics.jobs_failed! / 5);
     expect(good.metrics.slo_error_budget_used).toBeLessThan(idle.metrics.slo_error_budget_used!);
     expect(good.endUs).toBe(12 * H);
+  });
+
+  it("cannot be gamed: ack spam, unrelated actions and a partial repair score low, an honest play high", async () => {
+    const prepared = await nightShift();
+    const every10min = (command: GamedayCommand) => Array.from({ length: 72 }, (_, i): [number, GamedayCommand] => [(i + 1) / 6, command]);
+    // Acknowledging without naming anything, every 10 minutes all night: no detection.
+    const ackSpam = play(prepared, every10min({ kind: "ack" }));
+    expect(ackSpam.score).toBe(0);
+    // Busy but beside the point: a drain elsewhere and a rollback right after each incident.
+    const busy = play(prepared, [
+      [1.05, { kind: "drain", node: "r00n00" }],
+      [3.05, { kind: "drain", node: "r00n01" }],
+      [7.05, { kind: "drain", node: "r00n02" }],
+      [7.06, { kind: "rollback-driver" }],
+      [7.07, { kind: "ack", target: "r02n11" }],
+    ]);
+    expect(busy.incidents.map((incident) => incident.points)).toEqual([0, 0, 0]);
+    // One node of sixteen repaired: the rack outage is detected, not mitigated.
+    const partial = play(prepared, [[7.1, { kind: "repair", node: "r03n00" }]]);
+    const rackAlert = new GamedaySession(prepared, 11);
+    rackAlert.advance(7 * H);
+    expect(rackAlert.visibleRecords().filter((record) => record.timeUs === 7 * H)).toEqual([{ kind: "RackPowerLost", timeUs: 7 * H, target: "r03", nodes: 16 }]);
+    expect(partial.incidents[2]).toMatchObject({ detectedUs: 7.1 * H, mitigatedUs: null, points: 50 });
+    // Every node of the rack repaired one by one mitigates it, at the last one.
+    const byHand = play(prepared, Array.from({ length: 16 }, (_, slot): [number, GamedayCommand] => [7.1 + slot / 100, { kind: "repair", node: `r3n${slot}` }]));
+    expect(byHand.incidents[2]).toMatchObject({ detectedUs: 7.1 * H, points: 100 });
+    expect(byHand.incidents[2].mitigatedUs).toBeCloseTo(7.25 * H, 0);
+    // Named acks detect, and only what they name.
+    const acks = play(prepared, [[1.1, { kind: "ack", target: "r01n05" }], [3.2, { kind: "ack", target: "r02n11" }], [7.1, { kind: "ack", target: "r03n07" }]]);
+    expect(acks.incidents.map((incident) => [incident.detectedUs !== null, incident.mitigatedUs, incident.points])).toEqual([
+      [true, null, 50],
+      [true, null, 50],
+      [true, null, 50],
+    ]);
+    expect(play(prepared, GOOD_OPERATOR).score).toBe(100);
+    // Naming every node every 10 minutes would detect everything: the false alarms cost more.
+    const names = Array.from({ length: 64 }, (_, node) => `r${Math.floor(node / 16)}n${node % 16}`);
+    const guessing = play(
+      prepared,
+      Array.from({ length: 72 }, (_, i) => names.map((target): [number, GamedayCommand] => [(i + 1) / 6, { kind: "ack", target }])).flat(),
+    );
+    expect(guessing.incidents.map((incident) => incident.points)).toEqual([50, 50, 50]);
+    expect(guessing.falseAlarms).toBeGreaterThan(1_000);
+    expect(guessing.score).toBe(0);
+    // One wrong guess by an honest operator costs 5 points, and the debrief says so.
+    const oneWrong = play(prepared, [[0.5, { kind: "ack", target: "r00n09" }], ...GOOD_OPERATOR]);
+    expect(oneWrong).toMatchObject({ falseAlarms: 1, score: 95 });
+    expect(gamedayDebrief(oneWrong, "d")).toContain("False alarms: 1 ack named a node or rack with nothing wrong on it (5 points off the score each).");
+  });
+
+  it("counts a hot node drained as mitigated only once no job runs on it", async () => {
+    const prepared = await nightShift();
+    const session = new GamedaySession(prepared, 11);
+    // Drain it when a job runs on it.
+    session.advance(H);
+    while (session.model.cluster.jobOn(1 * 16 + 5) < 0) session.stepToNextEvent();
+    const drainedUs = session.nowUs;
+    const hot = session.model.cluster.jobOn(1 * 16 + 5);
+    session.apply({ kind: "drain", node: "r01n05" });
+    session.advance(Infinity);
+    const result = session.finish();
+    const incident = result.incidents[0];
+    expect(incident.detectedUs).toBe(drainedUs);
+    // The job on it at the drain ran on, slowed, until it ended: the impact lasted until then.
+    const ended = session.sim.records.find((record) => ["JobCompleted", "JobKilled"].includes(record.kind) && record.job === hot && (record.timeUs as number) > drainedUs);
+    expect(ended?.timeUs).toBeGreaterThan(drainedUs);
+    expect(incident.mitigatedUs).toBe(ended?.timeUs);
+  });
+
+  it("plays the script's incidents in a run too: a run over the day's length gives the untouched day's metrics", async () => {
+    const text = readFileSync(join(bundledScenarioDir(), "gameday-night-shift.yaml"), "utf8").replace("horizon: 1d", "horizon: 12h");
+    const parsed = parseScenarioText(text, "day.yaml", scenarioSchema);
+    if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+    const prepared = prepareScenario(parsed.value, "day.yaml");
+    if (isServiceScenario(parsed.value)) throw new Error("a cluster scenario");
+    const run = runReplication(prepared, parsed.value.strategies[0], 11, false).metrics;
+    const untouched = play(prepared, []).metrics;
+    expect(run).toEqual(untouched);
+    // The bad driver's kills are there (a run without the script had none).
+    expect(run.jobs_failed).toBeGreaterThan(10);
   });
 
   it("scores late answers lower, and nothing for what the day ended before", async () => {
@@ -200,6 +281,9 @@ describe("a game-day session", () => {
     session.advance(H);
     expect(() => session.apply({ kind: "drain", node: "r09n00" })).toThrow(CommandError);
     expect(() => session.apply({ kind: "inject", fault: "rack-power", target: "r01n01", durationS: 60 })).toThrow("is not a rack");
+    expect(() => session.apply({ kind: "repair-rack", rack: "r01n01" })).toThrow('"r01n01" is not a rack of the cluster');
+    expect(() => session.apply({ kind: "repair-rack", rack: "r04" })).toThrow("is not a rack");
+    expect(() => session.apply({ kind: "ack", target: "r9n1" })).toThrow('"r9n1" is not a node or a rack of the cluster');
     expect(session.commands).toEqual([]);
   });
 
@@ -266,6 +350,8 @@ describe("game days under random play (fast-check)", () => {
     node.map((name) => ({ kind: "repair", node: name }) as const),
     fc.constant({ kind: "rollback-driver" } as const),
     fc.constant({ kind: "checkpoint-now" } as const),
+    fc.integer({ min: 0, max: 3 }).map((rack) => ({ kind: "repair-rack", rack: `r${rack}` }) as const),
+    node.map((name) => ({ kind: "ack", target: name }) as const),
     fc.constantFrom("fifo", "easy-backfill", "conservative-backfill").map((policy) => ({ kind: "scheduler", policy }) as const),
     fc
       .tuple(fc.constantFrom("node-crash", "throttle", "driver-mismatch", "drain") as fc.Arbitrary<"node-crash" | "throttle" | "driver-mismatch" | "drain">, node, fc.integer({ min: 60, max: 4 * 3_600 }))
@@ -344,7 +430,16 @@ describe("the game-day controller", () => {
     while (session.nowUs < 3.5 * H) controller.tick();
     controller.command({ kind: "rollback-driver" });
     const log = controller.view().log;
-    expect(log.some((line) => /^JobKilled job=\d+ cause=driver-mismatch r02n11$/.test(line.text))).toBe(true);
+    // The hot node's alert fires as it begins (not that it was injected); the bad driver raises none.
+    expect(log.filter((line) => line.atUs === H).map((line) => line.text)).toEqual(["GpuThrottled target=r01n05"]);
+    expect(log.filter((line) => line.atUs === 3 * H)).toEqual([]);
+    expect(log.some((line) => line.text.startsWith("FaultInjected"))).toBe(false);
+    // A job killed on start again and again until it fails shows once, as failed.
+    const failed = log.filter((line) => /^JobFailed job=\d+ cause=driver-mismatch$/.test(line.text));
+    expect(failed.length).toBeGreaterThan(2);
+    for (const line of failed) expect(log.filter((other) => other.job === line.job)).toEqual([line]);
+    const killed = session.sim.records.filter((record) => record.kind === "JobKilled" && record.cause === "driver-mismatch");
+    expect(killed.length).toBeGreaterThan(failed.length);
     expect(log.some((line) => /^Job(Submitted|Started|Completed)/.test(line.text))).toBe(false);
     expect(log.at(-1)).toMatchObject({ operator: true, text: "you: driver rolled back on 1 node" });
   });
