@@ -618,11 +618,19 @@ export class GpuShares {
     }
     let best = -1;
     let bestDelta = Infinity;
+    let evaluated = -1;
     for (let node = 0; node < this.nodeCount; node++) {
       if (!this.#holds(node, request, model, stamp)) continue;
       if (cache.version[node] !== this.#nodeVersion[node]) {
-        this.#fgdEvaluate(request, node, cache);
+        // Nodes alike in every free resource (runs of empty nodes) change alike: evaluate one.
+        if (evaluated >= 0 && this.#sameState(node, evaluated)) {
+          cache.delta[node] = cache.delta[evaluated];
+          cache.gpu[node] = cache.gpu[evaluated];
+        } else {
+          this.#fgdEvaluate(request, node, cache);
+        }
         cache.version[node] = this.#nodeVersion[node];
+        evaluated = node;
       }
       if (cache.delta[node] < bestDelta) {
         bestDelta = cache.delta[node];
@@ -630,6 +638,16 @@ export class GpuShares {
       }
     }
     return best;
+  }
+
+  /** Whether two nodes have the same model, GPUs and free resources, GPU by GPU. */
+  #sameState(a: number, b: number): boolean {
+    const gpus = this.#gpus[a];
+    if (gpus !== this.#gpus[b] || this.#modelOf[a] !== this.#modelOf[b] || this.#cpuFree[a] !== this.#cpuFree[b] || this.#memFree[a] !== this.#memFree[b]) return false;
+    const baseA = this.#gpuBase[a];
+    const baseB = this.#gpuBase[b];
+    for (let gpu = 0; gpu < gpus; gpu++) if (this.#gpuFree[baseA + gpu] !== this.#gpuFree[baseB + gpu]) return false;
+    return this.#open[a] === this.#open[b];
   }
 
   /** Fills the cache for `node`: the least growth of its fragmentation over the GPUs the part could take. */

@@ -157,7 +157,7 @@ workload:
 scheduler: { policy: conservative-backfill, placement: fgd }
 failures:
   - { kind: node-crash, mtbf: 10d, repair: 2h }
-  - { kind: thermal, racks: [0], ambientC: 30 }
+  - { kind: thermal, heatPerBusyNodeC: 70, throttleAtC: 80 }
 strategies:
   - { name: fgd }
   - { name: fastest, scheduler: { policy: easy-backfill, placement: fastest } }
