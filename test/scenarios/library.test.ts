@@ -160,4 +160,52 @@ describe("bundled scenarios answer their questions", () => {
     expect(mean("easy", "queue_wait_p90_h")).toBeLessThan(0.2 * mean("fcfs", "queue_wait_p90_h"));
     expect(mean("conservative", "bounded_slowdown_mean")).toBeLessThan(0.1 * mean("fcfs", "bounded_slowdown_mean"));
   });
+
+  it("lanl-failure-replay: on the real log's burn-in months, hourly checkpoints lose least; Daly from the long-run MTBF loses more, adaptive learns", async () => {
+    const { mean } = await run("lanl-failure-replay", 2);
+    const lost = (strategy: string) => mean(strategy, "lost_work_gpu_h");
+    // Without checkpoints long jobs restart from scratch again and again: far more lost than run.
+    expect(lost("no-checkpoint")).toBeGreaterThan(10 * lost("fixed-1h"));
+    expect(mean("no-checkpoint", "jobs_completed")).toBeLessThan(mean("fixed-1h", "jobs_completed"));
+    // The log's first months fail ~5× the long-run rate: Daly's interval from 35 d is too long.
+    expect(lost("daly-assumed-35d")).toBeGreaterThan(1.5 * lost("fixed-1h"));
+    expect(mean("daly-assumed-35d", "checkpoint_overhead_gpu_h")).toBeLessThan(mean("fixed-1h", "checkpoint_overhead_gpu_h"));
+    // Learning the MTBF from the crashes it sees, adaptive shortens the interval and loses less.
+    expect(lost("adaptive")).toBeLessThan(0.8 * lost("daly-assumed-35d"));
+  });
+
+  it("rack-power-placement: packing jobs into the fewest racks loses least work to rack outages; spreading them most", async () => {
+    const { mean } = await run("rack-power-placement", 2);
+    const lost = (strategy: string) => mean(strategy, "lost_work_gpu_h");
+    expect(lost("topology")).toBeLessThan(0.7 * lost("first-fit"));
+    expect(lost("spread")).toBeGreaterThan(1.5 * lost("first-fit"));
+    expect(lost("spread")).toBeGreaterThan(3 * lost("topology"));
+    // Same jobs, same outages: placement changes what each outage hits, not how much runs.
+    expect(mean("topology", "jobs_completed")).toBeGreaterThanOrEqual(mean("spread", "jobs_completed") - 1);
+  });
+
+  it("weibull-checkpoint: under infant-mortality crashes Young and Daly beat hourly checkpoints; incremental ones waste least", async () => {
+    const { mean } = await run("weibull-checkpoint", 2);
+    const waste = (strategy: string) => mean(strategy, "lost_work_gpu_h") + mean(strategy, "checkpoint_overhead_gpu_h");
+    // Hourly loses least work but writes so often it wastes most.
+    expect(mean("fixed-1h", "lost_work_gpu_h")).toBeLessThan(mean("daly", "lost_work_gpu_h"));
+    expect(waste("fixed-1h")).toBeGreaterThan(1.15 * waste("daly"));
+    // Young and Daly differ in second-order terms only.
+    expect(Math.abs(waste("young") / waste("daly") - 1)).toBeLessThan(0.1);
+    // Increments writing a fifth of the state halve the overhead at Daly's interval.
+    expect(mean("daly-incremental", "checkpoint_overhead_gpu_h")).toBeLessThan(0.7 * mean("daly", "checkpoint_overhead_gpu_h"));
+    expect(waste("daly-incremental")).toBeLessThan(waste("daly"));
+  });
+
+  it("certificate-expiry-ha: redundancy removes unit-failure downtime but not the 4 h of an expired certificate", async () => {
+    const { mean } = await run("certificate-expiry-ha", 2);
+    const down = (strategy: string) => mean(strategy, "downtime_min");
+    for (const strategy of ["single-unit", "active-passive", "quorum-3", "quorum-5"]) {
+      expect(down(strategy)).toBeGreaterThanOrEqual(240); // the expiry stops every unit at once
+    }
+    expect(down("single-unit")).toBeGreaterThan(3 * down("active-passive"));
+    expect(down("quorum-5")).toBeLessThan(245); // all that is left is the expiry
+    expect(mean("quorum-5", "jobs_delayed_by_outages")).toBeGreaterThan(0);
+    expect(mean("quorum-5", "cost_total")).toBeGreaterThan(2 * mean("active-passive", "cost_total"));
+  });
 });
