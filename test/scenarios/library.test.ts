@@ -208,4 +208,25 @@ describe("bundled scenarios answer their questions", () => {
     expect(mean("quorum-5", "jobs_delayed_by_outages")).toBeGreaterThan(0);
     expect(mean("quorum-5", "cost_total")).toBeGreaterThan(2 * mean("active-passive", "cost_total"));
   });
+
+  it("metadata-storm: checkpoints to the filesystem time out behind the storms; a burst buffer shields them", async () => {
+    const { mean } = await run("metadata-storm", 2);
+    expect(mean("to-filesystem", "checkpoint_success_rate")).toBeLessThan(0.995);
+    expect(mean("to-burst-buffer", "checkpoint_success_rate")).toBe(1);
+    expect(mean("to-filesystem", "checkpoint_overhead_gpu_h")).toBeGreaterThan(5 * mean("to-burst-buffer", "checkpoint_overhead_gpu_h"));
+    expect(mean("to-filesystem", "slowdown_storage_gpu_h")).toBeGreaterThan(2 * mean("to-burst-buffer", "slowdown_storage_gpu_h"));
+  });
+
+  it("slow-replica-shedding: shedding at a queue of 20 cuts p99 latency and errors; at 5 it sheds healthy replicas' bursts too", async () => {
+    const { mean } = await run("slow-replica-shedding", 2);
+    const p99 = (strategy: string) => mean(strategy, "service_latency_p99_ms");
+    const errors = (strategy: string) => mean(strategy, "service_error_rate");
+    // Without shedding, requests wait in the slow replica's queue until their clients time out.
+    expect(p99("no-shedding")).toBeGreaterThan(500);
+    expect(p99("shed-at-20")).toBeLessThan(0.7 * p99("no-shedding"));
+    expect(errors("shed-at-20")).toBeLessThan(0.5 * errors("no-shedding"));
+    // Too short a queue: lowest latency, but requests are refused more often than they retry.
+    expect(p99("shed-at-5")).toBeLessThan(p99("shed-at-20"));
+    expect(errors("shed-at-5")).toBeGreaterThan(errors("no-shedding"));
+  });
 });
