@@ -229,4 +229,13 @@ describe("bundled scenarios answer their questions", () => {
     expect(p99("shed-at-5")).toBeLessThan(p99("shed-at-20"));
     expect(errors("shed-at-5")).toBeGreaterThan(errors("no-shedding"));
   });
+
+  it("leaf-uplinks-cut: an islanded rack fails jobs whose rings leave it; spreading loses most, packing least", async () => {
+    const { mean } = await run("leaf-uplinks-cut", 2);
+    const failed = (strategy: string) => mean(strategy, "jobs_failed");
+    for (const strategy of ["first-fit", "spread", "topology"]) expect(failed(strategy)).toBeGreaterThan(0);
+    expect(failed("spread")).toBeGreaterThan(2 * failed("topology"));
+    expect(failed("spread")).toBeGreaterThan(1.5 * failed("first-fit"));
+    expect(mean("topology", "goodput")).toBeGreaterThan(mean("spread", "goodput") + 0.1);
+  });
 });
