@@ -62,6 +62,7 @@ export const METRICS = [
   { name: "storage_throughput_gbps_mean", unit: "Gb/s", better: "higher", kind: "quantity", description: "Bytes the parallel filesystem moved over the run, in Gb/s." },
   { name: "control_plane_availability", unit: "fraction", better: "higher", kind: "fraction", description: "Fraction of time every control-plane service was up." },
   { name: "downtime_min", unit: "min", better: "lower", kind: "quantity", description: "Minutes any control-plane service was down." },
+  { name: "split_brain_min", unit: "min", better: "lower", kind: "quantity", extension: true, description: "Minutes two units of a control-plane service were active at once (an active-passive pair under a partition): counted as up in `control_plane_availability`, but both decide." },
   { name: "jobs_delayed_by_outages", unit: "jobs", better: "lower", kind: "count", extension: true, description: "Jobs that start as the scheduler controller returns: the ones its outage held back." },
   { name: "service_goodput_ratio", unit: "fraction", better: "higher", kind: "fraction", extension: true, description: "Service scenarios: requests that succeeded over requests sent." },
   { name: "service_latency_p99_ms", unit: "ms", better: "lower", kind: "quantity", extension: true, description: "Service scenarios: 99th percentile latency of requests that succeeded." },
