@@ -238,4 +238,17 @@ describe("bundled scenarios answer their questions", () => {
     expect(failed("spread")).toBeGreaterThan(1.5 * failed("first-fit"));
     expect(mean("topology", "goodput")).toBeGreaterThan(mean("spread", "goodput") + 0.1);
   });
+
+  it("partition-split-brain: an active-passive pair runs split-brained for each partition; a quorum never does and re-elects in milliseconds", async () => {
+    const { mean } = await run("partition-split-brain", 1);
+    // Two 1-hour partitions, less the 15 s of missed heartbeats and the 15 s takeover each.
+    expect(mean("active-passive", "split_brain_min")).toBeGreaterThan(118);
+    expect(mean("active-passive", "split_brain_min")).toBeLessThan(120);
+    expect(mean("active-passive", "downtime_min")).toBe(0); // a split brain counts as up
+    for (const strategy of ["quorum-3", "quorum-5"]) {
+      expect(mean(strategy, "split_brain_min")).toBe(0);
+      expect(mean(strategy, "downtime_min")).toBeGreaterThan(0); // one election per partition
+      expect(mean(strategy, "downtime_min")).toBeLessThan(0.1);
+    }
+  });
 });
