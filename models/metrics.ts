@@ -36,6 +36,7 @@ export const METRICS = [
   { name: "time_to_solution_p99_h", unit: "h", better: "lower", kind: "quantity", description: "99th percentile of completion minus submission." },
   { name: "queue_wait_p50_h", unit: "h", better: "lower", kind: "quantity", description: "Median of first start minus submission." },
   { name: "queue_wait_p90_h", unit: "h", better: "lower", kind: "quantity", description: "90th percentile of first start minus submission." },
+  { name: "queue_wait_p90_priority_h", unit: "h", better: "lower", kind: "quantity", extension: true, description: "90th percentile of first start minus submission over jobs in a QOS other than normal; null when there are none." },
   { name: "bounded_slowdown_mean", unit: "ratio", better: "lower", kind: "quantity", description: "Mean of (wait + run) / max(run, 10 s) over completed jobs." },
   { name: "gpu_utilization", unit: "fraction", better: "neither", kind: "fraction", description: "GPU-hours held by jobs over GPU-hours of nodes that were up; null without GPUs." },
   { name: "node_utilization", unit: "fraction", better: "neither", kind: "fraction", extension: true, description: "Node-hours held by jobs over node-hours of nodes up: the utilisation of CPU clusters and traces." },
