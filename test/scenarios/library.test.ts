@@ -251,4 +251,15 @@ describe("bundled scenarios answer their questions", () => {
       expect(mean(strategy, "downtime_min")).toBeLessThan(0.1);
     }
   });
+
+  it("qos-preemption: a QOS priority cuts urgent jobs' waits; preemption cuts them further at a small cost in re-run work", async () => {
+    const { mean } = await run("qos-preemption", 2);
+    const urgent = (strategy: string) => mean(strategy, "queue_wait_p90_priority_h");
+    expect(urgent("qos-priority")).toBeLessThan(0.5 * urgent("no-priority"));
+    expect(urgent("qos-preemption")).toBeLessThan(0.5 * urgent("qos-priority"));
+    // Preempted jobs re-run the work since their last checkpoint: more GPU-hours held.
+    expect(mean("qos-preemption", "busy_gpu_h")).toBeGreaterThan(mean("qos-priority", "busy_gpu_h"));
+    // A preempted job handed back to the queue still counts as one that started.
+    expect(mean("qos-preemption", "scheduler_success_rate")).toBeLessThanOrEqual(1);
+  });
 });
