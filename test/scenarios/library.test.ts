@@ -167,7 +167,7 @@ describe("bundled scenarios answer their questions", () => {
     // Without checkpoints long jobs restart from scratch again and again: far more lost than run.
     expect(lost("no-checkpoint")).toBeGreaterThan(10 * lost("fixed-1h"));
     expect(mean("no-checkpoint", "jobs_completed")).toBeLessThan(mean("fixed-1h", "jobs_completed"));
-    // The log's first months fail ~5× the long-run rate: Daly's interval from 35 d is too long.
+    // The log's first months fail ~4× the long-run rate: Daly's interval from 35 d is too long.
     expect(lost("daly-assumed-35d")).toBeGreaterThan(1.5 * lost("fixed-1h"));
     expect(mean("daly-assumed-35d", "checkpoint_overhead_gpu_h")).toBeLessThan(mean("fixed-1h", "checkpoint_overhead_gpu_h"));
     // Learning the MTBF from the crashes it sees, adaptive shortens the interval and loses less.
