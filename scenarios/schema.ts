@@ -161,6 +161,12 @@ const generatorSchema = z.strictObject({
     .default(2)
     .describe("time limit a user asks, as a multiple of the job's run time; null for none"),
   users: countUpTo(USERS_MAX, "each user is an account the scheduler keeps").default(16).describe("users submitting, drawn uniformly; each is a fair-share account"),
+  qos: z
+    .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"), z.number().gt(0).lt(1))
+    .refine((shares) => !("normal" in shares), { message: "normal is the rest; give the shares of the other QOS" })
+    .refine((shares) => Object.values(shares).reduce((sum, share) => sum + share, 0) < 1, { message: "the shares must add up to less than 1 (the rest is normal)" })
+    .optional()
+    .describe("share of jobs in each QOS other than normal, e.g. { high: 0.1 }; the rest are normal"),
   allReduce: z
     .strictObject({
       sizeMB: positive().describe("data all-reduced per iteration (1 MB = 10^6 bytes)"),

@@ -63,6 +63,8 @@ export class JobLifecycle {
   readonly running: Job[] = [];
   /** Hours from submission to first start, of every job that started. */
   readonly waitsH = new SampleSet();
+  /** Waits of jobs in a QOS other than normal (the ones priorities and preemption favour). */
+  readonly priorityWaitsH = new SampleSet();
   readonly timesToSolutionH = new SampleSet();
   readonly boundedSlowdowns = new SampleSet();
   /** Free nodes while some waiting job would fit in that many: idle by fragmentation. */
@@ -241,12 +243,14 @@ export class JobLifecycle {
     job.firstPart =
       job.request === null ? this.#cluster.allocate(job.id, job.nodeCount, this.#options.scheduler.placement) : this.#cluster.place(job.id, job.request);
     job.state = JobState.Running;
-    if (job.attempts === 0) this.started++;
     job.attempts++;
     job.attemptStartUs = this.#sim.now;
+    // Counted at the first start, not by attempts: a preempted job's attempt is handed back.
     if (job.firstStartUs < 0) {
+      this.started++;
       job.firstStartUs = this.#sim.now;
       this.waitsH.add((job.firstStartUs - job.submitUs) / US_PER_H);
+      if (job.labels.qos !== "normal") this.priorityWaitsH.add((job.firstStartUs - job.submitUs) / US_PER_H);
     }
     job.runningIndex = this.running.length;
     this.running.push(job);

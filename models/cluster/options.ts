@@ -34,6 +34,8 @@ export interface GeneratorOptions {
   readonly timeLimitFactor: number | null;
   /** Jobs come from this many users, drawn uniformly; each user is a fair-share account. */
   readonly users: number;
+  /** Share of jobs in each QOS other than "normal" (drawn per job); empty or absent: all normal. */
+  readonly qos?: readonly { readonly name: string; readonly share: number }[];
   /** What a multi-node job communicates; null: nothing (or no fabric to model it). */
   readonly communication: JobCommunication | null;
   /** What each part asks of a GPU-granular cluster (`nodes` draws the parts); null: whole nodes. */

@@ -147,6 +147,8 @@ export class JobGenerator implements JobSource {
   readonly #runtimes: RngStream;
   readonly #users: RngStream;
   readonly #userLabels: JobLabels[] = [];
+  /** Draws each job's QOS; null when every job is normal (no draws, so other streams are as before). */
+  readonly #qos: RngStream | null;
   readonly #onArrival = (): void => this.#arrive();
   /** Generated tasks waiting for the rest of their bundle. */
   readonly #bundle: { tasks: number; nodes: number; request: GpuRequest | null; workUs: number; requestedUs: number; labels: JobLabels } = {
@@ -170,6 +172,7 @@ export class JobGenerator implements JobSource {
     this.#gpus = options.request == null ? null : sim.rng("workload.gpus");
     this.#runtimes = sim.rng("workload.runtime");
     this.#users = sim.rng("workload.user");
+    this.#qos = (options.qos ?? []).length > 0 ? sim.rng("workload.qos") : null;
     for (let u = 0; u < options.users; u++) {
       const name = `u${String(u).padStart(3, "0")}`;
       this.#userLabels.push({ user: name, account: name, qos: "normal" });
@@ -191,7 +194,7 @@ export class JobGenerator implements JobSource {
     const drawnNodes = request === null ? Math.round(sample(this.#sizes, options.nodes)) : request.parts;
     const workUs = Math.max(US_PER_S, secondsToUs(sample(this.#runtimes, options.workS)));
     const requestedUs = options.timeLimitFactor === null ? Infinity : Math.ceil(workUs * options.timeLimitFactor);
-    const labels = this.#userLabels[Math.floor(this.#users.random() * this.#userLabels.length)];
+    const labels = this.#withQos(this.#userLabels[Math.floor(this.#users.random() * this.#userLabels.length)]);
     const nodes = Math.min(this.#nodeCount, Math.max(1, drawnNodes));
     const bundle = this.#bundle;
     if (bundle.tasks === 0) {
@@ -209,5 +212,16 @@ export class JobGenerator implements JobSource {
       bundle.requestedUs = 0;
     }
     this.#scheduleNext();
+  }
+
+  /** The user's labels with a QOS drawn from `qos` shares (the rest normal). */
+  #withQos(labels: JobLabels): JobLabels {
+    if (this.#qos === null) return labels;
+    let u = this.#qos.random();
+    for (const { name, share } of this.#options.qos!) {
+      if (u < share) return { ...labels, qos: name };
+      u -= share;
+    }
+    return labels;
   }
 }

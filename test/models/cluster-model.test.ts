@@ -199,6 +199,16 @@ describe("cluster model invariants (fast-check, judged by an independent state c
 });
 
 describe("cluster model stories", () => {
+  it("gives generated jobs a QOS from their shares on a stream of its own: the rest of the run is unchanged", () => {
+    const plain = run(smallOptions()).result.metrics;
+    const base = generated(2, 8, 2 * 3_600);
+    const withQos = run(smallOptions({ workload: { generator: { ...base, qos: [{ name: "high", share: 0.3 }] }, trace: null, maxRequeues: 2 } })).result.metrics;
+    expect(plain.queue_wait_p90_priority_h).toBeNull(); // every job normal
+    expect(withQos.queue_wait_p90_priority_h).not.toBeNull();
+    // FIFO ignores QOS, and drawing it takes nothing from the other streams.
+    expect({ ...withQos, queue_wait_p90_priority_h: null }).toEqual(plain);
+  });
+
   it("produces exactly DESIGN.md's metrics, in order", () => {
     expect(Object.keys(run(smallOptions()).result.metrics)).toEqual([...METRIC_NAMES]);
   });

@@ -160,4 +160,106 @@ describe("bundled scenarios answer their questions", () => {
     expect(mean("easy", "queue_wait_p90_h")).toBeLessThan(0.2 * mean("fcfs", "queue_wait_p90_h"));
     expect(mean("conservative", "bounded_slowdown_mean")).toBeLessThan(0.1 * mean("fcfs", "bounded_slowdown_mean"));
   });
+
+  it("lanl-failure-replay: on the real log's burn-in months, hourly checkpoints lose least; Daly from the long-run MTBF loses more, adaptive learns", async () => {
+    const { mean } = await run("lanl-failure-replay", 2);
+    const lost = (strategy: string) => mean(strategy, "lost_work_gpu_h");
+    // Without checkpoints long jobs restart from scratch again and again: far more lost than run.
+    expect(lost("no-checkpoint")).toBeGreaterThan(10 * lost("fixed-1h"));
+    expect(mean("no-checkpoint", "jobs_completed")).toBeLessThan(mean("fixed-1h", "jobs_completed"));
+    // The log's first months fail ~4× the long-run rate: Daly's interval from 35 d is too long.
+    expect(lost("daly-assumed-35d")).toBeGreaterThan(1.5 * lost("fixed-1h"));
+    expect(mean("daly-assumed-35d", "checkpoint_overhead_gpu_h")).toBeLessThan(mean("fixed-1h", "checkpoint_overhead_gpu_h"));
+    // Learning the MTBF from the crashes it sees, adaptive shortens the interval and loses less.
+    expect(lost("adaptive")).toBeLessThan(0.8 * lost("daly-assumed-35d"));
+  });
+
+  it("rack-power-placement: packing jobs into the fewest racks loses least work to rack outages; spreading them most", async () => {
+    const { mean } = await run("rack-power-placement", 2);
+    const lost = (strategy: string) => mean(strategy, "lost_work_gpu_h");
+    expect(lost("topology")).toBeLessThan(0.7 * lost("first-fit"));
+    expect(lost("spread")).toBeGreaterThan(1.5 * lost("first-fit"));
+    expect(lost("spread")).toBeGreaterThan(3 * lost("topology"));
+    // Same jobs, same outages: placement changes what each outage hits, not how much runs.
+    expect(mean("topology", "jobs_completed")).toBeGreaterThanOrEqual(mean("spread", "jobs_completed") - 1);
+  });
+
+  it("weibull-checkpoint: under infant-mortality crashes Young and Daly beat hourly checkpoints; incremental ones waste least", async () => {
+    const { mean } = await run("weibull-checkpoint", 2);
+    const waste = (strategy: string) => mean(strategy, "lost_work_gpu_h") + mean(strategy, "checkpoint_overhead_gpu_h");
+    // Hourly loses least work but writes so often it wastes most.
+    expect(mean("fixed-1h", "lost_work_gpu_h")).toBeLessThan(mean("daly", "lost_work_gpu_h"));
+    expect(waste("fixed-1h")).toBeGreaterThan(1.15 * waste("daly"));
+    // Young and Daly differ in second-order terms only.
+    expect(Math.abs(waste("young") / waste("daly") - 1)).toBeLessThan(0.1);
+    // Increments writing a fifth of the state halve the overhead at Daly's interval.
+    expect(mean("daly-incremental", "checkpoint_overhead_gpu_h")).toBeLessThan(0.7 * mean("daly", "checkpoint_overhead_gpu_h"));
+    expect(waste("daly-incremental")).toBeLessThan(waste("daly"));
+  });
+
+  it("certificate-expiry-ha: redundancy removes unit-failure downtime but not the 4 h of an expired certificate", async () => {
+    const { mean } = await run("certificate-expiry-ha", 2);
+    const down = (strategy: string) => mean(strategy, "downtime_min");
+    for (const strategy of ["single-unit", "active-passive", "quorum-3", "quorum-5"]) {
+      expect(down(strategy)).toBeGreaterThanOrEqual(240); // the expiry stops every unit at once
+    }
+    expect(down("single-unit")).toBeGreaterThan(3 * down("active-passive"));
+    expect(down("quorum-5")).toBeLessThan(245); // all that is left is the expiry
+    expect(mean("quorum-5", "jobs_delayed_by_outages")).toBeGreaterThan(0);
+    expect(mean("quorum-5", "cost_total")).toBeGreaterThan(2 * mean("active-passive", "cost_total"));
+  });
+
+  it("metadata-storm: checkpoints to the filesystem time out behind the storms; a burst buffer shields them", async () => {
+    const { mean } = await run("metadata-storm", 2);
+    expect(mean("to-filesystem", "checkpoint_success_rate")).toBeLessThan(0.995);
+    expect(mean("to-burst-buffer", "checkpoint_success_rate")).toBe(1);
+    expect(mean("to-filesystem", "checkpoint_overhead_gpu_h")).toBeGreaterThan(5 * mean("to-burst-buffer", "checkpoint_overhead_gpu_h"));
+    expect(mean("to-filesystem", "slowdown_storage_gpu_h")).toBeGreaterThan(2 * mean("to-burst-buffer", "slowdown_storage_gpu_h"));
+  });
+
+  it("slow-replica-shedding: shedding at a queue of 20 cuts p99 latency and errors; at 5 it sheds healthy replicas' bursts too", async () => {
+    const { mean } = await run("slow-replica-shedding", 2);
+    const p99 = (strategy: string) => mean(strategy, "service_latency_p99_ms");
+    const errors = (strategy: string) => mean(strategy, "service_error_rate");
+    // Without shedding, requests wait in the slow replica's queue until their clients time out.
+    expect(p99("no-shedding")).toBeGreaterThan(500);
+    expect(p99("shed-at-20")).toBeLessThan(0.7 * p99("no-shedding"));
+    expect(errors("shed-at-20")).toBeLessThan(0.5 * errors("no-shedding"));
+    // Too short a queue: lowest latency, but requests are refused more often than they retry.
+    expect(p99("shed-at-5")).toBeLessThan(p99("shed-at-20"));
+    expect(errors("shed-at-5")).toBeGreaterThan(errors("no-shedding"));
+  });
+
+  it("leaf-uplinks-cut: an islanded rack fails jobs whose rings leave it; spreading loses most, packing least", async () => {
+    const { mean } = await run("leaf-uplinks-cut", 2);
+    const failed = (strategy: string) => mean(strategy, "jobs_failed");
+    for (const strategy of ["first-fit", "spread", "topology"]) expect(failed(strategy)).toBeGreaterThan(0);
+    expect(failed("spread")).toBeGreaterThan(2 * failed("topology"));
+    expect(failed("spread")).toBeGreaterThan(1.5 * failed("first-fit"));
+    expect(mean("topology", "goodput")).toBeGreaterThan(mean("spread", "goodput") + 0.1);
+  });
+
+  it("partition-split-brain: an active-passive pair runs split-brained for each partition; a quorum never does and re-elects in milliseconds", async () => {
+    const { mean } = await run("partition-split-brain", 1);
+    // Two 1-hour partitions, less the 15 s of missed heartbeats and the 15 s takeover each.
+    expect(mean("active-passive", "split_brain_min")).toBeGreaterThan(118);
+    expect(mean("active-passive", "split_brain_min")).toBeLessThan(120);
+    expect(mean("active-passive", "downtime_min")).toBe(0); // a split brain counts as up
+    for (const strategy of ["quorum-3", "quorum-5"]) {
+      expect(mean(strategy, "split_brain_min")).toBe(0);
+      expect(mean(strategy, "downtime_min")).toBeGreaterThan(0); // one election per partition
+      expect(mean(strategy, "downtime_min")).toBeLessThan(0.1);
+    }
+  });
+
+  it("qos-preemption: a QOS priority cuts urgent jobs' waits; preemption cuts them further at a small cost in re-run work", async () => {
+    const { mean } = await run("qos-preemption", 2);
+    const urgent = (strategy: string) => mean(strategy, "queue_wait_p90_priority_h");
+    expect(urgent("qos-priority")).toBeLessThan(0.5 * urgent("no-priority"));
+    expect(urgent("qos-preemption")).toBeLessThan(0.5 * urgent("qos-priority"));
+    // Preempted jobs re-run the work since their last checkpoint: more GPU-hours held.
+    expect(mean("qos-preemption", "busy_gpu_h")).toBeGreaterThan(mean("qos-priority", "busy_gpu_h"));
+    // A preempted job handed back to the queue still counts as one that started.
+    expect(mean("qos-preemption", "scheduler_success_rate")).toBeLessThanOrEqual(1);
+  });
 });
