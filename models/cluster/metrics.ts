@@ -71,6 +71,7 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     time_to_solution_p99_h: finiteOrNull(lifecycle.timesToSolutionH.percentile(0.99)),
     queue_wait_p50_h: finiteOrNull(lifecycle.waitsH.percentile(0.5)),
     queue_wait_p90_h: finiteOrNull(lifecycle.waitsH.percentile(0.9)),
+    queue_wait_mean_h: finiteOrNull(lifecycle.waitsH.mean()),
     bounded_slowdown_mean: finiteOrNull(lifecycle.boundedSlowdowns.mean()),
     gpu_utilization: upGpuH > 0 ? toGpuH(busyNodeUs)! / upGpuH : null,
     node_utilization: shares === null && upNodeUs > 0 ? busyNodeUs / upNodeUs : null,
