@@ -241,10 +241,11 @@ export class JobLifecycle {
     job.firstPart =
       job.request === null ? this.#cluster.allocate(job.id, job.nodeCount, this.#options.scheduler.placement) : this.#cluster.place(job.id, job.request);
     job.state = JobState.Running;
-    if (job.attempts === 0) this.started++;
     job.attempts++;
     job.attemptStartUs = this.#sim.now;
     if (job.firstStartUs < 0) {
+      // Counted once: a job requeued by a preemption has its attempt taken back, not its start.
+      this.started++;
       job.firstStartUs = this.#sim.now;
       this.waitsH.add((job.firstStartUs - job.submitUs) / US_PER_H);
     }
