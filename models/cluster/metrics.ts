@@ -58,7 +58,7 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
   const allGpuUs = cluster.gpuCount * endUs;
   const ended = lifecycle.completed + lifecycle.failed;
   const cost = costTotal(inputs, endUs);
-  const { checkpointsCompleted, checkpointsFailed } = inputs.counters;
+  const { checkpointsCompleted, checkpointsFailed, intervalsChosen, intervalSumUs, intervalMinUs, intervalMaxUs } = inputs.counters;
   const checkpointsTried = checkpointsCompleted + checkpointsFailed;
   const metrics: RunMetricsDraft = {
     ...unexercisedMetrics(),
@@ -92,6 +92,9 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     slowdown_storage_gpu_h: inputs.storageModelled ? toGpuH(ledger.slowdownStorageUs) : null,
     startup_overhead_gpu_h: inputs.startupModelled ? toGpuH(ledger.startupUs) : null,
     checkpoint_success_rate: checkpointsTried > 0 ? checkpointsCompleted / checkpointsTried : null,
+    checkpoint_interval_mean_h: intervalsChosen > 0 ? intervalSumUs / intervalsChosen / US_PER_H : null,
+    checkpoint_interval_min_h: intervalsChosen > 0 ? intervalMinUs / US_PER_H : null,
+    checkpoint_interval_max_h: intervalsChosen > 0 ? intervalMaxUs / US_PER_H : null,
     scheduler_success_rate: submitted > 0 ? lifecycle.started / submitted : null,
     slo_error_budget_used: errorBudgetUsed(inputs.slo, lifecycle.failed, ended, lifecycle.timesToSolutionH),
     cost_total: cost,

@@ -120,7 +120,9 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
       this.#lifecycle.hook(this.#poolUsage);
     }
     if (options.scheduler.preemption !== null) {
-      this.#lifecycle.hook(new PreemptionPart(sim, this.cluster, this.scheduler, this.#lifecycle, options.scheduler.preemption));
+      const preemption = new PreemptionPart(sim, this.cluster, this.scheduler, this.#lifecycle, options.scheduler.preemption);
+      this.#lifecycle.hook(preemption);
+      this.#parts.push(preemption);
     }
     const generator = options.workload.generator;
     if (generator !== null) {

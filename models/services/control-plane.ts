@@ -366,6 +366,16 @@ export class ControlPlaneService {
     return (nowUs - this.#startUs - this.#upTime.areaUs(nowUs)) / US_PER_MIN;
   }
 
+  /** Whether a unit can take over from another (active-passive or quorum): `failoverCount` means something. */
+  get hasStandby(): boolean {
+    return this.#strategy.kind === "active-passive" || this.#strategy.kind === "quorum";
+  }
+
+  /** Whether two units can be active at once (active-passive under a partition): `splitBrainMin` means something. */
+  get canSplitBrain(): boolean {
+    return this.#strategy.kind === "active-passive";
+  }
+
   /** Minutes two units were active at once in [start, nowUs]. */
   splitBrainMin(nowUs: number): number {
     return this.#splitBrainTime.areaUs(nowUs) / US_PER_MIN;

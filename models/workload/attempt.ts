@@ -138,10 +138,22 @@ export interface AttemptCounters {
   checkpointsCompleted: number;
   /** Writes that timed out, failed, or were cut short by an interruption. */
   checkpointsFailed: number;
+  /** Checkpoint intervals the plan chose (one per compute segment, a finite interval only): count, sum, least and most, µs. */
+  intervalsChosen: number;
+  intervalSumUs: number;
+  intervalMinUs: number;
+  intervalMaxUs: number;
 }
 
 export class AttemptExecutor {
-  readonly counters: AttemptCounters = { checkpointsCompleted: 0, checkpointsFailed: 0 };
+  readonly counters: AttemptCounters = {
+    checkpointsCompleted: 0,
+    checkpointsFailed: 0,
+    intervalsChosen: 0,
+    intervalSumUs: 0,
+    intervalMinUs: Infinity,
+    intervalMaxUs: 0,
+  };
   readonly #sim: Sim;
   readonly #plan: CheckpointPlan;
   readonly #store: CheckpointStore;
@@ -322,6 +334,13 @@ export class AttemptExecutor {
 
   #computeNext(job: Job, state: AttemptState): void {
     const intervalUs = intervalForUs(this.#plan, job.nodeCount, this.#estimate);
+    if (intervalUs !== Infinity) {
+      const counters = this.counters;
+      counters.intervalsChosen++;
+      counters.intervalSumUs += intervalUs;
+      if (intervalUs < counters.intervalMinUs) counters.intervalMinUs = intervalUs;
+      if (intervalUs > counters.intervalMaxUs) counters.intervalMaxUs = intervalUs;
+    }
     const segmentUs = Math.min(intervalUs, state.computeTotalUs - state.computeDoneUs);
     assert(segmentUs > 0, "a segment computes something");
     this.#enter(state, Phase.Compute);
