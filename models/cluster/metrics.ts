@@ -80,8 +80,10 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     gpu_fragmentation: shares !== null && allGpuUs > 0 ? shares.fragmentedGpus.areaUs(endUs) / allGpuUs : null,
     jobs_unschedulable: shares !== null ? lifecycle.unschedulable : null,
     fragmentation_node_h: shares === null ? lifecycle.fragmentedNodes.areaUs(endUs) / US_PER_H : null,
-    goodput: upGpuH > 0 ? toGpuH(ledger.usefulUs)! / upGpuH : null,
+    // A cluster without GPUs measures goodput in node-hours (on one with GPUs the two ratios are the same).
+    goodput: upGpuH > 0 ? toGpuH(ledger.usefulUs)! / upGpuH : unitGpus === 0 && upNodeUs > 0 ? ledger.usefulUs / upNodeUs : null,
     lost_work_gpu_h: inputs.failuresModelled ? toGpuH(ledger.lostUs) : null,
+    lost_work_node_h: inputs.failuresModelled && shares === null ? ledger.lostUs / US_PER_H : null,
     checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
     degraded_gpu_h: toGpuH(ledger.degradedUs),
     busy_gpu_h: toGpuH(busyNodeUs),
