@@ -87,7 +87,10 @@ Exit codes: 0 success, 1 a gate failed, 2 bad input, 3 internal error (a bug).`,
 
 Runs every strategy of the scenario for R replications on common random numbers (the
 same arrivals and failures for every strategy), prints a comparison table on stdout, and
-writes summary.json, runs.csv, report.md and report.html to the output folder.
+writes summary.json, runs.csv, traces.json (every replication's time series and
+failures), report.md and report.html to the output folder; a cluster scenario also
+writes jobs.csv, one row per job of each strategy's first replication (submit, start,
+end, attempts, outcome, lost work, checkpoint overhead).
 
 Options:
   --seed N            master seed (default: the scenario's seed); replication r uses N + r
@@ -102,6 +105,9 @@ Options:
   --json              print summary.json on stdout instead of the table
   --check             judge the scenario's absolute gates (min, max) on this run: a line
                       per failed gate on stderr and exit 1 when one fails
+  --records           also write events.jsonl: every event record (job starts and ends,
+                      crashes, checkpoints, …) of each strategy's first replication, one
+                      JSON object a line, the strategy first
   --inject FAULT      inject a fault by hand, repeatable: kind@time[:target][+duration]
                       kinds: node-crash, rack-power, throttle, driver-mismatch, drain
                       e.g. --inject node-crash@2h:r03n17  --inject rack-power@1d:r02+8h

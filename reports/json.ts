@@ -5,7 +5,7 @@
  */
 
 import { roundForOutput } from "./format.js";
-import type { MetricSummary, ObjectiveRecord, ResultSet, StrategySummary, Summary } from "./records.js";
+import type { EventRecord, MetricSummary, ObjectiveRecord, ResultSet, StrategySummary, Summary } from "./records.js";
 import { METRIC_NAMES } from "./records.js";
 
 /**
@@ -100,6 +100,17 @@ export function tracesJson(results: ResultSet): string {
     ...(results.objective === undefined ? {} : { objective: { direction: results.objective.direction, metrics: [...results.objective.metrics] } }),
   };
   return `${JSON.stringify(saved)}\n`;
+}
+
+/**
+ * events.jsonl's text: each event record of each strategy's first replication as one JSON
+ * line, `strategy` first, then the record's own fields as the model wrote them (`timeUs`,
+ * `kind`, …), in strategy then time order.
+ */
+export function eventsJsonl(events: readonly EventRecord[]): string {
+  let text = "";
+  for (const event of events) text += `${JSON.stringify(event)}\n`;
+  return text;
 }
 
 /**

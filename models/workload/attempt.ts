@@ -248,6 +248,7 @@ export class AttemptExecutor {
       return; // the run is over: nothing to cancel or reset
     }
     ledger.lostUs += uncommittedUs * nodes;
+    job.lostUs += uncommittedUs;
     if (state.phase === Phase.Checkpoint) this.counters.checkpointsFailed++;
     if (state.phase === Phase.Compute) this.#sim.cancel(state.timerHandle);
     else if (state.phase === Phase.Startup) this.#startup?.cancel(state.operation); // only an executor with start-up I/O starts up
@@ -439,6 +440,7 @@ export class AttemptExecutor {
   #bookIo(ledger: Ledger, job: Job, state: AttemptState, account: "overheadUs" | "startupUs"): void {
     const wallUs = this.#sim.now - state.phaseStartUs;
     ledger[account] += wallUs * job.units;
+    if (account === "overheadUs") job.overheadUs += wallUs;
     // The clock counts whole µs: an operation alone ends at the next whole µs.
     const aloneUs = Math.ceil(state.ioAloneUs);
     if (wallUs > aloneUs) ledger.slowdownStorageUs += (wallUs - aloneUs) * job.units;
