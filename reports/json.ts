@@ -79,7 +79,7 @@ export interface SavedTraces {
   readonly objective?: ObjectiveRecord;
 }
 
-/** traces.json's text: the question, the horizon, and the first replication's time series and failures. */
+/** traces.json's text: the question, the horizon, and every replication's time series and failures. */
 export function tracesJson(results: ResultSet): string {
   const saved = {
     description: results.description,

@@ -37,7 +37,7 @@ export interface RunRecord {
   readonly metrics: MetricValues;
 }
 
-/** Time series and failures of one replication, kept for the first replication only. */
+/** Time series and failures of one replication (every replication keeps its own). */
 export interface RunTrace {
   readonly strategy: string;
   readonly replication: number;

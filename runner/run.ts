@@ -31,7 +31,7 @@ import { ServiceModel } from "../models/service-model.js";
  * so strategies are compared on common random numbers: the same jobs and the same crashes.
  */
 
-/** Points sampled for the time series of the first replication. */
+/** Points sampled for the time series of each replication. */
 const TRACE_SAMPLES = 240;
 
 export interface RunScenarioOptions {
