@@ -10,7 +10,7 @@ import { METRIC_NAMES } from "./records.js";
 
 /**
  * summary.json's text: 2-space indented JSON ending in a newline, keys in DESIGN.md's order
- * (`scenario, seed, replications, faultlineVersion, strategies[{ name, metrics }]`, metrics
+ * (`scenario, seed, replications, faultlineVersion, currency, strategies[{ name, metrics }]`, metrics
  * in METRIC_NAMES order, each `{ mean, ci95, min, q1, median, q3, max }` or null), every
  * statistic rounded by `roundForOutput`. Seed and replications are written exactly.
  */
@@ -22,6 +22,7 @@ export function summaryJson(summary: Summary): string {
     seed: summary.seed,
     replications: summary.replications,
     faultlineVersion: summary.faultlineVersion,
+    ...(summary.currency === undefined ? {} : { currency: summary.currency }),
     strategies: summary.strategies.map(orderStrategy),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;

@@ -90,6 +90,8 @@ export interface Summary {
   readonly seed: number;
   readonly replications: number;
   readonly faultlineVersion: string;
+  /** What cost metrics are in (cluster.currency, ISO 4217); absent for a service scenario, which has no costs. */
+  readonly currency?: string;
   readonly strategies: readonly StrategySummary[];
 }
 

@@ -259,8 +259,10 @@ export function assembleResults(
   const logged = outcomes.some((outcome) => outcome.jobs !== null);
   const jobs = outcomes.flatMap((outcome) => outcome.jobs ?? []);
   const events = outcomes.flatMap((outcome) => outcome.events);
+  const summary = summarize(scenario.name, options, names, runs);
   return {
-    summary: summarize(scenario.name, options, names, runs),
+    // Costs carry the cluster's currency; a service scenario has no costs.
+    summary: isServiceScenario(scenario) ? summary : { ...summary, currency: scenario.cluster.currency },
     description: scenario.description,
     horizonH:
       scenario.horizon !== undefined
