@@ -266,10 +266,14 @@ export function reportCommand(args: string[]): number {
 }
 
 export function listCommand(args: string[]): number {
-  const { values, positionals } = parseCommandArgs("list", args, {});
+  const { values, positionals } = parseCommandArgs("list", args, { json: { type: "boolean" } });
   if (values.help === true) return help("list");
   if (positionals.length > 0) throw new UsageError("list", "takes no arguments");
   const scenarios = bundledScenarios();
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify(scenarios.map(({ name, description }) => ({ name, description })), null, 2)}\n`);
+    return 0;
+  }
   const width = Math.max(...scenarios.map((scenario) => scenario.name.length));
   for (const scenario of scenarios) process.stdout.write(`${scenario.name.padEnd(width)}  ${scenario.description}\n`);
   return 0;

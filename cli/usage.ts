@@ -141,6 +141,8 @@ Options:
   --force             replace the output folder even when faultline did not write it
                       (a folder faultline wrote, marked by its .faultline file, is
                       replaced without it; a file or the working folder never is)
+  --json              print each point's folder, --set values and summary.json as one
+                      JSON array instead of sweep.csv
   -h, --help          this help
 
 Examples:
@@ -159,6 +161,8 @@ Options:
   --force             replace the output folder even when faultline did not write it
                       (a folder faultline wrote, marked by its .faultline file, is
                       replaced without it; a file or the working folder never is)
+  --json              print each point's folder, --set values and summary.json as one
+                      JSON array instead of sweep.csv
   -h, --help          this help
 
 Example:
@@ -225,6 +229,8 @@ Options:
   --workers W         run on W worker threads (default 1)
   --force             replace a --baseline, --junit or --markdown file faultline did
                       not write (its own are replaced without it)
+  --json              print the judgements (relative and absolute gates, ungated
+                      changes, notes) as JSON instead of the table
   -h, --help          this help
 
 Example:
@@ -297,10 +303,10 @@ copied from another machine. The folder must be one faultline wrote (it holds a
 
 Example:
   faultline report results/quickstart`,
-  list: `Usage: faultline list
+  list: `Usage: faultline list [--json]
 
 Lists the bundled scenarios with the question each answers. Run one by name:
-faultline run <name>.
+faultline run <name>. With --json, a JSON array of { name, description }.
 
 Example:
   faultline list`,

@@ -210,6 +210,8 @@ describe("other commands", () => {
     const result = faultline("list");
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^quickstart\s+Does hourly checkpointing/m);
+    const listed = JSON.parse(faultline("list", "--json").stdout) as { name: string; description: string }[];
+    expect(listed.find((scenario) => scenario.name === "quickstart")?.description).toMatch(/^Does hourly checkpointing/);
   });
 
   it("schema prints a JSON Schema that knows the scenario's keys", () => {
