@@ -4,8 +4,8 @@ import { z } from "zod";
 import { comparisonTable } from "../reports/table.js";
 import { sanitizeTerminal } from "../reports/text.js";
 import { objectiveSentence } from "../reports/verdict.js";
-import { runsCsv } from "../reports/csv.js";
-import { resultSetFromFiles, summaryJson, tracesJson } from "../reports/json.js";
+import { jobsCsv, runsCsv } from "../reports/csv.js";
+import { eventsJsonl, resultSetFromFiles, summaryJson, tracesJson } from "../reports/json.js";
 import { parseRunsCsv } from "../reports/csv.js";
 import { reportHtml } from "../reports/html.js";
 import { reportMarkdown } from "../reports/markdown.js";
@@ -58,6 +58,7 @@ export async function runCommand(args: string[]): Promise<number> {
     workers: { type: "string" },
     force: { type: "boolean" },
     check: { type: "boolean" },
+    records: { type: "boolean" },
   });
   if (values.help === true) return help("run");
   if (positionals.length !== 1) throw new UsageError("run", "expects one scenario (a file or a bundled name)");
@@ -81,7 +82,8 @@ export async function runCommand(args: string[]): Promise<number> {
   const reproduce = (failure: ReplicationFailure) =>
     `faultline run ${file} --seed ${failure.seed} --replications 1 --strategy ${failure.strategy}` +
     (values.inject ?? []).map((text) => ` --inject ${text}`).join("");
-  const { results, summary } = await runToFolder(scenario, file, { seed, replications, workers, injections, reproduce }, out);
+  const records = values.records === true;
+  const { results, summary } = await runToFolder(scenario, file, { seed, replications, workers, injections, reproduce, records }, out);
   if (values.json === true) {
     process.stdout.write(summary);
   } else {
@@ -90,7 +92,8 @@ export async function runCommand(args: string[]): Promise<number> {
     if (objective !== null) process.stdout.write(`\n${sanitizeTerminal(objective)}\n`);
   }
   for (const warning of resultWarnings(results)) process.stderr.write(`warning: ${warning}\n`);
-  process.stderr.write(`results: ${out}/ (summary.json, runs.csv, traces.json, report.md, report.html)\n`);
+  const logs = [...(results.jobs === undefined ? [] : ["jobs.csv"]), ...(results.events === undefined ? [] : ["events.jsonl"])];
+  process.stderr.write(`results: ${out}/ (summary.json, runs.csv, traces.json, ${[...logs, ""].join(", ")}report.md, report.html)\n`);
   return check ? reportAbsoluteGates(scenario, file, results) : 0;
 }
 
@@ -136,6 +139,8 @@ export interface RunSettings {
   readonly workers: number;
   readonly injections: readonly AdHocInjection[];
   readonly reproduce: (failure: ReplicationFailure) => string;
+  /** Keep the first replication's event records for events.jsonl (`run --records`). */
+  readonly records?: boolean;
 }
 
 /** Runs a scenario (on worker threads when asked) with a progress bar, and writes its result folder. */
@@ -151,7 +156,7 @@ export async function runScenarioResults(scenario: Scenario, file: string, setti
   const progress = new RunsProgress(scenario.name, keys.length);
   const outcomes: RunOutcome[] = new Array(keys.length);
   await executeRuns(
-    [{ scenario, scenarioPath, seed: settings.seed, injections: settings.injections }],
+    [{ scenario, scenarioPath, seed: settings.seed, injections: settings.injections, records: settings.records }],
     keys.map((key) => ({ point: 0, ...key })),
     {
       workers: settings.workers,
@@ -165,7 +170,7 @@ export async function runScenarioResults(scenario: Scenario, file: string, setti
     },
   );
   progress.finish();
-  const options = { seed: settings.seed, replications: settings.replications, faultlineVersion: faultlineVersion() };
+  const options = { seed: settings.seed, replications: settings.replications, faultlineVersion: faultlineVersion(), records: settings.records };
   return assembleResults(scenario, options, outcomes);
 }
 
@@ -179,16 +184,16 @@ export function writeRunFolder(out: string, results: ResultSet): string {
   const runsText = runsCsv(results.runs);
   const tracesText = tracesJson(results);
   const saved = resultSetFromFiles(summary, tracesText, parseRunsCsv(runsText));
-  writeResultFolder(
-    out,
-    new Map([
-      ["summary.json", summary],
-      ["runs.csv", runsText],
-      ["traces.json", tracesText],
-      ["report.md", reportMarkdown(saved)],
-      ["report.html", reportHtml(saved)],
-    ]),
-  );
+  const files = new Map([
+    ["summary.json", summary],
+    ["runs.csv", runsText],
+    ["traces.json", tracesText],
+    ["report.md", reportMarkdown(saved)],
+    ["report.html", reportHtml(saved)],
+  ]);
+  if (results.jobs !== undefined) files.set("jobs.csv", jobsCsv(results.jobs));
+  if (results.events !== undefined) files.set("events.jsonl", eventsJsonl(results.events));
+  writeResultFolder(out, files);
   return summary;
 }
 
@@ -261,10 +266,14 @@ export function reportCommand(args: string[]): number {
 }
 
 export function listCommand(args: string[]): number {
-  const { values, positionals } = parseCommandArgs("list", args, {});
+  const { values, positionals } = parseCommandArgs("list", args, { json: { type: "boolean" } });
   if (values.help === true) return help("list");
   if (positionals.length > 0) throw new UsageError("list", "takes no arguments");
   const scenarios = bundledScenarios();
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify(scenarios.map(({ name, description }) => ({ name, description })), null, 2)}\n`);
+    return 0;
+  }
   const width = Math.max(...scenarios.map((scenario) => scenario.name.length));
   for (const scenario of scenarios) process.stdout.write(`${scenario.name.padEnd(width)}  ${scenario.description}\n`);
   return 0;

@@ -51,6 +51,7 @@ export async function regressCommand(args: string[]): Promise<number> {
     replications: { type: "string" },
     workers: { type: "string" },
     force: { type: "boolean" },
+    json: { type: "boolean" },
   });
   if (values.help === true) return help("regress");
   if (positionals.length !== 1) throw new UsageError("regress", "expects one scenario (a file or a bundled name)");
@@ -123,8 +124,12 @@ export async function regressCommand(args: string[]): Promise<number> {
     notes: baseline === null ? [] : contextNotes(baseline, file, seed, names),
   };
   for (const note of report.notes) process.stderr.write(`note: ${note}\n`);
-  process.stdout.write(regressTable(report));
-  if (process.env.GITHUB_ACTIONS === "true") process.stdout.write(githubAnnotations(report));
+  // --json: the judgements as data, alone on stdout (no table, no annotations mixed in).
+  if (values.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    process.stdout.write(regressTable(report));
+    if (process.env.GITHUB_ACTIONS === "true") process.stdout.write(githubAnnotations(report));
+  }
   const markdown = regressMarkdown(report);
   if (values.markdown !== undefined) writeFileAtomically(values.markdown, markdown);
   const stepSummary = process.env.GITHUB_STEP_SUMMARY;

@@ -135,7 +135,9 @@ const partSchema = z.strictObject({
 });
 
 export function writePart(folder: string, sweep: string, run: SweepRun, outcome: RunOutcome): void {
-  const part = { format: 2, sweep, run: { point: run.point, strategyIndex: run.strategyIndex, replication: run.replication }, outcome };
+  // A sweep keeps each run's metrics and trace; the job log and records are `run`'s.
+  const kept = { run: outcome.run, trace: outcome.trace };
+  const part = { format: 2, sweep, run: { point: run.point, strategyIndex: run.strategyIndex, replication: run.replication }, outcome: kept };
   writeFileAtomically(partPath(folder, run), `${JSON.stringify(part, encodeNumber)}\n`);
 }
 
@@ -168,7 +170,7 @@ export function readPart(folders: readonly string[], plan: SweepPlan, sweep: str
             ? `its outcome is not strategy ${strategy}, replication ${run.replication}`
             : null;
     if (mismatch !== null) throw new InputError([`${path}: ${mismatch}; ${redo}`]);
-    return part.outcome as RunOutcome;
+    return { ...(part.outcome as Pick<RunOutcome, "run" | "trace">), jobs: null, events: [] };
   }
   return null;
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sweepCsv, type SweepPointSummary } from "../reports/csv.js";
+import { summaryJson } from "../reports/json.js";
 import { resolveScenarioPath } from "../scenarios/library.js";
 import { readScenarioText } from "../scenarios/parse.js";
 import { assembleResults, type RunOutcome } from "../runner/run.js";
@@ -82,7 +83,7 @@ function planOrThrow(command: string, request: SweepRequest): SweepPlan {
 }
 
 export async function sweepCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs("sweep", args, { ...SWEEP_OPTIONS, shard: { type: "string" } });
+  const { values, positionals } = parseCommandArgs("sweep", args, { ...SWEEP_OPTIONS, shard: { type: "string" }, json: { type: "boolean" } });
   if (values.help === true) return help("sweep");
   const { plan, out, workers, manifest } = await sweepFromArgs("sweep", positionals, values);
   let shard = { index: 1, count: 1 };
@@ -126,7 +127,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
     process.stderr.write(`when every shard is done: faultline merge ${out}\n`);
     return 0;
   }
-  process.stdout.write(mergeSweep([out], out));
+  process.stdout.write(sweepOutput(mergeSweep([out], out), values.json === true));
   process.stderr.write(`results: ${out}/ (sweep.csv, point-*/)\n`);
   return 0;
 }
@@ -174,7 +175,7 @@ async function runSweep(plan: SweepPlan, runs: readonly SweepRun[], workers: num
  * and sweep.csv, which it returns. Every part must be there; the folders must hold the
  * same sweep, written by this faultline version.
  */
-function mergeSweep(folders: readonly string[], out: string): string {
+function mergeSweep(folders: readonly string[], out: string): { table: string; points: readonly SweepPointSummary[] } {
   const manifests = folders.map((folder) => {
     const manifest = readManifest(folder);
     if (manifest === null) throw new InputError([`${join(folder, "sweep.json")}: not found; is ${folder} a sweep's output folder?`]);
@@ -217,11 +218,21 @@ function mergeSweep(folders: readonly string[], out: string): string {
   );
   if (!folders.includes(out)) writeFileAtomically(join(out, "sweep.json"), manifestText(manifest));
   writeFileAtomically(join(out, "sweep.csv"), table);
-  return table;
+  return { table, points: summaries };
+}
+
+/**
+ * What sweep and merge print: sweep.csv, or with --json each point's folder, its --set
+ * values and its summary.json (as the point's folder holds it), in point order.
+ */
+function sweepOutput(merged: ReturnType<typeof mergeSweep>, json: boolean): string {
+  if (!json) return merged.table;
+  const points = merged.points.map((point) => ({ folder: point.folder, values: point.values, summary: JSON.parse(summaryJson(point.summary)) as unknown }));
+  return `${JSON.stringify(points, null, 2)}\n`;
 }
 
 export function mergeCommand(args: string[]): number {
-  const { values, positionals } = parseCommandArgs("merge", args, { out: { type: "string" }, force: { type: "boolean" } });
+  const { values, positionals } = parseCommandArgs("merge", args, { out: { type: "string" }, force: { type: "boolean" }, json: { type: "boolean" } });
   if (values.help === true) return help("merge");
   if (positionals.length === 0) throw new UsageError("merge", "expects at least one sweep folder");
   const folders = positionals.map((folder) => resolve(folder));
@@ -230,7 +241,7 @@ export function mergeCommand(args: string[]): number {
   const intoShard = folders.includes(out);
   claimOutputFolder(out, { command: "merge", force: values.force === true, replace: !intoShard });
   if (!intoShard) startOwnFolder(out, true);
-  process.stdout.write(mergeSweep(folders, out));
+  process.stdout.write(sweepOutput(mergeSweep(folders, out), values.json === true));
   process.stderr.write(`results: ${out}/ (sweep.csv, point-*/)\n`);
   return 0;
 }

@@ -87,7 +87,10 @@ Exit codes: 0 success, 1 a gate failed, 2 bad input, 3 internal error (a bug).`,
 
 Runs every strategy of the scenario for R replications on common random numbers (the
 same arrivals and failures for every strategy), prints a comparison table on stdout, and
-writes summary.json, runs.csv, report.md and report.html to the output folder.
+writes summary.json, runs.csv, traces.json (every replication's time series and
+failures), report.md and report.html to the output folder; a cluster scenario also
+writes jobs.csv, one row per job of each strategy's first replication (submit, start,
+end, attempts, outcome, lost work, checkpoint overhead).
 
 Options:
   --seed N            master seed (default: the scenario's seed); replication r uses N + r
@@ -102,6 +105,9 @@ Options:
   --json              print summary.json on stdout instead of the table
   --check             judge the scenario's absolute gates (min, max) on this run: a line
                       per failed gate on stderr and exit 1 when one fails
+  --records           also write events.jsonl: every event record (job starts and ends,
+                      crashes, checkpoints, …) of each strategy's first replication, one
+                      JSON object a line, the strategy first
   --inject FAULT      inject a fault by hand, repeatable: kind@time[:target][+duration]
                       kinds: node-crash, rack-power, throttle, driver-mismatch, drain
                       e.g. --inject node-crash@2h:r03n17  --inject rack-power@1d:r02+8h
@@ -135,6 +141,8 @@ Options:
   --force             replace the output folder even when faultline did not write it
                       (a folder faultline wrote, marked by its .faultline file, is
                       replaced without it; a file or the working folder never is)
+  --json              print each point's folder, --set values and summary.json as one
+                      JSON array instead of sweep.csv
   -h, --help          this help
 
 Examples:
@@ -153,6 +161,8 @@ Options:
   --force             replace the output folder even when faultline did not write it
                       (a folder faultline wrote, marked by its .faultline file, is
                       replaced without it; a file or the working folder never is)
+  --json              print each point's folder, --set values and summary.json as one
+                      JSON array instead of sweep.csv
   -h, --help          this help
 
 Example:
@@ -219,6 +229,8 @@ Options:
   --workers W         run on W worker threads (default 1)
   --force             replace a --baseline, --junit or --markdown file faultline did
                       not write (its own are replaced without it)
+  --json              print the judgements (relative and absolute gates, ungated
+                      changes, notes) as JSON instead of the table
   -h, --help          this help
 
 Example:
@@ -291,10 +303,10 @@ copied from another machine. The folder must be one faultline wrote (it holds a
 
 Example:
   faultline report results/quickstart`,
-  list: `Usage: faultline list
+  list: `Usage: faultline list [--json]
 
 Lists the bundled scenarios with the question each answers. Run one by name:
-faultline run <name>.
+faultline run <name>. With --json, a JSON array of { name, description }.
 
 Example:
   faultline list`,

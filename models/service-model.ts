@@ -142,12 +142,19 @@ export class ServiceModel {
     const failed = leaks?.requestsFailed ?? counts.requestsFailed;
     const ended = succeeded + failed;
     const errorRate = ended > 0 ? failed / ended : null;
-    const p99Us = leaks?.latencyP99Us ?? this.pool.latenciesUs.percentile(0.99);
+    // With a leak, the leak set is the client and sees the latencies; otherwise the pool does.
+    const latencies = this.pool.latenciesUs;
+    const meanUs = leaks?.latencyMeanUs ?? latencies.mean();
+    const p50Us = leaks?.latencyP50Us ?? latencies.percentile(0.5);
+    const p99Us = leaks?.latencyP99Us ?? latencies.percentile(0.99);
     const slo = this.#options.sloAvailability;
     return {
       ...unexercisedMetrics(),
       service_goodput_ratio: requests > 0 ? succeeded / requests : null,
+      service_latency_mean_ms: finiteOrNull(meanUs / 1_000),
+      service_latency_p50_ms: finiteOrNull(p50Us / 1_000),
       service_latency_p99_ms: finiteOrNull(p99Us / 1_000),
+      service_wait_probability: counts.attempts > 0 ? counts.delayed / counts.attempts : null,
       service_error_rate: errorRate,
       service_ejections: this.pool.ejectedCount,
       service_oom_kills: leaks?.oomKilled ?? null,

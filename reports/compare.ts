@@ -13,6 +13,12 @@ export function shownMetrics(summary: Summary): MetricName[] {
   );
 }
 
+/** " Costs are in USD." when the table shows a cost metric and the results name a currency; else "". */
+export function costNote(summary: Summary, metrics: readonly string[]): string {
+  const shown = metrics.some((metric) => metric.startsWith("cost_"));
+  return shown && summary.currency !== undefined ? ` Costs are in ${summary.currency}.` : "";
+}
+
 /** Whether the 95% confidence intervals of two means share any point. */
 export function cisOverlap(a: MetricSummary, b: MetricSummary): boolean {
   return a.ci95[0] <= b.ci95[1] && b.ci95[0] <= a.ci95[1];

@@ -8,7 +8,7 @@
 import { stringify } from "csv-stringify/sync";
 
 import { roundForOutput } from "./format.js";
-import type { MetricName, MetricValues, RunRecord, Summary } from "./records.js";
+import type { JobRecord, MetricName, MetricValues, RunRecord, Summary } from "./records.js";
 import { METRIC_NAMES } from "./records.js";
 
 /** runs.csv's columns, in order. */
@@ -36,6 +36,62 @@ export function runsCsv(runs: readonly RunRecord[]): string {
   }
   // Cells are all strings already, so csv-stringify's own number casting never runs.
   return stringify(rows, { record_delimiter: "unix" });
+}
+
+/** jobs.csv's columns, in order. */
+export const JOBS_CSV_COLUMNS: readonly string[] = [
+  "strategy",
+  "job",
+  "user",
+  "nodes",
+  "gpus",
+  "submit_h",
+  "start_h",
+  "end_h",
+  "attempts",
+  "outcome",
+  "lost_work_node_h",
+  "lost_work_gpu_h",
+  "checkpoint_overhead_node_h",
+  "checkpoint_overhead_gpu_h",
+];
+
+/**
+ * jobs.csv's text: one row per job of each strategy's first replication, in strategy then
+ * submission order; what does not apply (no start, no end, no GPUs) is an empty cell, and
+ * numbers go through `roundForOutput`. Rows end in `\n`. Built line by line rather than
+ * through csv-stringify: a trace replay logs tens of thousands of jobs a strategy, and
+ * only the strategy and user names can need quoting (RFC 4180, as csv-stringify quotes).
+ */
+export function jobsCsv(jobs: readonly JobRecord[]): string {
+  const cell = (value: number | null): string => (value === null ? "" : String(roundForOutput(value)));
+  const lines: string[] = [JOBS_CSV_COLUMNS.join(",")];
+  for (const job of jobs) {
+    lines.push(
+      [
+        quoted(job.strategy),
+        String(job.job),
+        quoted(job.user),
+        String(job.nodes),
+        cell(job.gpus),
+        cell(job.submitH),
+        cell(job.startH),
+        cell(job.endH),
+        String(job.attempts),
+        job.outcome,
+        cell(job.lostWorkNodeH),
+        cell(job.lostWorkGpuH),
+        cell(job.checkpointOverheadNodeH),
+        cell(job.checkpointOverheadGpuH),
+      ].join(","),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** A CSV field, quoted (quotes doubled) when it holds a comma, a quote or a line break. */
+function quoted(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**

@@ -3,7 +3,7 @@
  * that opens offline, survives being mailed around, and cannot phone home.
  */
 
-import { failureCounts, poolUtilization, seriesLabels, shownMetrics, tracePerStrategy } from "./compare.js";
+import { costNote, failureCounts, poolUtilization, seriesLabels, shownMetrics, tracePerStrategy } from "./compare.js";
 import { ciHalfWidth, formatHalfWidth, formatHours, formatMetric, formatPercent } from "./format.js";
 import type { MetricName, ResultSet } from "./records.js";
 import { METRIC_BETTER } from "./records.js";
@@ -80,7 +80,7 @@ export function reportHtml(results: ResultSet): string {
   out.push("<h2>Comparison</h2>");
   out.push(
     `<p class="note">Mean over ${summary.replications} replication${summary.replications === 1 ? "" : "s"} ± half-width of its 95% confidence interval. ` +
-      `A value is highlighted where it is significantly better than ${e(summary.strategies[0]?.name ?? "the first strategy")}'s, as the verdict judges it; metrics with no better direction are not judged; — marks a metric a strategy does not exercise.</p>`,
+      `A value is highlighted where it is significantly better than ${e(summary.strategies[0]?.name ?? "the first strategy")}'s, as the verdict judges it; metrics with no better direction are not judged; — marks a metric a strategy does not exercise.${e(costNote(summary, metrics))}</p>`,
   );
   if (metrics.length === 0 || summary.strategies.length === 0) {
     out.push('<p class="note">No metric was exercised.</p>');

@@ -5,12 +5,12 @@
  */
 
 import { roundForOutput } from "./format.js";
-import type { MetricSummary, ObjectiveRecord, ResultSet, StrategySummary, Summary } from "./records.js";
+import type { EventRecord, MetricSummary, ObjectiveRecord, ResultSet, StrategySummary, Summary } from "./records.js";
 import { METRIC_NAMES } from "./records.js";
 
 /**
  * summary.json's text: 2-space indented JSON ending in a newline, keys in DESIGN.md's order
- * (`scenario, seed, replications, faultlineVersion, strategies[{ name, metrics }]`, metrics
+ * (`scenario, seed, replications, faultlineVersion, currency, strategies[{ name, metrics }]`, metrics
  * in METRIC_NAMES order, each `{ mean, ci95, min, q1, median, q3, max }` or null), every
  * statistic rounded by `roundForOutput`. Seed and replications are written exactly.
  */
@@ -22,6 +22,7 @@ export function summaryJson(summary: Summary): string {
     seed: summary.seed,
     replications: summary.replications,
     faultlineVersion: summary.faultlineVersion,
+    ...(summary.currency === undefined ? {} : { currency: summary.currency }),
     strategies: summary.strategies.map(orderStrategy),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
@@ -79,7 +80,7 @@ export interface SavedTraces {
   readonly objective?: ObjectiveRecord;
 }
 
-/** traces.json's text: the question, the horizon, and the first replication's time series and failures. */
+/** traces.json's text: the question, the horizon, and every replication's time series and failures. */
 export function tracesJson(results: ResultSet): string {
   const saved = {
     description: results.description,
@@ -100,6 +101,17 @@ export function tracesJson(results: ResultSet): string {
     ...(results.objective === undefined ? {} : { objective: { direction: results.objective.direction, metrics: [...results.objective.metrics] } }),
   };
   return `${JSON.stringify(saved)}\n`;
+}
+
+/**
+ * events.jsonl's text: each event record of each strategy's first replication as one JSON
+ * line, `strategy` first, then the record's own fields as the model wrote them (`timeUs`,
+ * `kind`, …), in strategy then time order.
+ */
+export function eventsJsonl(events: readonly EventRecord[]): string {
+  let text = "";
+  for (const event of events) text += `${JSON.stringify(event)}\n`;
+  return text;
 }
 
 /**

@@ -3,7 +3,7 @@
  * requests, wikis and terminals. Plots stay in report.html.
  */
 
-import { failureCounts, poolUtilization, shownMetrics } from "./compare.js";
+import { costNote, failureCounts, poolUtilization, shownMetrics } from "./compare.js";
 import { formatHours, formatMeanCi, formatPercent } from "./format.js";
 import type { ResultSet } from "./records.js";
 import { escapeMarkdown, padEndVisible, padStartVisible, paragraphs, visibleWidth } from "./text.js";
@@ -41,7 +41,8 @@ export function reportMarkdown(results: ResultSet): string {
   } else {
     out.push(
       `Mean ± half-width of the 95% confidence interval; **bold** marks a value significantly better than ` +
-        `${md(summary.strategies[0].name)}'s (as the verdict judges it); — marks a metric a strategy does not exercise.`,
+        `${md(summary.strategies[0].name)}'s (as the verdict judges it); — marks a metric a strategy does not exercise.` +
+        costNote(summary, metrics),
     );
     out.push("");
     const header = ["metric", ...summary.strategies.map((s) => md(s.name))];
@@ -150,3 +151,4 @@ function pipeTable(
     .join(" | ")} |`;
   return [line(header), rule, ...rows.map(line)];
 }
+

@@ -37,7 +37,7 @@ export interface RunRecord {
   readonly metrics: MetricValues;
 }
 
-/** Time series and failures of one replication, kept for the first replication only. */
+/** Time series and failures of one replication (every replication keeps its own). */
 export interface RunTrace {
   readonly strategy: string;
   readonly replication: number;
@@ -90,6 +90,8 @@ export interface Summary {
   readonly seed: number;
   readonly replications: number;
   readonly faultlineVersion: string;
+  /** What cost metrics are in (cluster.currency, ISO 4217); absent for a service scenario, which has no costs. */
+  readonly currency?: string;
   readonly strategies: readonly StrategySummary[];
 }
 
@@ -99,6 +101,28 @@ export interface ObjectiveRecord {
   readonly metrics: readonly MetricName[];
 }
 
+/** One job of a strategy's first replication: a row of jobs.csv. */
+export interface JobRecord {
+  readonly strategy: string;
+  readonly job: number;
+  readonly user: string;
+  readonly nodes: number;
+  /** GPUs held (a share counts as its fraction); null without GPUs. */
+  readonly gpus: number | null;
+  readonly submitH: number;
+  readonly startH: number | null;
+  readonly endH: number | null;
+  readonly attempts: number;
+  readonly outcome: "completed" | "failed" | "running" | "queued";
+  readonly lostWorkNodeH: number | null;
+  readonly lostWorkGpuH: number | null;
+  readonly checkpointOverheadNodeH: number | null;
+  readonly checkpointOverheadGpuH: number | null;
+}
+
+/** One event record of a strategy's first replication: a line of events.jsonl. */
+export type EventRecord = { readonly strategy: string; readonly timeUs?: unknown } & Readonly<Record<string, unknown>>;
+
 /** Everything a report is built from. */
 export interface ResultSet {
   readonly summary: Summary;
@@ -107,6 +131,10 @@ export interface ResultSet {
   readonly horizonH: number;
   readonly runs: readonly RunRecord[];
   readonly traces: readonly RunTrace[];
+  /** jobs.csv's rows: each strategy's first replication (cluster scenarios); not read back by reports. */
+  readonly jobs?: readonly JobRecord[];
+  /** events.jsonl's lines, with `run --records`; not read back by reports. */
+  readonly events?: readonly EventRecord[];
   /** The scenario's objective, when it declares one. */
   readonly objective?: ObjectiveRecord;
 }

@@ -6,7 +6,10 @@ import { ClusterModel } from "../models/cluster/model.js";
 import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { RunMetrics } from "../models/metrics.js";
 // Type-only: the record shapes are the contract between a run and its reports.
+import type { SimRecord } from "../sim/sim.js";
 import type {
+  EventRecord,
+  JobRecord,
   MetricName,
   MetricSummary,
   ObjectiveRecord,
@@ -28,7 +31,7 @@ import { ServiceModel } from "../models/service-model.js";
  * so strategies are compared on common random numbers: the same jobs and the same crashes.
  */
 
-/** Points sampled for the time series of the first replication. */
+/** Points sampled for the time series of each replication. */
 const TRACE_SAMPLES = 240;
 
 export interface RunScenarioOptions {
@@ -41,6 +44,8 @@ export interface RunScenarioOptions {
   readonly reproduce?: (failure: ReplicationFailure) => string;
   /** Faults injected by hand into every replication of every strategy. */
   readonly injections?: readonly AdHocInjection[];
+  /** Keep the first replication's event records (`run --records`). */
+  readonly records?: boolean;
 }
 
 /** A replication ended in an error (an assert: a bug). Says which, and how to rerun it. */
@@ -99,7 +104,7 @@ export function runReplication(
   withTrace: boolean,
   injections: readonly AdHocInjection[] = [],
   onProgress?: ReplicationProgress,
-): { metrics: RunMetrics; trace: Omit<RunTrace, "strategy" | "replication"> | null } {
+): ReplicationResult {
   const sim = new Sim({ seed, keepRecords: withTrace });
   const model = new ClusterModel(sim, modelOptions(prepared, strategy, withTrace ? TRACE_SAMPLES : 0, injections));
   model.begin();
@@ -107,9 +112,17 @@ export function runReplication(
   const lastSubmitUs = prepared.traceJobs?.at(-1)?.submitUs ?? 0;
   runInSlices(sim, model.endUs, Number.isFinite(model.endUs) ? model.endUs : lastSubmitUs, onProgress);
   const result = model.finish();
-  if (!withTrace) return { metrics: result.metrics, trace: null };
+  if (!withTrace) return { metrics: result.metrics, trace: null, jobs: [], records: [] };
   const trace = traceInHours(result.utilization, result.queueLength, result.failures);
-  return { metrics: result.metrics, trace: result.pools.length === 0 ? trace : { ...trace, pools: result.pools } };
+  return { metrics: result.metrics, trace: result.pools.length === 0 ? trace : { ...trace, pools: result.pools }, jobs: result.jobs, records: sim.records };
+}
+
+/** What one replication leaves: its metrics and, when traced, its series, its jobs (clusters) and its records. */
+export interface ReplicationResult {
+  readonly metrics: RunMetrics;
+  readonly trace: Omit<RunTrace, "strategy" | "replication"> | null;
+  readonly jobs: readonly Omit<JobRecord, "strategy">[];
+  readonly records: readonly SimRecord[];
 }
 
 /** One replication of one strategy of a service scenario. */
@@ -119,16 +132,16 @@ export function runServiceReplication(
   seed: number,
   withTrace: boolean,
   onProgress?: ReplicationProgress,
-): { metrics: RunMetrics; trace: Omit<RunTrace, "strategy" | "replication"> | null } {
+): ReplicationResult {
   const sim = new Sim({ seed, keepRecords: withTrace });
   const model = new ServiceModel(sim, serviceModelOptions(scenario, strategy));
   model.begin();
   runInSlices(sim, model.endUs, model.endUs, onProgress);
   const result = model.finish();
-  if (!withTrace) return { metrics: result.metrics, trace: null };
+  if (!withTrace) return { metrics: result.metrics, trace: null, jobs: [], records: [] };
   const utilization = result.series.map((point) => ({ timeUs: point.timeUs, value: point.goodputRatio }));
   const queueLength = result.series.map((point) => ({ timeUs: point.timeUs, value: point.queueLength }));
-  return { metrics: result.metrics, trace: traceInHours(utilization, queueLength, result.faults) };
+  return { metrics: result.metrics, trace: traceInHours(utilization, queueLength, result.faults), jobs: [], records: sim.records };
 }
 
 interface TimedValue {
@@ -159,7 +172,7 @@ function traceInHours(
 export function runScenario(prepared: PreparedScenario, options: RunScenarioOptions): ResultSet {
   const keys = replicationKeys(prepared.scenario, options.replications);
   const outcomes = keys.map((key, done) => {
-    const outcome = runKey(prepared, key, { seed: options.seed, injections: options.injections, reproduce: options.reproduce });
+    const outcome = runKey(prepared, key, { seed: options.seed, injections: options.injections, reproduce: options.reproduce, records: options.records });
     options.onProgress?.(done + 1, keys.length);
     return outcome;
   });
@@ -176,6 +189,10 @@ export interface ReplicationKey {
 export interface RunOutcome {
   readonly run: RunRecord;
   readonly trace: RunTrace | null;
+  /** The job log, of a cluster's first replication only (null for the others, for services, and as sweeps save runs). */
+  readonly jobs: readonly JobRecord[] | null;
+  /** The event records, of the first replication and only when asked for (`records`). */
+  readonly events: readonly EventRecord[];
 }
 
 /** Every replication of every strategy, strategy by strategy: the order results list them. */
@@ -191,14 +208,16 @@ export function replicationKeys(scenario: Scenario, replications: number): Repli
 export function runKey(
   prepared: PreparedScenario,
   key: ReplicationKey,
-  options: Pick<RunScenarioOptions, "seed" | "injections" | "reproduce"> & { readonly onProgress?: ReplicationProgress },
+  options: Pick<RunScenarioOptions, "seed" | "injections" | "reproduce" | "records"> & { readonly onProgress?: ReplicationProgress },
 ): RunOutcome {
   const scenario = prepared.scenario;
   const name = scenario.strategies[key.strategyIndex].name;
   const seed = replicationSeed(options.seed, key.replication);
-  // Traces are kept from the first replication only: they are for the plots.
-  const withTrace = key.replication === 0;
-  let outcome: ReturnType<typeof runReplication>;
+  // Every replication keeps its trace (series and failures); the job log and the records
+  // are the first replication's only.
+  const withTrace = true;
+  const first = key.replication === 0;
+  let outcome: ReplicationResult;
   try {
     outcome = isServiceScenario(scenario)
       ? runServiceReplication(scenario, scenario.strategies[key.strategyIndex], seed, withTrace, options.onProgress)
@@ -210,6 +229,8 @@ export function runKey(
   return {
     run: { strategy: name, replication: key.replication, seed, metrics },
     trace: trace === null ? null : { strategy: name, replication: key.replication, ...trace },
+    jobs: first && !isServiceScenario(scenario) ? outcome.jobs.map((job) => ({ strategy: name, ...job })) : null,
+    events: first && options.records === true ? outcome.records.map((record) => ({ strategy: name, ...record })) : [],
   };
 }
 
@@ -229,14 +250,19 @@ export function replicationFailure(
 /** The result set of a scenario's replications, given in `replicationKeys` order. */
 export function assembleResults(
   scenario: Scenario,
-  options: Pick<RunScenarioOptions, "seed" | "replications" | "faultlineVersion">,
+  options: Pick<RunScenarioOptions, "seed" | "replications" | "faultlineVersion" | "records">,
   outcomes: readonly RunOutcome[],
 ): ResultSet {
   const names = scenario.strategies.map((strategy) => strategy.name);
   const runs = outcomes.map((outcome) => outcome.run);
   const traces = outcomes.flatMap((outcome) => (outcome.trace === null ? [] : [outcome.trace]));
+  const logged = outcomes.some((outcome) => outcome.jobs !== null);
+  const jobs = outcomes.flatMap((outcome) => outcome.jobs ?? []);
+  const events = outcomes.flatMap((outcome) => outcome.events);
+  const summary = summarize(scenario.name, options, names, runs);
   return {
-    summary: summarize(scenario.name, options, names, runs),
+    // Costs carry the cluster's currency; a service scenario has no costs.
+    summary: isServiceScenario(scenario) ? summary : { ...summary, currency: scenario.cluster.currency },
     description: scenario.description,
     horizonH:
       scenario.horizon !== undefined
@@ -244,6 +270,9 @@ export function assembleResults(
         : Math.max(0, ...runs.map((run) => run.metrics.makespan_h ?? 0)),
     runs,
     traces,
+    // A cluster run has a job log (a service has no jobs, a sweep does not keep them); records only when asked for.
+    ...(logged ? { jobs } : {}),
+    ...(options.records === true ? { events } : {}),
     ...objectiveRecord(scenario),
   };
 }

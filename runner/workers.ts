@@ -16,6 +16,8 @@ export interface PointInput {
   readonly scenarioPath: string;
   readonly seed: number;
   readonly injections: readonly AdHocInjection[];
+  /** Keep the first replication's event records (`run --records`). */
+  readonly records?: boolean;
 }
 
 /** A run to do, with its place in the caller's list. */
@@ -68,7 +70,7 @@ async function executeHere(points: readonly PointInput[], runs: readonly SweepRu
     const input = points[run.point];
     const reproduce = (failure: ReplicationFailure) => options.reproduce(run, failure);
     const onProgress = (fraction: number) => options.onProgress?.(index, fraction);
-    options.onDone(index, runKey(prepared!, run, { seed: input.seed, injections: input.injections, reproduce, onProgress }));
+    options.onDone(index, runKey(prepared!, run, { seed: input.seed, injections: input.injections, records: input.records, reproduce, onProgress }));
   }
 }
 

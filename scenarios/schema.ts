@@ -107,6 +107,11 @@ const clusterSchema = z
     fabric: fabricSchema.optional().describe("model communication over an InfiniBand fat-tree"),
     storage: storageSchema.optional().describe("a Lustre-like filesystem that checkpoints with a sizeGB go to"),
     pools: z.array(poolSchema).default([]).describe("racks bought at a price per GPU-hour: turns on cost metrics"),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "expected an ISO 4217 code of three capital letters, e.g. USD or EUR")
+      .default("USD")
+      .describe("what prices (pools, control-plane units) and cost metrics are in, as reports and summary.json say"),
   })
   .superRefine((cluster, context) => {
     if (cluster.racks * cluster.nodesPerRack > NODES_MAX) {

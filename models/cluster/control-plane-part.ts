@@ -98,7 +98,10 @@ export class ControlPlanePart implements ClusterPart, LifecycleHooks {
   addMetrics(metrics: RunMetricsDraft, endUs: number): void {
     metrics.control_plane_availability = 1 - this.#down.areaUs(endUs) / Math.max(1, endUs);
     metrics.downtime_min = this.#down.areaUs(endUs) / 60e6;
-    metrics.split_brain_min = this.services.reduce((sum, service) => sum + service.splitBrainMin(endUs), 0);
     if (this.#controller !== undefined) metrics.jobs_delayed_by_outages = this.#delayedByOutage;
+    const standby = this.services.filter((service) => service.hasStandby);
+    if (standby.length > 0) metrics.failovers = standby.reduce((sum, service) => sum + service.failoverCount, 0);
+    const splittable = this.services.filter((service) => service.canSplitBrain);
+    if (splittable.length > 0) metrics.split_brain_s = splittable.reduce((sum, service) => sum + service.splitBrainS(endUs), 0);
   }
 }

@@ -69,6 +69,8 @@ export class JobLifecycle {
   readonly boundedSlowdowns = new SampleSet();
   /** Free nodes while some waiting job would fit in that many: idle by fragmentation. */
   readonly fragmentedNodes: TimeWeighted;
+  /** Every job submitted, kept only when the run records (for the job log). */
+  readonly jobs: Job[] = [];
   submitted = 0;
   /** GPU requests no node of the cluster could ever hold, left out of the run (traces). */
   unschedulable = 0;
@@ -174,7 +176,10 @@ export class JobLifecycle {
     }
     const job = new Job(this.submitted++, nodeCount, workUs, this.#sim.now, requestedUs, labels, request);
     job.communication = communication;
-    if (this.#sim.recording) this.#sim.record({ kind: "JobSubmitted", job: job.id, nodes: nodeCount, workUs });
+    if (this.#sim.recording) {
+      this.jobs.push(job);
+      this.#sim.record({ kind: "JobSubmitted", job: job.id, nodes: nodeCount, workUs });
+    }
     this.#scheduler.submit(job);
     this.requestPass();
     return job;

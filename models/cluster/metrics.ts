@@ -58,7 +58,7 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
   const allGpuUs = cluster.gpuCount * endUs;
   const ended = lifecycle.completed + lifecycle.failed;
   const cost = costTotal(inputs, endUs);
-  const { checkpointsCompleted, checkpointsFailed } = inputs.counters;
+  const { checkpointsCompleted, checkpointsFailed, intervalsChosen, intervalSumUs, intervalMinUs, intervalMaxUs } = inputs.counters;
   const checkpointsTried = checkpointsCompleted + checkpointsFailed;
   const metrics: RunMetricsDraft = {
     ...unexercisedMetrics(),
@@ -72,6 +72,7 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     queue_wait_p50_h: finiteOrNull(lifecycle.waitsH.percentile(0.5)),
     queue_wait_p90_h: finiteOrNull(lifecycle.waitsH.percentile(0.9)),
     queue_wait_p90_priority_h: finiteOrNull(lifecycle.priorityWaitsH.percentile(0.9)),
+    queue_wait_mean_h: finiteOrNull(lifecycle.waitsH.mean()),
     bounded_slowdown_mean: finiteOrNull(lifecycle.boundedSlowdowns.mean()),
     gpu_utilization: upGpuH > 0 ? toGpuH(busyNodeUs)! / upGpuH : null,
     node_utilization: shares === null && upNodeUs > 0 ? busyNodeUs / upNodeUs : null,
@@ -80,8 +81,10 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     gpu_fragmentation: shares !== null && allGpuUs > 0 ? shares.fragmentedGpus.areaUs(endUs) / allGpuUs : null,
     jobs_unschedulable: shares !== null ? lifecycle.unschedulable : null,
     fragmentation_node_h: shares === null ? lifecycle.fragmentedNodes.areaUs(endUs) / US_PER_H : null,
-    goodput: upGpuH > 0 ? toGpuH(ledger.usefulUs)! / upGpuH : null,
+    // A cluster without GPUs measures goodput in node-hours (on one with GPUs the two ratios are the same).
+    goodput: upGpuH > 0 ? toGpuH(ledger.usefulUs)! / upGpuH : unitGpus === 0 && upNodeUs > 0 ? ledger.usefulUs / upNodeUs : null,
     lost_work_gpu_h: inputs.failuresModelled ? toGpuH(ledger.lostUs) : null,
+    lost_work_node_h: inputs.failuresModelled && shares === null ? ledger.lostUs / US_PER_H : null,
     checkpoint_overhead_gpu_h: toGpuH(ledger.overheadUs),
     degraded_gpu_h: toGpuH(ledger.degradedUs),
     busy_gpu_h: toGpuH(busyNodeUs),
@@ -92,6 +95,9 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     slowdown_storage_gpu_h: inputs.storageModelled ? toGpuH(ledger.slowdownStorageUs) : null,
     startup_overhead_gpu_h: inputs.startupModelled ? toGpuH(ledger.startupUs) : null,
     checkpoint_success_rate: checkpointsTried > 0 ? checkpointsCompleted / checkpointsTried : null,
+    checkpoint_interval_mean_h: intervalsChosen > 0 ? intervalSumUs / intervalsChosen / US_PER_H : null,
+    checkpoint_interval_min_h: intervalsChosen > 0 ? intervalMinUs / US_PER_H : null,
+    checkpoint_interval_max_h: intervalsChosen > 0 ? intervalMaxUs / US_PER_H : null,
     scheduler_success_rate: submitted > 0 ? lifecycle.started / submitted : null,
     slo_error_budget_used: errorBudgetUsed(inputs.slo, lifecycle.failed, ended, lifecycle.timesToSolutionH),
     cost_total: cost,

@@ -9,12 +9,12 @@ import { BatchScheduler, type BackfillMode } from "../scheduler/batch.js";
 import type { SchedulerPolicy } from "../scheduler/policy.js";
 import type { MtbfEstimate } from "../strategies/checkpoint.js";
 import { AttemptExecutor, FixedCostStore, emptyLedger, type Ledger } from "../workload/attempt.js";
-import type { Job, JobCommunication, JobLabels } from "../workload/job.js";
+import { JobState, type Job, type JobCommunication, type JobLabels } from "../workload/job.js";
 import { ControlPlanePart } from "./control-plane-part.js";
 import { FabricPart } from "./fabric-part.js";
 import { JobLifecycle, Outcome } from "./lifecycle.js";
 import { clusterMetrics, errorBudgetUsed, failureTimeline } from "./metrics.js";
-import type { ClusterModelOptions, ClusterRunResult, ModelStatus, TimedFault, TracePoint } from "./options.js";
+import type { ClusterModelOptions, ClusterRunResult, JobLogEntry, ModelStatus, TimedFault, TracePoint } from "./options.js";
 import { Pace } from "./pace.js";
 import { PoolUsage } from "./pool-usage.js";
 import type { ClusterContext, ClusterPart } from "./part.js";
@@ -120,7 +120,9 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
       this.#lifecycle.hook(this.#poolUsage);
     }
     if (options.scheduler.preemption !== null) {
-      this.#lifecycle.hook(new PreemptionPart(sim, this.cluster, this.scheduler, this.#lifecycle, options.scheduler.preemption));
+      const preemption = new PreemptionPart(sim, this.cluster, this.scheduler, this.#lifecycle, options.scheduler.preemption);
+      this.#lifecycle.hook(preemption);
+      this.#parts.push(preemption);
     }
     const generator = options.workload.generator;
     if (generator !== null) {
@@ -220,6 +222,32 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
       queueLength: this.#queueLength,
       pools: this.#poolUsage?.utilization(endUs) ?? [],
       failures: failureTimeline(this.sim.records),
+      jobs: lifecycle.jobs.map((job) => this.#jobLogEntry(job)),
+    };
+  }
+
+  /** A job as the job log shows it, its lost work and overhead in the ledger's units. */
+  #jobLogEntry(job: Job): JobLogEntry {
+    const cluster = this.cluster;
+    const gpus = job.units * cluster.unitGpus;
+    const nodeH = (us: number): number | null => (cluster.shares === null ? (us * job.units) / US_PER_H : null);
+    const gpuH = (us: number): number | null => (gpus > 0 ? (us * gpus) / US_PER_H : null);
+    const outcome =
+      job.state === JobState.Completed ? "completed" : job.state === JobState.Failed ? "failed" : job.state === JobState.Running ? "running" : "queued";
+    return {
+      job: job.id,
+      user: job.labels.user,
+      nodes: job.nodeCount,
+      gpus: gpus > 0 ? gpus : null,
+      submitH: job.submitUs / US_PER_H,
+      startH: job.firstStartUs < 0 ? null : job.firstStartUs / US_PER_H,
+      endH: job.endUs < 0 ? null : job.endUs / US_PER_H,
+      attempts: job.attempts,
+      outcome,
+      lostWorkNodeH: nodeH(job.lostUs),
+      lostWorkGpuH: gpuH(job.lostUs),
+      checkpointOverheadNodeH: nodeH(job.overheadUs),
+      checkpointOverheadGpuH: gpuH(job.overheadUs),
     };
   }
 

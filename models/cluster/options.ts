@@ -210,6 +210,32 @@ export interface ClusterRunResult {
   readonly failures: readonly FailureOccurred[];
   /** GPU utilisation of each pool; empty without pools. */
   readonly pools: readonly PoolUtilization[];
+  /** Every job submitted, in submission order, when the run records (else empty). */
+  readonly jobs: readonly JobLogEntry[];
+}
+
+/** One job of a run, for the job log: who asked for what, when it ran, how it ended and what it cost. */
+export interface JobLogEntry {
+  readonly job: number;
+  readonly user: string;
+  /** Nodes it ran on: whole nodes, or the nodes its GPU request's parts take. */
+  readonly nodes: number;
+  /** GPUs it held (a share counts as its fraction); null on a cluster without GPUs. */
+  readonly gpus: number | null;
+  readonly submitH: number;
+  /** First start; null if it never started. */
+  readonly startH: number | null;
+  /** When it completed or failed; null if it had not ended by the end of the run. */
+  readonly endH: number | null;
+  readonly attempts: number;
+  readonly outcome: "completed" | "failed" | "running" | "queued";
+  /** Compute lost to interruptions, node-hours; null on a GPU-granular cluster (its jobs hold GPUs, not nodes). */
+  readonly lostWorkNodeH: number | null;
+  /** The same in GPU-hours; null without GPUs. */
+  readonly lostWorkGpuH: number | null;
+  /** Checkpoint writes and reads, node-hours (null as for lost work). */
+  readonly checkpointOverheadNodeH: number | null;
+  readonly checkpointOverheadGpuH: number | null;
 }
 
 export interface ModelStatus {

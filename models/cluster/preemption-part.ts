@@ -4,6 +4,7 @@ import type { SchedulerPolicy } from "../scheduler/policy.js";
 import { planPreemption, type PreemptionOptions } from "../scheduler/preemption.js";
 import type { Job } from "../workload/job.js";
 import { Outcome, type JobLifecycle, type LifecycleHooks } from "./lifecycle.js";
+import type { ClusterPart, RunMetricsDraft } from "./part.js";
 
 /**
  * QOS preemption: after a pass, when the head of the queue may preempt and does not fit,
@@ -11,7 +12,7 @@ import { Outcome, type JobLifecycle, type LifecycleHooks } from "./lifecycle.js"
  * grace time they give up their nodes, killed or requeued. A requeued victim waits apart
  * until the next pass has given the preemptor first pick, then goes back in the queue.
  */
-export class PreemptionPart implements LifecycleHooks {
+export class PreemptionPart implements ClusterPart, LifecycleHooks {
   readonly #sim: Sim;
   readonly #cluster: Cluster;
   readonly #scheduler: SchedulerPolicy;
@@ -22,6 +23,8 @@ export class PreemptionPart implements LifecycleHooks {
   /** Victims whose grace is over, requeued once the preemptor has had first pick. */
   readonly #preempted: Job[] = [];
   readonly #onGraceOver = (job: Job): void => this.#preempt(job);
+  /** Attempts whose grace ran out: they gave up their nodes. */
+  #preemptions = 0;
 
   constructor(sim: Sim, cluster: Cluster, scheduler: SchedulerPolicy, lifecycle: JobLifecycle, options: PreemptionOptions) {
     this.#sim = sim;
@@ -62,10 +65,17 @@ export class PreemptionPart implements LifecycleHooks {
     }
   }
 
+  addMetrics(metrics: RunMetricsDraft): void {
+    metrics.preemptions = this.#preemptions;
+    const started = this.#lifecycle.started;
+    metrics.preemption_rate = started > 0 ? this.#preemptions / started : null;
+  }
+
   /** A victim's grace time is over: it gives up its nodes, requeued or killed. */
   #preempt(job: Job): void {
     job.preemptHandle = -1;
     this.#preempting.delete(job);
+    this.#preemptions++;
     if (this.#options.mode === "kill") {
       this.#lifecycle.endAttempt(job, "preemption", Outcome.Fail);
     } else {

@@ -4,7 +4,7 @@ import { sample } from "../../sim/distribution.js";
 import { TimeWeighted } from "../../sim/metrics.js";
 import type { RngStream } from "../../sim/rng.js";
 import type { Sim } from "../../sim/sim.js";
-import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
+import { US_PER_H, US_PER_MIN, US_PER_S } from "../../sim/time.js";
 import type { RunMetrics } from "../metrics.js";
 
 /**
@@ -366,9 +366,19 @@ export class ControlPlaneService {
     return (nowUs - this.#startUs - this.#upTime.areaUs(nowUs)) / US_PER_MIN;
   }
 
-  /** Minutes two units were active at once in [start, nowUs]. */
-  splitBrainMin(nowUs: number): number {
-    return this.#splitBrainTime.areaUs(nowUs) / US_PER_MIN;
+  /** Whether a unit can take over from another (active-passive or quorum): `failoverCount` means something. */
+  get hasStandby(): boolean {
+    return this.#strategy.kind === "active-passive" || this.#strategy.kind === "quorum";
+  }
+
+  /** Whether two units can be active at once (active-passive under a partition): `splitBrainS` means something. */
+  get canSplitBrain(): boolean {
+    return this.#strategy.kind === "active-passive";
+  }
+
+  /** Seconds two units were active at once in [start, nowUs]. */
+  splitBrainS(nowUs: number): number {
+    return this.#splitBrainTime.areaUs(nowUs) / US_PER_S;
   }
 
   /** What the redundancy costs: units × price per unit-hour. */

@@ -305,6 +305,8 @@ export interface LeakingReplicaSetMetrics {
   readonly requestsSucceeded: number;
   readonly requestsFailed: number;
   /** Of the set's requests that succeeded, µs. */
+  readonly latencyMeanUs: number;
+  readonly latencyP50Us: number;
   readonly latencyP99Us: number;
 }
 
@@ -412,6 +414,8 @@ export class LeakingReplicaSet {
       requests: this.#requests,
       requestsSucceeded: this.#requestsSucceeded,
       requestsFailed: this.#requestsFailed,
+      latencyMeanUs: this.latenciesUs.mean(),
+      latencyP50Us: this.latenciesUs.percentile(0.5),
       latencyP99Us: this.latenciesUs.percentile(0.99),
     };
   }

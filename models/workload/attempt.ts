@@ -138,10 +138,22 @@ export interface AttemptCounters {
   checkpointsCompleted: number;
   /** Writes that timed out, failed, or were cut short by an interruption. */
   checkpointsFailed: number;
+  /** Checkpoint intervals the plan chose (one per compute segment, a finite interval only): count, sum, least and most, µs. */
+  intervalsChosen: number;
+  intervalSumUs: number;
+  intervalMinUs: number;
+  intervalMaxUs: number;
 }
 
 export class AttemptExecutor {
-  readonly counters: AttemptCounters = { checkpointsCompleted: 0, checkpointsFailed: 0 };
+  readonly counters: AttemptCounters = {
+    checkpointsCompleted: 0,
+    checkpointsFailed: 0,
+    intervalsChosen: 0,
+    intervalSumUs: 0,
+    intervalMinUs: Infinity,
+    intervalMaxUs: 0,
+  };
   readonly #sim: Sim;
   readonly #plan: CheckpointPlan;
   readonly #store: CheckpointStore;
@@ -236,6 +248,7 @@ export class AttemptExecutor {
       return; // the run is over: nothing to cancel or reset
     }
     ledger.lostUs += uncommittedUs * nodes;
+    job.lostUs += uncommittedUs;
     if (state.phase === Phase.Checkpoint) this.counters.checkpointsFailed++;
     if (state.phase === Phase.Compute) this.#sim.cancel(state.timerHandle);
     else if (state.phase === Phase.Startup) this.#startup?.cancel(state.operation); // only an executor with start-up I/O starts up
@@ -322,6 +335,13 @@ export class AttemptExecutor {
 
   #computeNext(job: Job, state: AttemptState): void {
     const intervalUs = intervalForUs(this.#plan, job.nodeCount, this.#estimate);
+    if (intervalUs !== Infinity) {
+      const counters = this.counters;
+      counters.intervalsChosen++;
+      counters.intervalSumUs += intervalUs;
+      if (intervalUs < counters.intervalMinUs) counters.intervalMinUs = intervalUs;
+      if (intervalUs > counters.intervalMaxUs) counters.intervalMaxUs = intervalUs;
+    }
     const segmentUs = Math.min(intervalUs, state.computeTotalUs - state.computeDoneUs);
     assert(segmentUs > 0, "a segment computes something");
     this.#enter(state, Phase.Compute);
@@ -420,6 +440,7 @@ export class AttemptExecutor {
   #bookIo(ledger: Ledger, job: Job, state: AttemptState, account: "overheadUs" | "startupUs"): void {
     const wallUs = this.#sim.now - state.phaseStartUs;
     ledger[account] += wallUs * job.units;
+    if (account === "overheadUs") job.overheadUs += wallUs;
     // The clock counts whole µs: an operation alone ends at the next whole µs.
     const aloneUs = Math.ceil(state.ioAloneUs);
     if (wallUs > aloneUs) ledger.slowdownStorageUs += (wallUs - aloneUs) * job.units;

@@ -69,6 +69,10 @@ export class Job {
   runningIndex = -1;
   /** Conservative backfill's reservation for this job, µs, or -1. */
   reservationUs = -1;
+  /** Compute lost to interruptions (since the last checkpoint), wall µs on each of its units: its share of the ledger's lost work. */
+  lostUs = 0;
+  /** Checkpoint writes and reads, wall µs on each of its units: its share of the ledger's checkpoint overhead. */
+  overheadUs = 0;
 
   constructor(
     id: number,

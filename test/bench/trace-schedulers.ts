@@ -42,7 +42,7 @@ function replayScenario(spec: TraceSpec): Scenario {
     description: "",
     seed: 1,
     replications: 1,
-    cluster: { racks: 1, nodesPerRack: spec.processors, node: { gpus: 0 }, allocation: "whole-nodes", pools: [] },
+    cluster: { racks: 1, nodesPerRack: spec.processors, node: { gpus: 0 }, allocation: "whole-nodes", pools: [], currency: "USD" },
     workload: {
       trace: { format: "swf", path: tracePath(spec), procsPerNode: 1, skipInvalid: false },
       maxRequeues: 0,

@@ -13,7 +13,7 @@ import { GOOD, cliWorkspace, expectBadInput } from "./workspace.js";
 const { work, faultline, scenarioFile } = cliWorkspace("faultline-cli-");
 
 describe("faultline run", () => {
-  it("writes the four result files and prints a comparison table", () => {
+  it("writes the result files and the job log, and prints a comparison table", () => {
     const file = scenarioFile("good.yaml", GOOD);
     const result = faultline("run", file, "--out", "out-good");
     expect(result.code).toBe(0);
@@ -21,6 +21,7 @@ describe("faultline run", () => {
     expect(result.stdout).not.toContain("\x1b[");
     expect(readdirSync(join(work, "out-good")).sort()).toEqual([
       ".faultline",
+      "jobs.csv",
       "report.html",
       "report.md",
       "runs.csv",
@@ -32,13 +33,32 @@ describe("faultline run", () => {
     expect(summary.strategies.map((s: { name: string }) => s.name)).toEqual(["none", "fixed-30m"]);
     // Not modelled yet: null, never a made-up zero.
     expect(summary.strategies[0].metrics.fabric_p99_latency_us).toBeNull();
+    // The job log: a row per job of each strategy's first replication.
+    const jobs = readFileSync(join(work, "out-good", "jobs.csv"), "utf8").trim().split("\n");
+    expect(jobs[0]).toBe(
+      "strategy,job,user,nodes,gpus,submit_h,start_h,end_h,attempts,outcome,lost_work_node_h,lost_work_gpu_h,checkpoint_overhead_node_h,checkpoint_overhead_gpu_h",
+    );
+    const runs = readFileSync(join(work, "out-good", "runs.csv"), "utf8").trim().split("\n");
+    const column = runs[0].split(",").indexOf("jobs_submitted");
+    const submitted = runs.slice(1).filter((row) => row.split(",")[1] === "0").map((row) => Number(row.split(",")[column]));
+    expect(jobs.length - 1).toBe(submitted.reduce((sum, count) => sum + count, 0));
+  });
+
+  it("writes events.jsonl with --records: the first replication's event records, the strategy first", () => {
+    const file = scenarioFile("records.yaml", GOOD);
+    expect(faultline("run", file, "--out", "out-records", "--records").code).toBe(0);
+    const lines = readFileSync(join(work, "out-records", "events.jsonl"), "utf8").trim().split("\n");
+    const events = lines.map((line) => JSON.parse(line) as { strategy: string; timeUs: number; kind: string });
+    expect(Object.keys(events[0]).slice(0, 3)).toEqual(["strategy", "timeUs", "kind"]);
+    expect(new Set(events.map((event) => event.strategy))).toEqual(new Set(["none", "fixed-30m"]));
+    expect(events.some((event) => event.kind === "JobStarted")).toBe(true);
   });
 
   it("gives byte-identical result files for the same scenario and seed", () => {
     const file = scenarioFile("same.yaml", GOOD);
     expect(faultline("run", file, "--out", "a", "--seed", "11").code).toBe(0);
     expect(faultline("run", file, "--out", "b", "--seed", "11").code).toBe(0);
-    for (const name of ["summary.json", "runs.csv", "traces.json", "report.md", "report.html"]) {
+    for (const name of ["summary.json", "runs.csv", "traces.json", "jobs.csv", "report.md", "report.html"]) {
       expect(readFileSync(join(work, "b", name)), name).toEqual(readFileSync(join(work, "a", name)));
     }
     expect(faultline("run", file, "--out", "c", "--seed", "12").code).toBe(0);
@@ -53,7 +73,7 @@ describe("faultline run", () => {
     ] as const) {
       expect(faultline("run", scenario, ...extra, "--out", "w1", "--workers", "1").code).toBe(0);
       expect(faultline("run", scenario, ...extra, "--out", "w2", "--workers", "2").code).toBe(0);
-      for (const name of ["summary.json", "runs.csv", "traces.json", "report.md", "report.html"]) {
+      for (const name of ["summary.json", "runs.csv", "traces.json", "jobs.csv", "report.md", "report.html"]) {
         expect(readFileSync(join(work, "w2", name)), `${scenario} ${name}`).toEqual(readFileSync(join(work, "w1", name)));
       }
     }
@@ -190,6 +210,8 @@ describe("other commands", () => {
     const result = faultline("list");
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^quickstart\s+Does hourly checkpointing/m);
+    const listed = JSON.parse(faultline("list", "--json").stdout) as { name: string; description: string }[];
+    expect(listed.find((scenario) => scenario.name === "quickstart")?.description).toMatch(/^Does hourly checkpointing/);
   });
 
   it("schema prints a JSON Schema that knows the scenario's keys", () => {

@@ -130,6 +130,12 @@ describe("absolute gates", () => {
     expect(junit).toContain('tests="4" failures="2"');
     expect(junit).toMatch(/name="prod lost_work_gpu_h ≤ 5" time="0">\n\s+<failure message="prod lost_work_gpu_h: no values/);
     expect(readFileSync(join(work, "abs-bad.md"), "utf8")).toMatch(/^### faultline regress: gated — ❌ 2 failed absolute gates\n/);
+    // --json: the same judgements as data, alone on stdout (no annotations mixed in), the same exit.
+    const json = faultlineWithEnv({ GITHUB_ACTIONS: "true" }, "regress", bad, "--json");
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as { scenario: string; absolute: { metric: string; verdict: string }[] };
+    expect(report.scenario).toBe("gated");
+    expect(report.absolute.map((judgement) => judgement.verdict).filter((verdict) => verdict !== "ok")).toHaveLength(2);
 
     // With relative gates too, a baseline is still needed.
     const mixed = scenarioFile("absolute-mixed.yaml", absolute(`${PASSING}    - { metric: goodput, tolerance: 0.01 }\n`));

@@ -60,9 +60,14 @@ describe("faultline sweep", () => {
 
   it("without --set runs the scenario as one point, the same numbers as faultline run", () => {
     const file = scenarioFile("plain.yaml", GOOD);
-    expect(faultline("sweep", file, "--out", "plain-sweep").code).toBe(0);
+    const sweep = faultline("sweep", file, "--out", "plain-sweep", "--json");
+    expect(sweep.code).toBe(0);
     expect(faultline("run", file, "--out", "plain-run").code).toBe(0);
     expect(readFileSync(join(work, "plain-sweep", "point-0", "runs.csv"))).toEqual(readFileSync(join(work, "plain-run", "runs.csv")));
+    // --json prints each point with its summary.json, as the point's folder holds it.
+    const points = JSON.parse(sweep.stdout) as { folder: string; values: string[]; summary: unknown }[];
+    expect(points.map((point) => point.folder)).toEqual(["point-0"]);
+    expect(points[0].summary).toEqual(JSON.parse(readFileSync(join(work, "plain-sweep", "point-0", "summary.json"), "utf8")));
   });
 
   it("merges shards, in one folder or in several, into the same bytes as the unsharded sweep", () => {

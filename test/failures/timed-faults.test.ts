@@ -86,6 +86,12 @@ strategies:
     const pairFaults = results.traces[1].failures.map((failure) => failure.kind);
     expect(pairFaults).toContain("network-partition");
     expect(pairFaults).toContain("certificate-expiry");
+    // Two units active for the 2 h partition less detection (3 beats of 5 s) and takeover (15 s).
+    expect(mean(1, "split_brain_s")).toBeCloseTo(2 * 3_600 - 30, 6);
+    expect(mean(1, "failovers")).toBeGreaterThanOrEqual(1);
+    // A quorum cannot split its brain: the metric does not apply.
+    expect(mean(0, "split_brain_s")).toBeNull();
+    expect(mean(0, "failovers")).not.toBeNull();
   });
 
   it("rejects faults that name what the scenario lacks", () => {

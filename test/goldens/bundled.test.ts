@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gamedayFinalJson } from "../../reports/postmortem.js";
-import { runsCsv } from "../../reports/csv.js";
+import { jobsCsv, runsCsv } from "../../reports/csv.js";
 import { summaryJson, tracesJson } from "../../reports/json.js";
 import { bundledScenarios, loadScenario } from "../../scenarios/library.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
@@ -48,6 +48,7 @@ async function currentFiles(): Promise<Record<string, string>> {
     files[`${bundled.name}/summary.json`] = sha256(summaryJson(results.summary));
     files[`${bundled.name}/runs.csv`] = sha256(runsCsv(results.runs));
     files[`${bundled.name}/traces.json`] = sha256(tracesJson(results));
+    if (results.jobs !== undefined) files[`${bundled.name}/jobs.csv`] = sha256(jobsCsv(results.jobs));
   }
   const night = bundledScenarios().find((bundled) => bundled.name === "gameday-night-shift")!;
   const loaded = await loadScenario(night.path);

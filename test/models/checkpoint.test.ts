@@ -96,6 +96,18 @@ describe("Daly's interval per job", () => {
     const end = sim.records.find((r) => r.kind === "JobCompleted")!.timeUs as number;
     expect(end / US_PER_MIN).toBeCloseTo(310, 6);
     expect(result.nodeHours.overhead).toBeCloseTo((2 * 2 * 5) / 60, 9);
+    // The interval the policy chose, once per segment: Daly's for the job, every time.
+    expect(result.metrics.checkpoint_interval_mean_h! * 60).toBeCloseTo(116.69, 2);
+    expect(result.metrics.checkpoint_interval_min_h).toBe(result.metrics.checkpoint_interval_max_h);
+  });
+
+  it("reports no interval without periodic checkpoints", () => {
+    const sim = new Sim({ seed: 1 });
+    const model = new ClusterModel(sim, oneNode({ ...plan, policy: "none", intervalUs: Infinity }));
+    model.submit(1, 5 * US_PER_H);
+    const result = model.run();
+    expect(result.metrics.checkpoint_interval_mean_h).toBeNull();
+    expect(result.metrics.checkpoint_interval_min_h).toBeNull();
   });
 });
 
@@ -133,5 +145,28 @@ describe("adaptive checkpoints", () => {
     sim.run(20 * US_PER_H);
     // Up 19 h with one crash, plus the prior as one failure after 100 h: (100 + 19) / 2.
     expect(model.nodeMtbfUs()).toBe(59.5 * US_PER_H);
+  });
+
+  it("shorten the interval they choose once a crash lowers the estimate: the metrics show the range", () => {
+    const adaptive: CheckpointPlan = {
+      policy: "adaptive",
+      intervalUs: Infinity,
+      costUs: 5 * US_PER_MIN,
+      restartUs: 10 * US_PER_MIN,
+      sizeBytes: 0,
+      adaptive: { formula: "daly", priorNodeMtbfUs: 100 * US_PER_H },
+    };
+    const sim = new Sim({ seed: 1 });
+    const model = new ClusterModel(sim, oneNode(adaptive));
+    model.submit(1, 15 * US_PER_H);
+    sim.scheduleAt(10 * US_PER_H, () => model.cluster.crash(0));
+    sim.scheduleAt(11 * US_PER_H, () => model.cluster.restore(0));
+    const result = model.run();
+    const { checkpoint_interval_min_h: min, checkpoint_interval_mean_h: mean, checkpoint_interval_max_h: max } = result.metrics;
+    // Daly at the prior (100 h, C = 5 min) is ≈ 3.1 h; after the crash the estimate drops, and so does the interval.
+    expect(max!).toBeGreaterThan(3);
+    expect(min!).toBeLessThan(max! * 0.9);
+    expect(mean!).toBeGreaterThan(min!);
+    expect(mean!).toBeLessThan(max!);
   });
 });

@@ -180,8 +180,11 @@ describe("the scheduler's machinery on GPU requests", () => {
     );
     const normal = model.submitRequest(request(8), 10 * US_PER_H, Infinity, { user: "a", account: "a", qos: "normal" })!;
     sim.scheduleAt(US_PER_H, () => model.submitRequest(request(0.5), US_PER_H, Infinity, { user: "b", account: "b", qos: "high" }));
-    model.run();
+    const result = model.run();
     const high = 1;
+    // One preemption over the two jobs that started.
+    expect(result.metrics.preemptions).toBe(1);
+    expect(result.metrics.preemption_rate).toBe(0.5);
     expect(sim.records.find((record) => record.kind === "JobKilled")?.job).toBe(normal.id);
     expect(startOf(sim, high)).toBe(US_PER_H);
     // The normal job runs again once the share is done (it no longer fits beside it: 8 GPUs).

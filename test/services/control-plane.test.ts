@@ -288,7 +288,7 @@ describe("control plane: stories", () => {
     expect(changes).toEqual([]); // Never down.
     expect(service.availability(sim.now)).toBe(1);
     expect(service.splitBrainCount).toBe(1);
-    expect(service.splitBrainMin(sim.now)).toBeCloseTo((7_200 - 3_630) / 60, 12);
+    expect(service.splitBrainS(sim.now)).toBeCloseTo(7_200 - 3_630, 9);
     expect(kinds(sim.records, "ServicePartitioned", "SplitBrainStarted", "SplitBrainEnded")).toEqual([
       "ServicePartitioned@3600s",
       "SplitBrainStarted@3630s",
