@@ -113,7 +113,7 @@ describe("parts", () => {
     const { folder, plan, sweep } = partsFolder();
     const run: SweepRun = { point: 0, strategyIndex: 0, replication: 1 };
     const metrics = Object.fromEntries(METRIC_NAMES.map((name) => [name, 1]));
-    const outcome = { run: { strategy: "a", replication: 1, seed: 6, metrics }, trace: null } as unknown as RunOutcome;
+    const outcome = { run: { strategy: "a", replication: 1, seed: 6, metrics }, trace: null, jobs: null, events: [] } as unknown as RunOutcome;
     const path = join(folder, "parts", "p0-s0-r1.json");
     const refused = (text: string, message: RegExp) => {
       writeFileSync(path, text);
