@@ -3,14 +3,18 @@ import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sweepCsv, type SweepPointSummary } from "../reports/csv.js";
+import { optimumMarkers, sweepReportHtml, type SweepReport } from "../reports/sweep-html.js";
 import { resolveScenarioPath } from "../scenarios/library.js";
 import { readScenarioText } from "../scenarios/parse.js";
 import { assembleResults, type RunOutcome } from "../runner/run.js";
 import {
+  axisNumbers,
+  intervalOptima,
   parseShardOption,
   planSweep,
   runName,
   shardRuns,
+  sweepGrid,
   type SweepPlan,
   type SweepRequest,
   type SweepRun,
@@ -127,7 +131,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
     return 0;
   }
   process.stdout.write(mergeSweep([out], out));
-  process.stderr.write(`results: ${out}/ (sweep.csv, point-*/)\n`);
+  process.stderr.write(`results: ${out}/ (sweep.csv, sweep.html, point-*/)\n`);
   return 0;
 }
 
@@ -208,8 +212,8 @@ function mergeSweep(folders: readonly string[], out: string): string {
       .map((run) => readPart(folders, plan, sweep, run) as RunOutcome);
     const options = { seed: point.seed, replications: point.replications, faultlineVersion: manifest.faultlineVersion };
     const results = assembleResults(point.scenario, options, outcomes);
-    writeRunFolder(join(out, point.folder), results);
-    return { folder: point.folder, values: point.values, summary: results.summary };
+    writeRunFolder(join(out, point.folder), results, new Map([["point.json", pointJson(plan, index)]]));
+    return { folder: point.folder, values: point.values, summary: results.summary, runs: results.runs };
   });
   const table = sweepCsv(
     plan.axes.map((axis) => axis.path),
@@ -217,7 +221,32 @@ function mergeSweep(folders: readonly string[], out: string): string {
   );
   if (!folders.includes(out)) writeFileAtomically(join(out, "sweep.json"), manifestText(manifest));
   writeFileAtomically(join(out, "sweep.csv"), table);
+  writeFileAtomically(join(out, "sweep.html"), sweepReportHtml(sweepReport(plan, summaries, manifest.faultlineVersion)));
   return table;
+}
+
+/**
+ * point.json: what a point folder holds, since its name may not say (a long or unsafe
+ * label is left off): the point's index in the grid and each `--set` value by path.
+ */
+export function pointJson(plan: SweepPlan, index: number): string {
+  const point = plan.points[index];
+  const values = Object.fromEntries(plan.axes.map((axis, i) => [axis.path, point.values[i]]));
+  return `${JSON.stringify({ index: point.index, folder: point.folder, values }, null, 2)}\n`;
+}
+
+/** What sweep.html draws: the points' summaries, each axis's values as numbers, and Young/Daly where they apply. */
+function sweepReport(plan: SweepPlan, points: readonly SweepPointSummary[], version: string): SweepReport {
+  const grid = sweepGrid(plan.axes);
+  return {
+    scenario: plan.points[0].scenario.name,
+    description: plan.points[0].scenario.description ?? "",
+    faultlineVersion: version,
+    axes: plan.axes.map((axis, a) => ({ label: axis.path, texts: axis.texts, numbers: axisNumbers(plan, a) })),
+    grid: plan.points.map((point) => grid[point.index]),
+    points,
+    markers: plan.axes.map((_, a) => optimumMarkers(intervalOptima(plan, a))),
+  };
 }
 
 export function mergeCommand(args: string[]): number {
@@ -231,7 +260,7 @@ export function mergeCommand(args: string[]): number {
   claimOutputFolder(out, { command: "merge", force: values.force === true, replace: !intoShard });
   if (!intoShard) startOwnFolder(out, true);
   process.stdout.write(mergeSweep(folders, out));
-  process.stderr.write(`results: ${out}/ (sweep.csv, point-*/)\n`);
+  process.stderr.write(`results: ${out}/ (sweep.csv, sweep.html, point-*/)\n`);
   return 0;
 }
 
