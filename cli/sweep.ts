@@ -236,7 +236,7 @@ export function pointJson(plan: SweepPlan, index: number): string {
 }
 
 /** What sweep.html draws: the points' summaries, each axis's values as numbers, and Young/Daly where they apply. */
-function sweepReport(plan: SweepPlan, points: readonly SweepPointSummary[], version: string): SweepReport {
+export function sweepReport(plan: SweepPlan, points: readonly SweepPointSummary[], version: string): SweepReport {
   const grid = sweepGrid(plan.axes);
   return {
     scenario: plan.points[0].scenario.name,

@@ -165,7 +165,8 @@ export function optimumMarkers(
 ): { lines: SweepMarker[]; note: string } {
   if (optima.length === 0) return { lines: [], note: "" };
   const h = (s: number) => formatHours(s / 3_600);
-  const lines = optima.map((o) => ({ position: o.dalyS, label: `Daly ${h(o.dalyS)}` }));
+  // With several MTBFs in the grid, each line says which it is for.
+  const lines = optima.map((o) => ({ position: o.dalyS, label: `Daly ${h(o.dalyS)}${optima.length > 1 ? ` (MTBF ${h(o.nodeMtbfS)})` : ""}` }));
   const note =
     `Dashed: Daly's optimum checkpoint interval for ${optima[0].strategy} (Young's first-order value in brackets), ` +
     `for a job of the workload's mean size, whose MTBF is the node-crash MTBF over its nodes: ` +
