@@ -179,7 +179,7 @@ export async function runScenarioResults(scenario: Scenario, file: string, setti
  * summary.json's text. Reports are built from the saved files' own values, as `faultline
  * report` does, so a rebuilt report matches the original to the byte.
  */
-export function writeRunFolder(out: string, results: ResultSet): string {
+export function writeRunFolder(out: string, results: ResultSet, extra: ReadonlyMap<string, string> = new Map()): string {
   const summary = summaryJson(results.summary);
   const runsText = runsCsv(results.runs);
   const tracesText = tracesJson(results);
@@ -190,6 +190,7 @@ export function writeRunFolder(out: string, results: ResultSet): string {
     ["traces.json", tracesText],
     ["report.md", reportMarkdown(saved)],
     ["report.html", reportHtml(saved)],
+    ...extra,
   ]);
   if (results.jobs !== undefined) files.set("jobs.csv", jobsCsv(results.jobs));
   if (results.events !== undefined) files.set("events.jsonl", eventsJsonl(results.events));

@@ -4,14 +4,18 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sweepCsv, type SweepPointSummary } from "../reports/csv.js";
 import { summaryJson } from "../reports/json.js";
+import { optimumMarkers, sweepReportHtml, type SweepReport } from "../reports/sweep-html.js";
 import { resolveScenarioPath } from "../scenarios/library.js";
 import { readScenarioText } from "../scenarios/parse.js";
 import { assembleResults, type RunOutcome } from "../runner/run.js";
 import {
+  axisNumbers,
+  intervalOptima,
   parseShardOption,
   planSweep,
   runName,
   shardRuns,
+  sweepGrid,
   type SweepPlan,
   type SweepRequest,
   type SweepRun,
@@ -128,7 +132,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
     return 0;
   }
   process.stdout.write(sweepOutput(mergeSweep([out], out), values.json === true));
-  process.stderr.write(`results: ${out}/ (sweep.csv, point-*/)\n`);
+  process.stderr.write(`results: ${out}/ (sweep.csv, sweep.html, point-*/)\n`);
   return 0;
 }
 
@@ -172,7 +176,7 @@ async function runSweep(plan: SweepPlan, runs: readonly SweepRun[], workers: num
 
 /**
  * Assembles the sweep whose parts are in `folders` into `out`: a result folder per point
- * and sweep.csv, which it returns. Every part must be there; the folders must hold the
+ * sweep.csv and sweep.html; returns the table and the points. Every part must be there; the folders must hold the
  * same sweep, written by this faultline version.
  */
 function mergeSweep(folders: readonly string[], out: string): { table: string; points: readonly SweepPointSummary[] } {
@@ -209,8 +213,8 @@ function mergeSweep(folders: readonly string[], out: string): { table: string; p
       .map((run) => readPart(folders, plan, sweep, run) as RunOutcome);
     const options = { seed: point.seed, replications: point.replications, faultlineVersion: manifest.faultlineVersion };
     const results = assembleResults(point.scenario, options, outcomes);
-    writeRunFolder(join(out, point.folder), results);
-    return { folder: point.folder, values: point.values, summary: results.summary };
+    writeRunFolder(join(out, point.folder), results, new Map([["point.json", pointJson(plan, index)]]));
+    return { folder: point.folder, values: point.values, summary: results.summary, runs: results.runs };
   });
   const table = sweepCsv(
     plan.axes.map((axis) => axis.path),
@@ -218,6 +222,7 @@ function mergeSweep(folders: readonly string[], out: string): { table: string; p
   );
   if (!folders.includes(out)) writeFileAtomically(join(out, "sweep.json"), manifestText(manifest));
   writeFileAtomically(join(out, "sweep.csv"), table);
+  writeFileAtomically(join(out, "sweep.html"), sweepReportHtml(sweepReport(plan, summaries, manifest.faultlineVersion)));
   return { table, points: summaries };
 }
 
@@ -231,6 +236,30 @@ function sweepOutput(merged: ReturnType<typeof mergeSweep>, json: boolean): stri
   return `${JSON.stringify(points, null, 2)}\n`;
 }
 
+/**
+ * point.json: what a point folder holds, since its name may not say (a long or unsafe
+ * label is left off): the point's index in the grid and each `--set` value by path.
+ */
+export function pointJson(plan: SweepPlan, index: number): string {
+  const point = plan.points[index];
+  const values = Object.fromEntries(plan.axes.map((axis, i) => [axis.path, point.values[i]]));
+  return `${JSON.stringify({ index: point.index, folder: point.folder, values }, null, 2)}\n`;
+}
+
+/** What sweep.html draws: the points' summaries, each axis's values as numbers, and Young/Daly where they apply. */
+export function sweepReport(plan: SweepPlan, points: readonly SweepPointSummary[], version: string): SweepReport {
+  const grid = sweepGrid(plan.axes);
+  return {
+    scenario: plan.points[0].scenario.name,
+    description: plan.points[0].scenario.description ?? "",
+    faultlineVersion: version,
+    axes: plan.axes.map((axis, a) => ({ label: axis.path, texts: axis.texts, numbers: axisNumbers(plan, a) })),
+    grid: plan.points.map((point) => grid[point.index]),
+    points,
+    markers: plan.axes.map((_, a) => optimumMarkers(intervalOptima(plan, a))),
+  };
+}
+
 export function mergeCommand(args: string[]): number {
   const { values, positionals } = parseCommandArgs("merge", args, { out: { type: "string" }, force: { type: "boolean" }, json: { type: "boolean" } });
   if (values.help === true) return help("merge");
@@ -242,7 +271,7 @@ export function mergeCommand(args: string[]): number {
   claimOutputFolder(out, { command: "merge", force: values.force === true, replace: !intoShard });
   if (!intoShard) startOwnFolder(out, true);
   process.stdout.write(sweepOutput(mergeSweep(folders, out), values.json === true));
-  process.stderr.write(`results: ${out}/ (sweep.csv, point-*/)\n`);
+  process.stderr.write(`results: ${out}/ (sweep.csv, sweep.html, point-*/)\n`);
   return 0;
 }
 

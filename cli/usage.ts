@@ -118,8 +118,14 @@ Example:
   sweep: `Usage: faultline sweep <scenario> [--set path=v1,v2,…]… [options]
 
 Runs the scenario once per point of the grid the --set options span (every combination),
-each point a full run with its own result folder (point-0/, point-1/, …), and writes
-sweep.csv: one row per point and strategy with each metric's mean. A path names a field
+each point a full run with its own result folder named by its values
+(point-0-mtbf=10d_arrivalsPerHour=0.8/, …; just point-<i>/ when the values would make an
+unsafe or long name), holding point.json (its index and values) beside the usual files.
+sweep.csv has one row per point and strategy with each metric's mean, 95% CI (_ci_low,
+_ci_high) and n (replications that exercised it); metrics no point exercises are left
+out. sweep.html draws each metric against each parameter, a line per strategy with its
+CI band and its best value ringed, heatmaps for two parameters, and Young's and Daly's
+optimum beside a swept fixed checkpoint interval. A path names a field
 of the scenario file, with list items by index (failures.0.mtbf); values are YAML scalars
 (2, 10d, true). Every point is checked against the schema before any runs. Without --set
 the sweep has one point: the scenario as it is.

@@ -243,26 +243,43 @@ function describeRun(run: RunRecord): string {
   return `${JSON.stringify(run.strategy)} replication ${run.replication}`;
 }
 
-/** One grid point of a sweep: its folder, the values set, and its summary. */
+/** One grid point of a sweep: its folder, the values set, its summary and its runs. */
 export interface SweepPointSummary {
   readonly folder: string;
   readonly values: readonly string[];
   readonly summary: Summary;
+  /** For each metric's n: replications that exercised it. */
+  readonly runs: readonly RunRecord[];
+}
+
+/** The metrics some point and strategy of the sweep exercises, in METRIC_NAMES order. */
+export function sweepMetrics(points: readonly SweepPointSummary[]): MetricName[] {
+  return METRIC_NAMES.filter((metric) =>
+    points.some((point) => point.summary.strategies.some((strategy) => strategy.metrics[metric] != null)),
+  );
 }
 
 /**
  * sweep.csv: one row per (grid point, strategy): the point's folder, each `--set` value,
- * the strategy, then every metric's mean across replications (empty when not exercised).
+ * the strategy, then for each metric some point exercises its mean across replications,
+ * the 95% CI of that mean (`<metric>_ci_low`, `<metric>_ci_high`) and `<metric>_n`, the
+ * replications that exercised it (mean and CI empty when none did). A metric no point
+ * exercises has no columns: they would be empty in every row.
  */
 export function sweepCsv(axisPaths: readonly string[], points: readonly SweepPointSummary[]): string {
-  const rows: string[][] = [["point", ...axisPaths, "strategy", ...METRIC_NAMES]];
+  const metrics = sweepMetrics(points);
+  const header = metrics.flatMap((metric) => [metric, `${metric}_ci_low`, `${metric}_ci_high`, `${metric}_n`]);
+  const rows: string[][] = [["point", ...axisPaths, "strategy", ...header]];
   for (const point of points) {
     for (const strategy of point.summary.strategies) {
-      const means = METRIC_NAMES.map((metric) => {
+      const runs = point.runs.filter((run) => run.strategy === strategy.name);
+      const cells = metrics.flatMap((metric) => {
         const summary = strategy.metrics[metric];
-        return summary === null || summary === undefined ? "" : String(roundForOutput(summary.mean));
+        const n = String(runs.filter((run) => run.metrics[metric] !== null).length);
+        if (summary === null || summary === undefined) return ["", "", "", n];
+        return [summary.mean, summary.ci95[0], summary.ci95[1]].map((value) => String(roundForOutput(value))).concat(n);
       });
-      rows.push([point.folder, ...point.values, strategy.name, ...means]);
+      rows.push([point.folder, ...point.values, strategy.name, ...cells]);
     }
   }
   return stringify(rows, { record_delimiter: "unix" });

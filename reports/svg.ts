@@ -510,6 +510,212 @@ function timeScale(startH: number, endH: number): TimeScale {
   };
 }
 
+// ---------------------------------------------------------------------------------------
+// Sweep curves and heatmaps
+
+/** A swept parameter as a plot axis: a position per grid value, labelled as written. */
+export interface SweepPlotAxis {
+  /** The `--set` path. */
+  readonly label: string;
+  readonly texts: readonly string[];
+  /** Numeric positions (seconds for durations), or null: evenly spaced categories. */
+  readonly numbers: readonly number[] | null;
+}
+
+/** One curve: a strategy (and, in a grid of two or more, the other parameters' values). */
+export interface SweepCurve {
+  readonly label: string;
+  /** The strategy's index: its colour. */
+  readonly colorIndex: number;
+  /** Which combination of the other parameters: its dash pattern. */
+  readonly dashIndex: number;
+  /** By axis value index; null where the metric was not exercised. */
+  readonly means: readonly (MetricSummary | null)[];
+}
+
+/** A vertical reference line, e.g. Daly's optimum interval. */
+export interface SweepMarker {
+  readonly position: number;
+  readonly label: string;
+}
+
+const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
+
+/**
+ * A metric's mean against one swept parameter: a line per curve with its 95% CI as a
+ * shaded band, the best value of each curve ringed (by the metric's direction), and any
+ * markers as dashed verticals. A parameter spanning a factor of 8 or more is drawn on a log
+ * scale. `data-points` counts the means drawn.
+ */
+export function sweepCurveSvg(metric: MetricName, axis: SweepPlotAxis, curves: readonly SweepCurve[], markers: readonly SweepMarker[]): string {
+  const left = 70;
+  const right = WIDTH - 24;
+  const top = 34;
+  const plotHeightPx = 220;
+  const bottom = top + plotHeightPx;
+  const numbers = axis.numbers;
+  const log = numbers !== null && Math.min(...numbers) > 0 && Math.max(...numbers) / Math.min(...numbers) >= 8;
+  const toUnit = (v: number) => (log ? Math.log(v) : v);
+  const positions = numbers === null ? axis.texts.map((_, i) => i) : numbers.map(toUnit);
+  const usable = markers.filter((m) => numbers !== null && (!log || m.position > 0));
+  const all = [...positions, ...usable.map((m) => toUnit(m.position))];
+  const [xLo, xHi] = all.length === 1 || Math.min(...all) === Math.max(...all) ? [all[0] - 1, all[0] + 1] : [Math.min(...all), Math.max(...all)];
+  const pad = (xHi - xLo) * 0.05;
+  const x = (unit: number) => left + ((unit - (xLo - pad)) / (xHi - xLo + 2 * pad)) * (right - left);
+
+  const values: number[] = [];
+  for (const curve of curves) for (const m of curve.means) if (m !== null) values.push(m.ci95[0], m.ci95[1], m.mean);
+  const finite = values.filter(Number.isFinite);
+  const scale = niceScale(finite.length === 0 ? 0 : Math.min(...finite), finite.length === 0 ? 1 : Math.max(...finite), true);
+  const y = (v: number) => bottom - ((clamp(v, scale.lo, scale.hi) - scale.lo) / (scale.hi - scale.lo)) * plotHeightPx;
+  const better = METRIC_BETTER[metric];
+  const legend = legendRows(
+    curves.map((c) => ({ label: c.label, color: plotColor(c.colorIndex) })),
+    left,
+    right,
+  );
+  const height = bottom + 48 + legend.heightPx + 8;
+  const pointCount = curves.reduce((count, c) => count + c.means.filter((m) => m !== null && Number.isFinite(m.mean)).length, 0);
+  const out: string[] = [];
+  out.push(
+    svgOpen(height, `${metric} against ${axis.label}`, {
+      "data-plot": "sweep-curve",
+      "data-metric": metric,
+      "data-parameter": axis.label,
+      "data-points": String(pointCount),
+    }),
+  );
+  out.push(text(left, 20, `${metric}${better === "neither" ? "" : ` (${better} is better)`} against ${axis.label}`, { class: "fl-title" }));
+  out.push(horizontalGrid(scale.ticks.map(y), left, right));
+  out.push(yAxis(scale.ticks, y, left, top, bottom, metric));
+  // The x axis is labelled with the swept values as written, not with round ticks.
+  const parts = [`<path class="fl-axis" d="M${n(left)} ${n(bottom)}H${n(right)}"/>`];
+  positions.forEach((unit, i) => {
+    parts.push(`<path class="fl-axis" d="M${n(x(unit))} ${n(bottom)}V${n(bottom + 4)}"/>`);
+    parts.push(text(x(unit), bottom + 8 + FONT_PX, axis.texts[i], { "text-anchor": "middle" }));
+  });
+  parts.push(text((left + right) / 2, bottom + 38, `${axis.label}${log ? " (log scale)" : ""}`, { class: "fl-muted", "text-anchor": "middle" }));
+  out.push(parts.join(""));
+
+  for (const marker of usable) {
+    const px = x(toUnit(marker.position));
+    out.push(
+      `<g class="fl-marker"><path d="M${n(px)} ${n(top)}V${n(bottom)}" stroke="#444" stroke-width="1.2" stroke-dasharray="4 3"/>` +
+        `${text(px + 4, top + 12, marker.label, { class: "fl-muted" })}</g>`,
+    );
+  }
+
+  curves.forEach((curve) => {
+    const color = plotColor(curve.colorIndex);
+    const drawn = curve.means.flatMap((m, i) => (m === null || !Number.isFinite(m.mean) ? [] : [{ i, m }]));
+    if (drawn.length === 0) return;
+    const band =
+      drawn.map(({ i, m }, k) => `${k === 0 ? "M" : "L"}${n(x(positions[i]))} ${n(y(m.ci95[1]))}`).join("") +
+      [...drawn].reverse().map(({ i, m }) => `L${n(x(positions[i]))} ${n(y(m.ci95[0]))}`).join("") +
+      "Z";
+    const line = drawn.map(({ i, m }, k) => `${k === 0 ? "M" : "L"}${n(x(positions[i]))} ${n(y(m.mean))}`).join("");
+    const dash = DASHES[curve.dashIndex % DASHES.length];
+    out.push(`<g data-curve="${escapeXml(curve.label)}">`);
+    out.push(`<path d="${band}" fill="${color}" fill-opacity="0.15" stroke="none"/>`);
+    out.push(`<path d="${line}" fill="none" stroke="${color}" stroke-width="2"${dash === "" ? "" : ` stroke-dasharray="${dash}"`}/>`);
+    for (const { i, m } of drawn) {
+      const tip = `${curve.label} at ${axis.texts[i]}: ${formatMetric(metric, m.mean)} (95% CI ${formatMetric(metric, m.ci95[0])}–${formatMetric(metric, m.ci95[1])})`;
+      out.push(`<circle cx="${n(x(positions[i]))}" cy="${n(y(m.mean))}" r="3" fill="${color}"><title>${escapeXml(tip)}</title></circle>`);
+    }
+    const best = bestIndex(better, curve.means.map((m) => m?.mean ?? null));
+    if (best !== null) {
+      const mean = (curve.means[best] as MetricSummary).mean;
+      out.push(
+        `<circle class="fl-best" data-best="${escapeXml(axis.texts[best])}" cx="${n(x(positions[best]))}" cy="${n(y(mean))}" r="7" fill="none" stroke="${color}" stroke-width="2">` +
+          `<title>${escapeXml(`${curve.label}: best ${metric} at ${axis.label}=${axis.texts[best]} (${formatMetric(metric, mean)})`)}</title></circle>`,
+      );
+    }
+    out.push("</g>");
+  });
+  out.push(legend.render(bottom + 50));
+  out.push("</svg>");
+  return out.join("");
+}
+
+/**
+ * The index of the best value by the metric's direction (the first on a tie), or null when
+ * the metric has no better direction, fewer than two values are there, or all are equal.
+ */
+export function bestIndex(better: "higher" | "lower" | "neither", values: readonly (number | null)[]): number | null {
+  if (better === "neither") return null;
+  const present = values.flatMap((v, i) => (v === null || !Number.isFinite(v) ? [] : [{ v, i }]));
+  if (present.length < 2 || present.every((p) => p.v === present[0].v)) return null;
+  let best = present[0];
+  for (const p of present) if (better === "lower" ? p.v < best.v : p.v > best.v) best = p;
+  return best.i;
+}
+
+/**
+ * A metric's mean over a grid of two parameters for one strategy: a cell per point shaded
+ * from light (lowest) to dark (highest), its value written in it, the best cell outlined.
+ * `cells[row][column]`: rows are the first parameter's values, columns the second's.
+ */
+export function sweepHeatmapSvg(
+  metric: MetricName,
+  strategy: string,
+  rows: SweepPlotAxis,
+  columns: SweepPlotAxis,
+  cells: readonly (readonly (number | null)[])[],
+): string {
+  const labels = fitLabels(rows.texts);
+  const left = Math.max(labels.widthPx, 60);
+  const right = WIDTH - 24;
+  const top = 40;
+  const cellWidthPx = (right - left) / columns.texts.length;
+  const cellHeightPx = 30;
+  const bottom = top + rows.texts.length * cellHeightPx;
+  const flat = cells.flat();
+  const finite = flat.filter((v): v is number => v !== null && Number.isFinite(v));
+  const lo = finite.length === 0 ? 0 : Math.min(...finite);
+  const hi = finite.length === 0 ? 1 : Math.max(...finite);
+  const better = METRIC_BETTER[metric];
+  const best = bestIndex(better, flat);
+  const out: string[] = [];
+  out.push(
+    svgOpen(bottom + 48, `${metric} of ${strategy} over ${rows.label} and ${columns.label}`, {
+      "data-plot": "sweep-heatmap",
+      "data-metric": metric,
+      "data-strategy": strategy,
+      "data-points": String(finite.length),
+    }),
+  );
+  out.push(text(left, 20, `${metric} of ${strategy}${better === "neither" ? "" : ` (${better} is better)`}`, { class: "fl-title" }));
+  out.push(text(left, 34, `rows: ${rows.label}`, { class: "fl-muted" }));
+  cells.forEach((row, r) => {
+    const cy = top + r * cellHeightPx + cellHeightPx / 2;
+    out.push(label(left - 8, cy, labels.texts[r], rows.texts[r]));
+    row.forEach((value, c) => {
+      const x0 = left + c * cellWidthPx;
+      const y0 = top + r * cellHeightPx;
+      const shown = value === null || !Number.isFinite(value);
+      const share = shown ? 0 : hi === lo ? 0.5 : (value - lo) / (hi - lo);
+      // A blue ramp, #eef4fb to #08519c; text turns white on the darker half.
+      const mix = (a: number, b: number) => Math.round(a + (b - a) * share);
+      const fill = shown ? "#f4f4f4" : `rgb(${mix(238, 8)},${mix(244, 81)},${mix(251, 156)})`;
+      const isBest = best === r * columns.texts.length + c;
+      out.push(
+        `<rect x="${n(x0 + 1)}" y="${n(y0 + 1)}" width="${n(cellWidthPx - 2)}" height="${cellHeightPx - 2}" fill="${fill}"` +
+          `${isBest ? ' class="fl-best" stroke="#D55E00" stroke-width="3"' : ""}/>`,
+      );
+      out.push(
+        text(x0 + cellWidthPx / 2, cy + 4, shown ? "—" : `${isBest ? "★ " : ""}${formatMetric(metric, value)}`, {
+          "text-anchor": "middle",
+          ...(share > 0.5 ? { style: "fill:#fff" } : {}),
+        }),
+      );
+    });
+  });
+  columns.texts.forEach((t, c) => out.push(text(left + (c + 0.5) * cellWidthPx, bottom + 8 + FONT_PX, t, { "text-anchor": "middle" })));
+  out.push(text((left + right) / 2, bottom + 38, columns.label, { class: "fl-muted", "text-anchor": "middle" }));
+  out.push("</svg>");
+  return out.join("");
+}
+
 function svgOpen(heightPx: number, title: string, data: Readonly<Record<string, string>>): string {
   const attributes = Object.entries(data)
     .map(([key, value]) => ` ${key}="${escapeXml(value)}"`)

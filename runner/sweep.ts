@@ -1,4 +1,6 @@
 import { parse, parseDocument } from "yaml";
+import { dalyIntervalS, youngIntervalS } from "../models/strategies/optimal-interval.js";
+import { meanOf } from "../sim/distribution.js";
 import { parseScenarioText, type ScenarioParseResult } from "../scenarios/parse.js";
 import { scenarioSchema, type Scenario } from "../scenarios/schema.js";
 
@@ -41,6 +43,29 @@ export function pointLabel(axes: readonly SweepAxis[], point: readonly number[])
   return axes.map((axis, i) => `${axis.keys.at(-1)}=${axis.texts[point[i]]}`).join(",");
 }
 
+/** Longest folder name a label makes; past it the folder is `point-<index>` alone. */
+const FOLDER_NAME_MAX = 64;
+
+/**
+ * A point's folder: `point-<index>-<key=value>_…` (e.g. `point-0-mtbf=10d_arrivalsPerHour=0.8`),
+ * so a listing says what each holds. The index keeps names unique and in grid order; `_`
+ * rather than `,` joins the values so sweep.csv's point cells need no quoting. The values
+ * are left off when one has a character outside [A-Za-z0-9.+-], the name would pass 64
+ * characters, or two axes end in the same key (ambiguous): point.json says the values in
+ * every case.
+ */
+export function pointFolder(axes: readonly SweepAxis[], point: readonly number[], index: number): string {
+  const lastKeys = axes.map((axis) => String(axis.keys.at(-1)));
+  const pieces = axes.map((axis, i) => `${lastKeys[i]}=${axis.texts[point[i]]}`);
+  const named = `point-${index}-${pieces.join("_")}`;
+  const readable =
+    axes.length > 0 &&
+    axes.every((axis, i) => /^[A-Za-z0-9]+$/.test(lastKeys[i]) && /^[A-Za-z0-9.+-]+$/.test(axis.texts[point[i]])) &&
+    new Set(lastKeys).size === lastKeys.length &&
+    named.length <= FOLDER_NAME_MAX;
+  return readable ? named : `point-${index}`;
+}
+
 /**
  * The scenario file's text with the point's values set, for the schema to check as it
  * checks any file (so a bad value is reported against its field). Paths may create keys
@@ -67,6 +92,8 @@ export interface SweepRequest {
 
 /** One grid point: a whole scenario with its values set. */
 export interface SweepPoint {
+  /** Its place in the grid, the last axis varying fastest. */
+  readonly index: number;
   readonly folder: string;
   readonly label: string;
   /** The `--set` values as written, one per axis. */
@@ -113,7 +140,8 @@ export function planSweep(request: SweepRequest): ScenarioParseResult<SweepPlan>
       return;
     }
     points.push({
-      folder: `point-${index}`,
+      index,
+      folder: pointFolder(axes, point, index),
       label,
       values: point.map((valueIndex, axis) => axes[axis].texts[valueIndex]),
       scenario: parsed.value,
@@ -153,4 +181,69 @@ export function parseShardOption(text: string): { readonly index: number; readon
 /** A run's name in the parts folder and in messages. */
 export function runName(run: SweepRun): string {
   return `p${run.point}-s${run.strategyIndex}-r${run.replication}`;
+}
+
+/** The value at `keys` in a parsed scenario, or undefined. */
+function valueAt(root: unknown, keys: readonly (string | number)[]): unknown {
+  let value = root;
+  for (const key of keys) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  return value;
+}
+
+/** For each value of an axis, the first point of the grid that has it. */
+function pointsOfAxis(plan: SweepPlan, axis: number): SweepPoint[] {
+  const grid = sweepGrid(plan.axes);
+  return plan.axes[axis].texts.map((_, v) => plan.points.find((point) => grid[point.index][axis] === v) as SweepPoint);
+}
+
+/**
+ * An axis's values as the schema read them (durations in seconds), so a plot can space
+ * them truly; null when any is not a number (a policy name, a flag).
+ */
+export function axisNumbers(plan: SweepPlan, axis: number): number[] | null {
+  const values = pointsOfAxis(plan, axis).map((point) => valueAt(point.scenario, plan.axes[axis].keys));
+  return values.every((value) => typeof value === "number" && Number.isFinite(value)) ? (values as number[]) : null;
+}
+
+/** Young's and Daly's optimum for a swept checkpoint interval, at one point's MTBF and cost. */
+export interface IntervalOptimum {
+  readonly strategy: string;
+  readonly dalyS: number;
+  readonly youngS: number;
+  /** The job size the MTBF is divided by: the workload's mean nodes per job. */
+  readonly jobNodes: number;
+  readonly nodeMtbfS: number;
+}
+
+/**
+ * When the axis is a fixed checkpoint interval (`strategies.<i>.checkpoint.interval` of a
+ * strategy with a fixed cost) and the scenario has a node-crash MTBF and generated jobs,
+ * the optimum intervals of Young and Daly for a job of the mean size (job MTBF = node
+ * MTBF / nodes, as the daly policy computes it): one per distinct MTBF and cost across the
+ * grid, since other axes may vary them. Empty otherwise.
+ */
+export function intervalOptima(plan: SweepPlan, axis: number): IntervalOptimum[] {
+  const keys = plan.axes[axis].keys;
+  if (keys.length !== 4 || keys[0] !== "strategies" || typeof keys[1] !== "number" || keys[2] !== "checkpoint" || keys[3] !== "interval") return [];
+  const optima = new Map<string, IntervalOptimum>();
+  for (const point of plan.points) {
+    const scenario = point.scenario as unknown as {
+      failures?: readonly { kind: string; mtbf?: number }[];
+      workload?: { generator?: { nodes?: Parameters<typeof meanOf>[0] } };
+      strategies: readonly { name: string; checkpoint?: { policy: string; cost?: number } }[];
+    };
+    const strategy = scenario.strategies[keys[1]];
+    const crash = scenario.failures?.find((failure) => failure.kind === "node-crash");
+    const generator = scenario.workload?.generator;
+    const costS = strategy?.checkpoint?.policy === "fixed" ? strategy.checkpoint.cost : undefined;
+    if (costS === undefined || crash?.mtbf === undefined || generator === undefined) return [];
+    const jobNodes = generator.nodes === undefined ? 1 : Math.max(1, meanOf(generator.nodes));
+    const jobMtbfS = crash.mtbf / jobNodes;
+    const optimum = { strategy: strategy.name, dalyS: dalyIntervalS(costS, jobMtbfS), youngS: youngIntervalS(costS, jobMtbfS), jobNodes, nodeMtbfS: crash.mtbf };
+    optima.set(`${costS}/${crash.mtbf}`, optimum);
+  }
+  return [...optima.values()];
 }

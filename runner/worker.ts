@@ -38,3 +38,5 @@ port.on("message", (task: WorkerTask | null) => {
   }
   port.postMessage(reply);
 });
+// Loaded (imports and all): tasks sent from now on start at once.
+port.postMessage({ ready: true } satisfies WorkerReply);

@@ -7,7 +7,7 @@ import { benchStorage } from "../storage/bench-storage.js";
 import { benchReadLanl } from "../workload/bench-traces.js";
 import { LANL, replay } from "./trace-schedulers.js";
 import type { runClusterMonth } from "./cluster-month.js";
-import { benchSweep } from "./sweep.js";
+import { benchLightRun, benchSweep } from "./sweep.js";
 import { benchAlibabaFill, type runGpuMonth } from "./gpu-sharing.js";
 
 /**
@@ -116,6 +116,11 @@ log(`  8 points (${sweep1.runs} runs), 1 worker    ${sweep1.seconds.toFixed(2)} 
 log(`  8 points (${sweep2.runs} runs), 2 workers   ${sweep2.seconds.toFixed(2)} s, peak RSS ${sweep2.peakRssMiB} MiB; speed-up ${speedUp.toFixed(2)}× (target ≥ 1.7)`);
 log(`  16 points (${sweep16.runs} runs), 2 workers  ${sweep16.seconds.toFixed(2)} s, peak RSS ${sweep16.peakRssMiB} MiB (bounded: no growth with points)`);
 log(`  memory per extra worker ≈ ${sweep2.peakRssMiB - sweep1.peakRssMiB} MiB (peak RSS on 2 workers minus on 1)`);
+log("light run: quickstart, 2 strategies × 40 replications, whole process");
+const light1 = benchLightRun(1, now);
+const light2 = benchLightRun(2, now);
+log(`  1 worker   ${light1.seconds.toFixed(2)} s`);
+log(`  2 workers  ${light2.seconds.toFixed(2)} s (target: not slower than 1 worker; too little work to start a thread for)`);
 
 if (json) {
   const figures = {
@@ -148,6 +153,8 @@ if (json) {
     sweep_1_worker_peak_rss_mib: sweep1.peakRssMiB,
     sweep_2_workers_peak_rss_mib: sweep2.peakRssMiB,
     sweep_16_points_2_workers_peak_rss_mib: sweep16.peakRssMiB,
+    light_run_1_worker_s: Number(light1.seconds.toFixed(3)),
+    light_run_2_workers_s: Number(light2.seconds.toFixed(3)),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 }

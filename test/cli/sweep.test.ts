@@ -40,22 +40,99 @@ describe("faultline sweep", () => {
     expect(one.code).toBe(0);
     expect(faultline("sweep", file, ...GRID, "--out", "sw2", "--workers", "2").code).toBe(0);
     const csv = readFileSync(join(work, "sw1", "sweep.csv"), "utf8").trim().split("\n");
-    expect(csv[0]).toMatch(/^point,failures\.0\.mtbf,workload\.generator\.arrivalsPerHour,strategy,jobs_submitted,/);
-    expect(csv).toHaveLength(1 + 6 * 2);
-    expect(csv[1]).toMatch(/^point-0,5d,0\.5,none,/);
-    expect(csv[12]).toMatch(/^point-5,20d,2,fixed-30m,/);
-    expect(one.stdout).toBe(readFileSync(join(work, "sw1", "sweep.csv"), "utf8"));
-    // The values took: more arrivals, more jobs; and each point is an ordinary result folder.
-    const submitted = (row: string) => Number(row.split(",")[4]);
-    expect(submitted(csv[5])).toBeGreaterThan(submitted(csv[1]));
-    expect(readdirSync(join(work, "sw1", "point-3")).sort()).toEqual(
-      [".faultline", "report.html", "report.md", "runs.csv", "summary.json", "traces.json"],
+    expect(csv[0]).toMatch(
+      /^point,failures\.0\.mtbf,workload\.generator\.arrivalsPerHour,strategy,jobs_submitted,jobs_submitted_ci_low,jobs_submitted_ci_high,jobs_submitted_n,/,
     );
+    expect(csv).toHaveLength(1 + 6 * 2);
+    expect(csv[1]).toMatch(/^point-0-mtbf=5d_arrivalsPerHour=0\.5,5d,0\.5,none,/);
+    expect(csv[12]).toMatch(/^point-5-mtbf=20d_arrivalsPerHour=2,20d,2,fixed-30m,/);
+    expect(one.stdout).toBe(readFileSync(join(work, "sw1", "sweep.csv"), "utf8"));
+    // Every metric has mean, CI and n; a metric no point exercises has no columns at all.
+    const header = csv[0].split(",");
+    const rows = csv.slice(1).map((row) => row.split(","));
+    const cell = (row: string[], column: string) => row[header.indexOf(column)];
+    const metrics = header.slice(4).filter((column) => !/_(ci_low|ci_high|n)$/.test(column));
+    expect(header.length).toBe(4 + 4 * metrics.length);
+    expect(metrics).not.toContain("service_latency_p99_ms");
+    for (const metric of metrics) {
+      expect(rows.some((row) => cell(row, metric) !== ""), metric).toBe(true);
+      for (const row of rows) {
+        if (cell(row, metric) === "") continue;
+        const [mean, low, high] = ["", "_ci_low", "_ci_high"].map((suffix) => Number(cell(row, `${metric}${suffix}`)));
+        expect(low, `${metric} ${row[0]}`).toBeLessThanOrEqual(mean);
+        expect(high, `${metric} ${row[0]}`).toBeGreaterThanOrEqual(mean);
+        // n counts the replications that exercised it: with one, the CI is the mean itself.
+        const n = cell(row, `${metric}_n`);
+        expect(["1", "2"], `${metric} ${row[0]}`).toContain(n);
+        if (n === "1") expect([low, high]).toEqual([mean, mean]);
+      }
+      for (const row of rows) {
+        if (cell(row, metric) === "") expect(cell(row, `${metric}_n`)).toBe("0");
+      }
+    }
+    // The values took: more arrivals, more jobs; and each point is an ordinary result folder.
+    const submitted = (row: string[]) => Number(cell(row, "jobs_submitted"));
+    expect(submitted(rows[4])).toBeGreaterThan(submitted(rows[0]));
+    expect(readdirSync(join(work, "sw1")).filter((name) => name.startsWith("point-"))).toEqual([
+      "point-0-mtbf=5d_arrivalsPerHour=0.5", "point-1-mtbf=5d_arrivalsPerHour=1", "point-2-mtbf=5d_arrivalsPerHour=2",
+      "point-3-mtbf=20d_arrivalsPerHour=0.5", "point-4-mtbf=20d_arrivalsPerHour=1", "point-5-mtbf=20d_arrivalsPerHour=2",
+    ]);
+    const point3 = join(work, "sw1", "point-3-mtbf=20d_arrivalsPerHour=0.5");
+    expect(readdirSync(point3).sort()).toEqual(
+      [".faultline", "point.json", "report.html", "report.md", "runs.csv", "summary.json", "traces.json"],
+    );
+    expect(JSON.parse(readFileSync(join(point3, "point.json"), "utf8"))).toEqual({
+      index: 3,
+      folder: "point-3-mtbf=20d_arrivalsPerHour=0.5",
+      values: { "failures.0.mtbf": "20d", "workload.generator.arrivalsPerHour": "0.5" },
+    });
+    // A point folder is still a result folder that faultline report reads.
+    expect(faultline("report", point3).code).toBe(0);
+    expect(existsSync(join(point3, "point.json"))).toBe(true);
     // 6 points × 2 strategies × 2 replications, one part each.
     expect(readdirSync(join(work, "sw1", "parts"))).toHaveLength(24);
     expect(sweepResults(join(work, "sw2"))).toEqual(sweepResults(join(work, "sw1")));
     expectBadInput(faultline("sweep", file, "--set", "failures.0.mtbf=5d,soon"), "[mtbf=soon]", "failures[0].mtbf: expected a duration");
     expectBadInput(faultline("sweep", file, "--set", "nope"), '--set expects path=value[,value…], got "nope"');
+  });
+
+  it("writes sweep.html: a curve per metric and parameter, a heatmap per metric and strategy, Daly beside a swept interval", () => {
+    const file = scenarioFile("curves.yaml", GOOD);
+    expect(faultline("sweep", file, ...GRID, "--out", "curves").code).toBe(0);
+    const html = readFileSync(join(work, "curves", "sweep.html"), "utf8");
+    const header = readFileSync(join(work, "curves", "sweep.csv"), "utf8").split("\n")[0].split(",");
+    const metrics = header.slice(4).filter((column) => !/_(ci_low|ci_high|n)$/.test(column));
+    // Self-contained: no script, no URL of any kind.
+    expect(html).not.toMatch(/<script|https?:|src=|href=/);
+    const plots = [...html.matchAll(/<svg [^>]*data-plot="([^"]+)"[^>]*data-metric="([^"]+)"[^>]*data-(?:parameter|strategy)="([^"]+)"[^>]*data-points="(\d+)"/g)];
+    const curves = plots.filter((plot) => plot[1] === "sweep-curve");
+    const heatmaps = plots.filter((plot) => plot[1] === "sweep-heatmap");
+    for (const parameter of ["failures.0.mtbf", "workload.generator.arrivalsPerHour"]) {
+      expect(curves.filter((plot) => plot[3] === parameter).map((plot) => plot[2])).toEqual(metrics);
+    }
+    // 2 strategies × 3 values of the other parameter, 2 (or 3) points each.
+    for (const plot of curves) expect(Number(plot[4]), plot[2]).toBeGreaterThan(0);
+    // Every metric has a heatmap for each strategy that exercises it.
+    expect([...new Set(heatmaps.map((plot) => plot[2]))]).toEqual(metrics);
+    expect(heatmaps.filter((plot) => plot[3] === "none").length).toBeGreaterThan(metrics.length / 2);
+    expect(heatmaps.filter((plot) => plot[3] === "none").map((plot) => plot[2])).not.toContain("checkpoint_success_rate");
+    expect(heatmaps.filter((plot) => plot[3] === "fixed-30m").map((plot) => plot[2])).toContain("checkpoint_success_rate");
+    // A heatmap draws a cell for every point sweep.csv has a mean for.
+    const rows = readFileSync(join(work, "curves", "sweep.csv"), "utf8").trim().split("\n").slice(1).map((row) => row.split(","));
+    for (const plot of heatmaps) {
+      const means = rows.filter((row) => row[3] === plot[3] && row[header.indexOf(plot[2])] !== "");
+      expect(Number(plot[4]), `${plot[2]} ${plot[3]}`).toBe(means.length);
+    }
+    // More arrivals submit more jobs: the best (higher) jobs_completed is at the highest rate.
+    expect(html).toMatch(/Best jobs_completed by workload\.generator\.arrivalsPerHour — none · mtbf=5d: 2 \(/);
+    expect(html).not.toContain("Daly");
+
+    // A swept fixed checkpoint interval: Daly's optimum is drawn beside the curve.
+    expect(faultline("sweep", file, "--set", "strategies.1.checkpoint.interval=10m,30m,2h", "--out", "interval").code).toBe(0);
+    const interval = readFileSync(join(work, "interval", "sweep.html"), "utf8");
+    expect(interval).toMatch(/Dashed: Daly&#39;s optimum checkpoint interval for fixed-30m .* at node MTBF 10 d, 2\.2 nodes/);
+    expect(interval.match(/class="fl-marker"/g)).toHaveLength((interval.match(/data-plot="sweep-curve"/g) ?? []).length);
+    expect(interval).not.toContain('data-plot="sweep-heatmap"');
   });
 
   it("without --set runs the scenario as one point, the same numbers as faultline run", () => {

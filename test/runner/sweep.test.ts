@@ -6,7 +6,17 @@ import { describe, expect, it } from "vitest";
 import { manifestHash, openSweepFolder, readPart, writePart, type SweepManifest } from "../../cli/sweep-store.js";
 import { METRIC_NAMES } from "../../reports/records.js";
 import type { RunOutcome } from "../../runner/run.js";
-import { parseShardOption, planSweep, runName, shardRuns, type SweepRequest, type SweepRun } from "../../runner/sweep.js";
+import { dalyIntervalS, youngIntervalS } from "../../models/strategies/optimal-interval.js";
+import {
+  axisNumbers,
+  intervalOptima,
+  parseShardOption,
+  planSweep,
+  runName,
+  shardRuns,
+  type SweepRequest,
+  type SweepRun,
+} from "../../runner/sweep.js";
 
 const TEXT = `name: grid
 description: A scenario to plan sweeps over.
@@ -40,6 +50,40 @@ describe("planSweep", () => {
     expect(plan.points[3].scenario.failures[0]).toMatchObject({ mtbf: 20 * 86_400 });
     expect(plan.runs).toHaveLength(6 * 2 * 2);
     expect(plan.runs.slice(0, 5).map(runName)).toEqual(["p0-s0-r0", "p0-s0-r1", "p0-s1-r0", "p0-s1-r1", "p1-s0-r0"]);
+  });
+
+  it("names point folders by their values, falling back to the index when a name would be unsafe, long or ambiguous", () => {
+    const folders = (sets: string[]) => {
+      const planned = planSweep(request(sets));
+      if (!planned.ok) throw new Error(planned.problems.join("\n"));
+      return planned.value.points.map((point) => point.folder);
+    };
+    expect(folders(["failures.0.mtbf=5d,20d", "seed=7,8"])).toEqual([
+      "point-0-mtbf=5d_seed=7", "point-1-mtbf=5d_seed=8", "point-2-mtbf=20d_seed=7", "point-3-mtbf=20d_seed=8",
+    ]);
+    expect(folders([])).toEqual(["point-0"]);
+    // One unsafe value falls back for its own point only; the index keeps every name unique.
+    expect(folders(["description=a,b/c"])).toEqual(["point-0-description=a", "point-1"]);
+    // Two axes ending in the same key would not say which is which.
+    expect(folders(["name=g", "strategies.0.name=c"])).toEqual(["point-0"]);
+    expect(folders([`description=${"x".repeat(60)}`])).toEqual(["point-0"]);
+  });
+
+  it("reads axes as numbers (durations in seconds) and finds Young/Daly for a swept fixed checkpoint interval", () => {
+    const planned = planSweep(request(["strategies.1.checkpoint.interval=10m,1h", "failures.0.mtbf=5d,10d"]));
+    if (!planned.ok) throw new Error(planned.problems.join("\n"));
+    const plan = planned.value;
+    expect(axisNumbers(plan, 0)).toEqual([600, 3_600]);
+    expect(axisNumbers(plan, 1)).toEqual([5 * 86_400, 10 * 86_400]);
+    // One optimum per MTBF the grid holds; jobs of one node, so the job MTBF is the node's.
+    const optima = intervalOptima(plan, 0);
+    expect(optima.map((o) => o.nodeMtbfS)).toEqual([5 * 86_400, 10 * 86_400]);
+    expect(optima[1]).toMatchObject({ strategy: "b", jobNodes: 1, dalyS: dalyIntervalS(60, 10 * 86_400), youngS: youngIntervalS(60, 10 * 86_400) });
+    // Not a checkpoint interval, or not a number: nothing to draw.
+    expect(intervalOptima(plan, 1)).toEqual([]);
+    const named = planSweep(request(["strategies.0.name=x,y"]));
+    if (!named.ok) throw new Error(named.problems.join("\n"));
+    expect(axisNumbers(named.value, 0)).toBeNull();
   });
 
   it("without --set is one point, the scenario as written", () => {
