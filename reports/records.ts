@@ -3,6 +3,7 @@
  * can be rebuilt from saved results (`faultline report <dir>`).
  */
 
+import type { JobLogEntry } from "../models/cluster/options.js";
 import type { MetricName } from "../models/metrics.js";
 
 // The metric table is declared once, in models/metrics.ts; reports read it from here.
@@ -102,22 +103,8 @@ export interface ObjectiveRecord {
 }
 
 /** One job of a strategy's first replication: a row of jobs.csv. */
-export interface JobRecord {
+export interface JobRecord extends JobLogEntry {
   readonly strategy: string;
-  readonly job: number;
-  readonly user: string;
-  readonly nodes: number;
-  /** GPUs held (a share counts as its fraction); null without GPUs. */
-  readonly gpus: number | null;
-  readonly submitH: number;
-  readonly startH: number | null;
-  readonly endH: number | null;
-  readonly attempts: number;
-  readonly outcome: "completed" | "failed" | "running" | "queued";
-  readonly lostWorkNodeH: number | null;
-  readonly lostWorkGpuH: number | null;
-  readonly checkpointOverheadNodeH: number | null;
-  readonly checkpointOverheadGpuH: number | null;
 }
 
 /** One event record of a strategy's first replication: a line of events.jsonl. */
