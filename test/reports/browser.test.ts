@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { CHROMIUM, browserRequired, haveChromium, noteSkippedWithoutChromium, withPage } from "./headless.js";
 import { loadScenario } from "../../scenarios/library.js";
 import { prepareScenario } from "../../scenarios/prepare.js";
 import { runScenario } from "../../runner/run.js";
@@ -17,14 +16,9 @@ import { writeFileSync } from "node:fs";
  * or fails, never skips. Elsewhere it runs when /usr/bin/chromium exists and is skipped,
  * saying so, when it does not.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const required = process.env.FAULTLINE_BROWSER_TEST === "required";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !required) {
-  process.stderr.write(`browser.test.ts: no ${CHROMIUM} here (apt-get install chromium); the report-in-a-browser test is skipped\n`);
-}
+noteSkippedWithoutChromium("browser.test.ts", "report-in-a-browser");
 
-describe.runIf(haveChromium || required)("report.html in headless Chromium", () => {
+describe.runIf(haveChromium || browserRequired)("report.html in headless Chromium", () => {
   it("renders with no console error, no network request, and every plot drawn", async () => {
     expect(haveChromium, `FAULTLINE_BROWSER_TEST=required but ${CHROMIUM} is missing (apt-get install chromium)`).toBe(true);
     const loaded = await loadScenario("quickstart");
@@ -38,30 +32,7 @@ describe.runIf(haveChromium || required)("report.html in headless Chromium", () 
     const page = join(folder, "report.html");
     writeFileSync(page, reportHtml(results));
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    try {
-      const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const consoleErrors: string[] = [];
-      const requests: string[] = [];
-      tab.on("console", (message) => {
-        if (message.type() === "error") consoleErrors.push(message.text());
-      });
-      tab.on("pageerror", (error) => consoleErrors.push(error.message));
-      tab.on("request", (request) => {
-        if (request.url() !== pathToFileURL(page).href) requests.push(request.url());
-      });
-      await tab.goto(pathToFileURL(page).href);
+    await withPage(page, { width: 1280, height: 900 }, async (tab, { consoleErrors, requests }) => {
       const plots = await tab.$$eval("svg[data-plot]", (svgs) =>
         svgs.map((svg) => ({
           kind: svg.getAttribute("data-plot"),
@@ -83,8 +54,6 @@ describe.runIf(haveChromium || required)("report.html in headless Chromium", () 
       }
       // A PNG of a page with text and plots is far larger than a blank one.
       expect(readFileSync(shot).length).toBeGreaterThan(50_000);
-    } finally {
-      await browser.close();
-    }
+    });
   }, 60_000);
 });

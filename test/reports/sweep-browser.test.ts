@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { CHROMIUM, browserRequired, haveChromium, noteSkippedWithoutChromium, withPage } from "./headless.js";
 import { sweepReport } from "../../cli/sweep.js";
 import { sweepMetrics, type SweepPointSummary } from "../../reports/csv.js";
 import { sweepReportHtml } from "../../reports/sweep-html.js";
@@ -19,14 +18,9 @@ import { prepareScenario } from "../../scenarios/prepare.js";
  * Required in CI (FAULTLINE_BROWSER_TEST=required); elsewhere skipped, saying so, without
  * /usr/bin/chromium. FAULTLINE_SWEEP_SCREENSHOT=path keeps the screenshot (docs/).
  */
-const CHROMIUM = "/usr/bin/chromium";
-const required = process.env.FAULTLINE_BROWSER_TEST === "required";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !required) {
-  process.stderr.write(`sweep-browser.test.ts: no ${CHROMIUM} here (apt-get install chromium); the sweep-report-in-a-browser test is skipped\n`);
-}
+noteSkippedWithoutChromium("sweep-browser.test.ts", "sweep-report-in-a-browser");
 
-describe.runIf(haveChromium || required)("sweep.html in headless Chromium", () => {
+describe.runIf(haveChromium || browserRequired)("sweep.html in headless Chromium", () => {
   it("renders with no console error, no network request, and a plot per metric and parameter", async () => {
     expect(haveChromium, `FAULTLINE_BROWSER_TEST=required but ${CHROMIUM} is missing (apt-get install chromium)`).toBe(true);
     const scenarioFile = resolveScenarioPath("quickstart");
@@ -51,22 +45,7 @@ describe.runIf(haveChromium || required)("sweep.html in headless Chromium", () =
     const page = join(folder, "sweep.html");
     writeFileSync(page, sweepReportHtml(sweepReport(plan, points, "test")));
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
-    try {
-      const tab = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
-      const consoleErrors: string[] = [];
-      const requests: string[] = [];
-      tab.on("console", (message) => {
-        if (message.type() === "error") consoleErrors.push(message.text());
-      });
-      tab.on("pageerror", (error) => consoleErrors.push(error.message));
-      tab.on("request", (request) => {
-        if (request.url() !== pathToFileURL(page).href) requests.push(request.url());
-      });
-      await tab.goto(pathToFileURL(page).href);
+    await withPage(page, { width: 1100, height: 1400 }, async (tab, { consoleErrors, requests }) => {
       const plots = await tab.$$eval("svg[data-plot]", (svgs) =>
         svgs.map((svg) => ({
           kind: svg.getAttribute("data-plot"),
@@ -97,8 +76,6 @@ describe.runIf(haveChromium || required)("sweep.html in headless Chromium", () =
       // Daly's interval beside every curve against the checkpoint interval, one per swept MTBF.
       expect(markers).toBe(2 * metrics.length);
       expect(readFileSync(shot).length).toBeGreaterThan(50_000);
-    } finally {
-      await browser.close();
-    }
+    });
   }, 120_000);
 });
