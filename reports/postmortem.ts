@@ -25,6 +25,7 @@ export interface GamedayRecord {
     readonly startUs: number;
     readonly target: string;
     readonly fault: string;
+    readonly alertedUs: number | null;
     readonly detectedUs: number | null;
     readonly mitigatedUs: number | null;
     readonly points: number;
@@ -33,6 +34,15 @@ export interface GamedayRecord {
   readonly falseAlarms: number;
   readonly score: number | null;
   readonly commands: readonly { readonly atUs: number; readonly command: { readonly kind: string } }[];
+  readonly alerts: readonly {
+    readonly rule: string;
+    readonly severity: "page" | "ticket";
+    readonly target: string;
+    readonly detail: string;
+    readonly firedUs: number;
+    readonly resolvedUs: number | null;
+  }[];
+  readonly alertsSuppressed: number;
 }
 
 const HOURS = (us: number) => roundForOutput(us / 3.6e9);
@@ -50,11 +60,24 @@ export function gamedayFinalJson(result: GamedayRecord): string {
     incidents: result.incidents.map((incident) => ({
       title: incident.title,
       startH: HOURS(incident.startUs),
+      alertedH: incident.alertedUs === null ? null : HOURS(incident.alertedUs),
       detectedH: incident.detectedUs === null ? null : HOURS(incident.detectedUs),
       mitigatedH: incident.mitigatedUs === null ? null : HOURS(incident.mitigatedUs),
       points: incident.points,
     })),
     commands: result.commands.length,
+    alerts: {
+      pages: result.alerts.filter((alert) => alert.severity === "page").length,
+      tickets: result.alerts.filter((alert) => alert.severity === "ticket").length,
+      suppressed: result.alertsSuppressed,
+      fired: result.alerts.map((alert) => ({
+        rule: alert.rule,
+        severity: alert.severity,
+        target: alert.target,
+        firedH: HOURS(alert.firedUs),
+        resolvedH: alert.resolvedUs === null ? null : HOURS(alert.resolvedUs),
+      })),
+    },
     metrics,
   };
   return `${JSON.stringify(summary, null, 2)}\n`;
@@ -68,12 +91,20 @@ function describeCommand(command: GamedayRecord["commands"][number]["command"]):
   return detail === "" ? command.kind : `${command.kind} ${detail}`;
 }
 
+/** A span in seconds on a service's scale, minutes on a cluster's. */
+function span(seconds: number): string {
+  return seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
+}
+
 function within(us: number | null, startUs: number, objectiveS: number | undefined): string {
   if (us === null) return "never";
-  const minutes = Math.round((us - startUs) / 60e6);
-  if (objectiveS === undefined) return `${minutes} min`;
-  return `${minutes} min (${minutes * 60 <= objectiveS ? "within" : "over"} the ${Math.round(objectiveS / 60)} min objective)`;
+  const seconds = (us - startUs) / 1e6;
+  if (objectiveS === undefined) return span(seconds);
+  return `${span(seconds)} (${seconds <= objectiveS ? "within" : "over"} the ${span(objectiveS)} objective)`;
 }
+
+/** Alerts listed in the debrief; the rest are counted. */
+const ALERTS_LISTED = 20;
 
 const IMPACT: readonly MetricName[] = ["jobs_completed", "jobs_failed", "lost_work_gpu_h", "slo_error_budget_used", "queue_wait_p90_h", "goodput"];
 
@@ -108,20 +139,42 @@ export function gamedayDebrief(result: GamedayRecord, description: string): stri
     );
   }
   if (result.incidents.length > 0) {
-    lines.push("", "## Incidents", "", "| incident | began | detected after | mitigated after | points |", "| --- | --- | --- | --- | ---: |");
+    lines.push("", "## Incidents", "", "| incident | began | alert fired after | detected after | mitigated after | points |", "| --- | --- | --- | --- | --- | ---: |");
     for (const incident of result.incidents) {
       lines.push(
         `| ${escapeMarkdown(incident.title)} (${incident.fault} on ${incident.target}) | ${formatSimClock(incident.startUs)} | ` +
+          `${within(incident.alertedUs, incident.startUs, undefined)} | ` +
           `${within(incident.detectedUs, incident.startUs, objectives?.detectWithin)} | ` +
           `${within(incident.mitigatedUs, incident.startUs, objectives?.mitigateWithin)} | ${incident.points} |`,
       );
     }
+  }
+  const pages = result.alerts.filter((alert) => alert.severity === "page").length;
+  lines.push(
+    "",
+    "## Alerts",
+    "",
+    `${pages} page${pages === 1 ? "" : "s"} and ${result.alerts.length - pages} ticket${result.alerts.length - pages === 1 ? "" : "s"} fired` +
+      (result.alertsSuppressed > 0 ? `; ${result.alertsSuppressed} suppressed by maintenance (nodes out of service, planned windows).` : "."),
+  );
+  if (result.alerts.length > 0) {
+    lines.push("", "| fired | severity | alert | on | why | resolved |", "| --- | --- | --- | --- | --- | --- |");
+    for (const alert of result.alerts.slice(0, ALERTS_LISTED)) {
+      lines.push(
+        `| ${formatSimClock(alert.firedUs)} | ${alert.severity} | ${escapeMarkdown(alert.rule)} | ${escapeMarkdown(alert.target)} | ${escapeMarkdown(alert.detail)} | ` +
+          `${alert.resolvedUs === null ? "still firing" : formatSimClock(alert.resolvedUs)} |`,
+      );
+    }
+    if (result.alerts.length > ALERTS_LISTED) lines.push("", `… and ${result.alerts.length - ALERTS_LISTED} more (final.json lists them all).`);
   }
   if (result.falseAlarms > 0) {
     lines.push("", `False alarms: ${result.falseAlarms} ack${result.falseAlarms === 1 ? "" : "s"} named a node or rack with nothing wrong on it (${FALSE_ALARM_POINTS} points off the score each).`);
   }
   const timeline = [
     ...result.incidents.map((incident) => ({ atUs: incident.startUs, text: `**incident begins**: ${escapeMarkdown(incident.title)}` })),
+    ...result.alerts
+      .slice(0, ALERTS_LISTED)
+      .map((alert) => ({ atUs: alert.firedUs, text: `${alert.severity}: ${escapeMarkdown(alert.rule)} on ${escapeMarkdown(alert.target)}` })),
     ...result.commands.map((logged) => ({ atUs: logged.atUs, text: `operator: ${escapeMarkdown(describeCommand(logged.command))}` })),
   ].sort((a, b) => a.atUs - b.atUs);
   lines.push("", "## Timeline", "", ...(timeline.length === 0 ? ["Nothing happened that the operator touched."] : timeline.map((entry) => `- ${formatSimClock(entry.atUs)} ${entry.text}`)));
@@ -136,7 +189,7 @@ export function gamedayDebrief(result: GamedayRecord, description: string): stri
       ? ["- Nothing missed its objectives."]
       : missed.map((incident) =>
           incident.detectedUs === null
-            ? `- ${escapeMarkdown(incident.title)}: never noticed. What alert would have shown it?`
+            ? `- ${escapeMarkdown(incident.title)}: never noticed. ${incident.alertedUs === null ? "No alert fired: what rule would have shown it?" : "An alert fired: does its runbook point at the fix?"}`
             : incident.mitigatedUs === null
               ? `- ${escapeMarkdown(incident.title)}: noticed but never mitigated. Which runbook step applies?`
               : `- ${escapeMarkdown(incident.title)}: contained, but late against the objectives.`,

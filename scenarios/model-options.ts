@@ -7,7 +7,7 @@ import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { HaStrategy } from "../models/services/control-plane.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpoint.js";
 import { backfillOf } from "../models/scheduler/policies.js";
-import type { ServiceModelOptions } from "../models/service-model.js";
+import type { ServiceFault, ServiceModelOptions } from "../models/service-model.js";
 import { failureWirings, timedFaults } from "./failures/index.js";
 import type { PreparedScenario } from "./prepare.js";
 import { placementOf, type ClusterScenario, type ServiceScenario, type Strategy } from "./schema.js";
@@ -333,16 +333,18 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
                   checkIntervalUs: secondsToUs(mitigations.memoryCheck.interval),
                 }),
           },
-    faults: scenario.failures.map((failure) =>
-      failure.kind === "replica-failure"
-        ? { kind: "replica-failure" as const, replica: failure.replica, atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration) }
-        : {
-            kind: "replica-slowdown" as const,
-            replica: failure.replica,
-            atUs: secondsToUs(failure.at),
-            durationUs: secondsToUs(failure.duration),
-            factor: failure.factor,
-          },
+    // The game day's scripted incidents play in every run too (as a cluster's do).
+    faults: [...scenario.failures, ...(scenario.gameday?.incidents ?? []).map((incident) => ({ ...incident, kind: incident.fault }))].map(
+      (failure): ServiceFault =>
+        failure.kind === "replica-failure"
+          ? { kind: "replica-failure", replica: failure.replica, atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration) }
+          : {
+              kind: "replica-slowdown",
+              replica: failure.replica,
+              atUs: secondsToUs(failure.at),
+              durationUs: secondsToUs(failure.duration),
+              factor: failure.factor!,
+            },
     ),
     sloAvailability: scenario.slo?.availability ?? null,
     sampleEveryUs: secondsToUs(scenario.sampleEvery),

@@ -467,6 +467,55 @@ function checkGameday(
       context.addIssue({ code: "custom", path: ["gameday", "incidents", index, "at"], message: "is past the game day's end" });
     }
   });
+  gameday.maintenance.forEach((window, index) => {
+    const match = /^r(\d+)(?:n(\d+))?$/.exec(window.target);
+    if (match === null || Number(match[1]) >= scenario.cluster.racks || (match[2] !== undefined && Number(match[2]) >= scenario.cluster.nodesPerRack)) {
+      context.addIssue({
+        code: "custom",
+        path: ["gameday", "maintenance", index, "target"],
+        message: `expected a node or a rack of the cluster ("r01n03", "r01"), got "${window.target}"`,
+      });
+    }
+  });
+}
+
+/** A service game day's strategy exists, its incidents name replicas it has, within its length. */
+function checkServiceGameday(
+  scenario: {
+    readonly gameday?: ServiceGameday;
+    readonly horizon: number;
+    readonly service: { readonly name: string; readonly replicas: number };
+    readonly strategies: readonly { readonly name: string }[];
+  },
+  context: z.RefinementCtx,
+): void {
+  const gameday = scenario.gameday;
+  if (gameday === undefined) return;
+  const names = scenario.strategies.map((strategy) => strategy.name);
+  if (gameday.strategy !== undefined && !names.includes(gameday.strategy)) {
+    context.addIssue({ code: "custom", path: ["gameday", "strategy"], message: `no strategy "${gameday.strategy}" (the scenario has: ${names.join(", ")})` });
+  }
+  const length = Math.min(gameday.length ?? Infinity, scenario.horizon);
+  gameday.incidents.forEach((incident, index) => {
+    const path = ["gameday", "incidents", index];
+    if (incident.replica >= scenario.service.replicas) {
+      context.addIssue({ code: "custom", path: [...path, "replica"], message: `there are ${scenario.service.replicas} replicas, numbered from 0` });
+    }
+    if ((incident.fault === "replica-slowdown") !== (incident.factor !== undefined)) {
+      context.addIssue({ code: "custom", path: [...path, "factor"], message: incident.fault === "replica-slowdown" ? "a slowdown needs its factor" : "only a replica-slowdown has a factor" });
+    }
+    if (incident.at >= length) context.addIssue({ code: "custom", path: [...path, "at"], message: "is past the game day's end" });
+  });
+  gameday.maintenance.forEach((window, index) => {
+    const replica = /^replica(\d+)$/.exec(window.target);
+    if (window.target !== scenario.service.name && (replica === null || Number(replica[1]) >= scenario.service.replicas)) {
+      context.addIssue({
+        code: "custom",
+        path: ["gameday", "maintenance", index, "target"],
+        message: `expected a replica ("replica0" … "replica${scenario.service.replicas - 1}") or the service ("${scenario.service.name}"), got "${window.target}"`,
+      });
+    }
+  });
 }
 
 /**
@@ -612,14 +661,48 @@ function checkServiceRunBounds(scenario: ServiceScenario, context: z.RefinementC
 
 /** What an operator may do in a game day that mitigates an incident. */
 export const MITIGATIONS = ["drain", "quarantine", "rollback-driver", "repair"] as const;
+/** What an operator may do in a service's game day that mitigates an incident. */
+export const SERVICE_MITIGATIONS = ["restore-replica", "scale-out", "breaker-on"] as const;
+
+/** What every game day shares: its strategy, length, objectives, alerting and maintenance. */
+const gamedayCommon = {
+  strategy: z.string().optional().describe("the strategy played (default: the first)"),
+  length: zDuration({ positive: true }).optional().describe("simulated time the game day lasts (default: the horizon)"),
+  objectives: z
+    .strictObject({
+      detectWithin: zDuration({ positive: true }).default(1_800),
+      mitigateWithin: zDuration({ positive: true }).default(7_200),
+      errorBudget: positive().default(1).describe("SLO error budget the day may spend"),
+    })
+    .prefault({}),
+  alerting: z
+    .strictObject({
+      evaluateEvery: zDuration({ positive: true }).optional().describe("how often rules are evaluated (default: 1 min on a cluster, 1 s on a service)"),
+      burnRate: z.number().gt(0).max(1e6, atMost(1e6, "")).default(2).describe("page when the error budget burns faster than this over both windows"),
+      longWindow: zDuration({ positive: true }).optional().describe("the burn rate's long window (default: 1 h on a cluster, 1 min on a service)"),
+      shortWindow: zDuration({ positive: true }).optional().describe("the burn rate's short window (default: 5 min on a cluster, 10 s on a service)"),
+    })
+    .prefault({})
+    .describe("the monitoring that pages and files tickets during the day"),
+  maintenance: z
+    .array(
+      z.strictObject({
+        target: z.string().min(1).describe("a node, a rack, a replica (\"replica2\") or a service: its alerts are suppressed"),
+        at: zDuration(),
+        duration: zDuration({ positive: true }),
+      }),
+    )
+    .max(1_000, "expected at most 1,000 maintenance windows")
+    .default([])
+    .describe("planned maintenance windows: alerts on their targets are suppressed"),
+};
 
 /**
  * A scripted game day (`faultline gameday`): incidents the operator is not told about, at
  * their times, and the objectives the debrief scores against.
  */
 const gamedaySchema = z.strictObject({
-  strategy: z.string().optional().describe("the strategy played (default: the first)"),
-  length: zDuration({ positive: true }).optional().describe("simulated time the game day lasts (default: the horizon)"),
+  ...gamedayCommon,
   incidents: z
     .array(
       z.strictObject({
@@ -632,16 +715,33 @@ const gamedaySchema = z.strictObject({
       }),
     )
     .min(1),
-  objectives: z
-    .strictObject({
-      detectWithin: zDuration({ positive: true }).default(1_800),
-      mitigateWithin: zDuration({ positive: true }).default(7_200),
-      errorBudget: positive().default(1).describe("SLO error budget the day may spend"),
-    })
-    .prefault({}),
+});
+
+/** A service's scripted game day: incidents on its replicas. */
+const serviceGamedaySchema = z.strictObject({
+  ...gamedayCommon,
+  incidents: z
+    .array(
+      z.strictObject({
+        title: z.string().min(1),
+        at: zDuration(),
+        fault: z.enum(["replica-failure", "replica-slowdown"]),
+        replica: countUpTo(10_000, "", true),
+        duration: zDuration({ positive: true }),
+        factor: z.number().min(1).max(1e6, atMost(1e6, "")).optional().describe("replica-slowdown: the service time multiplier"),
+        mitigation: z
+          .array(z.enum(SERVICE_MITIGATIONS))
+          .min(1)
+          .optional()
+          .describe("actions that may mitigate it, once its impact ends (default: restarting its replica)"),
+      }),
+    )
+    .min(1)
+    .max(1_000, "expected at most 1,000 incidents"),
 });
 
 export type Gameday = z.output<typeof gamedaySchema>;
+export type ServiceGameday = z.output<typeof serviceGamedaySchema>;
 
 const clusterScenarioSchema = z
   .strictObject({
@@ -858,6 +958,7 @@ const serviceScenarioSchema = z
     slo: z.strictObject({ availability: z.number().gt(0).lt(1) }).optional(),
     gates: gatesSchema.optional(),
     objective: objectiveSchema.optional(),
+    gameday: serviceGamedaySchema.optional(),
   })
   .superRefine((scenario, context) => {
     const seen = new Set<string>();
@@ -869,6 +970,7 @@ const serviceScenarioSchema = z
     });
     checkGates(scenario, context);
     checkObjective(scenario, context);
+    checkServiceGameday(scenario, context);
     checkServiceRunBounds(scenario, context);
     const leak = scenario.service.leak;
     if (leak !== undefined && leak.baseMiB >= leak.swapAtFraction * leak.limitMiB) {

@@ -56,7 +56,12 @@ export const SERVICE_ACT_MENU: readonly MenuItem[] = [
   { key: "1", label: "restart a replica", target: "replica", make: (k) => ({ kind: "restore-replica", replica: replica(k) }) },
   { key: "2", label: "scale out: one more replica", target: null, make: () => ({ kind: "scale-out" }) },
   { key: "3", label: "turn the circuit breaker on", target: null, make: () => ({ kind: "breaker-on" }) },
-  { key: "0", label: "acknowledge (I see it)", target: null, make: () => ({ kind: "ack" }) },
+  {
+    key: "0",
+    label: "acknowledge trouble on a replica (its number)",
+    target: "replica",
+    make: (k) => (k === "" ? { kind: "ack" } : { kind: "ack", target: `replica${k}` }),
+  },
 ];
 
 const serviceAction =
@@ -251,8 +256,9 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
 
   const snapshot = view.snapshot;
   const body = snapshot.kind === "cluster" ? clusterBody(snapshot, view, columns, rows) : serviceBody(snapshot, view, columns, rows);
-  // Header, the body, message, keys; Ink keeps the last row for its cursor.
-  const logRows = Math.max(1, rows - 1 - body.rows - 2 - 1);
+  const alertRows = Math.min(ALERT_ROWS_MAX, Math.max(1, view.alerts.length));
+  // Header, the body, alerts, message, keys; Ink keeps the last row for its cursor.
+  const logRows = Math.max(1, rows - 1 - body.rows - alertRows - 2 - 1);
   const state = view.result !== null ? "■ ended" : view.paused ? "❚❚ paused" : view.held ? "❚❚ held" : `▶ ×${view.speed.toLocaleString("en")}`;
   const span = snapshot.endUs >= 7_200e6 ? `${Math.round(snapshot.endUs / 3.6e9)}h` : `${Math.round(snapshot.endUs / 1e6)}s`;
 
@@ -267,6 +273,7 @@ export function GamedayApp({ controller, onQuit }: { readonly controller: Gameda
         <Text dimColor> of {span}</Text>
       </Text>
       {body.element}
+      <Alerts alerts={view.alerts} rows={alertRows} nowUs={snapshot.nowUs} />
       {mode.kind === "help" ? (
         <Help rows={logRows} />
       ) : mode.kind === "menu" ? (
@@ -419,6 +426,27 @@ function ClusterMap({ snapshot, width, rows }: { readonly snapshot: ClusterSnaps
   );
 }
 
+const ALERT_ROWS_MAX = 3;
+
+/** Alerts firing now: pages in red, tickets in yellow, each with its age; the rest counted. */
+function Alerts({ alerts, rows, nowUs }: { readonly alerts: ControllerView["alerts"]; readonly rows: number; readonly nowUs: number }) {
+  if (alerts.length === 0) return <Text dimColor>no alerts firing</Text>;
+  const shown = alerts.length > rows ? alerts.slice(0, rows - 1) : alerts;
+  return (
+    <Box flexDirection="column">
+      {shown.map((alert) => (
+        <Text key={`${alert.rule} ${alert.target}`} wrap="truncate">
+          <Text color={alert.severity === "page" ? "red" : "yellow"} bold={alert.severity === "page"}>
+            {alert.severity === "page" ? "PAGE  " : "TICKET"}
+          </Text>{" "}
+          {alert.rule} {alert.target} <Text dimColor>{alert.detail} · {elapsed(nowUs - alert.firedUs)}</Text>
+        </Text>
+      ))}
+      {alerts.length > shown.length ? <Text dimColor>… {alerts.length - shown.length} more alerts</Text> : null}
+    </Box>
+  );
+}
+
 /** The SLO's error budget spent so far, as a gauge and a percentage. */
 function BudgetLine({ budget }: { readonly budget: number | null }) {
   return (
@@ -494,8 +522,10 @@ export const HELP_LINES = [
   "space  pause / resume            +  -  speed ×1 … ×100,000",
   "n      step to the next event    i     inject: crash, power, heat, driver, rollout, spot, …",
   "a      act: drain, quarantine, return, repair a node or rack, roll back, checkpoint, scheduler,",
-  "       acknowledge (name the node or rack: only that detects an incident there),",
+  "       acknowledge (name the node, rack or replica an alert names: only that detects an incident there),",
   "       and on the control plane: fail over, repair, restore the link, renew the certificate",
+  "Alerts: PAGE (the SLO burns over 2×, a rack or service down) and TICKET (a node, a GPU, a replica);",
+  "one per problem while it holds, none for nodes you drained or quarantined (maintenance).",
   "q      quit: the session, result and debrief are saved",
   "Nodes are named r<rack>n<slot>, e.g. r01n05. Any key closes this help.",
 ];
@@ -529,7 +559,9 @@ function Debrief({ view, rows }: { readonly view: ControllerView; readonly rows:
       </Text>
       {result.incidents.map((incident) => (
         <Text key={incident.title} wrap="truncate">
-          {incident.title}: {incident.detectedUs === null ? "not detected" : `detected ${minutes(incident.detectedUs - incident.startUs)}`}
+          {incident.title}: {incident.alertedUs === null ? "no alert" : `alert ${minutes(incident.alertedUs - incident.startUs)}`}
+          {", "}
+          {incident.detectedUs === null ? "not detected" : `detected ${minutes(incident.detectedUs - incident.startUs)}`}
           {", "}
           {incident.mitigatedUs === null ? "not mitigated" : `mitigated ${minutes(incident.mitigatedUs - incident.startUs)}`} · {incident.points} pts
         </Text>
@@ -540,5 +572,10 @@ function Debrief({ view, rows }: { readonly view: ControllerView; readonly rows:
 }
 
 function minutes(us: number): string {
-  return `after ${Math.round(us / 60e6)} min`;
+  return `after ${elapsed(us)}`;
+}
+
+/** Seconds on a service's scale, minutes on a cluster's. */
+function elapsed(us: number): string {
+  return us < 120e6 ? `${Math.round(us / 1e6)} s` : `${Math.round(us / 60e6)} min`;
 }

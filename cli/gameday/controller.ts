@@ -1,6 +1,7 @@
 import type { SimRecord } from "../../sim/sim.js";
 import { US_PER_H } from "../../sim/time.js";
 import { CommandError, GamedaySession, type GamedayBase, type GamedayCommand, type GamedayResult, type GamedaySnapshot } from "../../runner/gameday/session.js";
+import type { Alert } from "../../runner/gameday/alerts.js";
 
 /**
  * Drives a game-day session in real time for the terminal view: a timer advances the
@@ -52,6 +53,8 @@ export interface ControllerView {
   readonly queue: readonly number[];
   readonly message: string;
   readonly result: GamedayResult | null;
+  /** Alerts firing now, pages first, then oldest first. */
+  readonly alerts: readonly Alert[];
 }
 
 export interface ControllerOptions {
@@ -186,6 +189,9 @@ export class GamedayController {
       queue: this.#queue,
       message: this.#message,
       result: this.#result,
+      alerts: this.session.alerting
+        .firing()
+        .sort((a, b) => (a.severity === b.severity ? a.firedUs - b.firedUs : a.severity === "page" ? -1 : 1)),
     };
   }
 
@@ -252,6 +258,9 @@ export class GamedayController {
 
 /** A record as one line of the event log: nodes by name ("r02n11"), durations in minutes or hours. */
 export function describeRecord(record: SimRecord, nodeName: (node: number) => string): string {
+  // An alert reads as a pager does: severity, rule, what it is about, why.
+  if (record.kind === "AlertFired") return `${String(record.severity).toUpperCase()} ${record.rule} ${record.target}: ${record.detail}${record.again === undefined ? "" : " (again)"}`;
+  if (record.kind === "AlertResolved") return `resolved ${record.rule} ${record.target}`;
   const fields = Object.entries(record)
     .filter(([key, value]) => key !== "kind" && key !== "timeUs" && (typeof value === "string" || typeof value === "number"))
     // The node's name says what a target naming the same node would.

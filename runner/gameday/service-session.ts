@@ -1,7 +1,8 @@
 import { ServiceModel } from "../../models/service-model.js";
 import { LeakingProcess, timeToOomUs, type MemoryLeakOptions } from "../../models/services/memory-leak.js";
 import { secondsToUs } from "../../sim/time.js";
-import { CommandError, GamedayBase, type GamedayCommand, type GamedayResult, type ServiceSnapshot } from "./session.js";
+import { alertingOptions, CommandError, GamedayBase, inWindow, type GamedayCommand, type GamedayResult, type IncidentWatch, type ServiceSnapshot } from "./session.js";
+import { Alerting, BurnRate, burnSignal, type Alert, type AlertSignal } from "./alerts.js";
 import { serviceModelOptions } from "../../scenarios/model-options.js";
 import type { ServiceScenario } from "../../scenarios/schema.js";
 
@@ -27,8 +28,10 @@ const OPERATOR_BREAKER = { errorRateThreshold: 0.5, breakerWindowUs: 1e6, breake
  * A game day on a service scenario: replicas behind a load balancer and their clients.
  * The operator hangs or slows replicas, brings them back, scales out, and turns on the
  * clients' circuit breaker; the view shows each replica's queue and health, goodput,
- * latency and the error budget. There is no scripted incident here (the scenario's own
- * `failures` play out as in a run), so the day is not scored.
+ * latency and the error budget. The script's incidents (a replica hanging or slowed) are
+ * scored as a cluster's are: detected by an action on their replica (or an ack naming
+ * it), mitigated when the replica serves at full speed again, or, where the script lets
+ * scaling out or the breaker count, when the SLO no longer burns faster than allowed.
  */
 export class ServiceGamedaySession extends GamedayBase {
   readonly kind = "service";
@@ -38,16 +41,38 @@ export class ServiceGamedaySession extends GamedayBase {
   readonly endUs: number;
   /** Replicas an operator made leak, with their process. */
   readonly #leaks = new Map<number, LeakingProcess>();
+  readonly alerting: Alerting;
+  /** Failed requests against the SLO's availability, when the scenario has one. */
+  readonly #burn: BurnRate | null;
 
   constructor(scenario: ServiceScenario, seed: number, strategyName?: string) {
     super(seed);
     this.scenario = scenario;
-    const strategy = strategyName === undefined ? scenario.strategies[0] : scenario.strategies.find((s) => s.name === strategyName);
-    if (strategy === undefined) throw new CommandError(`no strategy "${strategyName}"`);
+    const name = strategyName ?? scenario.gameday?.strategy;
+    const strategy = name === undefined ? scenario.strategies[0] : scenario.strategies.find((s) => s.name === name);
+    if (strategy === undefined) throw new CommandError(`no strategy "${name}"`);
     this.strategy = strategy;
     this.model = new ServiceModel(this.sim, serviceModelOptions(scenario, strategy));
-    this.endUs = this.model.endUs;
+    const gameday = scenario.gameday;
+    this.endUs = Math.min(this.model.endUs, gameday?.length === undefined ? Infinity : secondsToUs(gameday.length));
+    // The script's incidents come with the model's faults (as in a run), hidden.
     this.model.begin();
+    this.watches = (gameday?.incidents ?? []).map((incident) => ({
+      title: incident.title,
+      fault: incident.fault,
+      target: replicaName(incident.replica),
+      mitigation: incident.mitigation,
+      startUs: secondsToUs(incident.at),
+      endUs: secondsToUs(incident.at) + secondsToUs(incident.duration),
+      struck: [incident.replica],
+      detectedUs: null,
+      actedUs: null,
+      mitigatedUs: null,
+      alertedUs: null,
+    }));
+    this.alerting = new Alerting(alertingOptions(gameday?.alerting, "service"));
+    const availability = scenario.slo?.availability;
+    this.#burn = availability === undefined ? null : new BurnRate(1 - availability, this.alerting.options.longWindowUs);
   }
 
   get scenarioName(): string {
@@ -67,6 +92,12 @@ export class ServiceGamedaySession extends GamedayBase {
       throw new CommandError(`there is no replica ${k} (replicas 0 … ${this.model.pool.replicaCount - 1})`);
     }
     return k;
+  }
+
+  /** Serving, at full speed, not leaking. */
+  #healthy(k: number): boolean {
+    const sample = this.model.pool.snapshotNow();
+    return !sample.failed[k] && sample.slowdowns[k] === 1 && !this.#leaks.has(k);
   }
 
   unavailable(command: GamedayCommand): string | null {
@@ -110,9 +141,12 @@ export class ServiceGamedaySession extends GamedayBase {
           leak.restart();
           return `replica ${k} restarted: memory back to ${INJECTED_LEAK.baseMiB} MiB (it still leaks)`;
         }
+        // A restart of a replica that was fine still drops what it was serving.
+        const healthy = this.#healthy(k);
+        if (healthy) pool.failReplica(k);
         pool.restoreReplica(k);
         pool.setServiceSlowdown(k, 1);
-        return `replica ${k} restarted`;
+        return healthy ? `replica ${k} restarted, dropping its requests in flight${this.falseAlarm()}` : `replica ${k} restarted`;
       }
       case "memory-leak": {
         const k = this.#replica(command.replica);
@@ -140,8 +174,11 @@ export class ServiceGamedaySession extends GamedayBase {
         if (pool.breakerOn) throw new CommandError("the circuit breaker is on already");
         if (!pool.enableBreaker(OPERATOR_BREAKER)) throw new CommandError("a circuit breaker needs client timeouts (service.client)");
         return "circuit breaker on: 50% errors over 1 s opens it for 2 s";
-      case "ack":
-        return "acknowledged";
+      case "ack": {
+        if (command.target === undefined) return "acknowledged";
+        const k = this.#replica(replicaIndex(command.target));
+        return `acknowledged: trouble on replica ${k}${this.#healthy(k) ? this.falseAlarm() : ""}`;
+      }
       default:
         throw new CommandError(this.unavailable(command) ?? `"${command.kind}" is not a service's command`);
     }
@@ -179,18 +216,83 @@ export class ServiceGamedaySession extends GamedayBase {
   finish(): GamedayResult {
     if (this.result !== null) return this.result;
     this.settle();
-    this.result = {
-      scenario: this.scenario.name,
-      strategy: this.strategy.name,
-      seed: this.seed,
-      endUs: this.sim.now,
-      metrics: this.model.finish().metrics,
-      incidents: [],
-      objectives: null,
-      falseAlarms: 0,
-      score: null,
-      commands: this.commands,
-    };
+    this.result = this.scored(this.model.finish().metrics, this.scenario.gameday?.objectives ?? null);
     return this.result;
   }
+
+  /** An action on its replica (a restart, an ack naming it), or a service-wide action the script lets mitigate it. */
+  protected touches(command: GamedayCommand, watch: IncidentWatch): boolean {
+    switch (command.kind) {
+      case "restore-replica":
+        return command.replica === watch.struck[0];
+      case "ack":
+        return command.target !== undefined && replicaIndex(command.target) === watch.struck[0];
+      case "scale-out":
+      case "breaker-on":
+        return watch.mitigation?.includes(command.kind) ?? false;
+      default:
+        return false;
+    }
+  }
+
+  protected mitigates(command: GamedayCommand, watch: IncidentWatch): boolean {
+    return (watch.mitigation ?? ["restore-replica"]).includes(command.kind);
+  }
+
+  /**
+   * The replica serves again at full speed; or, where the script lets a service-wide action
+   * mitigate, the error budget no longer burns faster than allowed over the short window.
+   */
+  protected impactEnded(watch: IncidentWatch): boolean {
+    const k = watch.struck[0];
+    const sample = this.model.pool.snapshotNow();
+    if (!sample.failed[k] && sample.slowdowns[k] === 1) return true;
+    const serviceWide = watch.mitigation?.some((kind) => kind === "scale-out" || kind === "breaker-on") ?? false;
+    return serviceWide && this.#burn !== null && this.#burn.over(this.alerting.options.shortWindowUs) <= 1;
+  }
+
+  /**
+   * The service's rules: failed requests burning the SLO's budget page; a replica hung
+   * (its health checks fail), slowed (its latency) or swapping files a ticket.
+   */
+  protected alertSignals(): AlertSignal[] {
+    const pool = this.model.pool;
+    const sample = pool.snapshotNow();
+    const signals: AlertSignal[] = [];
+    sample.failed.forEach((failed, k) => {
+      if (failed) signals.push({ rule: "ReplicaDown", severity: "ticket", target: replicaName(k), detail: "failing its health checks" });
+      else if (sample.slowdowns[k] > 1) signals.push({ rule: "ReplicaSlow", severity: "ticket", target: replicaName(k), detail: `latency ×${sample.slowdowns[k].toFixed(1)}` });
+    });
+    for (const [k, leak] of [...this.#leaks].sort((a, b) => a[0] - b[0])) {
+      if (leak.running && leak.slowdownFactor() > 1) signals.push({ rule: "ReplicaSwapping", severity: "ticket", target: replicaName(k), detail: "memory past its swap threshold" });
+    }
+    if (this.#burn !== null) {
+      const counts = pool.counts();
+      this.#burn.sample(this.sim.now, counts.requestsFailed, counts.requestsSucceeded + counts.requestsFailed);
+      const burn = burnSignal(this.#burn, this.alerting.options, this.scenario.service.name, "failed requests are");
+      if (burn !== null) signals.push(burn);
+    }
+    return signals;
+  }
+
+  /** In a scripted maintenance window on the replica, or on the whole service. */
+  protected inMaintenance(target: string): boolean {
+    return inWindow(this.scenario.gameday?.maintenance ?? [], this.sim.now, (window) => window === target || window === this.scenario.service.name);
+  }
+
+  /** An alert on its replica, or the SLO burning while it lasts. */
+  protected alertConcerns(alert: Alert, watch: IncidentWatch): boolean {
+    return alert.target === this.scenario.service.name || alert.target === watch.target;
+  }
+}
+
+/** "replica2", as alerts and maintenance windows name replica 2. */
+export function replicaName(k: number): string {
+  return `replica${k}`;
+}
+
+/** The replica an ack names ("replica2" or "2"); -1 when it names none. */
+function replicaIndex(target: string): number {
+  const match = /^(?:replica)?(\d+)$/.exec(target);
+  return match === null ? -1 : Number(match[1]);
 }

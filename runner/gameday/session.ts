@@ -11,6 +11,7 @@ import type { PreparedScenario } from "../../scenarios/prepare.js";
 import { modelOptions } from "../../scenarios/model-options.js";
 import type { InjectCommand } from "../../scenarios/failures/kind.js";
 import { isServiceScenario, type ClusterScenario, type Gameday, type Strategy } from "../../scenarios/schema.js";
+import { Alerting, BurnRate, burnSignal, type Alert, type AlertingOptions, type AlertSignal, type Severity } from "./alerts.js";
 
 /**
  * A game day: one strategy of a scenario run live, one replication, with the operator's
@@ -113,7 +114,9 @@ export interface IncidentScore {
   readonly title: string;
   readonly startUs: number;
   readonly target: string;
-  readonly fault: AdHocKind;
+  readonly fault: string;
+  /** When the first alert about it fired (on what it struck, or the SLO burning while it lasted); null: none did. */
+  readonly alertedUs: number | null;
   /**
    * First command at or after the start on what it struck: an action on its node (any of
    * its rack's, for a rack), an ack naming it, a driver rollback for a bad driver.
@@ -129,6 +132,16 @@ export interface IncidentScore {
   readonly points: number;
 }
 
+/** An alert as the debrief keeps it. */
+export interface FiredAlert {
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly target: string;
+  readonly detail: string;
+  readonly firedUs: number;
+  readonly resolvedUs: number | null;
+}
+
 export interface GamedayResult {
   readonly scenario: string;
   readonly strategy: string;
@@ -142,19 +155,28 @@ export interface GamedayResult {
   /** Mean of the incidents' points less the false alarms' cost (at least 0); null without a script. */
   readonly score: number | null;
   readonly commands: readonly LoggedCommand[];
+  /** Every alert that fired, in order; and how many were suppressed by maintenance. */
+  readonly alerts: readonly FiredAlert[];
+  readonly alertsSuppressed: number;
 }
 
 /** An incident of the script as the day follows it: what it strikes and what was done. */
-interface IncidentWatch {
-  readonly incident: Gameday["incidents"][number];
+export interface IncidentWatch {
+  readonly title: string;
+  readonly fault: string;
+  readonly target: string;
+  /** The actions the script lets mitigate it; undefined: the session's default. */
+  readonly mitigation: readonly string[] | undefined;
   readonly startUs: number;
   /** When the fault ends by itself: an impact ending then was not mitigated. */
   readonly endUs: number;
-  readonly nodes: readonly number[];
+  /** What it strikes: nodes on a cluster, the replica on a service. */
+  readonly struck: readonly number[];
   detectedUs: number | null;
-  /** First command on it of a kind that may mitigate it (the script's list, or any). */
+  /** First command on it of a kind that may mitigate it. */
   actedUs: number | null;
   mitigatedUs: number | null;
+  alertedUs: number | null;
 }
 
 /** Time between the waves of an injected driver rollout. */
@@ -164,22 +186,16 @@ const DRIVER_WAVE_US = 30 * 60e6;
 const METADATA_STORM_OPS = 200_000;
 
 /**
- * What monitoring shows of an injected fault (the alert that fires), not that it was
- * injected: a node or rack down, a GPU throttled, a node drained. A bad driver raises no
- * alert of its own; it shows as the jobs it kills.
+ * Records the event log leaves out: routine job starts and ends, and the hidden script's
+ * injections (an incident shows only through what it does, and the alerts that fire).
  */
-const SYMPTOMS: Readonly<Partial<Record<AdHocKind, string>>> = {
-  "node-crash": "NodeDown",
-  "rack-power": "RackPowerLost",
-  throttle: "GpuThrottled",
-  drain: "NodeDrained",
-};
-
 const UNSHOWN_RECORDS: ReadonlySet<string> = new Set(["FaultInjected", "FaultCleared", "JobSubmitted", "JobStarted", "JobCompleted"]);
 
 /**
  * What every game day shares, whatever it plays: the clock driven in slices, commands
- * applied between instants and logged, the event log's records, and the end.
+ * applied between instants and logged, alerts evaluated on their cadence, the script's
+ * incidents followed (detected, acted on, mitigated, alerted on) and scored, the event
+ * log's records, and the end.
  */
 export abstract class GamedayBase {
   readonly seed: number;
@@ -190,7 +206,13 @@ export abstract class GamedayBase {
   abstract readonly kind: "cluster" | "service";
   abstract readonly scenarioName: string;
   abstract readonly strategyName: string;
+  /** The monitoring: rules the subclass's `alertSignals` evaluates. */
+  abstract readonly alerting: Alerting;
   protected result: GamedayResult | null = null;
+  /** The script's incidents, followed through the day for the score. */
+  protected watches: IncidentWatch[] = [];
+  /** Acks naming, and repairs of, something with nothing wrong on it. */
+  protected falseAlarms = 0;
 
   constructor(seed: number) {
     this.seed = seed;
@@ -225,33 +247,91 @@ export abstract class GamedayBase {
   }
 
   /**
-   * Runs events up to `untilUs`; while `watching`, instant by instant, calling `observe`
-   * as each instant completes. Instants do not depend on how the clock is sliced, so
-   * neither does what is observed (the replay sees the same).
+   * Runs events up to `untilUs`, stopping at each of the alerts' evaluation instants to
+   * evaluate once every event of it has run. The instants are fixed, so what fires does
+   * not depend on how the clock is sliced.
    */
   #run(untilUs: number, maxEvents: number): void {
     const sim = this.sim;
-    if (!this.watching()) {
-      sim.run(untilUs, maxEvents);
-      return;
-    }
     let budget = maxEvents;
+    for (;;) {
+      const evaluateUs = this.alerting.nextEvaluationUs;
+      // A day without an end whose events have all run: nothing more to evaluate.
+      if (evaluateUs > untilUs || (untilUs === Infinity && sim.pendingCount === 0)) {
+        this.#runTo(untilUs, budget);
+        return;
+      }
+      budget = this.#runTo(evaluateUs, budget);
+      if (budget <= 0) return;
+      this.#evaluateAlerts();
+      if (evaluateUs === untilUs) return;
+    }
+  }
+
+  /**
+   * Runs events up to `untilUs`; while `watching`, instant by instant, calling `observe`
+   * as each instant completes. Returns the events left of the budget: with some left,
+   * every event up to `untilUs` has run and the clock stands there.
+   */
+  #runTo(untilUs: number, budget: number): number {
+    const sim = this.sim;
+    const before = sim.eventsRun;
+    if (!this.watching()) {
+      sim.run(untilUs, budget);
+      return budget - (sim.eventsRun - before);
+    }
     while (budget > 0 && sim.pendingCount > 0 && sim.nextEventUs <= untilUs) {
-      const before = sim.eventsRun;
+      const ran = sim.eventsRun;
       sim.run(sim.nextEventUs, budget);
-      budget -= sim.eventsRun - before;
+      budget -= sim.eventsRun - ran;
       if (!sim.moreDueNow) this.observe();
     }
     if (budget > 0) sim.run(untilUs, 0);
+    return budget;
+  }
+
+  /** Evaluates the rules now: alerts fire and resolve (logged), and incidents they concern are alerted on. */
+  #evaluateAlerts(): void {
+    const now = this.sim.now;
+    const { fired, resolved } = this.alerting.evaluate(now, this.alertSignals(), (target) => this.inMaintenance(target));
+    for (const alert of fired) {
+      this.sim.record({ kind: "AlertFired", rule: alert.rule, severity: alert.severity, target: alert.target, detail: alert.detail, ...(alert.reopened > 0 ? { again: alert.reopened } : {}) });
+      for (const watch of this.watches) {
+        if (watch.alertedUs === null && watch.startUs <= now && now < watch.endUs && watch.mitigatedUs === null && this.alertConcerns(alert, watch)) {
+          watch.alertedUs = now;
+        }
+      }
+    }
+    for (const alert of resolved) this.sim.record({ kind: "AlertResolved", rule: alert.rule, target: alert.target });
+  }
+
+  /**
+   * An ack or a repair of something with nothing wrong: it costs points, or naming or
+   * repairing everything every few minutes would detect every incident.
+   */
+  protected falseAlarm(): string {
+    this.falseAlarms++;
+    return ", but nothing was wrong there (a false alarm)";
   }
 
   /** Whether `observe` is wanted after every instant (an incident is open). */
   protected watching(): boolean {
-    return false;
+    return this.watches.some((watch) => watch.mitigatedUs === null && watch.endUs > this.sim.now);
   }
 
-  /** Looks at the state once an instant has run, and after each command. */
-  protected observe(): void {}
+  /** Detection by the last command; mitigation once the impact has ended after an action on it. */
+  protected observe(): void {
+    const now = this.sim.now;
+    const last = this.commands.at(-1);
+    for (const watch of this.watches) {
+      if (now < watch.startUs || watch.mitigatedUs !== null) continue;
+      if (last !== undefined && last.atUs === now && last.atUs >= watch.startUs && this.touches(last.command, watch)) {
+        watch.detectedUs ??= now;
+        if (this.mitigates(last.command, watch)) watch.actedUs ??= now;
+      }
+      if (watch.actedUs !== null && now < watch.endUs && this.impactEnded(watch)) watch.mitigatedUs = now;
+    }
+  }
 
   /** Applies a command now (after the rest of this instant) and logs it; returns what it did. */
   apply(command: GamedayCommand): string {
@@ -265,20 +345,12 @@ export abstract class GamedayBase {
     return said;
   }
 
-  /**
-   * Records to show in the event log: what went wrong and what came back, as an operator's
-   * monitoring would show it; not routine job starts and ends, nor the hidden script's
-   * injections (an incident shows only through its symptoms).
-   */
+  /** Records to show in the event log: what went wrong and what came back, and the alerts. */
   visibleRecords(from = 0): SimRecord[] {
     const records: SimRecord[] = [];
     for (let i = from; i < this.sim.records.length; i++) {
       const record = this.sim.records[i];
-      const symptom = record.kind === "FaultInjected" ? SYMPTOMS[record.fault as AdHocKind] : undefined;
-      if (symptom !== undefined) {
-        const nodes = Array.isArray(record.nodes) ? record.nodes.length : 0;
-        if (nodes > 0) records.push({ kind: symptom, timeUs: record.timeUs, target: record.target, ...(nodes > 1 ? { nodes } : {}) });
-      } else if (!UNSHOWN_RECORDS.has(record.kind)) records.push(record);
+      if (!UNSHOWN_RECORDS.has(record.kind)) records.push(record);
     }
     return records;
   }
@@ -286,6 +358,29 @@ export abstract class GamedayBase {
   /** Control-plane services an operator can act on (a cluster's; none on a service). */
   serviceNames(): readonly string[] {
     return [];
+  }
+
+  /** The day's result where the clock stands: metrics, the incidents scored, alerts. */
+  protected scored(metrics: RunMetrics, objectives: Gameday["objectives"] | null): GamedayResult {
+    // Incidents the day ended before are not scored: they never happened.
+    const incidents = objectives === null ? [] : this.watches.filter((watch) => watch.startUs <= this.sim.now).map((watch) => scoreIncident(watch, objectives));
+    return {
+      scenario: this.scenarioName,
+      strategy: this.strategyName,
+      seed: this.seed,
+      endUs: this.sim.now,
+      metrics,
+      incidents,
+      objectives,
+      falseAlarms: this.falseAlarms,
+      score:
+        incidents.length === 0
+          ? null
+          : Math.max(0, Math.round(incidents.reduce((sum, i) => sum + i.points, 0) / incidents.length - FALSE_ALARM_POINTS * this.falseAlarms)),
+      commands: this.commands,
+      alerts: this.alerting.history.map(({ rule, severity, target, detail, firedUs, resolvedUs }) => ({ rule, severity, target, detail, firedUs, resolvedUs })),
+      alertsSuppressed: this.alerting.suppressed,
+    };
   }
 
   /**
@@ -300,6 +395,54 @@ export abstract class GamedayBase {
   /** Ends the game day where the clock stands (after this instant) and scores it. */
   abstract finish(): GamedayResult;
   protected abstract execute(command: GamedayCommand): string;
+  /** Whether a command acts on what an incident struck (detection); any other, however busy, detects nothing. */
+  protected abstract touches(command: GamedayCommand, watch: IncidentWatch): boolean;
+  /** Whether a command touching an incident is of a kind that may mitigate it. */
+  protected abstract mitigates(command: GamedayCommand, watch: IncidentWatch): boolean;
+  /** Whether the incident's harm has stopped. */
+  protected abstract impactEnded(watch: IncidentWatch): boolean;
+  /** The rules' conditions holding now. */
+  protected abstract alertSignals(): AlertSignal[];
+  /** Whether a target is in maintenance now (its alerts suppressed). */
+  protected abstract inMaintenance(target: string): boolean;
+  /** Whether an alert is about what an incident struck. */
+  protected abstract alertConcerns(alert: Alert, watch: IncidentWatch): boolean;
+}
+
+/** Alerting as a game day's script sets it, with the defaults of a cluster's or a service's day. */
+export function alertingOptions(settings: Gameday["alerting"] | undefined, kind: "cluster" | "service"): AlertingOptions {
+  const defaults = kind === "cluster" ? { evaluateEvery: 60, longWindow: 3_600, shortWindow: 300 } : { evaluateEvery: 1, longWindow: 60, shortWindow: 10 };
+  return {
+    evaluateEveryUs: secondsToUs(settings?.evaluateEvery ?? defaults.evaluateEvery),
+    burnRate: settings?.burnRate ?? 2,
+    longWindowUs: secondsToUs(settings?.longWindow ?? defaults.longWindow),
+    shortWindowUs: secondsToUs(settings?.shortWindow ?? defaults.shortWindow),
+  };
+}
+
+/** Whether a scripted maintenance window holds at `nowUs` on a target it `covers`. */
+export function inWindow(windows: Gameday["maintenance"], nowUs: number, covers: (windowTarget: string) => boolean): boolean {
+  return windows.some((window) => secondsToUs(window.at) <= nowUs && nowUs < secondsToUs(window.at + window.duration) && covers(window.target));
+}
+
+/** Half the points for detecting within the objective, half for mitigating within it; nothing at four times it. */
+function scoreIncident(watch: IncidentWatch, objectives: Gameday["objectives"]): IncidentScore {
+  const { startUs, detectedUs, mitigatedUs } = watch;
+  const half = (atUs: number | null, objectiveS: number): number => {
+    if (atUs === null) return 0;
+    const lateS = (atUs - startUs) / 1e6 - objectiveS;
+    return 50 * Math.min(1, Math.max(0, 1 - lateS / (3 * objectiveS)));
+  };
+  return {
+    title: watch.title,
+    startUs,
+    target: watch.target,
+    fault: watch.fault,
+    alertedUs: watch.alertedUs,
+    detectedUs,
+    mitigatedUs,
+    points: Math.round(half(detectedUs, objectives.detectWithin) + half(mitigatedUs, objectives.mitigateWithin)),
+  };
 }
 
 /** A game day on a cluster scenario: nodes, jobs, the scheduler, the control plane. */
@@ -310,12 +453,17 @@ export class GamedaySession extends GamedayBase {
   readonly model: ClusterModel;
   readonly endUs: number;
   readonly #quarantined = new Set<number>();
+  /** Nodes the operator drained or quarantined: in maintenance, their alerts suppressed. */
+  readonly #takenOut = new Set<number>();
   readonly #spot: ReadonlySet<number>;
   /** Waves of an injected bad driver rollout not yet out: a rollback calls them off. */
   readonly #pendingWaves = new Set<number>();
-  /** The script's incidents, followed through the day for the score. */
-  readonly #watches: IncidentWatch[];
-  #falseAlarms = 0;
+  readonly alerting: Alerting;
+  /** Job failures against the SLO's success rate, when the scenario has one. */
+  readonly #burn: BurnRate | null;
+  /** Times jobs were killed on each node, within the alerts' long window. */
+  readonly #kills = new Map<number, number[]>();
+  #recordsScanned = 0;
 
   constructor(prepared: PreparedScenario, seed: number, strategyName?: string) {
     super(seed);
@@ -333,15 +481,22 @@ export class GamedaySession extends GamedayBase {
     // The script's incidents come with the model's options (as in a run), hidden: they
     // show only through what they do to the cluster.
     this.model.begin();
-    this.#watches = (this.scenario.gameday?.incidents ?? []).map((incident) => ({
-      incident,
+    this.watches = (this.scenario.gameday?.incidents ?? []).map((incident) => ({
+      title: incident.title,
+      fault: incident.fault,
+      target: incident.target,
+      mitigation: incident.mitigation,
       startUs: secondsToUs(incident.at),
       endUs: secondsToUs(incident.at) + secondsToUs(incident.duration),
-      nodes: targetNodes(this.model.cluster, incident.fault, incident.target)!,
+      struck: targetNodes(this.model.cluster, incident.fault, incident.target)!,
       detectedUs: null,
       actedUs: null,
       mitigatedUs: null,
+      alertedUs: null,
     }));
+    this.alerting = new Alerting(alertingOptions(this.scenario.gameday?.alerting, "cluster"));
+    const successRate = this.scenario.slo?.jobSuccessRate;
+    this.#burn = successRate === undefined ? null : new BurnRate(1 - successRate, this.alerting.options.longWindowUs);
   }
 
   get scenarioName(): string {
@@ -407,6 +562,12 @@ export class GamedaySession extends GamedayBase {
     return targetNodes(this.model.cluster, "drain", name) ?? targetNodes(this.model.cluster, "rack-power", name);
   }
 
+  /** Nothing wrong to see there: down, out of service, slowed or badly driven is trouble. */
+  #healthy(node: number): boolean {
+    const cluster = this.model.cluster;
+    return cluster.isUp(node) && !cluster.isDrained(node) && cluster.health(node).clockFactor === 1 && cluster.isDriverCompatible(node);
+  }
+
   /** Hands-on repair: a good driver, a normal clock, powered up, back in service. */
   #repair(node: number): void {
     const cluster = this.model.cluster;
@@ -415,29 +576,39 @@ export class GamedaySession extends GamedayBase {
     if (!cluster.isUp(node)) cluster.restore(node);
     if (cluster.isDrained(node)) cluster.undrain(node);
     this.#quarantined.delete(node);
+    this.#takenOut.delete(node);
   }
 
   /**
    * Whether a command acts on what an incident struck: its node exactly (a rack's
-   * incident: any node of the rack, or the rack), or the driver for a bad driver. Any
-   * other command, however busy, detects nothing.
+   * incident: any node of the rack, or the rack), or the driver for a bad driver.
    */
-  #touches(command: GamedayCommand, watch: IncidentWatch): boolean {
-    if (command.kind === "rollback-driver") return watch.incident.fault === "driver-mismatch";
+  protected touches(command: GamedayCommand, watch: IncidentWatch): boolean {
+    if (command.kind === "rollback-driver") return watch.fault === "driver-mismatch";
     const name = "node" in command ? command.node : command.kind === "repair-rack" ? command.rack : command.kind === "ack" ? command.target : undefined;
     const named = name === undefined ? null : this.#nodesNamed(name);
     if (named === null) return false;
-    if (watch.incident.fault === "rack-power") return named.some((node) => watch.nodes.includes(node));
-    return named.length === 1 && named[0] === watch.nodes[0];
+    if (watch.fault === "rack-power") return named.some((node) => watch.struck.includes(node));
+    return named.length === 1 && named[0] === watch.struck[0];
   }
 
-  /** Whether the incident's harm has stopped: what it took is back, or kept out of use. */
-  #impactEnded(watch: IncidentWatch): boolean {
+  /** The script may name the actions that count (a rack's repair is a repair); by default any but an ack. */
+  protected mitigates(command: GamedayCommand, watch: IncidentWatch): boolean {
+    const kind = command.kind === "repair-rack" ? "repair" : command.kind;
+    return watch.mitigation === undefined ? kind !== "ack" : watch.mitigation.includes(kind);
+  }
+
+  /**
+   * Whether the incident's harm has stopped, before the fault would have ended by itself:
+   * every node back up, the clock back (or the node out of service and empty), the driver
+   * good (or the node out of service and empty), the node back in service.
+   */
+  protected impactEnded(watch: IncidentWatch): boolean {
     const cluster = this.model.cluster;
     // A node out of service with no job on it harms no job, however hot or badly driven.
     const setAside = (node: number) => cluster.isDrained(node) && cluster.jobOn(node) < 0;
-    return watch.nodes.every((node) => {
-      switch (watch.incident.fault) {
+    return watch.struck.every((node) => {
+      switch (watch.fault as AdHocKind) {
         case "node-crash":
         case "rack-power":
           return cluster.isUp(node);
@@ -451,25 +622,82 @@ export class GamedaySession extends GamedayBase {
     });
   }
 
-  protected override watching(): boolean {
-    return this.#watches.some((watch) => watch.mitigatedUs === null && watch.endUs > this.sim.now);
+  /**
+   * The cluster's rules: a rack mostly down pages (one alert for the rack, not one per
+   * node), a node down files a ticket, as do a GPU throttled and a node killing jobs
+   * (two in the long window: a bad driver shows so); a control-plane service down or
+   * split pages; job failures burning the SLO's budget page.
+   */
+  protected alertSignals(): AlertSignal[] {
+    const cluster = this.model.cluster;
+    const { racks, nodesPerRack } = cluster.options;
+    const signals: AlertSignal[] = [];
+    for (let rack = 0; rack < racks; rack++) {
+      const down: number[] = [];
+      for (let node = rack * nodesPerRack; node < (rack + 1) * nodesPerRack; node++) if (!cluster.isUp(node)) down.push(node);
+      if (down.length >= Math.max(2, Math.ceil(nodesPerRack / 2))) {
+        signals.push({ rule: "RackDown", severity: "page", target: rackName(rack), detail: `${down.length} of ${nodesPerRack} nodes down` });
+      } else {
+        for (const node of down) signals.push({ rule: "NodeDown", severity: "ticket", target: cluster.nodeName(node), detail: "not answering" });
+      }
+    }
+    for (let node = 0; node < cluster.nodeCount; node++) {
+      if (!cluster.isUp(node)) continue;
+      const clock = cluster.health(node).clockFactor;
+      if (clock < 1) signals.push({ rule: "GpuThrottled", severity: "ticket", target: cluster.nodeName(node), detail: `GPU clock at ${Math.round(clock * 100)}%` });
+      // Drained by someone other than the operator (the operator's own drains are maintenance).
+      if (cluster.isDrained(node) && !this.#takenOut.has(node)) signals.push({ rule: "NodeDrained", severity: "ticket", target: cluster.nodeName(node), detail: "taken out of service, not by you" });
+    }
+    const now = this.sim.now;
+    const since = now - this.alerting.options.longWindowUs;
+    const records = this.sim.records;
+    for (; this.#recordsScanned < records.length; this.#recordsScanned++) {
+      const record = records[this.#recordsScanned];
+      if (record.kind === "JobKilled" && typeof record.node === "number") {
+        const times = this.#kills.get(record.node) ?? [];
+        times.push(record.timeUs as number);
+        this.#kills.set(record.node, times);
+      }
+    }
+    for (const [node, times] of [...this.#kills].sort((a, b) => a[0] - b[0])) {
+      while (times.length > 0 && times[0] <= since) times.shift();
+      if (times.length === 0) this.#kills.delete(node);
+      else if (times.length >= 2) {
+        signals.push({ rule: "JobsFailingOnNode", severity: "ticket", target: cluster.nodeName(node), detail: `${times.length} jobs killed there within the hour` });
+      }
+    }
+    for (const service of this.model.controlPlane()) {
+      if (service.isSplitBrain) signals.push({ rule: "SplitBrain", severity: "page", target: service.name, detail: "two units act as leader" });
+      else if (!service.isUp) signals.push({ rule: "ServiceDown", severity: "page", target: service.name, detail: "no unit serving" });
+    }
+    if (this.#burn !== null) {
+      const status = this.model.status();
+      this.#burn.sample(now, status.failed, status.completed + status.failed);
+      const burn = burnSignal(this.#burn, this.alerting.options, "cluster", "job failures are");
+      if (burn !== null) signals.push(burn);
+    }
+    return signals;
   }
 
-  /** Detection by the last command; mitigation once the impact has ended after an action on it. */
-  protected override observe(): void {
-    const now = this.sim.now;
-    const last = this.commands.at(-1);
-    for (const watch of this.#watches) {
-      if (now < watch.startUs || watch.mitigatedUs !== null) continue;
-      if (last !== undefined && last.atUs === now && last.atUs >= watch.startUs && this.#touches(last.command, watch)) {
-        watch.detectedUs ??= now;
-        // The script may name the actions that count (a rack's repair is a repair).
-        const kind = last.command.kind === "repair-rack" ? "repair" : last.command.kind;
-        const counts = watch.incident.mitigation === undefined ? kind !== "ack" : (watch.incident.mitigation as readonly string[]).includes(kind);
-        if (counts) watch.actedUs ??= now;
-      }
-      if (watch.actedUs !== null && now < watch.endUs && this.#impactEnded(watch)) watch.mitigatedUs = now;
-    }
+  /**
+   * Out of service by the operator (drained or quarantined: a node being worked on), or
+   * in a scripted maintenance window (on the node, or its rack).
+   */
+  protected inMaintenance(target: string): boolean {
+    const nodes = this.#nodesNamed(target);
+    if (nodes !== null && nodes.every((node) => this.#takenOut.has(node))) return true;
+    return inWindow(this.scenario.gameday?.maintenance ?? [], this.sim.now, (window) => {
+      if (window === target) return true;
+      const covered = this.#nodesNamed(window);
+      return nodes !== null && covered !== null && nodes.every((node) => covered.includes(node));
+    });
+  }
+
+  /** An alert on a node or rack it struck, or the SLO burning while it lasts. */
+  protected alertConcerns(alert: Alert, watch: IncidentWatch): boolean {
+    if (alert.target === "cluster") return true;
+    const nodes = this.#nodesNamed(alert.target);
+    return nodes !== null && nodes.some((node) => watch.struck.includes(node));
   }
 
   protected execute(command: GamedayCommand): string {
@@ -534,27 +762,31 @@ export class GamedaySession extends GamedayBase {
         const node = this.#node(command.node);
         if (!cluster.isDrained(node)) cluster.drain(node);
         if (command.kind === "quarantine") this.#quarantined.add(node);
+        this.#takenOut.add(node);
         return `${command.kind === "drain" ? "draining" : "quarantined"} ${cluster.nodeName(node)}: no new jobs there`;
       }
       case "undrain": {
         const node = this.#node(command.node);
         if (cluster.isDrained(node)) cluster.undrain(node);
         this.#quarantined.delete(node);
+        this.#takenOut.delete(node);
         return `${cluster.nodeName(node)} back in service`;
       }
       case "repair": {
         const node = this.#node(command.node);
+        const healthy = this.#healthy(node);
         this.#repair(node);
-        return `repaired ${cluster.nodeName(node)}`;
+        return `repaired ${cluster.nodeName(node)}${healthy ? this.falseAlarm() : ""}`;
       }
       case "repair-rack": {
         const nodes = /^r\d+$/.test(command.rack) ? this.#nodesNamed(command.rack) : null;
         if (nodes === null) throw new CommandError(`"${command.rack}" is not a rack of the cluster`);
         const down = nodes.filter((node) => !cluster.isUp(node));
+        const healthy = nodes.every((node) => this.#healthy(node));
         // Back up all at once, as they went down: the scheduler sees the whole rack return.
         if (down.length > 0) cluster.restoreNodes(down);
         for (const node of nodes) this.#repair(node);
-        return `repaired rack ${command.rack}: ${down.length} node${down.length === 1 ? "" : "s"} powered back up`;
+        return `repaired rack ${command.rack}: ${down.length} node${down.length === 1 ? "" : "s"} powered back up${healthy ? this.falseAlarm() : ""}`;
       }
       case "driver-rollout": {
         const waves = 4;
@@ -595,13 +827,7 @@ export class GamedaySession extends GamedayBase {
         if (command.target === undefined) return "acknowledged";
         const named = this.#nodesNamed(command.target);
         if (named === null) throw new CommandError(`"${command.target}" is not a node or a rack of the cluster`);
-        // Nothing wrong to see there: down, out of service, slowed or badly driven is trouble.
-        const healthy = (node: number) => cluster.isUp(node) && !cluster.isDrained(node) && cluster.health(node).clockFactor === 1 && cluster.isDriverCompatible(node);
-        if (named.every(healthy)) {
-          this.#falseAlarms++;
-          return `acknowledged: trouble on ${command.target}, but nothing is wrong there (a false alarm)`;
-        }
-        return `acknowledged: trouble on ${command.target}`;
+        return `acknowledged: trouble on ${command.target}${named.every((node) => this.#healthy(node)) ? this.falseAlarm() : ""}`;
       }
       default:
         throw new CommandError(this.unavailable(command) ?? `"${command.kind}" is not a cluster's command`);
@@ -677,44 +903,12 @@ export class GamedaySession extends GamedayBase {
   finish(): GamedayResult {
     if (this.result !== null) return this.result;
     this.settle();
-    const run = this.model.finish();
-    const gameday = this.scenario.gameday;
-    // Incidents the day ended before are not scored: they never happened.
-    const incidents = this.#watches.filter((watch) => watch.startUs <= this.sim.now).map((watch) => this.#score(watch, gameday!.objectives));
-    this.result = {
-      scenario: this.scenario.name,
-      strategy: this.strategy.name,
-      seed: this.seed,
-      endUs: this.sim.now,
-      metrics: run.metrics,
-      incidents,
-      objectives: gameday?.objectives ?? null,
-      falseAlarms: this.#falseAlarms,
-      score:
-        incidents.length === 0
-          ? null
-          : Math.max(0, Math.round(incidents.reduce((sum, i) => sum + i.points, 0) / incidents.length - FALSE_ALARM_POINTS * this.#falseAlarms)),
-      commands: this.commands,
-    };
+    this.result = this.scored(this.model.finish().metrics, this.scenario.gameday?.objectives ?? null);
     return this.result;
   }
+}
 
-  #score(watch: IncidentWatch, objectives: Gameday["objectives"]): IncidentScore {
-    const { incident, startUs, detectedUs, mitigatedUs } = watch;
-    const half = (atUs: number | null, objectiveS: number): number => {
-      if (atUs === null) return 0;
-      const lateS = (atUs - startUs) / 1e6 - objectiveS;
-      // Full marks within the objective, nothing at four times it.
-      return 50 * Math.min(1, Math.max(0, 1 - lateS / (3 * objectiveS)));
-    };
-    return {
-      title: incident.title,
-      startUs,
-      target: incident.target,
-      fault: incident.fault,
-      detectedUs,
-      mitigatedUs,
-      points: Math.round(half(detectedUs, objectives.detectWithin) + half(mitigatedUs, objectives.mitigateWithin)),
-    };
-  }
+/** "r03", as node names spell racks. */
+function rackName(rack: number): string {
+  return `r${String(rack).padStart(2, "0")}`;
 }

@@ -199,7 +199,7 @@ describe("the game-day screen", () => {
     // Drained 12 minutes in, within both objectives; no job has ended yet, so no budget spent.
     expect(frame).toContain("game day over — score 100/100");
     expect(frame).toContain("error budget spent — · work lost 0.0 GPU-h (objective: ≤ 100% of the budget)");
-    expect(frame).toContain("GPU node running hot: detected after 12 min, mitigated after 12 min · 100 pts");
+    expect(frame).toContain("GPU node running hot: alert after 0 s, detected after 12 min, mitigated after 12 min · 100 pts");
     unmount();
   });
 

@@ -3,13 +3,14 @@ import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
 import { GamedayApp } from "../../cli/gameday/app.js";
 import { GamedayController } from "../../cli/gameday/controller.js";
-import { gamedayFinalJson } from "../../reports/postmortem.js";
-import { CommandError } from "../../runner/gameday/session.js";
+import { gamedayDebrief, gamedayFinalJson } from "../../reports/postmortem.js";
+import { CommandError, type GamedayCommand } from "../../runner/gameday/session.js";
 import { openSession, replaySession } from "../../runner/gameday/play.js";
+import { runServiceReplication } from "../../runner/run.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
 import { prepareScenario, type PreparedScenario } from "../../scenarios/prepare.js";
-import { scenarioSchema } from "../../scenarios/schema.js";
+import { scenarioSchema, type ServiceScenario } from "../../scenarios/schema.js";
 import type { ServiceGamedaySession } from "../../runner/gameday/service-session.js";
 
 const S = 1e6;
@@ -121,6 +122,106 @@ describe("a service game day", () => {
     expect(frame).toMatch(/p99 latency \d+ ms/);
     expect(frame).toContain("you: replica 1 hangs for 30 s");
     unmount();
+  });
+});
+
+describe("a scripted service game day (gameday-service-oncall)", () => {
+  /** Plays commands at given seconds, advancing the clock in one go between them. */
+  const play = async (actions: readonly [number, GamedayCommand][]) => {
+    const session = open(await bundled("gameday-service-oncall"), 3);
+    for (const [seconds, command] of actions) {
+      session.advance(seconds * S);
+      session.apply(command);
+    }
+    session.advance(Infinity);
+    return session.finish();
+  };
+
+  it("scores restarting the struck replica in time full marks, and doing nothing none", async () => {
+    const honest = await play([
+      [70, { kind: "restore-replica", replica: 1 }],
+      [345, { kind: "restore-replica", replica: 3 }],
+    ]);
+    expect(honest.incidents.map((incident) => [incident.detectedUs, incident.mitigatedUs, incident.points])).toEqual([
+      [70 * S, 70 * S, 100],
+      [345 * S, 345 * S, 100],
+    ]);
+    expect(honest.score).toBe(100);
+    const idle = await play([]);
+    expect(idle.score).toBe(0);
+    // The slow replica burns the error budget until it ends by itself; restarted, it burns far less.
+    expect(honest.metrics.service_error_rate!).toBeLessThan(idle.metrics.service_error_rate! / 3);
+    // Late: restarted after 60 s, twice the 30 s detection objective (a third off its half),
+    // within the 90 s mitigation objective (its full half).
+    const late = await play([[120, { kind: "restore-replica", replica: 1 }]]);
+    expect(late.incidents[0].points).toBe(Math.round(50 * (1 - 30 / 90) + 50));
+  });
+
+  it("cannot be gamed: untargeted acks, restarting every replica all day, scaling out the script does not ask for", async () => {
+    const every20s = (make: (t: number) => GamedayCommand[]) =>
+      Array.from({ length: 29 }, (_, i) => make((i + 1) * 20).map((command): [number, GamedayCommand] => [(i + 1) * 20, command])).flat();
+    expect((await play(every20s(() => [{ kind: "ack" }]))).score).toBe(0);
+    const restartAll = await play(every20s(() => [0, 1, 2, 3].map((replica) => ({ kind: "restore-replica", replica }) as const)));
+    // It does catch both incidents, but every restart of a healthy replica is a false alarm (and drops its requests).
+    expect(restartAll.incidents.map((incident) => incident.points)).toEqual([100, 100]);
+    expect(restartAll.falseAlarms).toBeGreaterThan(100);
+    expect(restartAll.score).toBe(0);
+    const scaling = await play(every20s(() => [{ kind: "scale-out" }]));
+    expect(scaling.incidents.map((incident) => incident.detectedUs)).toEqual([null, null]);
+    // An ack naming the struck replica detects; naming a healthy one is a false alarm.
+    const acks = await play([
+      [65, { kind: "ack", target: "replica1" }],
+      [66, { kind: "ack", target: "replica0" }],
+    ]);
+    expect(acks.incidents[0]).toMatchObject({ detectedUs: 65 * S, mitigatedUs: null, points: 50 });
+    expect(acks.falseAlarms).toBe(1);
+  });
+
+  it("fires a ticket for each struck replica and pages when the slow one burns the SLO; the debrief gives the time to fire", async () => {
+    const idle = await play([]);
+    expect(idle.alerts.map((alert) => [alert.rule, alert.severity, alert.target, alert.firedUs / S])).toEqual([
+      ["ReplicaDown", "ticket", "replica1", 60],
+      ["ReplicaSlow", "ticket", "replica3", 330],
+      ["SloBurnRate", "page", "api", idle.alerts[2].firedUs / S],
+    ]);
+    expect(idle.alerts[2].firedUs).toBeGreaterThan(330 * S);
+    expect(idle.incidents.map((incident) => incident.alertedUs)).toEqual([60 * S, 330 * S]);
+    expect(gamedayDebrief(idle, "on call")).toContain("| A replica hangs (replica-failure on replica1) | day 0 00:01:00 | 0 s | never | never | 0 |");
+  });
+
+  it("refuses a script naming replicas, factors or maintenance the service lacks, each problem by its field", () => {
+    const text = `${busyText()}gameday:
+  incidents:
+    - { title: a, at: 10s, fault: replica-failure, replica: 2, duration: 10s }
+    - { title: b, at: 10s, fault: replica-slowdown, replica: 0, duration: 10s }
+    - { title: c, at: 200s, fault: replica-failure, replica: 0, duration: 10s, factor: 3 }
+  maintenance:
+    - { target: replica7, at: 0s, duration: 10s }
+    - { target: api, at: 0s, duration: 10s }
+  alerting: { burnRate: 0 }
+`;
+    const parsed = parseScenarioText(text, "day.yaml", scenarioSchema);
+    expect(parsed.ok).toBe(false);
+    const problems = parsed.ok ? [] : parsed.problems;
+    for (const expected of [
+      "gameday.incidents[0].replica: there are 2 replicas, numbered from 0",
+      "gameday.incidents[1].factor: missing required key; a slowdown needs its factor",
+      "gameday.incidents[2].factor: only a replica-slowdown has a factor",
+      "gameday.incidents[2].at: is past the game day's end",
+      'gameday.maintenance[0].target: expected a replica ("replica0" … "replica1") or the service ("api"), got "replica7"',
+      "gameday.alerting.burnRate",
+    ]) {
+      expect(problems.some((problem) => problem.includes(expected))).toBe(true);
+    }
+    expect(problems.some((problem) => problem.includes("maintenance[1]"))).toBe(false);
+  });
+
+  it("plays the script's incidents in a run too, as the untouched day", async () => {
+    const prepared = await bundled("gameday-service-oncall");
+    const scenario = prepared.scenario as ServiceScenario;
+    const run = runServiceReplication(scenario, scenario.strategies[0], 3, false).metrics;
+    expect(run).toEqual((await play([])).metrics);
+    expect(run.service_error_rate).toBeGreaterThan(0);
   });
 });
 
