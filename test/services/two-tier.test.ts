@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { ReplicaPoolOptions, RequestOutcome } from "../../models/services/replica-pool.js";
 import { TwoTier } from "../../models/services/two-tier.js";
+import { ServiceModel } from "../../models/service-model.js";
+import { serviceModelOptions } from "../../scenarios/model-options.js";
+import { parseScenarioText } from "../../scenarios/parse.js";
+import { isServiceScenario, scenarioSchema } from "../../scenarios/schema.js";
 import { meanWithCi95 } from "../../sim/statistics.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_S } from "../../sim/time.js";
@@ -231,5 +235,73 @@ describe("conservation across the tiers", () => {
   it("runs the same on the same seed", () => {
     const run = () => amplificationRun(2, 1, 9);
     expect(run()).toEqual(run());
+  });
+});
+
+const SCENARIO = `name: t
+description: q
+horizon: 60s
+replications: 1
+service:
+  name: api
+  replicas: 16
+  serviceTime: 5ms
+  arrivalsPerSecond: 100
+  client: { timeout: 300ms, retries: 1 }
+  backend: { name: db, replicas: 2, serviceTime: 2ms, timeout: 50ms, retries: 2 }
+failures:
+  - { kind: replica-slowdown, tier: backend, replica: 1, at: 10s, duration: 20s, factor: 20 }
+strategies:
+  - { name: a, mitigations: { breaker: { errorRate: 0.5, window: 1s, open: 1s } } }
+  - { name: b, mitigations: { retryBudget: 0.5 } }
+`;
+
+function problemsOf(text: string): string[] {
+  const result = parseScenarioText(text, "t.yaml", scenarioSchema);
+  return result.ok ? [] : [...result.problems];
+}
+
+describe("service.backend in a scenario", () => {
+  it("a back tier's bad fields are bad input with their paths", () => {
+    expect(problemsOf(SCENARIO)).toEqual([]);
+    expect(problemsOf(SCENARIO.replace("retries: 2 }", "retries: 2, colour: 1 }"))).toEqual(["t.yaml:11:82 service.backend.colour: unknown key"]);
+    expect(problemsOf(SCENARIO.replace("retries: 2 }", "retries: 101 }"))).toEqual([expect.stringMatching(/^t\.yaml:11:\d+ service\.backend\.retries: /)]);
+    expect(problemsOf(SCENARIO.replace("name: db", "name: api"))).toEqual(['t.yaml:11:20 service.backend.name: the backend needs a name other than the service\'s ("api")']);
+    expect(problemsOf(SCENARIO.replace("tier: backend, replica: 1", "tier: backend, replica: 2"))).toEqual([
+      "t.yaml:13:55 failures[0].replica: there are 2 backend replicas, numbered from 0",
+    ]);
+    expect(problemsOf(SCENARIO.replace("tier: backend", "tier: middle"))).toEqual([expect.stringMatching(/failures\[0\]\.tier: expected one of "front", "backend"/)]);
+    expect(problemsOf(SCENARIO.replace(" timeout: 50ms,", ""))).toEqual([
+      "t.yaml:15:40 strategies[0].mitigations.breaker: a circuit breaker needs service.backend.timeout too (it guards both hops)",
+    ]);
+    const withoutBackend = SCENARIO.replace(/ {2}backend: .*\n/, "");
+    expect(problemsOf(withoutBackend)).toEqual(["t.yaml:12:37 failures[0].tier: a backend fault needs service.backend"]);
+    // Two tiers serve every request twice: the bound on requests counts both.
+    expect(problemsOf(SCENARIO.replace("horizon: 60s", "horizon: 200000s").replace("arrivalsPerSecond: 100", "arrivalsPerSecond: 150"))).toEqual([
+      expect.stringMatching(/service\.arrivalsPerSecond: about 60,000,000 requests at the two tiers over the horizon; at most 50,000,000/),
+    ]);
+    expect(problemsOf(withoutBackend.replace("horizon: 60s", "horizon: 200000s").replace("arrivalsPerSecond: 100", "arrivalsPerSecond: 150").replace(/failures:\n.*\n/, ""))).toEqual([]);
+  });
+
+  it("runs: a slowed back replica shows in the back tier's metrics, and a pool alone has none", () => {
+    const parsed = parseScenarioText(SCENARIO, "t.yaml", scenarioSchema);
+    if (!parsed.ok || !isServiceScenario(parsed.value)) throw new Error("expected a service scenario");
+    const scenario = parsed.value;
+    expect(serviceModelOptions(scenario, scenario.strategies[0]).backend).toMatchObject({ errorRateThreshold: 0.5, breakerWindowUs: 1 * S, openUs: 1 * S });
+    const options = serviceModelOptions(scenario, scenario.strategies[1]);
+    expect(options.backend).toMatchObject({ name: "db", replicas: 2, serviceMeanUs: 2 * MS, timeoutUs: 50 * MS, retries: 2, retryBudget: 0.5 });
+    const { metrics, faults } = new ServiceModel(new Sim({ seed: 3, keepRecords: false }), options).run();
+    expect(faults).toEqual([{ timeUs: 10 * S, kind: "replica-slowdown", target: "db/replica1", durationUs: 20 * S }]);
+    // 20× on one of two back replicas: 40 ms a request at 50 a second, an overload whose
+    // queue outlives the 50 ms timeout, so attempts time out and the front retries them.
+    expect(metrics.retry_amplification!).toBeGreaterThan(1);
+    expect(metrics.backend_utilization!).toBeGreaterThan(0.1);
+    expect(metrics.backend_latency_mean_ms!).toBeGreaterThan(2);
+    expect(metrics.backend_error_rate).not.toBeNull();
+    const alone = new ServiceModel(new Sim({ seed: 3, keepRecords: false }), { ...options, backend: undefined, faults: [] }).run().metrics;
+    expect([alone.backend_utilization, alone.backend_latency_mean_ms, alone.backend_error_rate, alone.retry_amplification]).toEqual([null, null, null, null]);
+    // Without the back tier the front's slots are held for its own work only: 100/s × 5 ms over 16 slots.
+    expect(alone.service_utilization!).toBeCloseTo(0.5 / 16, 2);
+    expect(metrics.service_utilization!).toBeGreaterThan(alone.service_utilization! + 0.05);
   });
 });
