@@ -3,6 +3,7 @@ import type { Sim } from "../sim/sim.js";
 import { finiteOrNull, unexercisedMetrics, type RunMetrics } from "./metrics.js";
 import { LeakingReplicaSet, type MemoryLeakOptions } from "./services/memory-leak.js";
 import { ReplicaPool, type ReplicaPoolOptions } from "./services/replica-pool.js";
+import { TwoTier } from "./services/two-tier.js";
 
 /**
  * A service end to end: replicas behind a load balancer, their clients (timeouts,
@@ -12,9 +13,11 @@ import { ReplicaPool, type ReplicaPoolOptions } from "./services/replica-pool.js
  * replica pool's model; this only wires it and reads its figures.
  */
 export type ServiceFault =
-  | { readonly kind: "replica-failure"; readonly replica: number; readonly atUs: number; readonly durationUs: number }
+  | { readonly kind: "replica-failure"; readonly tier?: "backend"; readonly replica: number; readonly atUs: number; readonly durationUs: number }
   | {
       readonly kind: "replica-slowdown";
+      /** "backend": a replica of the back tier; absent: of the front. */
+      readonly tier?: "backend";
       readonly replica: number;
       readonly atUs: number;
       readonly durationUs: number;
@@ -27,6 +30,8 @@ export interface ServiceModelOptions {
   readonly pool: ReplicaPoolOptions;
   /** A leak in every replica's process (the leak set then sends the requests); null: none. */
   readonly leak: (MemoryLeakOptions & { readonly stepUs: number }) | null;
+  /** A back tier every request calls (models/services/two-tier.ts), the front as its client. Default none. */
+  readonly backend?: ReplicaPoolOptions;
   readonly faults: readonly ServiceFault[];
   /** Availability target (share of requests that succeed), for `slo_error_budget_used`. */
   readonly sloAvailability: number | null;
@@ -49,7 +54,10 @@ export interface ServiceRunResult {
 }
 
 export class ServiceModel {
+  /** The front tier: the clients' pool. */
   readonly pool: ReplicaPool;
+  /** The back tier, or null. */
+  readonly backend: ReplicaPool | null;
   readonly #sim: Sim;
   readonly #options: ServiceModelOptions;
   readonly #leaks: LeakingReplicaSet | null;
@@ -63,7 +71,15 @@ export class ServiceModel {
     // With a leak, the leak set is the client (it sees each request's latency); the pool
     // then generates no arrivals of its own.
     const leak = options.leak;
-    this.pool = new ReplicaPool(sim, leak === null ? options.pool : { ...options.pool, ratePerS: 0 });
+    if (options.backend === undefined) {
+      this.pool = new ReplicaPool(sim, leak === null ? options.pool : { ...options.pool, ratePerS: 0 });
+      this.backend = null;
+    } else {
+      assert(leak === null, "a leaking front calling a back tier is not modelled");
+      const tiers = new TwoTier(sim, { front: options.pool, back: options.backend });
+      this.pool = tiers.front;
+      this.backend = tiers.back;
+    }
     this.#leaks =
       leak === null
         ? null
@@ -89,6 +105,7 @@ export class ServiceModel {
   begin(): void {
     const sim = this.#sim;
     this.pool.start();
+    this.backend?.start();
     this.#leaks?.start();
     for (const fault of this.#options.faults) {
       sim.scheduleAt(fault.atUs, () => this.#begin(fault));
@@ -103,13 +120,21 @@ export class ServiceModel {
   }
 
   #begin(fault: ServiceFault): void {
-    if (fault.kind === "replica-failure") this.pool.failReplica(fault.replica);
-    else this.pool.setServiceSlowdown(fault.replica, fault.factor);
+    const pool = this.#tier(fault);
+    if (fault.kind === "replica-failure") pool.failReplica(fault.replica);
+    else pool.setServiceSlowdown(fault.replica, fault.factor);
   }
 
   #end(fault: ServiceFault): void {
-    if (fault.kind === "replica-failure") this.pool.restoreReplica(fault.replica);
-    else this.pool.setServiceSlowdown(fault.replica, 1);
+    const pool = this.#tier(fault);
+    if (fault.kind === "replica-failure") pool.restoreReplica(fault.replica);
+    else pool.setServiceSlowdown(fault.replica, 1);
+  }
+
+  #tier(fault: ServiceFault): ReplicaPool {
+    if (fault.tier !== "backend") return this.pool;
+    assert(this.backend !== null, "a backend fault needs a backend");
+    return this.backend;
   }
 
   #sample(): void {
@@ -129,7 +154,7 @@ export class ServiceModel {
     return this.#options.faults.map((fault) => ({
       timeUs: fault.atUs,
       kind: fault.kind,
-      target: `replica${fault.replica}`,
+      target: fault.tier === "backend" ? `${this.#options.backend?.name ?? "backend"}/replica${fault.replica}` : `replica${fault.replica}`,
       durationUs: fault.durationUs,
     }));
   }
@@ -148,6 +173,7 @@ export class ServiceModel {
     const p50Us = leaks?.latencyP50Us ?? latencies.percentile(0.5);
     const p99Us = leaks?.latencyP99Us ?? latencies.percentile(0.99);
     const slo = this.#options.sloAvailability;
+    const backend = this.#backendMetrics(requests);
     return {
       ...unexercisedMetrics(),
       service_goodput_ratio: requests > 0 ? succeeded / requests : null,
@@ -158,7 +184,23 @@ export class ServiceModel {
       service_error_rate: errorRate,
       service_ejections: this.pool.ejectedCount,
       service_oom_kills: leaks?.oomKilled ?? null,
+      service_utilization: finiteOrNull(this.pool.metrics().utilization),
+      ...backend,
       slo_error_budget_used: slo === null || errorRate === null ? null : errorRate / (1 - slo),
+    };
+  }
+
+  /** The back tier's figures (null without one); `requests` are the clients'. */
+  #backendMetrics(requests: number): Pick<RunMetrics, "backend_utilization" | "backend_latency_mean_ms" | "backend_error_rate" | "retry_amplification"> {
+    const backend = this.backend;
+    if (backend === null) return { backend_utilization: null, backend_latency_mean_ms: null, backend_error_rate: null, retry_amplification: null };
+    const counts = backend.counts();
+    const ended = counts.requestsSucceeded + counts.requestsFailed;
+    return {
+      backend_utilization: finiteOrNull(backend.metrics().utilization),
+      backend_latency_mean_ms: finiteOrNull(backend.latenciesUs.mean() / 1_000),
+      backend_error_rate: ended > 0 ? counts.requestsFailed / ended : null,
+      retry_amplification: requests > 0 ? counts.attempts / requests : null,
     };
   }
 }

@@ -281,6 +281,7 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
   const service = scenario.service;
   const mitigations = strategy.mitigations;
   const leak = service.leak;
+  const backend = service.backend;
   return {
     horizonUs: secondsToUs(scenario.horizon),
     pool: {
@@ -333,19 +334,52 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
                   checkIntervalUs: secondsToUs(mitigations.memoryCheck.interval),
                 }),
           },
-    // The game day's scripted incidents play in every run too (as a cluster's do).
-    faults: [...scenario.failures, ...(scenario.gameday?.incidents ?? []).map((incident) => ({ ...incident, kind: incident.fault }))].map(
-      (failure): ServiceFault =>
-        failure.kind === "replica-failure"
-          ? { kind: "replica-failure", replica: failure.replica, atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration) }
-          : {
-              kind: "replica-slowdown",
-              replica: failure.replica,
-              atUs: secondsToUs(failure.at),
-              durationUs: secondsToUs(failure.duration),
-              factor: failure.factor!,
-            },
-    ),
+    // The client's mitigations guard the front's calls to the back tier too (as a mesh
+    // configures every hop alike); health checks and slow start stay the front's.
+    ...(backend === undefined
+      ? {}
+      : {
+          backend: {
+            name: backend.name,
+            replicas: backend.replicas,
+            concurrency: backend.concurrency,
+            serviceMeanUs: secondsToUs(backend.serviceTime),
+            queueMax: backend.queueMax,
+            policy: backend.balancer,
+            ...(backend.timeout === undefined ? {} : { timeoutUs: secondsToUs(backend.timeout) }),
+            retries: backend.retries,
+            ...(mitigations.backoff === undefined
+              ? {}
+              : { backoff: "exponential" as const, backoffBaseUs: secondsToUs(mitigations.backoff.base), backoffMaxUs: secondsToUs(mitigations.backoff.max) }),
+            ...(mitigations.retryBudget === undefined ? {} : { retryBudget: mitigations.retryBudget }),
+            ...(mitigations.breaker === undefined
+              ? {}
+              : {
+                  errorRateThreshold: mitigations.breaker.errorRate,
+                  breakerWindowUs: secondsToUs(mitigations.breaker.window),
+                  breakerMinRequests: mitigations.breaker.minRequests,
+                  openUs: secondsToUs(mitigations.breaker.open),
+                }),
+            ...(mitigations.shedQueueLength === undefined ? {} : { shedQueueLength: mitigations.shedQueueLength }),
+          },
+        }),
+    // The game day's scripted incidents play in every run too (as a cluster's do), on the front tier.
+    faults: [
+      ...scenario.failures,
+      ...(scenario.gameday?.incidents ?? []).map((incident) => ({ ...incident, kind: incident.fault, tier: undefined })),
+    ].map((failure): ServiceFault => {
+      const tier = failure.tier === "backend" ? { tier: "backend" as const } : {};
+      return failure.kind === "replica-failure"
+        ? { kind: "replica-failure", ...tier, replica: failure.replica, atUs: secondsToUs(failure.at), durationUs: secondsToUs(failure.duration) }
+        : {
+            kind: "replica-slowdown",
+            ...tier,
+            replica: failure.replica,
+            atUs: secondsToUs(failure.at),
+            durationUs: secondsToUs(failure.duration),
+            factor: failure.factor!,
+          };
+    }),
     sloAvailability: scenario.slo?.availability ?? null,
     sampleEveryUs: secondsToUs(scenario.sampleEvery),
   };

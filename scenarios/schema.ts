@@ -635,11 +635,13 @@ function checkClusterRunBounds(scenario: ClusterScenario, horizonS: number, cont
 /** A service run's requests and samples are within bounds. */
 function checkServiceRunBounds(scenario: ServiceScenario, context: z.RefinementCtx): void {
   const issues: BoundIssue[] = [];
-  const requests = scenario.service.arrivalsPerSecond * scenario.horizon;
+  // With a back tier, every request is served twice: it counts twice.
+  const tiers = scenario.service.backend === undefined ? 1 : 2;
+  const requests = tiers * scenario.service.arrivalsPerSecond * scenario.horizon;
   if (requests > REQUESTS_MAX) {
     issues.push({
       path: ["service", "arrivalsPerSecond"],
-      message: `about ${formatBound(Math.round(requests))} requests over the horizon; at most ${formatBound(REQUESTS_MAX)} (each is a handful of events)`,
+      message: `about ${formatBound(Math.round(requests))} requests${tiers === 2 ? " at the two tiers" : ""} over the horizon; at most ${formatBound(REQUESTS_MAX)} (each is a handful of events)`,
     });
   }
   if (scenario.horizon / scenario.sampleEvery > SAMPLES_MAX) {
@@ -896,6 +898,19 @@ const replicaServiceSchema = z.strictObject({
     .refine((leak) => leak.limitMiB > leak.baseMiB, { message: "limitMiB must exceed baseMiB", path: ["limitMiB"] })
     .optional()
     .describe("a memory leak in every replica's process"),
+  backend: z
+    .strictObject({
+      name: z.string().regex(/^[a-z][a-z0-9-]*$/).default("backend"),
+      replicas: countUpTo(10_000, "replicas of one service"),
+      serviceTime: zDuration({ positive: true }).describe("mean time to serve one request (exponential)"),
+      concurrency: countUpTo(10_000).default(1).describe("requests one back replica serves at once"),
+      balancer: z.enum(["round-robin", "join-shortest-queue", "central-queue"]).default("round-robin"),
+      queueMax: count.default(100).describe("requests a back replica holds waiting; more are rejected"),
+      timeout: zDuration({ positive: true }).optional().describe("the front gives up on a back-tier attempt after this"),
+      retries: countUpTo(100, "", true).default(0).describe("the front's retries of a back-tier call"),
+    })
+    .optional()
+    .describe("a back tier every request calls, holding its front slot until the answer; the strategies' backoff, retryBudget, breaker and shedQueueLength apply to this hop too"),
 });
 
 const mitigationsSchema = z.strictObject({
@@ -921,15 +936,19 @@ const mitigationsSchema = z.strictObject({
     .describe("restart a leaking process before the OOM killer does"),
 });
 
+const faultTier = z.enum(["front", "backend"]).optional().describe("the tier of the replica: front (the default) or service.backend");
+
 const serviceFaultSchema = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("replica-failure"),
+    tier: faultTier,
     replica: countUpTo(10_000, "", true),
     at: zDuration(),
     duration: zDuration({ positive: true }),
   }),
   z.strictObject({
     kind: z.literal("replica-slowdown"),
+    tier: faultTier,
     replica: countUpTo(10_000, "", true),
     at: zDuration(),
     duration: zDuration({ positive: true }),
@@ -990,15 +1009,36 @@ const serviceScenarioSchema = z
         context.addIssue({ code: "custom", path: ["strategies", index, "mitigations", "breaker"], message: "a circuit breaker needs service.client.timeout" });
       }
     });
+    const backend = scenario.service.backend;
     scenario.failures.forEach((failure, index) => {
-      if (failure.replica >= scenario.service.replicas) {
+      if (failure.tier === "backend" && backend === undefined) {
+        context.addIssue({ code: "custom", path: ["failures", index, "tier"], message: "a backend fault needs service.backend" });
+        return;
+      }
+      const replicas = failure.tier === "backend" ? (backend?.replicas ?? 0) : scenario.service.replicas;
+      if (failure.replica >= replicas) {
         context.addIssue({
           code: "custom",
           path: ["failures", index, "replica"],
-          message: `there are ${scenario.service.replicas} replicas, numbered from 0`,
+          message: `there are ${replicas} ${failure.tier === "backend" ? "backend " : ""}replicas, numbered from 0`,
         });
       }
     });
+    if (backend !== undefined) {
+      // The tiers' names name their random streams.
+      if (backend.name === scenario.service.name) {
+        context.addIssue({ code: "custom", path: ["service", "backend", "name"], message: `the backend needs a name other than the service's ("${backend.name}")` });
+      }
+      // The leak model is the front's client; a leaking front calling a back tier is not modelled.
+      if (scenario.service.leak !== undefined) {
+        context.addIssue({ code: "custom", path: ["service", "backend"], message: "a backend with service.leak is not modelled" });
+      }
+      scenario.strategies.forEach((strategy, index) => {
+        if (strategy.mitigations.breaker !== undefined && backend.timeout === undefined) {
+          context.addIssue({ code: "custom", path: ["strategies", index, "mitigations", "breaker"], message: "a circuit breaker needs service.backend.timeout too (it guards both hops)" });
+        }
+      });
+    }
     if (scenario.service.health !== undefined && scenario.service.balancer === "central-queue") {
       context.addIssue({ code: "custom", path: ["service", "health"], message: "health checks need per-replica queues (not central-queue)" });
     }

@@ -41,7 +41,7 @@ import { RingQueue } from "./replica-queue.js";
  *   until it reaches the head; there it is dropped unserved if `dropExpired` (default:
  *   the deadline travels with the request, as gRPC propagates deadlines and Lustre's
  *   ptlrpc drops expired requests) and served, wasted, if not.
- * - Retries (`retries` per request) after a timeout, rejection or shed, immediately or
+ * - Retries (`retries` per request) after a timeout, rejection, shed or back-tier failure, immediately or
  *   after exponential backoff with full jitter (`backoff`, stream `services.<name>.backoff`:
  *   the n-th retry waits uniform [0, min(backoffMaxUs, backoffBaseUs·2^(n−1))], gRPC's
  *   and AWS's scheme). A retry budget (`retryBudget` = r) lets retries be at most r per
@@ -68,6 +68,12 @@ import { RingQueue } from "./replica-queue.js";
  * - Verbs: `failReplica(k)` (hangs: requests in service are lost, queued and new ones
  *   wait and time out; with no `timeoutUs` their clients wait until `restoreReplica`),
  *   `restoreReplica(k)`, `setServiceSlowdown(k, factor)` for requests starting later.
+ * - A back tier (`downstream`, wired by models/services/two-tier.ts): once a request's own
+ *   work is done, the replica calls the back tier and keeps the request's slot (its thread)
+ *   until the answer, so a slow back tier fills this tier's slots and queues. A failed call
+ *   makes the attempt fail ("backend-failed": the replica answers an error), and the client
+ *   may retry it like a timeout. The call goes on after the client gives up (no deadline
+ *   propagation); the answer is then wasted.
  * - Outcomes reach a caller's `onDone` from an event, never from inside `offer`.
  *
  * Leaves out: connection pools and connection set-up, TCP (slow start, retransmits,
@@ -91,13 +97,19 @@ export type BalancerPolicy = "central-queue" | "join-shortest-queue" | "round-ro
 export type BackoffPolicy = "none" | "exponential";
 
 /** How one attempt ended, from the client's side. */
-export type AttemptOutcome = "succeeded" | "timed-out" | "rejected" | "shed" | "short-circuited";
+export type AttemptOutcome = "succeeded" | "timed-out" | "rejected" | "shed" | "short-circuited" | "backend-failed";
 
 /** A request's outcome is its last attempt's. */
 export type RequestOutcome = AttemptOutcome;
 
 /** Called once per offered request, from an event, with its outcome and the caller's `arg`. */
 export type RequestCallback = (outcome: RequestOutcome, arg: any) => void;
+
+/**
+ * A call a replica makes to a back tier once its own work on a request is done (see
+ * `downstream`): it must call `onDone(outcome, arg)` exactly once, from an event.
+ */
+export type DownstreamCall = (onDone: RequestCallback, arg: unknown) => void;
 
 /** A request a client model hands to `offer`. */
 export interface OfferedRequest {
@@ -164,6 +176,13 @@ export interface ReplicaPoolOptions {
   readonly shedQueueLength?: number;
   /** Most snapshots `sample()` keeps. Default 100,000. */
   readonly samplesMax?: number;
+  /**
+   * A back tier every request calls once its own work is done (models/services/two-tier.ts).
+   * The replica keeps the request's slot until the answer; a failed call makes the attempt
+   * fail as "backend-failed" (the front answers an error), which the client may retry.
+   * Default: none.
+   */
+  readonly downstream?: DownstreamCall;
 }
 
 /** One `sample()`: the pool now, and rates since the previous sample (or `resetMetrics`). */
@@ -213,6 +232,10 @@ export interface ReplicaPoolCounts {
   readonly wasted: number;
   /** Attempts in service on a replica when it failed. */
   readonly lost: number;
+  /** Calls to the back tier (`downstream`): attempts whose own work was done. */
+  readonly downstreamCalls: number;
+  /** Attempts answered with an error because their back-tier call failed. */
+  readonly backendFailed: number;
 }
 
 /** The pool's figures over the metrics window (since construction or `resetMetrics`). */
@@ -224,7 +247,7 @@ export interface ReplicaPoolMetrics extends ReplicaPoolCounts {
   readonly offeredErlangs: number;
   readonly attemptsPerS: number;
   readonly arrivalsPerS: number;
-  /** (timed out + rejected + shed + short-circuited) / ended attempts. */
+  /** (timed out + rejected + shed + short-circuited + backend-failed) / ended attempts. */
   readonly errorRate: number;
   /** Succeeded / finished requests. */
   readonly successRate: number;
@@ -278,6 +301,8 @@ class Attempt {
   /** The breaker's half-open trial. */
   trial = false;
   refusal: AttemptOutcome = "rejected";
+  /** Its own work is done and its back-tier call is under way (or answered). */
+  calledDownstream = false;
 
   constructor(
     firstSentUs: number,
@@ -365,6 +390,7 @@ export class ReplicaPool {
   #breakerOn: boolean;
   #breaker: BreakerSettings;
   readonly #budgetOn: boolean;
+  readonly #downstream: DownstreamCall | null;
   readonly #samplesMax: number;
   readonly #arrivalsMax: number;
   /** Mean gap between Poisson arrivals, µs. */
@@ -401,6 +427,8 @@ export class ReplicaPool {
   #dropped = 0;
   #wasted = 0;
   #lost = 0;
+  #downstreamCalls = 0;
+  #backendFailed = 0;
   #servedInTime = 0;
   /** Client-observed latency of succeeded requests, µs. */
   latenciesUs = new SampleSet();
@@ -431,6 +459,7 @@ export class ReplicaPool {
   readonly #onRetry = (previous: Attempt): void => this.#retry(previous);
   readonly #onHealthTick = (): void => this.#healthTick();
   readonly #onProbeTimeout = (probe: Attempt): void => this.#probeJudged(probe, false);
+  readonly #onDownstreamDone = (outcome: RequestOutcome, attempt: Attempt): void => this.#downstreamDone(outcome, attempt);
 
   constructor(sim: Sim, options: ReplicaPoolOptions) {
     assert(Number.isInteger(options.replicas), "replicas must be an integer");
@@ -509,6 +538,7 @@ export class ReplicaPool {
       openUs: options.openUs ?? 5 * US_PER_S,
     };
     this.#budgetOn = options.retryBudget !== undefined;
+    this.#downstream = options.downstream ?? null;
     this.#samplesMax = options.samplesMax ?? 100_000;
     this.#arrivalsMax = options.arrivalsMax ?? Infinity;
     this.#gapMeanUs = ratePerS > 0 ? US_PER_S / ratePerS : Infinity;
@@ -562,7 +592,8 @@ export class ReplicaPool {
     const nowUs = this.#sim.now;
     this.#idleSlots -= this.#concurrency - replica.inService.length;
     for (const attempt of replica.inService) {
-      this.#sim.cancel(attempt.endHandle);
+      // One waiting for its back-tier call has no end scheduled; its answer is ignored.
+      if (attempt.endHandle >= 0) this.#sim.cancel(attempt.endHandle);
       attempt.slot = -1;
       replica.busyUs += nowUs - attempt.startUs;
       this.#lost++;
@@ -666,6 +697,8 @@ export class ReplicaPool {
     this.#dropped = 0;
     this.#wasted = 0;
     this.#lost = 0;
+    this.#downstreamCalls = 0;
+    this.#backendFailed = 0;
     this.#servedInTime = 0;
     this.latenciesUs = new SampleSet();
     this.#waitSumUs = 0;
@@ -701,6 +734,8 @@ export class ReplicaPool {
       dropped: this.#dropped,
       wasted: this.#wasted,
       lost: this.#lost,
+      downstreamCalls: this.#downstreamCalls,
+      backendFailed: this.#backendFailed,
     };
   }
 
@@ -990,6 +1025,46 @@ export class ReplicaPool {
   }
 
   #endService(attempt: Attempt): void {
+    if (this.#downstream !== null && !attempt.calledDownstream) {
+      // Its own work is done; the replica holds the slot while it calls the back tier.
+      attempt.calledDownstream = true;
+      attempt.endHandle = -1;
+      this.#downstreamCalls++;
+      this.#downstream(this.#onDownstreamDone, attempt);
+      return;
+    }
+    this.#release(attempt);
+    if (attempt.clientWaiting) {
+      attempt.clientWaiting = false;
+      if (attempt.timerHandle >= 0) this.#sim.cancel(attempt.timerHandle);
+      this.#replicas[attempt.replica].servedCount++;
+      this.#servedInTime++;
+      this.#succeeded(attempt);
+    } else {
+      this.#wasted++;
+    }
+  }
+
+  /** The back tier answered an attempt's call: the replica answers its client. */
+  #downstreamDone(outcome: RequestOutcome, attempt: Attempt): void {
+    // Lost with its replica (failReplica) while the call was under way.
+    if (attempt.slot < 0) return;
+    if (outcome === "succeeded") {
+      this.#endService(attempt);
+      return;
+    }
+    this.#release(attempt);
+    if (attempt.clientWaiting) {
+      attempt.clientWaiting = false;
+      if (attempt.timerHandle >= 0) this.#sim.cancel(attempt.timerHandle);
+      this.#attemptFailed(attempt, "backend-failed");
+    } else {
+      this.#wasted++;
+    }
+  }
+
+  /** Frees an attempt's slot at the end of its service and starts the next. */
+  #release(attempt: Attempt): void {
     const nowUs = this.#sim.now;
     const replica = this.#replicas[attempt.replica];
     const inService = replica.inService;
@@ -1005,15 +1080,6 @@ export class ReplicaPool {
     this.#hold(nowUs, -1);
     // Start the next before answering, so a retry sent from a callback queues behind it.
     this.#pull(replica);
-    if (attempt.clientWaiting) {
-      attempt.clientWaiting = false;
-      if (attempt.timerHandle >= 0) this.#sim.cancel(attempt.timerHandle);
-      replica.servedCount++;
-      this.#servedInTime++;
-      this.#succeeded(attempt);
-    } else {
-      this.#wasted++;
-    }
   }
 
   /** Fills `replica`'s free slots from its queue (or the central one). */
@@ -1064,6 +1130,7 @@ export class ReplicaPool {
     if (outcome === "timed-out") this.#timedOut++;
     else if (outcome === "rejected") this.#rejected++;
     else if (outcome === "shed") this.#shed++;
+    else if (outcome === "backend-failed") this.#backendFailed++;
     else this.#shortCircuited++;
     if (outcome !== "short-circuited") {
       if (this.#breakerOn) this.#breakerRecord(attempt, false);
@@ -1220,7 +1287,7 @@ export class ReplicaPool {
   }
 
   #failedAttempts(): number {
-    return this.#timedOut + this.#rejected + this.#shed + this.#shortCircuited;
+    return this.#timedOut + this.#rejected + this.#shed + this.#shortCircuited + this.#backendFailed;
   }
 
   #freshBaseline(): SampleBaseline {

@@ -230,6 +230,23 @@ describe("bundled scenarios answer their questions", () => {
     expect(errors("shed-at-5")).toBeGreaterThan(errors("no-shedding"));
   });
 
+  it("two-tier-cascade: retries turn a 5× back-tier slowdown into an outage of both tiers; a retry budget keeps most requests succeeding", async () => {
+    const { mean } = await run("two-tier-cascade", 2);
+    const goodput = (strategy: string) => mean(strategy, "service_goodput_ratio");
+    // Unlimited retries: both tiers saturated for the 10 minutes (of 15), almost nothing succeeds.
+    expect(goodput("unlimited-retries")).toBeLessThan(0.45);
+    expect(mean("unlimited-retries", "service_utilization")).toBeGreaterThan(0.6);
+    expect(mean("unlimited-retries", "backend_utilization")).toBeGreaterThan(0.6);
+    expect(mean("unlimited-retries", "retry_amplification")).toBeGreaterThan(1.8);
+    // A budget of 0.1 retries per request at both hops keeps the back tier below saturation.
+    expect(goodput("retry-budget")).toBeGreaterThan(0.8);
+    expect(mean("retry-budget", "retry_amplification")).toBeLessThan(1.2);
+    expect(mean("retry-budget", "service_utilization")).toBeLessThan(0.5 * mean("unlimited-retries", "service_utilization"));
+    // A breaker alone stops the overload too (the back tier idles) but by failing most requests fast.
+    expect(mean("breaker", "backend_utilization")).toBeLessThan(0.3);
+    expect(goodput("breaker")).toBeLessThan(goodput("retry-budget") - 0.3);
+  });
+
   it("leaf-uplinks-cut: an islanded rack fails jobs whose rings leave it; spreading loses most, packing least", async () => {
     const { mean } = await run("leaf-uplinks-cut", 2);
     const failed = (strategy: string) => mean(strategy, "jobs_failed");
