@@ -80,6 +80,9 @@ gates:
 gameday:
   incidents:
     - { title: hot node, at: 1h, fault: throttle, target: r01n02, duration: 2h }
+  maintenance:
+    - { target: r00, at: 2h, duration: 1h }
+  alerting: { evaluateEvery: 5m, burnRate: 2, longWindow: 1h, shortWindow: 10m }
 `,
   service: `name: fuzz-service
 description: A small replica pool with a leak, health checks and every mitigation.
@@ -112,6 +115,12 @@ strategies:
       shedQueueLength: 20
       memoryCheck: { restartAtFraction: 0.7, interval: 1s }
 slo: { availability: 0.99 }
+gameday:
+  incidents:
+    - { title: slow replica, at: 30s, fault: replica-slowdown, replica: 2, factor: 4, duration: 10s, mitigation: [restore-replica, scale-out] }
+  maintenance:
+    - { target: replica0, at: 5s, duration: 10s }
+  alerting: { evaluateEvery: 2s }
 `,
   trace: `name: fuzz-trace
 description: A short replay of the real KTH trace with thermal throttling.
