@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import { ClusterModel } from "../../models/cluster/model.js";
+import type { CheckpointPlan } from "../../models/strategies/checkpoint.js";
+import { RngStream } from "../../sim/rng.js";
+import { Sim } from "../../sim/sim.js";
+import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
+import { testModelOptions } from "./options.js";
+
+/**
+ * Silently corrupt checkpoints, found out at restart: stories on one node told by hand
+ * (compute τ = 60 min, write C = 6 min, read R = 12 min, a 5 h job), then the fallback
+ * rate and the work it costs against the geometric law over many crashes.
+ */
+const plan: CheckpointPlan = { policy: "fixed", intervalUs: 60 * US_PER_MIN, costUs: 6 * US_PER_MIN, restartUs: 12 * US_PER_MIN, sizeBytes: 0 };
+
+/** The first draws of the corruption stream for `seed`: which checkpoints are corrupt at `p`. */
+function corruptions(seed: number, p: number, count: number): boolean[] {
+  const stream = new RngStream(seed, "checkpoint.corruption");
+  return Array.from({ length: count }, () => stream.random() < p);
+}
+
+function story(checkpoint: CheckpointPlan, outages: ReadonlyArray<readonly [number, number]>, seed = 1) {
+  const sim = new Sim({ seed, keepRecords: true });
+  const model = new ClusterModel(
+    sim,
+    testModelOptions({
+      horizonUs: 24 * US_PER_H,
+      cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
+      workload: { generator: null, trace: null, maxRequeues: 10 },
+      checkpoint,
+    }),
+  );
+  model.submit(1, 5 * US_PER_H);
+  for (const [crashMin, repairMin] of outages) {
+    sim.scheduleAt(crashMin * US_PER_MIN, () => model.cluster.crash(0));
+    sim.scheduleAt(repairMin * US_PER_MIN, () => model.cluster.restore(0));
+  }
+  const result = model.run();
+  const minutes = (hours: number) => Math.round(hours * 60 * 1e6) / 1e6;
+  const completed = sim.records.find((r) => r.kind === "JobCompleted");
+  return {
+    endMin: completed === undefined ? null : (completed.timeUs as number) / US_PER_MIN,
+    useful: minutes(result.nodeHours.useful),
+    lost: minutes(result.nodeHours.lost),
+    overhead: minutes(result.nodeHours.overhead),
+    busy: minutes(result.nodeHours.busy),
+    fallbacks: result.metrics.checkpoint_fallbacks,
+  };
+}
+
+describe("corrupt checkpoints, by hand", () => {
+  it("the seeds the stories use draw these corruptions", () => {
+    // Seed 1 at p = 0.3: checkpoints 1, 3 and 4 corrupt, 2, 5 and 6 readable.
+    expect(corruptions(1, 0.3, 6)).toEqual([true, false, true, true, false, false]);
+    // Seed 3 at p = 0.1: only the 2nd.
+    expect(corruptions(3, 0.1, 6)).toEqual([false, true, false, false, false, false]);
+  });
+
+  it("falls back past the corrupt checkpoints to the newest readable one, and loses the work between", () => {
+    const corrupt = { ...plan, corruptProbability: 0.3 };
+    // Attempt 1, 0–300: checkpoint k saves 60k min at 66k min; crash at 300: 36 min lost.
+    // Attempt 2 from 310 reads checkpoint 4 (240 min saved) and finds it corrupt, so does
+    // 3; reads 2 (120 min): 310–334, two reads; 120 min more lost. Then 180 min of work,
+    // writing checkpoint 5 (readable) 394–400; crash at 420: 20 min lost.
+    // Attempt 3 from 430 reads 5 (180 min, readable: no fallback) 430–442, then τ C τ: 568.
+    expect(
+      story(corrupt, [
+        [300, 310],
+        [420, 430],
+      ]),
+    ).toEqual({
+      endMin: 568,
+      useful: 300,
+      lost: 36 + 120 + 20,
+      overhead: 4 * 6 + 2 * 12 + 6 + 12 + 6,
+      busy: 300 + 110 + 138,
+      fallbacks: 1,
+    });
+  });
+
+  it("restarts from the start when no readable checkpoint is left", () => {
+    // Checkpoint 1 (60 min, 60–66) is corrupt; crash at 100: 34 lost. From 110 the read
+    // (110–122) finds it corrupt: the 60 min are lost too, and 300 min of work follow with
+    // four writes: 122 + 324 = 446.
+    expect(story({ ...plan, corruptProbability: 0.3 }, [[100, 110]])).toEqual({
+      endMin: 446,
+      useful: 300,
+      lost: 94,
+      overhead: 6 + 12 + 4 * 6,
+      busy: 100 + 324 + 12,
+      fallbacks: 1,
+    });
+  });
+
+  it("a corrupt increment breaks its chain: back to the last readable point before it", () => {
+    // A full checkpoint every 3rd, increments write half (3 min). Seed 3 at p = 0.1: the
+    // full checkpoint (60 min, 60–66) readable, increment 2 (120, 126–129) corrupt,
+    // increment 3 (180, 189–192) readable but after a broken link. Crash at 200: 8 lost.
+    // From 210: read full + 2 increments (2 × 12 = 24 min, 210–234), corrupt: back to the
+    // full one (120 min lost), read it (12 min, 234–246); 240 min of work follow, the chain
+    // going on from that full one: increment, increment, full: 246 + 240 + 3 + 3 + 6 = 498.
+    const incremental = { ...plan, incremental: { fullEvery: 3, dirtyFraction: 0.5 }, corruptProbability: 0.1 };
+    expect(story(incremental, [[200, 210]], 3)).toEqual({
+      endMin: 498,
+      useful: 300,
+      lost: 8 + 120,
+      overhead: 6 + 3 + 3 + 24 + 12 + 3 + 3 + 6,
+      busy: 200 + 288,
+      fallbacks: 1,
+    });
+  });
+
+  it("changes nothing until a restart reads a checkpoint back", () => {
+    // Without failures, corrupt checkpoints are never read: the same run as without them.
+    const { fallbacks: withFallbacks, ...withCorruption } = story({ ...plan, corruptProbability: 0.9 }, []);
+    const { fallbacks: without, ...clean } = story(plan, []);
+    expect(withCorruption).toEqual(clean);
+    expect(withFallbacks).toBe(0);
+    expect(without).toBeNull(); // not modelled: null, not a made-up zero
+  });
+});
+
+describe("corrupt checkpoints, many crashes", () => {
+  /**
+   * One long job on one node, τ = 60 min, C = R = 1 min, a crash every 12 h (repaired in
+   * 1 min): each attempt writes about 11 checkpoints, so a restart's latest is a fresh one,
+   * corrupt with probability p, and the number of checkpoints it steps back over is
+   * geometric: P(≥ k) = p^k, mean p / (1 − p) (cut off at 11, which changes it by < p^11).
+   */
+  function manyCrashes(p: number, crashes: number) {
+    const tauUs = 60 * US_PER_MIN;
+    const sim = new Sim({ seed: 7, keepRecords: true });
+    const horizonUs = (crashes + 1) * 12 * US_PER_H;
+    const model = new ClusterModel(
+      sim,
+      testModelOptions({
+        horizonUs,
+        cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
+        workload: { generator: null, trace: null, maxRequeues: crashes + 1 },
+        checkpoint: { policy: "fixed", intervalUs: tauUs, costUs: US_PER_MIN, restartUs: US_PER_MIN, sizeBytes: 0, corruptProbability: p },
+      }),
+    );
+    model.submit(1, horizonUs * 2);
+    for (let i = 1; i <= crashes; i++) {
+      sim.scheduleAt(i * 12 * US_PER_H, () => model.cluster.crash(0));
+      sim.scheduleAt(i * 12 * US_PER_H + US_PER_MIN, () => model.cluster.restore(0));
+    }
+    const result = model.run();
+    const steppedBackUs = sim.records.filter((r) => r.kind === "CheckpointCorrupt").reduce((sum, r) => sum + (r.lostUs as number), 0);
+    return { result, tauUs, steppedBackUs };
+  }
+
+  it("the fallback fraction is p, and a failure costs τ·p/(1 − p) more work on average", () => {
+    const p = 0.2;
+    const crashes = 2_000;
+    const { result, tauUs, steppedBackUs } = manyCrashes(p, crashes);
+    const fallbacks = result.metrics.checkpoint_fallbacks!;
+    // Binomial: sd √(p(1 − p)/n) ≈ 0.009; 4 sd.
+    expect(Math.abs(fallbacks / crashes - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / crashes));
+    // Steps back: mean p/(1 − p) = 0.25, variance p/(1 − p)² = 0.3125; 4 sd of the mean.
+    const meanSteps = steppedBackUs / tauUs / crashes;
+    expect(Math.abs(meanSteps - p / (1 - p))).toBeLessThan(4 * Math.sqrt(p / (1 - p) ** 2 / crashes));
+    // Every step back is a whole interval of work.
+    expect(steppedBackUs % tauUs).toBe(0);
+    // It is booked as lost work: the compute cut short by each crash (≤ τ + C each) plus the fallbacks.
+    const lostUs = result.nodeHours.lost * US_PER_H;
+    expect(lostUs).toBeGreaterThan(steppedBackUs);
+    expect(lostUs - steppedBackUs).toBeLessThan(crashes * (tauUs + US_PER_MIN));
+  });
+
+  it("more corruption, more fallbacks and more lost work, on the same crashes", () => {
+    const low = manyCrashes(0.05, 300);
+    const high = manyCrashes(0.4, 300);
+    expect(high.result.metrics.checkpoint_fallbacks!).toBeGreaterThan(low.result.metrics.checkpoint_fallbacks!);
+    expect(high.result.nodeHours.lost).toBeGreaterThan(low.result.nodeHours.lost);
+  });
+});
