@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ClusterModel } from "../../models/cluster/model.js";
 import type { CheckpointPlan } from "../../models/strategies/checkpoint.js";
+import { parseScenarioText } from "../../scenarios/parse.js";
+import { scenarioSchema } from "../../scenarios/schema.js";
 import { RngStream } from "../../sim/rng.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
@@ -173,5 +175,42 @@ describe("corrupt checkpoints, many crashes", () => {
     const high = manyCrashes(0.4, 300);
     expect(high.result.metrics.checkpoint_fallbacks!).toBeGreaterThan(low.result.metrics.checkpoint_fallbacks!);
     expect(high.result.nodeHours.lost).toBeGreaterThan(low.result.nodeHours.lost);
+  });
+});
+
+describe("corruptProbability in a scenario", () => {
+  const scenario = (checkpoint: string) => `
+name: s
+description: d
+horizon: 10d
+cluster:
+  racks: 1
+  nodesPerRack: 4
+  node: { gpus: 8 }
+  storage: { osts: 4, ostGBps: 5, burstBuffer: { capacityTB: 50, GBps: 400 } }
+workload:
+  generator: { arrivalsPerHour: 1, nodes: { empirical: [1] }, runtime: { lognormal: { median: 3h, sigma: 0.5 } } }
+failures:
+  - { kind: node-crash, mtbf: 30d, repair: 4h }
+strategies:
+  - { name: a, checkpoint: ${checkpoint} }
+`;
+  const problems = (checkpoint: string) => {
+    const parsed = parseScenarioText(scenario(checkpoint), "s.yaml", scenarioSchema);
+    return parsed.ok ? [] : parsed.problems;
+  };
+
+  it("is a probability below 1, on every policy that writes checkpoints", () => {
+    expect(problems("{ policy: daly, cost: 5m, corruptProbability: 0.1 }")).toEqual([]);
+    expect(problems("{ policy: fixed, interval: 1h, cost: 5m, corruptProbability: 0 }")).toEqual([]);
+    expect(problems("{ policy: on-notice, cost: 5m, corruptProbability: 0.5 }")).toEqual([]);
+    expect(problems("{ policy: daly, cost: 5m, corruptProbability: 1 }")).toEqual([expect.stringMatching(/strategies\[0\]\.checkpoint\.corruptProbability/)]);
+    expect(problems("{ policy: adaptive, cost: 5m, corruptProbability: -0.1 }")).toEqual([expect.stringMatching(/strategies\[0\]\.checkpoint\.corruptProbability/)]);
+    expect(problems("{ policy: none, corruptProbability: 0.1 }")).not.toEqual([]);
+  });
+
+  it("is refused with the burst-buffer tier, naming the field", () => {
+    const found = problems("{ policy: fixed, interval: 1h, sizeGB: 100, tier: burst-buffer, corruptProbability: 0.1 }");
+    expect(found).toEqual([expect.stringMatching(/strategies\[0\]\.checkpoint\.corruptProbability: corrupt checkpoints are not modelled with the burst-buffer tier/)]);
   });
 });
