@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ClusterModel } from "../../models/cluster/model.js";
 import type { CheckpointPlan } from "../../models/strategies/checkpoint.js";
@@ -119,6 +120,61 @@ describe("corrupt checkpoints, by hand", () => {
     expect(withCorruption).toEqual(clean);
     expect(withFallbacks).toBe(0);
     expect(without).toBeNull(); // not modelled: null, not a made-up zero
+  });
+});
+
+describe("corrupt checkpoints, any outages (fast-check)", () => {
+  it("book every node-minute once; fallbacks lose whole intervals, one fallback per restart at most", () => {
+    const outages = fc
+      .array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 60 })), { minLength: 1, maxLength: 6 })
+      .map((gaps) => {
+        // Crash after `up` minutes up, repaired `down` minutes later: disjoint outages in order.
+        let at = 0;
+        return gaps.map(([up, down]) => {
+          const crash = at + up;
+          at = crash + down;
+          return [crash, at] as const;
+        });
+      });
+    fc.assert(
+      fc.property(outages, fc.double({ min: 0.05, max: 0.9, noNaN: true }), fc.boolean(), (outageList, p, incremental) => {
+        const checkpoint: CheckpointPlan = {
+          ...plan,
+          corruptProbability: p,
+          ...(incremental ? { incremental: { fullEvery: 3, dirtyFraction: 0.5 } } : {}),
+        };
+        const sim = new Sim({ seed: 5, keepRecords: true });
+        const model = new ClusterModel(
+          sim,
+          testModelOptions({
+            horizonUs: 48 * US_PER_H,
+            cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
+            workload: { generator: null, trace: null, maxRequeues: 10 },
+            checkpoint,
+          }),
+        );
+        model.submit(1, 5 * US_PER_H);
+        for (const [crashMin, repairMin] of outageList) {
+          sim.scheduleAt(crashMin * US_PER_MIN, () => model.cluster.crash(0));
+          sim.scheduleAt(repairMin * US_PER_MIN, () => model.cluster.restore(0));
+        }
+        const result = model.run();
+        const { useful, lost, overhead, busy } = result.nodeHours;
+        expect(Math.abs(useful + lost + overhead - busy)).toBeLessThan(1e-9 * busy);
+        // The job ends done within two days: all its work useful, none left over in flight.
+        expect(sim.records.some((r) => r.kind === "JobCompleted")).toBe(true);
+        expect(useful * US_PER_H).toBeCloseTo(5 * US_PER_H, 3);
+        const fallbacks = sim.records.filter((r) => r.kind === "CheckpointCorrupt");
+        const restarts = sim.records.filter((r) => r.kind === "JobStarted").length - 1;
+        expect(result.metrics.checkpoint_fallbacks).toBe(fallbacks.length);
+        expect(fallbacks.length).toBeLessThanOrEqual(Math.max(0, restarts));
+        // Each checkpoint saves one interval at full pace: a fallback steps back whole ones.
+        for (const fallback of fallbacks) expect((fallback.lostUs as number) % plan.intervalUs).toBe(0);
+        const steppedBackUs = fallbacks.reduce((sum, r) => sum + (r.lostUs as number), 0);
+        expect(lost * US_PER_H).toBeGreaterThanOrEqual(steppedBackUs - 1e-3);
+      }),
+      { numRuns: 150, seed: 20261206 },
+    );
   });
 });
 
