@@ -143,8 +143,6 @@ export interface AttemptCounters {
   checkpointsCompleted: number;
   /** Writes that timed out, failed, or were cut short by an interruption. */
   checkpointsFailed: number;
-  /** Restarts that read a checkpoint back. */
-  restarts: number;
   /** Restarts that found the latest checkpoint corrupt and fell back to an older one (or the start). */
   checkpointFallbacks: number;
   /** Checkpoint intervals the plan chose (one per compute segment, a finite interval only): count, sum, least and most, µs. */
@@ -158,7 +156,6 @@ export class AttemptExecutor {
   readonly counters: AttemptCounters = {
     checkpointsCompleted: 0,
     checkpointsFailed: 0,
-    restarts: 0,
     checkpointFallbacks: 0,
     intervalsChosen: 0,
     intervalSumUs: 0,
@@ -231,7 +228,6 @@ export class AttemptExecutor {
 
   #restartOrCompute(job: Job, state: AttemptState): void {
     if (job.committedUs > 0) {
-      this.counters.restarts++;
       this.#enter(state, Phase.Restart);
       state.ioAloneUs = 0;
       state.operation = this.#read(job, state);
