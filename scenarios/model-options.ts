@@ -225,6 +225,11 @@ function incrementalOf(checkpoint: { incremental?: { fullEvery: number; dirtyFra
   return checkpoint.incremental === undefined ? {} : { incremental: checkpoint.incremental };
 }
 
+/** Only a positive probability goes into the plan: without it the plan is what it always was. */
+function corruptionOf(checkpoint: { corruptProbability?: number }) {
+  return (checkpoint.corruptProbability ?? 0) > 0 ? { corruptProbability: checkpoint.corruptProbability } : {};
+}
+
 function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): CheckpointPlan {
   const checkpoint = strategy.checkpoint;
   switch (checkpoint.policy) {
@@ -238,6 +243,7 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
         adaptive: { formula: "daly", priorNodeMtbfUs: secondsToUs(checkpoint.prior) },
         onNotice: checkpoint.onNotice,
         ...incrementalOf(checkpoint),
+        ...corruptionOf(checkpoint),
       };
     case "on-notice":
       return {
@@ -247,6 +253,7 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
         restartUs: secondsToUs(checkpoint.restart ?? checkpoint.cost),
         sizeBytes: 0,
         onNotice: true,
+        ...corruptionOf(checkpoint),
       };
     case "young":
     case "daly":
@@ -259,6 +266,7 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
         optimal: { formula: checkpoint.policy, nodeMtbfUs: secondsToUs(checkpoint.assumedMtbf ?? nodeMtbfS!) },
         onNotice: checkpoint.onNotice,
         ...incrementalOf(checkpoint),
+        ...corruptionOf(checkpoint),
       };
     case "none":
       return NO_CHECKPOINT;
@@ -271,6 +279,7 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
         sizeBytes: (checkpoint.sizeGB ?? 0) * 1e9,
         onNotice: checkpoint.onNotice,
         ...incrementalOf(checkpoint),
+        ...corruptionOf(checkpoint),
       };
   }
 }

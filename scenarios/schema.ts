@@ -272,6 +272,13 @@ const incrementalSchema = z
   })
   .describe("incremental checkpoints: a restart reads the full one and the increments since");
 
+const corruptProbability = z
+  .number()
+  .min(0)
+  .lt(1)
+  .optional()
+  .describe("chance each checkpoint is silently corrupt, found only when a restart reads it back (falls back to an older one)");
+
 const checkpointSchema = z.discriminatedUnion("policy", [
   z.strictObject({ policy: z.literal("none") }),
   z
@@ -288,6 +295,7 @@ const checkpointSchema = z.discriminatedUnion("policy", [
         .describe("burst-buffer: safe at buffer speed, drained to the filesystem (multi-level)"),
       onNotice: z.boolean().default(false).describe("also checkpoint when a spot reclaim is noticed"),
       incremental: incrementalSchema.optional(),
+      corruptProbability,
     })
     .refine((c) => (c.cost === undefined) !== (c.sizeGB === undefined), {
       message: "give the checkpoint a cost (fixed time) or a sizeGB (timed by cluster.storage), not both",
@@ -301,6 +309,7 @@ const checkpointSchema = z.discriminatedUnion("policy", [
     restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
     onNotice: z.boolean().default(false).describe("also checkpoint when a spot reclaim is noticed"),
     incremental: incrementalSchema.optional(),
+    corruptProbability,
   }),
   z.strictObject({
     policy: z.literal("adaptive").describe("Daly's interval with the node MTBF estimated from the failures seen so far"),
@@ -309,11 +318,13 @@ const checkpointSchema = z.discriminatedUnion("policy", [
     prior: zDuration({ positive: true }).default(365 * 86_400).describe("node MTBF assumed before any failure is seen"),
     onNotice: z.boolean().default(false).describe("also checkpoint when a spot reclaim is noticed"),
     incremental: incrementalSchema.optional(),
+    corruptProbability,
   }),
   z.strictObject({
     policy: z.literal("on-notice").describe("checkpoint only when a spot reclaim is noticed"),
     cost: zDuration().describe("time to write one checkpoint"),
     restart: zDuration().optional().describe("time to read it back; defaults to the cost"),
+    corruptProbability,
   }),
 ]);
 
@@ -853,6 +864,15 @@ const clusterScenarioSchema = z
           code: "custom",
           path: ["strategies", index, "checkpoint", "sizeGB"],
           message: "a checkpoint with a size needs cluster.storage to write to",
+        });
+      }
+      // The multi-level store knows where the last copy is (buffer or filesystem), not older
+      // ones: a fallback's read could not be timed, so the two are not combined.
+      if (checkpoint.policy === "fixed" && checkpoint.tier === "burst-buffer" && (checkpoint.corruptProbability ?? 0) > 0) {
+        context.addIssue({
+          code: "custom",
+          path: ["strategies", index, "checkpoint", "corruptProbability"],
+          message: "corrupt checkpoints are not modelled with the burst-buffer tier",
         });
       }
     });

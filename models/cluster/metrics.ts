@@ -30,6 +30,8 @@ export interface MetricsInputs {
   readonly startupModelled: boolean;
   /** Whether checkpoints and start-ups go to a storage model (else their times are fixed). */
   readonly storageModelled: boolean;
+  /** Whether checkpoints may be corrupt (else there are no fallbacks to count). */
+  readonly corruptionModelled: boolean;
   /** What the control plane's redundant units cost. */
   readonly servicesCost: number;
 }
@@ -98,6 +100,7 @@ export function clusterMetrics(inputs: MetricsInputs, endUs: number): RunMetrics
     checkpoint_interval_mean_h: intervalsChosen > 0 ? intervalSumUs / intervalsChosen / US_PER_H : null,
     checkpoint_interval_min_h: intervalsChosen > 0 ? intervalMinUs / US_PER_H : null,
     checkpoint_interval_max_h: intervalsChosen > 0 ? intervalMaxUs / US_PER_H : null,
+    checkpoint_fallbacks: inputs.corruptionModelled ? inputs.counters.checkpointFallbacks : null,
     scheduler_success_rate: submitted > 0 ? lifecycle.started / submitted : null,
     slo_error_budget_used: errorBudgetUsed(inputs.slo, lifecycle.failed, ended, lifecycle.timesToSolutionH),
     cost_total: cost,

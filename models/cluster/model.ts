@@ -198,6 +198,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
         failuresModelled: this.#failureCount > 0,
         startupModelled: (this.#options.storage?.startup ?? null) !== null,
         storageModelled: this.#options.storage !== null,
+        corruptionModelled: (this.#options.checkpoint.corruptProbability ?? 0) > 0,
         servicesCost: this.part(ControlPlanePart)?.cost(endUs) ?? 0,
       },
       endUs,

@@ -1,3 +1,4 @@
+import { assert } from "../../sim/assert.js";
 import type { Sim } from "../../sim/sim.js";
 import { BurstBuffer } from "../storage/burst-buffer.js";
 import { BurstBufferCheckpointStore } from "../storage/burst-buffer-store.js";
@@ -30,6 +31,11 @@ export class StoragePart implements ClusterPart {
         : buffer !== null && bufferOptions !== null && options.checkpointTier === "burst-buffer"
           ? new BurstBufferCheckpointStore(sim, buffer, this.filesystem, bufferOptions.bandwidthGBps, options.checkpoints)
           : new FilesystemCheckpointStore(this.filesystem, options.checkpoints);
+    // The multi-level store tracks the last copy only: a fallback's read could not be timed (the schema refuses it too).
+    assert(
+      !(this.checkpointStore instanceof BurstBufferCheckpointStore) || (plan.corruptProbability ?? 0) === 0,
+      "corrupt checkpoints are not modelled with the burst-buffer tier",
+    );
     const startup = options.startup ?? null;
     this.startup = startup === null ? null : new MetadataStartup(sim, this.filesystem, startup);
   }

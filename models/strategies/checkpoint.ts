@@ -37,6 +37,13 @@ export interface CheckpointPlan {
    * (`dirtyFraction` of the size and cost); a restart reads the full one and the increments.
    */
   readonly incremental?: { readonly fullEvery: number; readonly dirtyFraction: number };
+  /**
+   * Silent corruption: each checkpoint written is unreadable with this probability (in
+   * [0, 1); absent or 0: never), found out only when a restart reads it back, which then
+   * falls back to the newest checkpoint still readable (an increment needs its full
+   * checkpoint and every increment between them readable), or to the start.
+   */
+  readonly corruptProbability?: number;
 }
 
 /** What the cluster has seen of node failures: for adaptive checkpointing. */

@@ -47,6 +47,17 @@ export class AttemptState {
   /** Incremental checkpoints: increments saved since the last full one, and whether one exists. */
   incrementsSinceFull = 0;
   hasFullCheckpoint = false;
+  /**
+   * Corrupt checkpoints: where the newest checkpoint a restart can read back stands (the
+   * committed work it holds; 0: none, restart from the start) and the incremental chain
+   * there. Every checkpoint after it is unreadable, so this is all the history a fallback
+   * needs: O(1) per job however many checkpoints it writes.
+   */
+  readableUs = 0;
+  readableIncrements = 0;
+  readableHasFull = false;
+  /** Whether the current chain (its full checkpoint and the increments since) is all readable. */
+  chainReadable = true;
   /** The share of a full checkpoint the write under way moves. */
   writeFraction = 1;
 }

@@ -1,4 +1,5 @@
 import { assert } from "../../sim/assert.js";
+import type { RngStream } from "../../sim/rng.js";
 import type { Sim } from "../../sim/sim.js";
 import { intervalForUs, type CheckpointPlan, type MtbfEstimate } from "../strategies/checkpoint.js";
 import { ClockCause } from "../hardware/cluster.js";
@@ -18,6 +19,10 @@ import type { Job } from "./job.js";
  * checkpoint leaves the previous one in force and the job computes on. An interruption
  * (a crash, a time limit, a preemption, the horizon) keeps the work the last completed
  * checkpoint saved; the compute since is lost.
+ *
+ * A checkpoint may be silently corrupt (the plan's `corruptProbability`): the job learns it
+ * only when a restart reads it back, then reads the newest readable checkpoint before it
+ * (or starts over), and the work between the two moves from useful to lost.
  *
  * Time is booked per node in a ledger as it is spent, so that useful + overhead + lost +
  * in flight + degraded + start-up equals the time jobs held nodes. Compute runs at the
@@ -138,6 +143,8 @@ export interface AttemptCounters {
   checkpointsCompleted: number;
   /** Writes that timed out, failed, or were cut short by an interruption. */
   checkpointsFailed: number;
+  /** Restarts that found the latest checkpoint corrupt and fell back to an older one (or the start). */
+  checkpointFallbacks: number;
   /** Checkpoint intervals the plan chose (one per compute segment, a finite interval only): count, sum, least and most, µs. */
   intervalsChosen: number;
   intervalSumUs: number;
@@ -149,6 +156,7 @@ export class AttemptExecutor {
   readonly counters: AttemptCounters = {
     checkpointsCompleted: 0,
     checkpointsFailed: 0,
+    checkpointFallbacks: 0,
     intervalsChosen: 0,
     intervalSumUs: 0,
     intervalMinUs: Infinity,
@@ -163,6 +171,8 @@ export class AttemptExecutor {
 
   readonly #estimate: MtbfEstimate | null;
   readonly #startup: StartupIo | null;
+  /** Whether each checkpoint written is corrupt: its own stream, so turning it on moves no other draw. */
+  readonly #corruptRng: RngStream | null;
 
   /** `onCompleted` is told when a job's work is all done (its ledger entries are booked). */
   constructor(
@@ -182,6 +192,9 @@ export class AttemptExecutor {
     this.#ledger = ledger;
     this.#onCompleted = onCompleted;
     this.#startup = startup;
+    const corruptProbability = plan.corruptProbability ?? 0;
+    assert(corruptProbability >= 0 && corruptProbability < 1, "a corrupt probability is in [0, 1)");
+    this.#corruptRng = corruptProbability > 0 ? sim.rng("checkpoint.corruption") : null;
     startup?.connect((job) => this.#startupDone(job));
     store.connect(
       (job, ok) => this.#checkpointDone(job, ok),
@@ -356,6 +369,14 @@ export class AttemptExecutor {
       state.operation = this.#read(job, state);
       return;
     }
+    if (job.committedUs > state.readableUs) {
+      // What was read is corrupt: read the newest readable checkpoint, if any, in the same restart.
+      this.#fallBack(job, state);
+      if (job.committedUs > 0) {
+        state.operation = this.#read(job, state);
+        return;
+      }
+    }
     this.#bookIo(this.#ledger, job, state, "overheadUs");
     state.operation = null;
     this.#computeNext(job, state);
@@ -395,11 +416,45 @@ export class AttemptExecutor {
       assert(workUs < job.remainingUs, "a checkpoint before the end leaves work to do");
       this.#book(job, state, workUs);
       job.committedUs += workUs;
+      this.#drawCorruption(job, state);
     } else {
       this.counters.checkpointsFailed++;
       this.#sim.record({ kind: "CheckpointFailed", job: job.id });
     }
     this.#computeNext(job, state);
+  }
+
+  /**
+   * Draws whether the checkpoint just written is corrupt, and moves the newest readable
+   * point up to it when it and the chain it completes are readable.
+   */
+  #drawCorruption(job: Job, state: AttemptState): void {
+    const corrupt = this.#corruptRng !== null && this.#corruptRng.random() < this.#plan.corruptProbability!;
+    // A full checkpoint starts a chain; an increment is readable only if the chain so far is.
+    state.chainReadable = (state.writeFraction === 1 || state.chainReadable) && !corrupt;
+    if (!state.chainReadable) return;
+    state.readableUs = job.committedUs;
+    state.readableIncrements = state.incrementsSinceFull;
+    state.readableHasFull = state.hasFullCheckpoint;
+  }
+
+  /**
+   * A restart found the checkpoint it read corrupt: the job goes back to the newest readable
+   * one (or the start). The work in between was booked useful when saved; it is lost now.
+   */
+  #fallBack(job: Job, state: AttemptState): void {
+    const lostUs = job.committedUs - state.readableUs;
+    this.counters.checkpointFallbacks++;
+    this.#sim.record({ kind: "CheckpointCorrupt", job: job.id, lostUs });
+    this.#ledger.usefulUs -= lostUs * job.units;
+    this.#ledger.lostUs += lostUs * job.units;
+    job.lostUs += lostUs;
+    job.committedUs = state.readableUs;
+    state.incrementsSinceFull = state.readableIncrements;
+    state.hasFullCheckpoint = state.readableHasFull;
+    state.chainReadable = true;
+    // More work is left: plan it at the attempt's pace (nothing computed yet in a restart).
+    state.computeTotalUs = state.speed === 1 ? job.remainingUs : Math.ceil(job.remainingUs / state.speed);
   }
 
   /**
