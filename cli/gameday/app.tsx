@@ -575,7 +575,7 @@ function minutes(us: number): string {
   return `after ${elapsed(us)}`;
 }
 
-/** Seconds on a service's scale, minutes on a cluster's. */
+/** Seconds on a service's scale, minutes or hours on a cluster's. */
 function elapsed(us: number): string {
-  return us < 120e6 ? `${Math.round(us / 1e6)} s` : `${Math.round(us / 60e6)} min`;
+  return us < 120e6 ? `${Math.round(us / 1e6)} s` : us < 7_200e6 ? `${Math.round(us / 60e6)} min` : `${(us / 3_600e6).toFixed(1)} h`;
 }

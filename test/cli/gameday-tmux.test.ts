@@ -53,6 +53,10 @@ describe.runIf(haveTmux || required)("faultline gameday in a real terminal", () 
       const coloured = tmux("capture-pane", "-p", "-e", "-t", session);
       expect(coloured).toMatch(/\u001b\[(\d+;)*3[1-6]m▲/);
       expect(coloured).toMatch(/\u001b\[(\d+;)*3[1-6]m■/);
+      // Its alert fired as it began: a ticket, in yellow, above the log and in it.
+      expect(shown).toMatch(/^TICKET GpuThrottled r01n05 GPU clock at 50% · 5 min$/m);
+      expect(shown).toContain("TICKET GpuThrottled r01n05: GPU clock at 50%");
+      expect(coloured).toMatch(/\u001b\[(\d+;)*33mTICKET/);
       tmux("send-keys", "-t", session, "a");
       await waitFor(/2 quarantine a node/);
       tmux("send-keys", "-t", session, "2", "r01n05", "Enter");
@@ -84,8 +88,9 @@ describe.runIf(haveTmux || required)("faultline gameday in a real terminal", () 
     const result = JSON.parse(final);
     // One incident had begun (the hot node at 1 h); quarantined 5 minutes in: full marks.
     expect(result).toMatchObject({ score: 100, commands: 1, endH: 1.08889 });
-    expect(result.incidents).toEqual([{ title: "GPU node running hot", startH: 1, detectedH: 1.08889, mitigatedH: 1.08889, points: 100 }]);
-    expect(readFileSync(join(work, "day", "debrief.md"), "utf8")).toContain("| GPU node running hot (throttle on r01n05) | day 0 01:00:00 | 5 min");
+    expect(result.incidents).toEqual([{ title: "GPU node running hot", startH: 1, alertedH: 1, detectedH: 1.08889, mitigatedH: 1.08889, points: 100 }]);
+    expect(result.alerts).toMatchObject({ pages: 0, tickets: 1, suppressed: 0 });
+    expect(readFileSync(join(work, "day", "debrief.md"), "utf8")).toContain("| GPU node running hot (throttle on r01n05) | day 0 01:00:00 | 0 s | 5 min");
     const replay = faultline("gameday", "--replay", join("day", "session.json"));
     expect(replay.code).toBe(0);
     expect(replay.stdout).toBe(final);

@@ -70,7 +70,7 @@ controlPlane:
   - { name: ctld, role: scheduler, mtbf: 5d, mttr: 6h, ha: { kind: active-passive } }
   - { name: boot, role: boot, mtbf: 5d, mttr: 6h, ha: { kind: quorum, units: 3 } }
 strategies:
-  - { name: daly, checkpoint: { policy: daly, cost: 5m, onNotice: true, incremental: { fullEvery: 3, dirtyFraction: 0.2 } } }
+  - { name: daly, checkpoint: { policy: daly, cost: 5m, onNotice: true, corruptProbability: 0.1, incremental: { fullEvery: 3, dirtyFraction: 0.2 } } }
   - { name: to-storage, checkpoint: { policy: fixed, interval: 1h, sizeGB: 50, timeout: 10m, tier: burst-buffer } }
   - { name: adaptive, checkpoint: { policy: adaptive, cost: 5m }, healthPolicy: null, rollout: { strategy: big-bang } }
 slo: { timeToSolutionP90: 24h, jobSuccessRate: 0.95 }
