@@ -21,6 +21,13 @@ export type ServiceFault =
       readonly factor: number;
     };
 
+/** A window when the clients send `factor` × their usual rate (a load spike). */
+export interface LoadSpike {
+  readonly atUs: number;
+  readonly durationUs: number;
+  readonly factor: number;
+}
+
 export interface ServiceModelOptions {
   readonly horizonUs: number;
   /** The pool, its clients and its mitigations; `ratePerS` is the clients' arrival rate. */
@@ -28,6 +35,8 @@ export interface ServiceModelOptions {
   /** A leak in every replica's process (the leak set then sends the requests); null: none. */
   readonly leak: (MemoryLeakOptions & { readonly stepUs: number }) | null;
   readonly faults: readonly ServiceFault[];
+  /** Load spikes, not overlapping; they need the pool's own arrivals (no leak). Default none. */
+  readonly spikes?: readonly LoadSpike[];
   /** Availability target (share of requests that succeed), for `slo_error_budget_used`. */
   readonly sloAvailability: number | null;
   /** Windows of the time series. */
@@ -63,6 +72,7 @@ export class ServiceModel {
     // With a leak, the leak set is the client (it sees each request's latency); the pool
     // then generates no arrivals of its own.
     const leak = options.leak;
+    assert(leak === null || (options.spikes ?? []).length === 0, "load spikes need the pool's own arrivals (no leak)");
     this.pool = new ReplicaPool(sim, leak === null ? options.pool : { ...options.pool, ratePerS: 0 });
     this.#leaks =
       leak === null
@@ -93,6 +103,9 @@ export class ServiceModel {
     for (const fault of this.#options.faults) {
       sim.scheduleAt(fault.atUs, () => this.#begin(fault));
       sim.scheduleAt(fault.atUs + fault.durationUs, () => this.#end(fault));
+    }
+    for (const spike of this.#options.spikes ?? []) {
+      sim.scheduleAt(spike.atUs, () => this.pool.startSpike(spike.factor, spike.durationUs));
     }
     sim.schedule(this.#options.sampleEveryUs, this.#onSample);
   }
@@ -126,12 +139,19 @@ export class ServiceModel {
   }
 
   #faults(): ServiceRunResult["faults"] {
-    return this.#options.faults.map((fault) => ({
+    const faults = this.#options.faults.map((fault) => ({
       timeUs: fault.atUs,
       kind: fault.kind,
       target: `replica${fault.replica}`,
       durationUs: fault.durationUs,
     }));
+    const spikes = (this.#options.spikes ?? []).map((spike) => ({
+      timeUs: spike.atUs,
+      kind: "load-spike",
+      target: this.#options.pool.name,
+      durationUs: spike.durationUs,
+    }));
+    return spikes.length === 0 ? faults : [...faults, ...spikes].sort((a, b) => a.timeUs - b.timeUs);
   }
 
   #metrics(): RunMetrics {

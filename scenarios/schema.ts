@@ -586,7 +586,9 @@ function checkClusterRunBounds(scenario: ClusterScenario, horizonS: number, cont
 /** A service run's requests and samples are within bounds. */
 function checkServiceRunBounds(scenario: ServiceScenario, context: z.RefinementCtx): void {
   const issues: BoundIssue[] = [];
-  const requests = scenario.service.arrivalsPerSecond * scenario.horizon;
+  // Spikes add (factor − 1) × their duration of base-rate traffic each.
+  const spikeSeconds = scenario.service.spikes.reduce((sum, spike) => sum + (spike.factor - 1) * spike.duration, 0);
+  const requests = scenario.service.arrivalsPerSecond * (scenario.horizon + Math.max(0, spikeSeconds));
   if (requests > REQUESTS_MAX) {
     issues.push({
       path: ["service", "arrivalsPerSecond"],
@@ -796,6 +798,19 @@ const replicaServiceSchema = z.strictObject({
     .refine((leak) => leak.limitMiB > leak.baseMiB, { message: "limitMiB must exceed baseMiB", path: ["limitMiB"] })
     .optional()
     .describe("a memory leak in every replica's process"),
+  spikes: z
+    .array(
+      z.strictObject({
+        at: zDuration(),
+        duration: zDuration({ positive: true }),
+        factor: z.number().gt(0).max(1_000, atMost(1_000, "")).describe("arrival rate multiplier during the window"),
+      }),
+    )
+    .max(1_000, { error: (issue) => `expected at most 1,000 spikes, got ${Array.isArray(issue.input) ? issue.input.length : "more"}` })
+    .default([])
+    .describe("load spikes: windows (within the horizon, not overlapping) when clients send factor × arrivalsPerSecond"),
+  expensiveShare: z.number().min(0).max(1).default(0).describe("share of requests that are expensive"),
+  expensiveFactor: z.number().min(1).max(1_000, atMost(1_000, "")).default(1).describe("an expensive request's service time is this × a drawn one"),
 });
 
 const mitigationsSchema = z.strictObject({
@@ -900,7 +915,28 @@ const serviceScenarioSchema = z
     if (scenario.service.health !== undefined && scenario.service.balancer === "central-queue") {
       context.addIssue({ code: "custom", path: ["service", "health"], message: "health checks need per-replica queues (not central-queue)" });
     }
+    checkSpikes(scenario, context);
   });
+
+/** Load spikes lie within the horizon, do not overlap, and need the pool's own arrivals. */
+function checkSpikes(scenario: ServiceScenario, context: z.RefinementCtx): void {
+  const spikes = scenario.service.spikes;
+  if (spikes.length > 0 && scenario.service.leak !== undefined) {
+    context.addIssue({ code: "custom", path: ["service", "spikes"], message: "load spikes are not modelled with service.leak (the leak's client sends the requests)" });
+  }
+  const order = spikes.map((_, index) => index).sort((a, b) => spikes[a].at - spikes[b].at || a - b);
+  let previous = -1;
+  for (const index of order) {
+    const spike = spikes[index];
+    if (spike.at + spike.duration > scenario.horizon) {
+      context.addIssue({ code: "custom", path: ["service", "spikes", index, "duration"], message: `the spike ends at ${spike.at + spike.duration} s, after the horizon (${scenario.horizon} s)` });
+    }
+    if (previous >= 0 && spike.at < spikes[previous].at + spikes[previous].duration) {
+      context.addIssue({ code: "custom", path: ["service", "spikes", index, "at"], message: `overlaps spike ${previous} (${spikes[previous].at}–${spikes[previous].at + spikes[previous].duration} s)` });
+    }
+    previous = index;
+  }
+}
 
 /**
  * A scenario file: a cluster (nodes, jobs, schedulers, failures) or a service (replicas
