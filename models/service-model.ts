@@ -168,6 +168,7 @@ export class ServiceModel {
     const p50Us = leaks?.latencyP50Us ?? latencies.percentile(0.5);
     const p99Us = leaks?.latencyP99Us ?? latencies.percentile(0.99);
     const slo = this.#options.sloAvailability;
+    const spike = this.pool.spikeCounts();
     return {
       ...unexercisedMetrics(),
       service_goodput_ratio: requests > 0 ? succeeded / requests : null,
@@ -178,6 +179,7 @@ export class ServiceModel {
       service_error_rate: errorRate,
       service_ejections: this.pool.ejectedCount,
       service_oom_kills: leaks?.oomKilled ?? null,
+      service_spike_goodput_ratio: spike.requests > 0 ? spike.succeeded / spike.requests : null,
       slo_error_budget_used: slo === null || errorRate === null ? null : errorRate / (1 - slo),
     };
   }

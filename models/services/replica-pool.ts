@@ -282,6 +282,8 @@ class Attempt {
   /** When the client gives up on it; Infinity without a timeout. */
   readonly deadlineUs: number;
   replica = -1;
+  /** Whether the request was first sent during a load spike (rate factor ≠ 1). */
+  inSpike = false;
   /** Index in its replica's `inService` while in service. */
   slot = -1;
   startUs = 0;
@@ -400,6 +402,9 @@ export class ReplicaPool {
   /** Arrival rate multiplier (a load spike), 1 normally. */
   #rateFactor = 1;
   #spikeEndHandle = -1;
+  // Requests first sent in a spike window, and those of them that succeeded (metrics window).
+  #spikeRequests = 0;
+  #spikeSucceeded = 0;
   #retryTokens: number;
 
   #breakerState = CLOSED;
@@ -737,6 +742,8 @@ export class ReplicaPool {
     this.#wasted = 0;
     this.#lost = 0;
     this.#servedInTime = 0;
+    this.#spikeRequests = 0;
+    this.#spikeSucceeded = 0;
     this.latenciesUs = new SampleSet();
     this.#waitSumUs = 0;
     this.#waitCount = 0;
@@ -772,6 +779,11 @@ export class ReplicaPool {
       wasted: this.#wasted,
       lost: this.#lost,
     };
+  }
+
+  /** Requests first sent during a load spike (rate factor ≠ 1), and those that succeeded, in the metrics window. */
+  spikeCounts(): { readonly requests: number; readonly succeeded: number } {
+    return { requests: this.#spikeRequests, succeeded: this.#spikeSucceeded };
   }
 
   /** Mean wait in queue of attempts that started service in the window, µs; NaN if none. */
@@ -924,14 +936,21 @@ export class ReplicaPool {
       this.#retryTokens = Math.min(tokensMax, this.#retryTokens + (this.#options.retryBudget as number));
     }
     const nowUs = this.#sim.now;
-    this.#sendAttempt(new Attempt(nowUs, serviceUs, onDone, arg, 1, nowUs, nowUs + this.#timeoutUs));
+    const attempt = new Attempt(nowUs, serviceUs, onDone, arg, 1, nowUs, nowUs + this.#timeoutUs);
+    if (this.#rateFactor !== 1) {
+      this.#spikeRequests++;
+      attempt.inSpike = true;
+    }
+    this.#sendAttempt(attempt);
   }
 
   #retry(previous: Attempt): void {
     const nowUs = this.#sim.now;
     this.#retriesSent++;
     const { firstSentUs, serviceUs, onDone, arg, number } = previous;
-    this.#sendAttempt(new Attempt(firstSentUs, serviceUs, onDone, arg, number + 1, nowUs, nowUs + this.#timeoutUs));
+    const attempt = new Attempt(firstSentUs, serviceUs, onDone, arg, number + 1, nowUs, nowUs + this.#timeoutUs);
+    attempt.inSpike = previous.inSpike;
+    this.#sendAttempt(attempt);
   }
 
   #sendAttempt(attempt: Attempt): void {
@@ -1134,6 +1153,7 @@ export class ReplicaPool {
   #succeeded(attempt: Attempt): void {
     if (this.#breakerOn) this.#breakerRecord(attempt, true);
     this.#requestsSucceeded++;
+    if (attempt.inSpike) this.#spikeSucceeded++;
     this.latenciesUs.add(this.#sim.now - attempt.firstSentUs);
     if (attempt.onDone !== null) attempt.onDone("succeeded", attempt.arg);
   }

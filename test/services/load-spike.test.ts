@@ -73,6 +73,55 @@ describe("load spikes", () => {
     expect(erlangC(c, 0.8)).toBeLessThan(0.2 * expectedDelayed);
   });
 
+  it("service_spike_goodput_ratio of an overloaded pool that sheds is M/M/c/K's 1 − P(block) at λ·f", () => {
+    // c = 4, μ = 100/s, base λ = 88/s; a 5× spike for 200 s offers 440/s: a = 4.4 Erlang,
+    // ρ = 1.1. Shedding at a central queue of 20 (no timeouts, no retries) makes it
+    // M/M/4/24: a request sent in the spike succeeds iff it is not blocked. P(n) ∝ aⁿ/n!
+    // for n ≤ c and aᶜ/c!·(a/c)ⁿ⁻ᶜ above, up to K. 1 − P(K) = 0.8979, below the fluid
+    // bound c/a = 0.9091: the queue sometimes empties and a server idles.
+    const c = 4;
+    const K = c + 20;
+    const a = 4.4;
+    const weights: number[] = [1];
+    for (let n = 1; n <= K; n++) weights.push((weights[n - 1] * a) / Math.min(n, c));
+    const blocked = weights[K] / weights.reduce((sum, w) => sum + w, 0);
+    const ratios: number[] = [];
+    const spikeRequests: number[] = [];
+    for (let r = 0; r < 10; r++) {
+      const sim = new Sim({ seed: 70 + r, keepRecords: false });
+      const model = new ServiceModel(sim, {
+        horizonUs: 220 * S,
+        pool: { name: "shed", replicas: c, serviceMeanUs: 10 * MS, queueMax: 1_000, ratePerS: 88, shedQueueLength: 20 },
+        leak: null,
+        faults: [],
+        spikes: [{ atUs: 10 * S, durationUs: 200 * S, factor: 5 }],
+        sloAvailability: null,
+        sampleEveryUs: 10 * S,
+      });
+      const { metrics } = model.run();
+      ratios.push(metrics.service_spike_goodput_ratio!);
+      spikeRequests.push(model.pool.spikeCounts().requests);
+    }
+    const ratio = meanWithCi95(ratios);
+    const sent = meanWithCi95(spikeRequests);
+    console.log(
+      `M/M/4/24 at a = 4.4: spike goodput ${ratio.mean.toFixed(5)} ±${halfWidth(ratio).toFixed(5)} (1 − P(block) ${(1 - blocked).toFixed(5)}, fluid ${(c / a).toFixed(5)}); ` +
+        `${sent.mean.toFixed(0)} requests sent in the spike (λ·f·d 88,000)`,
+    );
+    expect(Math.abs(ratio.mean - (1 - blocked))).toBeLessThan(0.004);
+    expect(Math.abs(sent.mean - 88_000)).toBeLessThan(4 * Math.sqrt(88_000 / 10));
+    // Without spikes the metric is not exercised.
+    const calm = new ServiceModel(new Sim({ seed: 1, keepRecords: false }), {
+      horizonUs: 10 * S,
+      pool: { name: "calm", replicas: 1, serviceMeanUs: 10 * MS, queueMax: 10, ratePerS: 10 },
+      leak: null,
+      faults: [],
+      sloAvailability: null,
+      sampleEveryUs: 5 * S,
+    }).run();
+    expect(calm.metrics.service_spike_goodput_ratio).toBeNull();
+  });
+
   it("counts arrivals in each window as Poisson with mean λ·f·duration (mean and variance), for spikes and dips", () => {
     // λ = 100/s. Windows: [0, 50) base, [50, 60) ×5, [60, 100) base, [100, 140) ×0.25,
     // [140, 141) ×40 (a short, steep one: 4,000/s for a second).
