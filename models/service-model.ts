@@ -7,7 +7,8 @@ import { ReplicaPool, type ReplicaPoolOptions } from "./services/replica-pool.js
 /**
  * A service end to end: replicas behind a load balancer, their clients (timeouts,
  * retries and whatever mitigations the strategy turns on), optionally a memory leak in
- * every replica's process, and faults at set times (a replica hanging, a replica slowed).
+ * every replica's process, faults at set times (a replica hanging, a replica slowed) and
+ * load spikes (the clients' rate multiplied for a window, `ReplicaPool.startSpike`).
  * What follows — queues, timeouts, retry storms, ejections, recoveries — comes out of the
  * replica pool's model; this only wires it and reads its figures.
  */

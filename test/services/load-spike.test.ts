@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ServiceModel } from "../../models/service-model.js";
 import { ReplicaPool, type ReplicaPoolOptions } from "../../models/services/replica-pool.js";
+import { serviceModelOptions } from "../../scenarios/model-options.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
-import { scenarioSchema } from "../../scenarios/schema.js";
+import { isServiceScenario, scenarioSchema } from "../../scenarios/schema.js";
 import { Sim } from "../../sim/sim.js";
 import { meanWithCi95 } from "../../sim/statistics.js";
 import { US_PER_S } from "../../sim/time.js";
@@ -294,6 +295,20 @@ strategies:
 
   it("accepts spikes and a mix within bounds", () => {
     expect(problems("  spikes: [{ at: 10s, duration: 5s, factor: 5 }, { at: 15s, duration: 45s, factor: 0.5 }]\n  expensiveShare: 0.1\n  expensiveFactor: 10")).toEqual([]);
+  });
+
+  it("reach the model: spikes in µs, the mix only when some requests are expensive", () => {
+    const parsed = parseScenarioText(scenario("  spikes: [{ at: 10s, duration: 500ms, factor: 5 }]\n  expensiveShare: 0.1\n  expensiveFactor: 10"), "s.yaml", scenarioSchema);
+    if (!parsed.ok || !isServiceScenario(parsed.value)) throw new Error("did not parse as a service");
+    const options = serviceModelOptions(parsed.value, parsed.value.strategies[0]);
+    expect(options.spikes).toEqual([{ atUs: 10 * S, durationUs: 500 * MS, factor: 5 }]);
+    expect(options.pool.expensiveShare).toBe(0.1);
+    expect(options.pool.expensiveFactor).toBe(10);
+    const plain = parseScenarioText(scenario("  expensiveFactor: 10"), "s.yaml", scenarioSchema);
+    if (!plain.ok || !isServiceScenario(plain.value)) throw new Error("did not parse as a service");
+    const plainOptions = serviceModelOptions(plain.value, plain.value.strategies[0]);
+    expect(plainOptions.spikes).toEqual([]);
+    expect("expensiveShare" in plainOptions.pool).toBe(false);
   });
 
   it("rejects overlapping windows, windows past the horizon and unbounded factors, naming the field", () => {
