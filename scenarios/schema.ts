@@ -764,7 +764,7 @@ const clusterScenarioSchema = z
 const replicaServiceSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/).default("service"),
   replicas: countUpTo(10_000, "replicas of one service"),
-  serviceTime: zDuration({ positive: true }).describe("mean time to serve one request (exponential)"),
+  serviceTime: zDuration({ positive: true }).describe("mean time to serve one request (exponential); an expensive one takes expensiveFactor × as long"),
   concurrency: countUpTo(10_000).default(1).describe("requests one replica serves at once"),
   arrivalsPerSecond: positive().describe("Poisson rate of requests from the clients"),
   balancer: z.enum(["round-robin", "join-shortest-queue", "central-queue"]).default("round-robin"),

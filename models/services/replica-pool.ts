@@ -599,7 +599,8 @@ export class ReplicaPool {
   /**
    * A load spike from now: arrivals at `factor` × `ratePerS` for `durationUs`, then back
    * to the base rate (a game day's or a script's verb). A spike started during another
-   * replaces it, ending at its own time.
+   * replaces it, ending at its own time. It moves the pool's own arrivals (`ratePerS`),
+   * not requests a client model `offer`s.
    */
   startSpike(factor: number, durationUs: number): void {
     assert(Number.isSafeInteger(durationUs) && durationUs > 0, "a spike's duration must be positive whole µs");

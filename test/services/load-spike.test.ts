@@ -321,6 +321,8 @@ strategies:
     expect(problems("  spikes: [{ at: 5s, duration: 1s, factor: 5 }]\n  leak: { baseMiB: 512, limitMiB: 2048, leakMiBPerHour: 100 }")).toEqual([
       expect.stringMatching(/service\.spikes: load spikes are not modelled with service\.leak/),
     ]);
+    const many = Array.from({ length: 1_001 }, (_, i) => `{ at: ${i * 0.01}, duration: 0.005, factor: 2 }`).join(", ");
+    expect(problems(`  spikes: [${many}]`)).toEqual([expect.stringMatching(/service\.spikes: expected at most 1,000 spikes, got 1001/)]);
     expect(problems("  expensiveShare: 1.5")).toEqual([expect.stringMatching(/service\.expensiveShare/)]);
     expect(problems("  expensiveFactor: 0.5")).toEqual([expect.stringMatching(/service\.expensiveFactor/)]);
   });
