@@ -36,7 +36,7 @@ export interface ServiceModelOptions {
   /** A leak in every replica's process (the leak set then sends the requests); null: none. */
   readonly leak: (MemoryLeakOptions & { readonly stepUs: number }) | null;
   readonly faults: readonly ServiceFault[];
-  /** Load spikes, not overlapping; they need the pool's own arrivals (no leak). Default none. */
+  /** Load spikes, not overlapping. Default none. */
   readonly spikes?: readonly LoadSpike[];
   /** Availability target (share of requests that succeed), for `slo_error_budget_used`. */
   readonly sloAvailability: number | null;
@@ -73,7 +73,6 @@ export class ServiceModel {
     // With a leak, the leak set is the client (it sees each request's latency); the pool
     // then generates no arrivals of its own.
     const leak = options.leak;
-    assert(leak === null || (options.spikes ?? []).length === 0, "load spikes need the pool's own arrivals (no leak)");
     this.pool = new ReplicaPool(sim, leak === null ? options.pool : { ...options.pool, ratePerS: 0 });
     this.#leaks =
       leak === null
@@ -106,7 +105,12 @@ export class ServiceModel {
       sim.scheduleAt(fault.atUs + fault.durationUs, () => this.#end(fault));
     }
     for (const spike of this.#options.spikes ?? []) {
-      sim.scheduleAt(spike.atUs, () => this.pool.startSpike(spike.factor, spike.durationUs));
+      // The pool marks the requests sent in the spike; with a leak, the leak set is the client that sends them.
+      sim.scheduleAt(spike.atUs, () => {
+        this.pool.startSpike(spike.factor, spike.durationUs);
+        this.#leaks?.setArrivalRateFactor(spike.factor);
+      });
+      if (this.#leaks !== null) sim.scheduleAt(spike.atUs + spike.durationUs, () => this.#leaks?.setArrivalRateFactor(1));
     }
     sim.schedule(this.#options.sampleEveryUs, this.#onSample);
   }

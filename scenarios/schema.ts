@@ -918,12 +918,9 @@ const serviceScenarioSchema = z
     checkSpikes(scenario, context);
   });
 
-/** Load spikes lie within the horizon, do not overlap, and need the pool's own arrivals. */
+/** Load spikes lie within the horizon and do not overlap. */
 function checkSpikes(scenario: ServiceScenario, context: z.RefinementCtx): void {
   const spikes = scenario.service.spikes;
-  if (spikes.length > 0 && scenario.service.leak !== undefined) {
-    context.addIssue({ code: "custom", path: ["service", "spikes"], message: "load spikes are not modelled with service.leak (the leak's client sends the requests)" });
-  }
   const order = spikes.map((_, index) => index).sort((a, b) => spikes[a].at - spikes[b].at || a - b);
   let previous = -1;
   for (const index of order) {
