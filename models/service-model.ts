@@ -8,7 +8,8 @@ import { TwoTier } from "./services/two-tier.js";
 /**
  * A service end to end: replicas behind a load balancer, their clients (timeouts,
  * retries and whatever mitigations the strategy turns on), optionally a memory leak in
- * every replica's process, and faults at set times (a replica hanging, a replica slowed).
+ * every replica's process, faults at set times (a replica hanging, a replica slowed) and
+ * load spikes (the clients' rate multiplied for a window, `ReplicaPool.startSpike`).
  * What follows — queues, timeouts, retry storms, ejections, recoveries — comes out of the
  * replica pool's model; this only wires it and reads its figures.
  */
@@ -24,6 +25,13 @@ export type ServiceFault =
       readonly factor: number;
     };
 
+/** A window when the clients send `factor` × their usual rate (a load spike). */
+export interface LoadSpike {
+  readonly atUs: number;
+  readonly durationUs: number;
+  readonly factor: number;
+}
+
 export interface ServiceModelOptions {
   readonly horizonUs: number;
   /** The pool, its clients and its mitigations; `ratePerS` is the clients' arrival rate. */
@@ -33,6 +41,8 @@ export interface ServiceModelOptions {
   /** A back tier every request calls (models/services/two-tier.ts), the front as its client. Default none. */
   readonly backend?: ReplicaPoolOptions;
   readonly faults: readonly ServiceFault[];
+  /** Load spikes, not overlapping. Default none. */
+  readonly spikes?: readonly LoadSpike[];
   /** Availability target (share of requests that succeed), for `slo_error_budget_used`. */
   readonly sloAvailability: number | null;
   /** Windows of the time series. */
@@ -111,6 +121,14 @@ export class ServiceModel {
       sim.scheduleAt(fault.atUs, () => this.#begin(fault));
       sim.scheduleAt(fault.atUs + fault.durationUs, () => this.#end(fault));
     }
+    for (const spike of this.#options.spikes ?? []) {
+      // The pool marks the requests sent in the spike; with a leak, the leak set is the client that sends them.
+      sim.scheduleAt(spike.atUs, () => {
+        this.pool.startSpike(spike.factor, spike.durationUs);
+        this.#leaks?.setArrivalRateFactor(spike.factor);
+      });
+      if (this.#leaks !== null) sim.scheduleAt(spike.atUs + spike.durationUs, () => this.#leaks?.setArrivalRateFactor(1));
+    }
     sim.schedule(this.#options.sampleEveryUs, this.#onSample);
   }
 
@@ -151,12 +169,19 @@ export class ServiceModel {
   }
 
   #faults(): ServiceRunResult["faults"] {
-    return this.#options.faults.map((fault) => ({
+    const faults = this.#options.faults.map((fault) => ({
       timeUs: fault.atUs,
       kind: fault.kind,
       target: fault.tier === "backend" ? `${this.#options.backend?.name ?? "backend"}/replica${fault.replica}` : `replica${fault.replica}`,
       durationUs: fault.durationUs,
     }));
+    const spikes = (this.#options.spikes ?? []).map((spike) => ({
+      timeUs: spike.atUs,
+      kind: "load-spike",
+      target: this.#options.pool.name,
+      durationUs: spike.durationUs,
+    }));
+    return spikes.length === 0 ? faults : [...faults, ...spikes].sort((a, b) => a.timeUs - b.timeUs);
   }
 
   #metrics(): RunMetrics {
@@ -174,6 +199,7 @@ export class ServiceModel {
     const p99Us = leaks?.latencyP99Us ?? latencies.percentile(0.99);
     const slo = this.#options.sloAvailability;
     const backend = this.#backendMetrics(requests);
+    const spike = this.pool.spikeCounts();
     return {
       ...unexercisedMetrics(),
       service_goodput_ratio: requests > 0 ? succeeded / requests : null,
@@ -186,6 +212,7 @@ export class ServiceModel {
       service_oom_kills: leaks?.oomKilled ?? null,
       service_utilization: finiteOrNull(this.pool.metrics().utilization),
       ...backend,
+      service_spike_goodput_ratio: spike.requests > 0 ? spike.succeeded / spike.requests : null,
       slo_error_budget_used: slo === null || errorRate === null ? null : errorRate / (1 - slo),
     };
   }

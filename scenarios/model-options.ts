@@ -301,6 +301,7 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
       queueMax: service.queueMax,
       policy: service.balancer,
       ratePerS: service.arrivalsPerSecond,
+      ...(service.expensiveShare > 0 ? { expensiveShare: service.expensiveShare, expensiveFactor: service.expensiveFactor } : {}),
       ...(service.client === undefined ? {} : { timeoutUs: secondsToUs(service.client.timeout), retries: service.client.retries }),
       ...(service.health === undefined
         ? {}
@@ -389,6 +390,7 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
             factor: failure.factor!,
           };
     }),
+    spikes: service.spikes.map((spike) => ({ atUs: secondsToUs(spike.at), durationUs: secondsToUs(spike.duration), factor: spike.factor })),
     sloAvailability: scenario.slo?.availability ?? null,
     sampleEveryUs: secondsToUs(scenario.sampleEvery),
   };

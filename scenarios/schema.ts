@@ -646,9 +646,11 @@ function checkClusterRunBounds(scenario: ClusterScenario, horizonS: number, cont
 /** A service run's requests and samples are within bounds. */
 function checkServiceRunBounds(scenario: ServiceScenario, context: z.RefinementCtx): void {
   const issues: BoundIssue[] = [];
-  // With a back tier, every request is served twice: it counts twice.
+  // With a back tier, every request is served twice: it counts twice. Spikes add
+  // (factor − 1) × their duration of base-rate traffic each.
   const tiers = scenario.service.backend === undefined ? 1 : 2;
-  const requests = tiers * scenario.service.arrivalsPerSecond * scenario.horizon;
+  const spikeSeconds = scenario.service.spikes.reduce((sum, spike) => sum + (spike.factor - 1) * spike.duration, 0);
+  const requests = tiers * scenario.service.arrivalsPerSecond * (scenario.horizon + Math.max(0, spikeSeconds));
   if (requests > REQUESTS_MAX) {
     issues.push({
       path: ["service", "arrivalsPerSecond"],
@@ -884,7 +886,7 @@ const clusterScenarioSchema = z
 const replicaServiceSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/).default("service"),
   replicas: countUpTo(10_000, "replicas of one service"),
-  serviceTime: zDuration({ positive: true }).describe("mean time to serve one request (exponential)"),
+  serviceTime: zDuration({ positive: true }).describe("mean time to serve one request (exponential); an expensive one takes expensiveFactor × as long"),
   concurrency: countUpTo(10_000).default(1).describe("requests one replica serves at once"),
   arrivalsPerSecond: positive().describe("Poisson rate of requests from the clients"),
   balancer: z.enum(["round-robin", "join-shortest-queue", "central-queue"]).default("round-robin"),
@@ -931,6 +933,19 @@ const replicaServiceSchema = z.strictObject({
     })
     .optional()
     .describe("a back tier every request calls, holding its front slot until the answer; the strategies' backoff, retryBudget, breaker and shedQueueLength apply to this hop too"),
+  spikes: z
+    .array(
+      z.strictObject({
+        at: zDuration(),
+        duration: zDuration({ positive: true }),
+        factor: z.number().gt(0).max(1_000, atMost(1_000, "")).describe("arrival rate multiplier during the window"),
+      }),
+    )
+    .max(1_000, { error: (issue) => `expected at most 1,000 spikes, got ${Array.isArray(issue.input) ? issue.input.length : "more"}` })
+    .default([])
+    .describe("load spikes: windows (within the horizon, not overlapping) when clients send factor × arrivalsPerSecond"),
+  expensiveShare: z.number().min(0).max(1).default(0).describe("share of requests that are expensive"),
+  expensiveFactor: z.number().min(1).max(1_000, atMost(1_000, "")).default(1).describe("an expensive request's service time is this × a drawn one"),
 });
 
 const mitigationsSchema = z.strictObject({
@@ -1062,7 +1077,25 @@ const serviceScenarioSchema = z
     if (scenario.service.health !== undefined && scenario.service.balancer === "central-queue") {
       context.addIssue({ code: "custom", path: ["service", "health"], message: "health checks need per-replica queues (not central-queue)" });
     }
+    checkSpikes(scenario, context);
   });
+
+/** Load spikes lie within the horizon and do not overlap. */
+function checkSpikes(scenario: ServiceScenario, context: z.RefinementCtx): void {
+  const spikes = scenario.service.spikes;
+  const order = spikes.map((_, index) => index).sort((a, b) => spikes[a].at - spikes[b].at || a - b);
+  let previous = -1;
+  for (const index of order) {
+    const spike = spikes[index];
+    if (spike.at + spike.duration > scenario.horizon) {
+      context.addIssue({ code: "custom", path: ["service", "spikes", index, "duration"], message: `the spike ends at ${spike.at + spike.duration} s, after the horizon (${scenario.horizon} s)` });
+    }
+    if (previous >= 0 && spike.at < spikes[previous].at + spikes[previous].duration) {
+      context.addIssue({ code: "custom", path: ["service", "spikes", index, "at"], message: `overlaps spike ${previous} (${spikes[previous].at}–${spikes[previous].at + spikes[previous].duration} s)` });
+    }
+    previous = index;
+  }
+}
 
 /**
  * A scenario file: a cluster (nodes, jobs, schedulers, failures) or a service (replicas

@@ -324,6 +324,10 @@ export class LeakingReplicaSet {
   readonly #gapMeanUs: number;
   #started = false;
   #stopped = false;
+  /** The pending arrival's event and time, and the rate's multiplier (a load spike), as in the pool. */
+  #arrivalHandle = -1;
+  #arrivalDueUs = 0;
+  #rateFactor = 1;
   #requests = 0;
   #requestsSucceeded = 0;
   #requestsFailed = 0;
@@ -369,7 +373,20 @@ export class LeakingReplicaSet {
     this.#started = true;
     this.processes.forEach((process, k) => process.start(this.#options.initialMiB?.[k] ?? this.#options.baseMiB));
     this.#sim.schedule(this.#options.stepUs, this.#onStep);
-    if (this.#gapMeanUs < Infinity) this.#sim.schedule(this.#nextGapUs(), this.#onArrival);
+    if (this.#gapMeanUs < Infinity) this.#scheduleArrival(this.#nextGapUs());
+  }
+
+  /**
+   * The client's Poisson arrivals run at `factor` × `ratePerS` from now (a load spike, or
+   * its end at 1); the pending gap is rescaled, exact by memorylessness (see ReplicaPool).
+   */
+  setArrivalRateFactor(factor: number): void {
+    assert(factor > 0 && Number.isFinite(factor), "arrival rate factor must be positive and finite");
+    const previous = this.#rateFactor;
+    this.#rateFactor = factor;
+    if (this.#arrivalHandle < 0 || factor === previous) return;
+    this.#sim.cancel(this.#arrivalHandle);
+    this.#scheduleArrival(Math.round(((this.#arrivalDueUs - this.#sim.now) * previous) / factor));
   }
 
   /** Stops the steps, arrivals, checks and restarts, so that `sim.run()` can end. */
@@ -429,13 +446,20 @@ export class LeakingReplicaSet {
   }
 
   #arrive(): void {
+    this.#arrivalHandle = -1;
     if (this.#stopped) return;
-    this.#sim.schedule(this.#nextGapUs(), this.#onArrival);
+    this.#scheduleArrival(this.#nextGapUs());
     this.offer();
   }
 
+  #scheduleArrival(gapUs: number): void {
+    this.#arrivalDueUs = this.#sim.now + gapUs;
+    this.#arrivalHandle = this.#sim.schedule(gapUs, this.#onArrival);
+  }
+
   #nextGapUs(): number {
-    return Math.round(this.#arrivalRng.exponential(this.#gapMeanUs));
+    // At factor 1 the mean is the base one exactly: runs without spikes draw as before.
+    return Math.round(this.#arrivalRng.exponential(this.#rateFactor === 1 ? this.#gapMeanUs : this.#gapMeanUs / this.#rateFactor));
   }
 
   #done(outcome: RequestOutcome, sentUs: number): void {

@@ -65,6 +65,16 @@ import { RingQueue } from "./replica-queue.js";
  *   Hystrix and Nygard's "Release It!").
  * - Load shedding (`shedQueueLength`): a request that would join a queue already holding
  *   that many waiting is refused at once ("shed"), cheaper than letting it time out.
+ * - Expensive requests (`expensiveShare` s, `expensiveFactor` F): each drawn demand is
+ *   multiplied by F with probability s (stream `services.<name>.expensive`, drawn only
+ *   when s > 0). With base demand B, E[S] = E[B]·((1−s) + s·F) and E[S²] = E[B²]·((1−s) + s·F²);
+ *   with exponential B the demand is hyperexponential (H2), so M/M/c becomes M/H2/c.
+ * - Load spikes: `setArrivalRateFactor(f)` makes the Poisson rate λ·f from now, and
+ *   `startSpike(f, durationUs)` does so for a while. The pending arrival's remaining gap is
+ *   rescaled by old/new factor: by memorylessness the remainder of an Exp(λ·f_old) gap is
+ *   Exp(λ·f_old), so the rescaled one is Exp(λ·f_new), exact for a piecewise-constant rate
+ *   (the time-change of a Poisson process), with no extra draw: the requests and their
+ *   demands are the same sequence with or without spikes, only their times move.
  * - Verbs: `failReplica(k)` (hangs: requests in service are lost, queued and new ones
  *   wait and time out; with no `timeoutUs` their clients wait until `restoreReplica`),
  *   `restoreReplica(k)`, `setServiceSlowdown(k, factor)` for requests starting later.
@@ -130,6 +140,10 @@ export interface ReplicaPoolOptions {
   readonly serviceMeanUs: number;
   /** Shape of the demand in µs; its mean must be `serviceMeanUs`. Default exponential. */
   readonly service?: DistributionSpec;
+  /** Share of requests that are expensive, 0–1. Default 0. */
+  readonly expensiveShare?: number;
+  /** An expensive request's demand is this × a drawn one (≥ 1). Default 1. */
+  readonly expensiveFactor?: number;
   /** Most requests waiting per replica (the central queue holds `queueMax × replicas`). */
   readonly queueMax: number;
   /** Default "central-queue". */
@@ -291,6 +305,8 @@ class Attempt {
   /** When the client gives up on it; Infinity without a timeout. */
   readonly deadlineUs: number;
   replica = -1;
+  /** Whether the request was first sent during a load spike (rate factor ≠ 1). */
+  inSpike = false;
   /** Index in its replica's `inService` while in service. */
   slot = -1;
   startUs = 0;
@@ -382,6 +398,10 @@ export class ReplicaPool {
   readonly #arrivalRng: RngStream;
   readonly #backoffRng: RngStream;
   readonly #exponentialService: boolean;
+  /** Expensive requests' own stream; null when none are expensive (nothing drawn). */
+  readonly #expensiveRng: RngStream | null;
+  readonly #expensiveShare: number;
+  readonly #expensiveFactor: number;
   readonly #timeoutUs: number;
   readonly #dropExpired: boolean;
   readonly #retries: number;
@@ -402,6 +422,15 @@ export class ReplicaPool {
   #started = false;
   #stopped = false;
   #arrivalsGenerated = 0;
+  /** The pending Poisson arrival's event and time, for a rate change to rescale. */
+  #arrivalHandle = -1;
+  #arrivalDueUs = 0;
+  /** Arrival rate multiplier (a load spike), 1 normally. */
+  #rateFactor = 1;
+  #spikeEndHandle = -1;
+  // Requests first sent in a spike window, and those of them that succeeded (metrics window).
+  #spikeRequests = 0;
+  #spikeSucceeded = 0;
   #retryTokens: number;
 
   #breakerState = CLOSED;
@@ -458,6 +487,10 @@ export class ReplicaPool {
   readonly #onRefused = (attempt: Attempt): void => this.#attemptFailed(attempt, attempt.refusal);
   readonly #onRetry = (previous: Attempt): void => this.#retry(previous);
   readonly #onHealthTick = (): void => this.#healthTick();
+  readonly #onSpikeEnd = (): void => {
+    this.#spikeEndHandle = -1;
+    this.setArrivalRateFactor(1);
+  };
   readonly #onProbeTimeout = (probe: Attempt): void => this.#probeJudged(probe, false);
   readonly #onDownstreamDone = (outcome: RequestOutcome, attempt: Attempt): void => this.#downstreamDone(outcome, attempt);
 
@@ -475,6 +508,10 @@ export class ReplicaPool {
     }
     assert(Number.isInteger(options.queueMax), "queueMax must be an integer");
     assert(options.queueMax >= 0, "queueMax must not be negative");
+    const expensiveShare = options.expensiveShare ?? 0;
+    const expensiveFactor = options.expensiveFactor ?? 1;
+    assert(expensiveShare >= 0 && expensiveShare <= 1, "expensiveShare must be in [0, 1]");
+    assert(expensiveFactor >= 1 && Number.isFinite(expensiveFactor), "expensiveFactor must be finite and at least 1");
     const ratePerS = options.ratePerS ?? 0;
     assert(ratePerS >= 0, "ratePerS must not be negative");
     assert(Number.isFinite(ratePerS), "ratePerS must be finite");
@@ -526,6 +563,9 @@ export class ReplicaPool {
     this.#arrivalRng = sim.rng(`services.${options.name}.arrivals`);
     this.#backoffRng = sim.rng(`services.${options.name}.backoff`);
     this.#exponentialService = options.service === undefined || options.service.kind === "exponential";
+    this.#expensiveShare = expensiveShare;
+    this.#expensiveFactor = expensiveFactor;
+    this.#expensiveRng = expensiveShare > 0 ? sim.rng(`services.${options.name}.expensive`) : null;
     this.#timeoutUs = timeoutUs;
     this.#dropExpired = options.dropExpired ?? true;
     this.#retries = retries;
@@ -558,16 +598,52 @@ export class ReplicaPool {
 
   /** Requests the pool can serve per s with every replica up: c × concurrency / mean demand. */
   get capacityPerS(): number {
-    return (this.#replicas.length * this.#concurrency * US_PER_S) / this.#options.serviceMeanUs;
+    return (this.#replicas.length * this.#concurrency * US_PER_S) / this.serviceMeanUs;
+  }
+
+  /** Mean demand of a drawn request, expensive ones included, µs: E[B]·((1−s) + s·F). */
+  get serviceMeanUs(): number {
+    return this.#options.serviceMeanUs * (1 - this.#expensiveShare + this.#expensiveShare * this.#expensiveFactor);
+  }
+
+  /** The arrival rate's multiplier now (above 1 during a load spike). */
+  get arrivalRateFactor(): number {
+    return this.#rateFactor;
+  }
+
+  /**
+   * Poisson arrivals run at `factor` × `ratePerS` from now (a load spike, or its end at 1).
+   * The pending arrival's remaining gap is scaled by old/new: exact, as the remainder of
+   * an exponential gap is exponential with the same rate (memoryless).
+   */
+  setArrivalRateFactor(factor: number): void {
+    assert(factor > 0 && Number.isFinite(factor), "arrival rate factor must be positive and finite");
+    const previous = this.#rateFactor;
+    this.#rateFactor = factor;
+    if (this.#arrivalHandle < 0 || factor === previous) return;
+    const nowUs = this.#sim.now;
+    this.#sim.cancel(this.#arrivalHandle);
+    this.#scheduleArrival(Math.round(((this.#arrivalDueUs - nowUs) * previous) / factor));
+  }
+
+  /**
+   * A load spike from now: arrivals at `factor` × `ratePerS` for `durationUs`, then back
+   * to the base rate (a game day's or a script's verb). A spike started during another
+   * replaces it, ending at its own time. It moves the pool's own arrivals (`ratePerS`),
+   * not requests a client model `offer`s.
+   */
+  startSpike(factor: number, durationUs: number): void {
+    assert(Number.isSafeInteger(durationUs) && durationUs > 0, "a spike's duration must be positive whole µs");
+    if (this.#spikeEndHandle >= 0) this.#sim.cancel(this.#spikeEndHandle);
+    this.setArrivalRateFactor(factor);
+    this.#spikeEndHandle = this.#sim.schedule(durationUs, this.#onSpikeEnd);
   }
 
   /** Starts the Poisson arrivals (if `ratePerS`) and the health checks (if configured). */
   start(): void {
     assert(!this.#started, "a pool starts once");
     this.#started = true;
-    if (this.#gapMeanUs < Infinity && this.#arrivalsMax > 0) {
-      this.#sim.schedule(this.#nextGapUs(), this.#onArrival);
-    }
+    if (this.#gapMeanUs < Infinity && this.#arrivalsMax > 0) this.#scheduleArrival(this.#nextGapUs());
     if (this.#options.healthIntervalUs !== undefined) this.#sim.schedule(this.#options.healthIntervalUs, this.#onHealthTick);
   }
 
@@ -700,6 +776,8 @@ export class ReplicaPool {
     this.#downstreamCalls = 0;
     this.#backendFailed = 0;
     this.#servedInTime = 0;
+    this.#spikeRequests = 0;
+    this.#spikeSucceeded = 0;
     this.latenciesUs = new SampleSet();
     this.#waitSumUs = 0;
     this.#waitCount = 0;
@@ -737,6 +815,11 @@ export class ReplicaPool {
       downstreamCalls: this.#downstreamCalls,
       backendFailed: this.#backendFailed,
     };
+  }
+
+  /** Requests first sent during a load spike (rate factor ≠ 1), and those that succeeded, in the metrics window. */
+  spikeCounts(): { readonly requests: number; readonly succeeded: number } {
+    return { requests: this.#spikeRequests, succeeded: this.#spikeSucceeded };
   }
 
   /** Mean wait in queue of attempts that started service in the window, µs; NaN if none. */
@@ -855,21 +938,29 @@ export class ReplicaPool {
   // ── Arrivals and sending ──────────────────────────────────────────────────────────
 
   #arrive(): void {
+    this.#arrivalHandle = -1;
     if (this.#stopped) return;
     this.#arrivalsGenerated++;
     // The next gap and this demand are drawn whatever the pool is doing (common random numbers).
-    if (this.#arrivalsGenerated < this.#arrivalsMax) this.#sim.schedule(this.#nextGapUs(), this.#onArrival);
+    if (this.#arrivalsGenerated < this.#arrivalsMax) this.#scheduleArrival(this.#nextGapUs());
     this.#newRequest(this.#drawServiceUs(), null, undefined);
   }
 
+  #scheduleArrival(gapUs: number): void {
+    this.#arrivalDueUs = this.#sim.now + gapUs;
+    this.#arrivalHandle = this.#sim.schedule(gapUs, this.#onArrival);
+  }
+
   #nextGapUs(): number {
-    return Math.round(this.#arrivalRng.exponential(this.#gapMeanUs));
+    // At factor 1 the mean is the base one exactly, so runs without spikes draw as before.
+    return Math.round(this.#arrivalRng.exponential(this.#rateFactor === 1 ? this.#gapMeanUs : this.#gapMeanUs / this.#rateFactor));
   }
 
   #drawServiceUs(): number {
-    const draw = this.#exponentialService
+    let draw = this.#exponentialService
       ? this.#serviceRng.exponential(this.#options.serviceMeanUs)
       : drawFrom(this.#serviceRng, this.#options.service as DistributionSpec);
+    if (this.#expensiveRng !== null && this.#expensiveRng.random() < this.#expensiveShare) draw *= this.#expensiveFactor;
     return Math.max(0, Math.round(draw));
   }
 
@@ -881,14 +972,21 @@ export class ReplicaPool {
       this.#retryTokens = Math.min(tokensMax, this.#retryTokens + (this.#options.retryBudget as number));
     }
     const nowUs = this.#sim.now;
-    this.#sendAttempt(new Attempt(nowUs, serviceUs, onDone, arg, 1, nowUs, nowUs + this.#timeoutUs));
+    const attempt = new Attempt(nowUs, serviceUs, onDone, arg, 1, nowUs, nowUs + this.#timeoutUs);
+    if (this.#rateFactor !== 1) {
+      this.#spikeRequests++;
+      attempt.inSpike = true;
+    }
+    this.#sendAttempt(attempt);
   }
 
   #retry(previous: Attempt): void {
     const nowUs = this.#sim.now;
     this.#retriesSent++;
     const { firstSentUs, serviceUs, onDone, arg, number } = previous;
-    this.#sendAttempt(new Attempt(firstSentUs, serviceUs, onDone, arg, number + 1, nowUs, nowUs + this.#timeoutUs));
+    const attempt = new Attempt(firstSentUs, serviceUs, onDone, arg, number + 1, nowUs, nowUs + this.#timeoutUs);
+    attempt.inSpike = previous.inSpike;
+    this.#sendAttempt(attempt);
   }
 
   #sendAttempt(attempt: Attempt): void {
@@ -1122,6 +1220,7 @@ export class ReplicaPool {
   #succeeded(attempt: Attempt): void {
     if (this.#breakerOn) this.#breakerRecord(attempt, true);
     this.#requestsSucceeded++;
+    if (attempt.inSpike) this.#spikeSucceeded++;
     this.latenciesUs.add(this.#sim.now - attempt.firstSentUs);
     if (attempt.onDone !== null) attempt.onDone("succeeded", attempt.arg);
   }

@@ -263,6 +263,23 @@ describe("bundled scenarios answer their questions", () => {
     expect(goodput("breaker")).toBeLessThan(goodput("retry-budget") - 0.3);
   });
 
+  it("traffic-spike: no mitigation keeps the SLO through a 5× spike; shedding serves up to capacity and fails fast, a breaker serves less than nothing", async () => {
+    const { mean } = await run("traffic-spike", 2);
+    const spike = (strategy: string) => mean(strategy, "service_spike_goodput_ratio");
+    // Capacity bound: 4 replicas × 100/s against 1,000/s, so at most 40% of the spike's
+    // requests succeed, plus the few still queued when it ends (≤ 4 × 101 of 20,000: 2%).
+    for (const strategy of ["no-mitigation", "shed-at-10", "breaker"]) {
+      expect(spike(strategy)).toBeLessThan(0.42);
+      expect(mean(strategy, "slo_error_budget_used")).toBeGreaterThan(100); // the 99.9% SLO is gone
+    }
+    // Shedding comes within 5% of the bound; without it, queued requests outwait their clients.
+    expect(spike("shed-at-10")).toBeGreaterThan(0.38);
+    expect(spike("shed-at-10")).toBeGreaterThan(1.5 * spike("no-mitigation"));
+    expect(mean("shed-at-10", "service_latency_p99_ms")).toBeLessThan(0.2 * mean("no-mitigation", "service_latency_p99_ms"));
+    // The breaker fails requests the replicas could have served.
+    expect(spike("breaker")).toBeLessThan(spike("no-mitigation"));
+  });
+
   it("leaf-uplinks-cut: an islanded rack fails jobs whose rings leave it; spreading loses most, packing least", async () => {
     const { mean } = await run("leaf-uplinks-cut", 2);
     const failed = (strategy: string) => mean(strategy, "jobs_failed");
