@@ -376,7 +376,9 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
     // The game day's scripted incidents play in every run too (as a cluster's do), on the front tier.
     faults: [
       ...scenario.failures,
-      ...(scenario.gameday?.incidents ?? []).map((incident) => ({ ...incident, kind: incident.fault, tier: undefined })),
+      ...(scenario.gameday?.incidents ?? []).flatMap((incident) =>
+        incident.fault === "load-spike" ? [] : [{ ...incident, kind: incident.fault, replica: incident.replica!, tier: undefined }],
+      ),
     ].map((failure): ServiceFault => {
       const tier = failure.tier === "backend" ? { tier: "backend" as const } : {};
       return failure.kind === "replica-failure"
@@ -390,7 +392,9 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
             factor: failure.factor!,
           };
     }),
-    spikes: service.spikes.map((spike) => ({ atUs: secondsToUs(spike.at), durationUs: secondsToUs(spike.duration), factor: spike.factor })),
+    // The game day's load spikes among the service's own (they do not overlap).
+    spikes: [...service.spikes, ...(scenario.gameday?.incidents ?? []).filter((incident) => incident.fault === "load-spike")]
+      .map((spike) => ({ atUs: secondsToUs(spike.at), durationUs: secondsToUs(spike.duration), factor: spike.factor! })),
     sloAvailability: scenario.slo?.availability ?? null,
     sampleEveryUs: secondsToUs(scenario.sampleEvery),
   };

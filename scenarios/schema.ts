@@ -495,8 +495,9 @@ function checkServiceGameday(
   scenario: {
     readonly gameday?: ServiceGameday;
     readonly horizon: number;
-    readonly service: { readonly name: string; readonly replicas: number };
+    readonly service: { readonly name: string; readonly replicas: number; readonly spikes: readonly { readonly at: number; readonly duration: number }[] };
     readonly strategies: readonly { readonly name: string }[];
+    readonly slo?: unknown;
   },
   context: z.RefinementCtx,
 ): void {
@@ -507,15 +508,30 @@ function checkServiceGameday(
     context.addIssue({ code: "custom", path: ["gameday", "strategy"], message: `no strategy "${gameday.strategy}" (the scenario has: ${names.join(", ")})` });
   }
   const length = Math.min(gameday.length ?? Infinity, scenario.horizon);
+  const spikes = scenario.service.spikes.map((spike) => ({ at: spike.at, end: spike.at + spike.duration, what: "a spike of service.spikes" }));
   gameday.incidents.forEach((incident, index) => {
     const path = ["gameday", "incidents", index];
-    if (incident.replica >= scenario.service.replicas) {
-      context.addIssue({ code: "custom", path: [...path, "replica"], message: `there are ${scenario.service.replicas} replicas, numbered from 0` });
+    const issue = (field: string, message: string) => context.addIssue({ code: "custom", path: [...path, field], message });
+    if (incident.fault === "load-spike") {
+      if (incident.replica !== undefined) issue("replica", "a load spike strikes the whole service, not a replica");
+      if (incident.factor === undefined) issue("factor", "a load spike needs its factor");
+      else if (incident.factor > 1_000) issue("factor", `expected at most 1,000 for a load spike, got ${incident.factor}`);
+      // Its impact is the error budget burning: without an SLO nothing measures it.
+      if (scenario.slo === undefined) issue("fault", "a load spike's impact is measured against slo.availability, which the scenario lacks");
+      const end = incident.at + incident.duration;
+      const overlap = spikes.find((other) => incident.at < other.end && other.at < end);
+      if (overlap !== undefined) issue("at", `overlaps ${overlap.what}`);
+      if (end > scenario.horizon) issue("duration", "ends past the horizon");
+      spikes.push({ at: incident.at, end, what: `incident ${index}'s spike` });
+    } else {
+      if (incident.replica === undefined) issue("replica", `a ${incident.fault} needs the replica it strikes`);
+      else if (incident.replica >= scenario.service.replicas) issue("replica", `there are ${scenario.service.replicas} replicas, numbered from 0`);
+      if (incident.fault === "replica-slowdown") {
+        if (incident.factor === undefined) issue("factor", "a slowdown needs its factor");
+        else if (incident.factor < 1) issue("factor", `expected at least 1 for a slowdown, got ${incident.factor}`);
+      } else if (incident.factor !== undefined) issue("factor", "a replica-failure has no factor");
     }
-    if ((incident.fault === "replica-slowdown") !== (incident.factor !== undefined)) {
-      context.addIssue({ code: "custom", path: [...path, "factor"], message: incident.fault === "replica-slowdown" ? "a slowdown needs its factor" : "only a replica-slowdown has a factor" });
-    }
-    if (incident.at >= length) context.addIssue({ code: "custom", path: [...path, "at"], message: "is past the game day's end" });
+    if (incident.at >= length) issue("at", "is past the game day's end");
   });
   gameday.maintenance.forEach((window, index) => {
     const replica = /^replica(\d+)$/.exec(window.target);
@@ -740,15 +756,20 @@ const serviceGamedaySchema = z.strictObject({
       z.strictObject({
         title: z.string().min(1),
         at: zDuration(),
-        fault: z.enum(["replica-failure", "replica-slowdown"]),
-        replica: countUpTo(10_000, "", true),
+        fault: z.enum(["replica-failure", "replica-slowdown", "load-spike"]),
+        replica: countUpTo(10_000, "", true).optional().describe("the replica a replica-failure or replica-slowdown strikes"),
         duration: zDuration({ positive: true }),
-        factor: z.number().min(1).max(1e6, atMost(1e6, "")).optional().describe("replica-slowdown: the service time multiplier"),
+        factor: z
+          .number()
+          .gt(0)
+          .max(1e6, atMost(1e6, ""))
+          .optional()
+          .describe("replica-slowdown: the service time multiplier (at least 1); load-spike: the arrival rate multiplier (at most 1,000)"),
         mitigation: z
           .array(z.enum(SERVICE_MITIGATIONS))
           .min(1)
           .optional()
-          .describe("actions that may mitigate it, once its impact ends (default: restarting its replica)"),
+          .describe("actions that may mitigate it, once its impact ends (default: restarting its replica; for a load spike, scaling out)"),
       }),
     )
     .min(1)

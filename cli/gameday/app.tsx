@@ -50,6 +50,7 @@ export const SERVICE_INJECT_MENU: readonly MenuItem[] = [
   { key: "1", label: "a replica hangs (30 s)", target: "replica", make: (k) => ({ kind: "replica-failure", replica: replica(k), durationS: 30 }) },
   { key: "2", label: "a replica serves 5× slower (30 s)", target: "replica", make: (k) => ({ kind: "replica-slowdown", replica: replica(k), factor: 5, durationS: 30 }) },
   { key: "3", label: "a replica's process leaks memory", target: "replica", make: (k) => ({ kind: "memory-leak", replica: replica(k) }) },
+  { key: "4", label: "a traffic spike: 5× the requests (60 s)", target: null, make: () => ({ kind: "load-spike", factor: 5, durationS: 60 }) },
 ];
 
 export const SERVICE_ACT_MENU: readonly MenuItem[] = [
@@ -58,9 +59,9 @@ export const SERVICE_ACT_MENU: readonly MenuItem[] = [
   { key: "3", label: "turn the circuit breaker on", target: null, make: () => ({ kind: "breaker-on" }) },
   {
     key: "0",
-    label: "acknowledge trouble on a replica (its number)",
+    label: "acknowledge trouble on a replica (its number) or the service (its name)",
     target: "replica",
-    make: (k) => (k === "" ? { kind: "ack" } : { kind: "ack", target: `replica${k}` }),
+    make: (k) => (k === "" ? { kind: "ack" } : { kind: "ack", target: /^\d+$/.test(k) ? `replica${k}` : k }),
   },
 ];
 

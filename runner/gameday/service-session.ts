@@ -60,11 +60,12 @@ export class ServiceGamedaySession extends GamedayBase {
     this.watches = (gameday?.incidents ?? []).map((incident) => ({
       title: incident.title,
       fault: incident.fault,
-      target: replicaName(incident.replica),
-      mitigation: incident.mitigation,
+      target: incident.replica === undefined ? scenario.service.name : replicaName(incident.replica),
+      mitigation: incident.mitigation ?? (incident.fault === "load-spike" ? ["scale-out"] : ["restore-replica"]),
       startUs: secondsToUs(incident.at),
       endUs: secondsToUs(incident.at) + secondsToUs(incident.duration),
-      struck: [incident.replica],
+      // A load spike strikes the whole service: no replica.
+      struck: incident.replica === undefined ? [] : [incident.replica],
       detectedUs: null,
       actedUs: null,
       mitigatedUs: null,
@@ -108,6 +109,9 @@ export class ServiceGamedaySession extends GamedayBase {
       case "breaker-on":
       case "ack":
         return null;
+      case "load-spike":
+        // The leak set is the client there, and keeps its own clock of arrivals.
+        return this.model.leaks ? "a load spike on a leaking service is not modelled in a game day" : null;
       case "memory-leak":
         return this.model.leaks ? "every replica leaks already (the scenario's leak model)" : null;
       case "scale-out":
@@ -170,12 +174,21 @@ export class ServiceGamedaySession extends GamedayBase {
       case "scale-out": {
         return `scaled out: replica ${pool.addReplica()} serving`;
       }
+      case "load-spike":
+        pool.startSpike(command.factor, secondsToUs(command.durationS));
+        return `clients send ${command.factor}× their traffic for ${command.durationS} s`;
       case "breaker-on":
         if (pool.breakerOn) throw new CommandError("the circuit breaker is on already");
         if (!pool.enableBreaker(OPERATOR_BREAKER)) throw new CommandError("a circuit breaker needs client timeouts (service.client)");
         return "circuit breaker on: 50% errors over 1 s opens it for 2 s";
       case "ack": {
         if (command.target === undefined) return "acknowledged";
+        if (command.target === this.scenario.service.name) {
+          // The whole service: trouble if a replica is, or the error budget burns.
+          const burning = this.#burn !== null && this.#burn.over(this.alerting.options.shortWindowUs) > 1;
+          const troubled = burning || pool.snapshotNow().failed.some((_, k) => !this.#healthy(k));
+          return `acknowledged: trouble on ${command.target}${troubled ? "" : this.falseAlarm()}`;
+        }
         const k = this.#replica(replicaIndex(command.target));
         return `acknowledged: trouble on replica ${k}${this.#healthy(k) ? this.falseAlarm() : ""}`;
       }
@@ -220,34 +233,41 @@ export class ServiceGamedaySession extends GamedayBase {
     return this.result;
   }
 
-  /** An action on its replica (a restart, an ack naming it), or a service-wide action the script lets mitigate it. */
+  /**
+   * An action on what it struck: a restart of its replica, an ack naming the replica (or,
+   * for a load spike, the service), or a service-wide action the script lets mitigate it.
+   */
   protected touches(command: GamedayCommand, watch: IncidentWatch): boolean {
     switch (command.kind) {
       case "restore-replica":
         return command.replica === watch.struck[0];
       case "ack":
-        return command.target !== undefined && replicaIndex(command.target) === watch.struck[0];
+        return command.target !== undefined && (watch.struck.length === 0 ? command.target === watch.target : replicaIndex(command.target) === watch.struck[0]);
       case "scale-out":
       case "breaker-on":
-        return watch.mitigation?.includes(command.kind) ?? false;
+        return watch.mitigation!.includes(command.kind);
       default:
         return false;
     }
   }
 
+  /** The script's mitigations (by default a restart of the struck replica; for a load spike, scaling out). */
   protected mitigates(command: GamedayCommand, watch: IncidentWatch): boolean {
-    return (watch.mitigation ?? ["restore-replica"]).includes(command.kind);
+    return watch.mitigation!.includes(command.kind);
   }
 
   /**
-   * The replica serves again at full speed; or, where the script lets a service-wide action
-   * mitigate, the error budget no longer burns faster than allowed over the short window.
+   * The replica serves again at full speed; or, for a load spike or where the script lets a
+   * service-wide action mitigate, the error budget no longer burns faster than allowed over
+   * the short window.
    */
   protected impactEnded(watch: IncidentWatch): boolean {
     const k = watch.struck[0];
-    const sample = this.model.pool.snapshotNow();
-    if (!sample.failed[k] && sample.slowdowns[k] === 1) return true;
-    const serviceWide = watch.mitigation?.some((kind) => kind === "scale-out" || kind === "breaker-on") ?? false;
+    if (k !== undefined) {
+      const sample = this.model.pool.snapshotNow();
+      if (!sample.failed[k] && sample.slowdowns[k] === 1) return true;
+    }
+    const serviceWide = k === undefined || watch.mitigation!.some((kind) => kind === "scale-out" || kind === "breaker-on");
     return serviceWide && this.#burn !== null && this.#burn.over(this.alerting.options.shortWindowUs) <= 1;
   }
 
@@ -263,6 +283,8 @@ export class ServiceGamedaySession extends GamedayBase {
       if (failed) signals.push({ rule: "ReplicaDown", severity: "ticket", target: replicaName(k), detail: "failing its health checks" });
       else if (sample.slowdowns[k] > 1) signals.push({ rule: "ReplicaSlow", severity: "ticket", target: replicaName(k), detail: `latency ×${sample.slowdowns[k].toFixed(1)}` });
     });
+    const surge = pool.arrivalRateFactor;
+    if (surge >= 1.5) signals.push({ rule: "TrafficSurge", severity: "ticket", target: this.scenario.service.name, detail: `requests at ${surge.toFixed(1)}× the usual rate` });
     for (const [k, leak] of [...this.#leaks].sort((a, b) => a[0] - b[0])) {
       if (leak.running && leak.slowdownFactor() > 1) signals.push({ rule: "ReplicaSwapping", severity: "ticket", target: replicaName(k), detail: "memory past its swap threshold" });
     }

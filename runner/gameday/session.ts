@@ -42,6 +42,8 @@ export type GamedayCommand =
   /** A replica's process starts leaking memory: it swaps, slows, and is OOM-killed and restarted, again and again. */
   | { readonly kind: "memory-leak"; readonly replica: number }
   | { readonly kind: "scale-out" }
+  /** The clients send `factor` × their rate for a while (a traffic spike). */
+  | { readonly kind: "load-spike"; readonly factor: number; readonly durationS: number }
   | { readonly kind: "breaker-on" }
   /**
    * "I see it", changing nothing. On a cluster it names what the operator sees trouble on
@@ -551,6 +553,7 @@ export class GamedaySession extends GamedayBase {
       case "memory-leak":
       case "scale-out":
       case "breaker-on":
+      case "load-spike":
         return `"${command.kind}" acts on a service scenario's replicas, not on a cluster`;
       default:
         return null;

@@ -137,15 +137,20 @@ describe("a scripted service game day (gameday-service-oncall)", () => {
     return session.finish();
   };
 
-  it("scores restarting the struck replica in time full marks, and doing nothing none", async () => {
+  it("scores restarting the struck replica, and scaling out through the surge, in time full marks, and doing nothing none", async () => {
     const honest = await play([
       [70, { kind: "restore-replica", replica: 1 }],
       [345, { kind: "restore-replica", replica: 3 }],
+      [680, { kind: "scale-out" }],
     ]);
     expect(honest.incidents.map((incident) => [incident.detectedUs, incident.mitigatedUs, incident.points])).toEqual([
       [70 * S, 70 * S, 100],
       [345 * S, 345 * S, 100],
+      [680 * S, honest.incidents[2].mitigatedUs, 100],
     ]);
+    // The surge is mitigated once the error budget no longer burns faster than allowed over the last 10 s.
+    expect(honest.incidents[2].mitigatedUs! - 680 * S).toBeGreaterThan(0);
+    expect(honest.incidents[2].mitigatedUs! - 680 * S).toBeLessThan(30 * S);
     expect(honest.score).toBe(100);
     const idle = await play([]);
     expect(idle.score).toBe(0);
@@ -159,15 +164,17 @@ describe("a scripted service game day (gameday-service-oncall)", () => {
 
   it("cannot be gamed: untargeted acks, restarting every replica all day, scaling out the script does not ask for", async () => {
     const every20s = (make: (t: number) => GamedayCommand[]) =>
-      Array.from({ length: 29 }, (_, i) => make((i + 1) * 20).map((command): [number, GamedayCommand] => [(i + 1) * 20, command])).flat();
+      Array.from({ length: 44 }, (_, i) => make((i + 1) * 20).map((command): [number, GamedayCommand] => [(i + 1) * 20, command])).flat();
     expect((await play(every20s(() => [{ kind: "ack" }]))).score).toBe(0);
     const restartAll = await play(every20s(() => [0, 1, 2, 3].map((replica) => ({ kind: "restore-replica", replica }) as const)));
-    // It does catch both incidents, but every restart of a healthy replica is a false alarm (and drops its requests).
-    expect(restartAll.incidents.map((incident) => incident.points)).toEqual([100, 100]);
+    // It does catch both replicas' incidents, but every restart of a healthy replica is a false alarm (and drops its requests).
+    expect(restartAll.incidents.map((incident) => incident.points)).toEqual([100, 100, 0]);
     expect(restartAll.falseAlarms).toBeGreaterThan(100);
     expect(restartAll.score).toBe(0);
+    // Scaling out every 20 s: it answers the surge (the script lets it) and nothing else.
     const scaling = await play(every20s(() => [{ kind: "scale-out" }]));
-    expect(scaling.incidents.map((incident) => incident.detectedUs)).toEqual([null, null]);
+    expect(scaling.incidents.map((incident) => incident.detectedUs !== null)).toEqual([false, false, true]);
+    expect(scaling.score).toBeLessThanOrEqual(34);
     // An ack naming the struck replica detects; naming a healthy one is a false alarm.
     const acks = await play([
       [65, { kind: "ack", target: "replica1" }],
@@ -175,17 +182,28 @@ describe("a scripted service game day (gameday-service-oncall)", () => {
     ]);
     expect(acks.incidents[0]).toMatchObject({ detectedUs: 65 * S, mitigatedUs: null, points: 50 });
     expect(acks.falseAlarms).toBe(1);
+    // The service's name detects the surge, while it burns; before it, it is a false alarm.
+    const serviceAcks = await play([
+      [30, { kind: "ack", target: "api" }],
+      [670, { kind: "ack", target: "api" }],
+    ]);
+    expect(serviceAcks.incidents[2]).toMatchObject({ detectedUs: 670 * S, points: 50 });
+    expect(serviceAcks.falseAlarms).toBe(1);
   });
 
-  it("fires a ticket for each struck replica and pages when the slow one burns the SLO; the debrief gives the time to fire", async () => {
+  it("fires a ticket for each struck replica and for the surge, and pages when the SLO burns; the debrief gives the time to fire", async () => {
     const idle = await play([]);
     expect(idle.alerts.map((alert) => [alert.rule, alert.severity, alert.target, alert.firedUs / S])).toEqual([
       ["ReplicaDown", "ticket", "replica1", 60],
       ["ReplicaSlow", "ticket", "replica3", 330],
       ["SloBurnRate", "page", "api", idle.alerts[2].firedUs / S],
+      ["TrafficSurge", "ticket", "api", 660],
+      ["SloBurnRate", "page", "api", idle.alerts[4].firedUs / S],
     ]);
+    // A page once the budget burns over 2× over both windows: seconds after each began, never before.
     expect(idle.alerts[2].firedUs).toBeGreaterThan(330 * S);
-    expect(idle.incidents.map((incident) => incident.alertedUs)).toEqual([60 * S, 330 * S]);
+    expect(idle.alerts[4].firedUs).toBeGreaterThan(660 * S);
+    expect(idle.incidents.map((incident) => incident.alertedUs)).toEqual([60 * S, 330 * S, 660 * S]);
     expect(gamedayDebrief(idle, "on call")).toContain("| A replica hangs (replica-failure on replica1) | day 0 00:01:00 | 0 s | never | never | 0 |");
   });
 
@@ -195,6 +213,8 @@ describe("a scripted service game day (gameday-service-oncall)", () => {
     - { title: a, at: 10s, fault: replica-failure, replica: 2, duration: 10s }
     - { title: b, at: 10s, fault: replica-slowdown, replica: 0, duration: 10s }
     - { title: c, at: 200s, fault: replica-failure, replica: 0, duration: 10s, factor: 3 }
+    - { title: d, at: 20s, fault: load-spike, replica: 1, factor: 2000, duration: 10s }
+    - { title: e, at: 25s, fault: load-spike, factor: 2, duration: 200s }
   maintenance:
     - { target: replica7, at: 0s, duration: 10s }
     - { target: api, at: 0s, duration: 10s }
@@ -206,7 +226,11 @@ describe("a scripted service game day (gameday-service-oncall)", () => {
     for (const expected of [
       "gameday.incidents[0].replica: there are 2 replicas, numbered from 0",
       "gameday.incidents[1].factor: missing required key; a slowdown needs its factor",
-      "gameday.incidents[2].factor: only a replica-slowdown has a factor",
+      "gameday.incidents[2].factor: a replica-failure has no factor",
+      "gameday.incidents[3].replica: a load spike strikes the whole service, not a replica",
+      "gameday.incidents[3].factor: expected at most 1,000 for a load spike, got 2000",
+      "gameday.incidents[4].at: overlaps incident 3's spike",
+      "gameday.incidents[4].duration: ends past the horizon",
       "gameday.incidents[2].at: is past the game day's end",
       'gameday.maintenance[0].target: expected a replica ("replica0" … "replica1") or the service ("api"), got "replica7"',
       "gameday.alerting.burnRate",
