@@ -302,6 +302,25 @@ describe("bundled scenarios answer their questions", () => {
     }
   });
 
+  it("daily-load-cycle: the afternoon peak makes jobs wait half as long again as an even day; backfilling cuts waits either way but does not absorb the peak", async () => {
+    const cycle = await run("daily-load-cycle", 4);
+    // The same jobs at the same mean rate, spread evenly over the day.
+    const loaded = await loadScenario("daily-load-cycle");
+    if (!loaded.ok || !("cluster" in loaded.value)) throw new Error("a cluster scenario");
+    const flatScenario = { ...loaded.value, workload: { ...loaded.value.workload, generator: { ...loaded.value.workload.generator!, diurnal: undefined } } };
+    const flat = runScenario(prepareScenario(flatScenario, join(bundledScenarioDir(), "daily-load-cycle.yaml")), {
+      seed: loaded.value.seed,
+      replications: 4,
+      faultlineVersion: "test",
+    });
+    const flatMean = (strategy: string) =>
+      (flat.summary.strategies.find((s) => s.name === strategy)!.metrics as Record<string, { mean: number } | null>).queue_wait_mean_h!.mean;
+    const wait = (strategy: string) => cycle.mean(strategy, "queue_wait_mean_h");
+    for (const strategy of ["fifo", "easy-backfill"]) expect(wait(strategy)).toBeGreaterThan(1.25 * flatMean(strategy));
+    expect(wait("easy-backfill")).toBeLessThan(0.85 * wait("fifo"));
+    expect(flatMean("easy-backfill")).toBeLessThan(0.85 * flatMean("fifo"));
+  });
+
   it("qos-preemption: a QOS priority cuts urgent jobs' waits; preemption cuts them further at a small cost in re-run work", async () => {
     const { mean } = await run("qos-preemption", 2);
     const urgent = (strategy: string) => mean(strategy, "queue_wait_p90_priority_h");
