@@ -286,6 +286,25 @@ function checkpointPlan(strategy: Strategy, nodeMtbfS: number | null): Checkpoin
 
 
 /** The service model's options for one strategy: the pool, its clients, its mitigations. */
+/** What a caller does about a pool that struggles (backoff, retry budget, breaker, shedding): a client's, or the front tier's towards the back. */
+function callerMitigations(mitigations: ServiceScenario["strategies"][number]["mitigations"]) {
+  return {
+    ...(mitigations.backoff === undefined
+      ? {}
+      : { backoff: "exponential" as const, backoffBaseUs: secondsToUs(mitigations.backoff.base), backoffMaxUs: secondsToUs(mitigations.backoff.max) }),
+    ...(mitigations.retryBudget === undefined ? {} : { retryBudget: mitigations.retryBudget }),
+    ...(mitigations.breaker === undefined
+      ? {}
+      : {
+          errorRateThreshold: mitigations.breaker.errorRate,
+          breakerWindowUs: secondsToUs(mitigations.breaker.window),
+          breakerMinRequests: mitigations.breaker.minRequests,
+          openUs: secondsToUs(mitigations.breaker.open),
+        }),
+    ...(mitigations.shedQueueLength === undefined ? {} : { shedQueueLength: mitigations.shedQueueLength }),
+  };
+}
+
 export function serviceModelOptions(scenario: ServiceScenario, strategy: ServiceScenario["strategies"][number]): ServiceModelOptions {
   const service = scenario.service;
   const mitigations = strategy.mitigations;
@@ -311,20 +330,8 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
             unhealthyThreshold: service.health.unhealthyAfter,
             healthyThreshold: service.health.healthyAfter,
           }),
-      ...(mitigations.backoff === undefined
-        ? {}
-        : { backoff: "exponential" as const, backoffBaseUs: secondsToUs(mitigations.backoff.base), backoffMaxUs: secondsToUs(mitigations.backoff.max) }),
-      ...(mitigations.retryBudget === undefined ? {} : { retryBudget: mitigations.retryBudget }),
-      ...(mitigations.breaker === undefined
-        ? {}
-        : {
-            errorRateThreshold: mitigations.breaker.errorRate,
-            breakerWindowUs: secondsToUs(mitigations.breaker.window),
-            breakerMinRequests: mitigations.breaker.minRequests,
-            openUs: secondsToUs(mitigations.breaker.open),
-          }),
+      ...callerMitigations(mitigations),
       ...(mitigations.slowStart === undefined ? {} : { slowStartUs: secondsToUs(mitigations.slowStart) }),
-      ...(mitigations.shedQueueLength === undefined ? {} : { shedQueueLength: mitigations.shedQueueLength }),
     },
     leak:
       leak === undefined
@@ -358,19 +365,7 @@ export function serviceModelOptions(scenario: ServiceScenario, strategy: Service
             policy: backend.balancer,
             ...(backend.timeout === undefined ? {} : { timeoutUs: secondsToUs(backend.timeout) }),
             retries: backend.retries,
-            ...(mitigations.backoff === undefined
-              ? {}
-              : { backoff: "exponential" as const, backoffBaseUs: secondsToUs(mitigations.backoff.base), backoffMaxUs: secondsToUs(mitigations.backoff.max) }),
-            ...(mitigations.retryBudget === undefined ? {} : { retryBudget: mitigations.retryBudget }),
-            ...(mitigations.breaker === undefined
-              ? {}
-              : {
-                  errorRateThreshold: mitigations.breaker.errorRate,
-                  breakerWindowUs: secondsToUs(mitigations.breaker.window),
-                  breakerMinRequests: mitigations.breaker.minRequests,
-                  openUs: secondsToUs(mitigations.breaker.open),
-                }),
-            ...(mitigations.shedQueueLength === undefined ? {} : { shedQueueLength: mitigations.shedQueueLength }),
+            ...callerMitigations(mitigations),
           },
         }),
     // The game day's scripted incidents play in every run too (as a cluster's do), on the front tier.

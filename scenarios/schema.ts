@@ -443,6 +443,14 @@ function checkObjective(scenario: { readonly objective?: Objective }, context: z
   }
 }
 
+/** The strategy a game day plays is one the scenario has. */
+function checkGamedayStrategy(name: string | undefined, strategies: readonly { readonly name: string }[], context: z.RefinementCtx): void {
+  const names = strategies.map((strategy) => strategy.name);
+  if (name !== undefined && !names.includes(name)) {
+    context.addIssue({ code: "custom", path: ["gameday", "strategy"], message: `no strategy "${name}" (the scenario has: ${names.join(", ")})` });
+  }
+}
+
 /** A game day's targets are in the cluster, its strategy exists, its incidents within its length. */
 function checkGameday(
   scenario: {
@@ -455,10 +463,7 @@ function checkGameday(
 ): void {
   const gameday = scenario.gameday;
   if (gameday === undefined) return;
-  const names = scenario.strategies.map((strategy) => strategy.name);
-  if (gameday.strategy !== undefined && !names.includes(gameday.strategy)) {
-    context.addIssue({ code: "custom", path: ["gameday", "strategy"], message: `no strategy "${gameday.strategy}" (the scenario has: ${names.join(", ")})` });
-  }
+  checkGamedayStrategy(gameday.strategy, scenario.strategies, context);
   const length = gameday.length ?? scenario.horizon ?? Infinity;
   gameday.incidents.forEach((incident, index) => {
     const match = /^r(\d+)(?:n(\d+))?$/.exec(incident.target);
@@ -503,10 +508,7 @@ function checkServiceGameday(
 ): void {
   const gameday = scenario.gameday;
   if (gameday === undefined) return;
-  const names = scenario.strategies.map((strategy) => strategy.name);
-  if (gameday.strategy !== undefined && !names.includes(gameday.strategy)) {
-    context.addIssue({ code: "custom", path: ["gameday", "strategy"], message: `no strategy "${gameday.strategy}" (the scenario has: ${names.join(", ")})` });
-  }
+  checkGamedayStrategy(gameday.strategy, scenario.strategies, context);
   const length = Math.min(gameday.length ?? Infinity, scenario.horizon);
   const spikes = scenario.service.spikes.map((spike) => ({ at: spike.at, end: spike.at + spike.duration, what: "a spike of service.spikes" }));
   gameday.incidents.forEach((incident, index) => {

@@ -78,7 +78,8 @@ describe("faultline run", () => {
       }
     }
     expectBadInput(faultline("run", file, "--workers", "0"), '--workers expects an integer from 1 to 256, got "0"');
-  });
+    // Four runs of the CLI, the KTH replay among them: a loaded machine takes over a minute.
+  }, 240_000);
 
   it("prints summary.json with --json and runs a bundled scenario by name", () => {
     const result = faultline("run", "quickstart", "--replications", "1", "--json", "--out", "qs");

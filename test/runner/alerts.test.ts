@@ -1,14 +1,9 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gamedayDebrief } from "../../reports/postmortem.js";
 import { Alerting, BurnRate, burnSignal, type AlertSignal } from "../../runner/gameday/alerts.js";
-import { GamedaySession, type GamedayCommand } from "../../runner/gameday/session.js";
-import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
-import { prepareScenario, type PreparedScenario } from "../../scenarios/prepare.js";
-import type { ClusterScenario } from "../../scenarios/schema.js";
+import { H, nightShift, play } from "./night-shift.js";
 
 const S = 1e6;
-const H = 3.6e9;
 const OPTIONS = { evaluateEveryUs: 60 * S, burnRate: 2, longWindowUs: 3_600 * S, shortWindowUs: 300 * S };
 
 const signal = (rule: string, target: string, severity: "page" | "ticket" = "ticket"): AlertSignal => ({ rule, severity, target, detail: "" });
@@ -66,22 +61,6 @@ describe("alerting", () => {
     expect(alerting.firing()).toEqual([]);
   });
 });
-
-async function nightShift(edit: (scenario: ClusterScenario) => ClusterScenario = (s) => s): Promise<PreparedScenario> {
-  const loaded = await loadScenario("gameday-night-shift");
-  if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
-  return prepareScenario(edit(loaded.value as ClusterScenario), join(bundledScenarioDir(), "gameday-night-shift.yaml"));
-}
-
-function play(prepared: PreparedScenario, actions: readonly [number, GamedayCommand][]) {
-  const session = new GamedaySession(prepared, 11);
-  for (const [hours, command] of actions) {
-    session.advance(hours * H);
-    session.apply(command);
-  }
-  session.advance(Infinity);
-  return session.finish();
-}
 
 describe("a cluster game day's alerts", () => {
   it("fire from what the simulation measures: a ticket for the hot node, a page for the rack, the SLO burning under the bad driver", async () => {

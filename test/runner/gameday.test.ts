@@ -9,27 +9,9 @@ import { replaySession } from "../../runner/gameday/play.js";
 import { runReplication } from "../../runner/run.js";
 import { bundledScenarioDir, loadScenario } from "../../scenarios/library.js";
 import { parseScenarioText } from "../../scenarios/parse.js";
-import { prepareScenario, type PreparedScenario } from "../../scenarios/prepare.js";
+import { prepareScenario } from "../../scenarios/prepare.js";
 import { isServiceScenario, scenarioSchema } from "../../scenarios/schema.js";
-
-const H = 3.6e9;
-
-async function nightShift(): Promise<PreparedScenario> {
-  const loaded = await loadScenario("gameday-night-shift");
-  if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
-  return prepareScenario(loaded.value, join(bundledScenarioDir(), "gameday-night-shift.yaml"));
-}
-
-/** Plays commands at given hours, advancing the clock in one go between them. */
-function play(prepared: PreparedScenario, actions: readonly [number, GamedayCommand][]) {
-  const session = new GamedaySession(prepared, 11);
-  for (const [hours, command] of actions) {
-    session.advance(hours * H);
-    session.apply(command);
-  }
-  session.advance(Infinity);
-  return session.finish();
-}
+import { H, nightShift, play } from "./night-shift.js";
 
 const GOOD_OPERATOR: readonly [number, GamedayCommand][] = [
   [1.1, { kind: "repair", node: "r01n05" }],
