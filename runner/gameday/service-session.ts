@@ -21,6 +21,9 @@ const INJECTED_LEAK: MemoryLeakOptions = {
 };
 const LEAK_STEP_US = 100_000;
 
+/** Traffic at this many times its usual rate or more is a surge monitoring tells of. */
+const SURGE_FACTOR = 1.5;
+
 /** Settings of a breaker an operator turns on: the schema's defaults for `mitigations.breaker`. */
 const OPERATOR_BREAKER = { errorRateThreshold: 0.5, breakerWindowUs: 1e6, breakerMinRequests: 20, openUs: 2e6 };
 
@@ -28,10 +31,11 @@ const OPERATOR_BREAKER = { errorRateThreshold: 0.5, breakerWindowUs: 1e6, breake
  * A game day on a service scenario: replicas behind a load balancer and their clients.
  * The operator hangs or slows replicas, brings them back, scales out, and turns on the
  * clients' circuit breaker; the view shows each replica's queue and health, goodput,
- * latency and the error budget. The script's incidents (a replica hanging or slowed) are
- * scored as a cluster's are: detected by an action on their replica (or an ack naming
- * it), mitigated when the replica serves at full speed again, or, where the script lets
- * scaling out or the breaker count, when the SLO no longer burns faster than allowed.
+ * latency and the error budget. The script's incidents (a replica hanging or slowed, a
+ * traffic surge) are scored as a cluster's are: detected by an action on their replica
+ * (or an ack naming it, or the service for a surge), mitigated when the replica serves at
+ * full speed again, or, for a surge and where the script lets scaling out or the breaker
+ * count, when the error budget no longer burns faster than allowed.
  */
 export class ServiceGamedaySession extends GamedayBase {
   readonly kind = "service";
@@ -184,9 +188,9 @@ export class ServiceGamedaySession extends GamedayBase {
       case "ack": {
         if (command.target === undefined) return "acknowledged";
         if (command.target === this.scenario.service.name) {
-          // The whole service: trouble if a replica is, or the error budget burns.
+          // The whole service: trouble if a replica is, traffic surges, or the error budget burns.
           const burning = this.#burn !== null && this.#burn.over(this.alerting.options.shortWindowUs) > 1;
-          const troubled = burning || pool.snapshotNow().failed.some((_, k) => !this.#healthy(k));
+          const troubled = burning || pool.arrivalRateFactor >= SURGE_FACTOR || pool.snapshotNow().failed.some((_, k) => !this.#healthy(k));
           return `acknowledged: trouble on ${command.target}${troubled ? "" : this.falseAlarm()}`;
         }
         const k = this.#replica(replicaIndex(command.target));
@@ -284,7 +288,7 @@ export class ServiceGamedaySession extends GamedayBase {
       else if (sample.slowdowns[k] > 1) signals.push({ rule: "ReplicaSlow", severity: "ticket", target: replicaName(k), detail: `latency ×${sample.slowdowns[k].toFixed(1)}` });
     });
     const surge = pool.arrivalRateFactor;
-    if (surge >= 1.5) signals.push({ rule: "TrafficSurge", severity: "ticket", target: this.scenario.service.name, detail: `requests at ${surge.toFixed(1)}× the usual rate` });
+    if (surge >= SURGE_FACTOR) signals.push({ rule: "TrafficSurge", severity: "ticket", target: this.scenario.service.name, detail: `requests at ${surge.toFixed(1)}× the usual rate` });
     for (const [k, leak] of [...this.#leaks].sort((a, b) => a[0] - b[0])) {
       if (leak.running && leak.slowdownFactor() > 1) signals.push({ rule: "ReplicaSwapping", severity: "ticket", target: replicaName(k), detail: "memory past its swap threshold" });
     }
