@@ -142,6 +142,8 @@ describe("a dragonfly from a scenario, worked by hand", () => {
     expect(topology.pathLatencyUs(cross)).toBe(8.75);
     expect(topology.route(1, 2)!.length).toBe(3);
     expect(topology.pathLatencyUs(topology.route(1, 2)!)).toBe(3.5);
+    // No leaf–spine cable to cut: the game day's link-down is unavailable here.
+    expect(model.canInject({ kind: "link-down", atUs: 0, durationUs: 1, leaf: 0, spine: 0 })).toBe(false);
   });
 
   it("a lone 8-node job's all-reduce: ring 2·7·8.75 + (14/8)·16,000 = 28,122.5 µs, tree 6·(8.75 + 16,000) = 96,052.5 µs", () => {
