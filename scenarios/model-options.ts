@@ -2,7 +2,7 @@ import { secondsToUs } from "../sim/time.js";
 import type { Placement } from "../models/hardware/cluster.js";
 import type { GpuPlacement } from "../models/hardware/gpu-share.js";
 import { cudaNumber, nodeShapes } from "./gpu-allocation.js";
-import type { ClusterModelOptions, SchedulerOptions } from "../models/cluster/options.js";
+import type { ClusterModelOptions, FabricModelOptions, SchedulerOptions } from "../models/cluster/options.js";
 import type { AdHocInjection } from "../models/failures/ad-hoc.js";
 import type { HaStrategy } from "../models/services/control-plane.js";
 import { NO_CHECKPOINT, type CheckpointPlan } from "../models/strategies/checkpoint.js";
@@ -10,7 +10,7 @@ import { backfillOf } from "../models/scheduler/policies.js";
 import type { ServiceFault, ServiceModelOptions } from "../models/service-model.js";
 import { failureWirings, timedFaults } from "./failures/index.js";
 import type { PreparedScenario } from "./prepare.js";
-import { placementOf, type ClusterScenario, type ServiceScenario, type Strategy } from "./schema.js";
+import { placementOf, type ClusterScenario, type FabricSpec, type ServiceScenario, type Strategy } from "./schema.js";
 
 /**
  * A validated scenario turned into the typed options its model takes: durations to
@@ -31,6 +31,32 @@ export function incidentInjections(scenario: ClusterScenario): AdHocInjection[] 
   }));
 }
 
+/** The fabric a scenario (or a strategy's override) asks for, as the model's options; null: none. */
+function fabricModelOptions(fabric: FabricSpec | undefined): FabricModelOptions | null {
+  if (fabric === undefined) return null;
+  if (fabric.topology === "fat-tree") {
+    return {
+      linkGbps: fabric.linkGbps,
+      oversubscription: fabric.oversubscription,
+      spineCount: fabric.spines,
+      linkLatencyUs: fabric.linkLatencyUs,
+      switchLatencyUs: fabric.switchLatencyUs,
+    };
+  }
+  return {
+    topology: "dragonfly",
+    groupCount: fabric.groups,
+    routersPerGroup: fabric.routersPerGroup,
+    globalLinksPerGroupPair: fabric.globalLinks,
+    linkGbps: fabric.linkGbps,
+    localLinkGbps: fabric.localLinkGbps ?? fabric.linkGbps,
+    globalLinkGbps: fabric.globalLinkGbps ?? fabric.linkGbps,
+    linkLatencyUs: fabric.linkLatencyUs,
+    globalLinkLatencyUs: fabric.globalLinkLatencyUs ?? fabric.linkLatencyUs,
+    switchLatencyUs: fabric.switchLatencyUs,
+  };
+}
+
 /** The model's options for one strategy of a scenario (hand injections, then the script's incidents). */
 export function modelOptions(
   prepared: PreparedScenario,
@@ -48,16 +74,7 @@ export function modelOptions(
       nodesPerRack: scenario.cluster.nodesPerRack,
       gpusPerNode: scenario.cluster.node.gpus,
     },
-    fabric:
-      scenario.cluster.fabric === undefined
-        ? null
-        : {
-            linkGbps: scenario.cluster.fabric.linkGbps,
-            oversubscription: scenario.cluster.fabric.oversubscription,
-            spineCount: scenario.cluster.fabric.spines,
-            linkLatencyUs: scenario.cluster.fabric.linkLatencyUs,
-            switchLatencyUs: scenario.cluster.fabric.switchLatencyUs,
-          },
+    fabric: fabricModelOptions(strategy.fabric ?? scenario.cluster.fabric),
     pools: strategy.pools ?? scenario.cluster.pools,
     storage:
       scenario.cluster.storage === undefined
@@ -120,7 +137,11 @@ export function modelOptions(
               communication:
                 generator.allReduce === undefined
                   ? null
-                  : { bytes: generator.allReduce.sizeMB * 1e6, iterationUs: secondsToUs(generator.allReduce.every) },
+                  : {
+                      bytes: generator.allReduce.sizeMB * 1e6,
+                      iterationUs: secondsToUs(generator.allReduce.every),
+                      algorithm: strategy.allReduceAlgorithm ?? generator.allReduce.algorithm,
+                    },
               request:
                 generator.gpus === undefined
                   ? null

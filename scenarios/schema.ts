@@ -51,14 +51,62 @@ function bandwidth() {
   return z.number().min(0.001, "expected at least 0.001").max(NUMBER_MAX, atMost(NUMBER_MAX, NUMBER_WHY));
 }
 
-const fabricSchema = z.strictObject({
+const hopLatencyUs = () => z.number().nonnegative().max(1e6, atMost(1e6, "a second per hop"));
+
+const fatTreeSchema = z.strictObject({
   topology: z.literal("fat-tree").describe("two levels, one leaf switch per rack"),
   linkGbps: bandwidth().describe("a node's link to its leaf, each way"),
   oversubscription: z.number().min(1).max(1_000, atMost(1_000, "")).default(1).describe("a leaf's downlink over uplink bandwidth"),
   spines: countUpTo(1_024, "spine switches").default(8),
-  linkLatencyUs: z.number().nonnegative().max(1e6, atMost(1e6, "a second per hop")).default(1),
-  switchLatencyUs: z.number().nonnegative().max(1e6, atMost(1e6, "a second per hop")).default(0.25),
+  linkLatencyUs: hopLatencyUs().default(1),
+  switchLatencyUs: hopLatencyUs().default(0.25),
 });
+
+/** The links a dragonfly may have, local and global: each costs ~50 bytes in the fabric model. */
+export const DRAGONFLY_LINKS_MAX = 1_000_000;
+
+const dragonflySchema = z.strictObject({
+  topology: z.literal("dragonfly").describe("groups of routers, one router per rack, all-to-all inside a group and between groups (Kim et al., ISCA 2008); minimal routing"),
+  groups: countUpTo(1_024, "dragonfly groups").describe("groups × routersPerGroup must equal cluster.racks: racks fill groups in order"),
+  routersPerGroup: countUpTo(1_024, "routers in one group").describe("routers (racks) in each group, joined all-to-all by local links"),
+  globalLinks: countUpTo(64, "parallel global cables").default(1).describe("global cables between every pair of groups"),
+  linkGbps: bandwidth().describe("a node's link to its router, each way"),
+  localLinkGbps: bandwidth().optional().describe("a router-to-router link inside a group, each way (default: linkGbps)"),
+  globalLinkGbps: bandwidth().optional().describe("a global link between groups, each way (default: linkGbps)"),
+  linkLatencyUs: hopLatencyUs().default(1).describe("node and local links"),
+  globalLinkLatencyUs: hopLatencyUs().optional().describe("global (optical, longer) links (default: linkLatencyUs)"),
+  switchLatencyUs: hopLatencyUs().default(0.25),
+});
+
+const fabricSchema = z.discriminatedUnion("topology", [fatTreeSchema, dragonflySchema]);
+
+export type FabricSpec = z.output<typeof fabricSchema>;
+
+/**
+ * A dragonfly's shape against the cluster's: one router per rack, so groups ×
+ * routersPerGroup is the rack count; and a bound on its links. `path` leads to the fabric.
+ */
+export function fabricIssues(fabric: FabricSpec, racks: number, path: readonly (string | number)[]): BoundIssue[] {
+  if (fabric.topology !== "dragonfly") return [];
+  const issues: BoundIssue[] = [];
+  const routers = fabric.groups * fabric.routersPerGroup;
+  if (routers !== racks) {
+    issues.push({
+      path: [...path, "groups"],
+      message: `groups × routersPerGroup is ${routers} routers but the cluster has ${racks} racks; a dragonfly has one router per rack`,
+    });
+  }
+  const g = fabric.groups;
+  const a = fabric.routersPerGroup;
+  const links = g * a * (a - 1) + g * (g - 1) * fabric.globalLinks;
+  if (links > DRAGONFLY_LINKS_MAX) {
+    issues.push({
+      path: [...path, "routersPerGroup"],
+      message: `the dragonfly has ${formatBound(links)} local and global links; at most ${formatBound(DRAGONFLY_LINKS_MAX)} (each costs memory and max-min work); take fewer, larger groups or fewer global links`,
+    });
+  }
+  return issues;
+}
 
 const storageSchema = z.strictObject({
   osts: count.describe("object storage targets"),
@@ -104,7 +152,7 @@ const clusterSchema = z
       })
       .optional()
       .describe("nodes read from an inventory (with cluster.allocation: gpus): racks × nodesPerRack must match its node count"),
-    fabric: fabricSchema.optional().describe("model communication over an InfiniBand fat-tree"),
+    fabric: fabricSchema.optional().describe("model communication over an InfiniBand fat-tree or dragonfly"),
     storage: storageSchema.optional().describe("a Lustre-like filesystem that checkpoints with a sizeGB go to"),
     pools: z.array(poolSchema).default([]).describe("racks bought at a price per GPU-hour: turns on cost metrics"),
     currency: z
@@ -121,6 +169,7 @@ const clusterSchema = z
         message: `racks × nodesPerRack is ${formatBound(cluster.racks * cluster.nodesPerRack)} nodes; at most ${formatBound(NODES_MAX)} (each node costs up to 2 KiB of memory)`,
       });
     }
+    if (cluster.fabric !== undefined) addBoundIssues(fabricIssues(cluster.fabric, cluster.racks, ["fabric"]), context);
     const pooled = cluster.pools.reduce((sum, pool) => sum + pool.racks, 0);
     if (cluster.pools.length > 0 && pooled !== cluster.racks) {
       context.addIssue({
@@ -130,6 +179,10 @@ const clusterSchema = z
       });
     }
   });
+
+const allReduceAlgorithm = z
+  .enum(["ring", "tree"])
+  .describe("ring: reduce-scatter + all-gather, 2(p−1)·α + 2(p−1)/p·n/B; tree: binomial reduce then broadcast, 2⌈log2 p⌉·(α + n/B)");
 
 const generatorSchema = z.strictObject({
   arrivalsPerHour: positive().describe("mean arrival rate of jobs on a weekday"),
@@ -176,6 +229,7 @@ const generatorSchema = z.strictObject({
     .strictObject({
       sizeMB: positive().describe("data all-reduced per iteration (1 MB = 10^6 bytes)"),
       every: zDuration({ positive: true }).describe("compute per iteration"),
+      algorithm: allReduceAlgorithm.default("ring"),
     })
     .optional()
     .describe("multi-node jobs all-reduce after every iteration; needs cluster.fabric to cost anything"),
@@ -369,6 +423,8 @@ const strategySchema = z.strictObject({
   ha: z.record(z.string(), haSchema).optional().describe("replaces the HA strategy of control-plane services, by name"),
   pools: z.array(poolSchema).optional().describe("replaces the cluster's pools for this strategy (e.g. all on-demand vs spot)"),
   tasksPerJob: count.optional().describe("replaces workload.tasksPerJob for this strategy (bundling vs job arrays)"),
+  fabric: fabricSchema.optional().describe("replaces cluster.fabric for this strategy (fat-tree vs dragonfly)"),
+  allReduceAlgorithm: allReduceAlgorithm.optional().describe("replaces workload.generator.allReduce.algorithm for this strategy"),
 });
 
 const sloSchema = z.strictObject({
@@ -858,6 +914,17 @@ const clusterScenarioSchema = z
     for (const issue of failureIssues(scenario)) context.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
     for (const issue of gpuAllocationIssues(scenario)) context.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
     const crashes = scenario.failures.filter((failure) => failure.kind === "node-crash").length;
+    scenario.strategies.forEach((strategy, index) => {
+      if (strategy.fabric !== undefined) {
+        addBoundIssues(fabricIssues(strategy.fabric, scenario.cluster.racks, ["strategies", index, "fabric"]), context);
+        if (scenario.cluster.fabric === undefined) {
+          context.addIssue({ code: "custom", path: ["strategies", index, "fabric"], message: "replaces cluster.fabric, which the scenario does not have" });
+        }
+      }
+      if (strategy.allReduceAlgorithm !== undefined && scenario.workload.generator?.allReduce === undefined) {
+        context.addIssue({ code: "custom", path: ["strategies", index, "allReduceAlgorithm"], message: "replaces workload.generator.allReduce.algorithm, which the scenario does not have" });
+      }
+    });
     scenario.strategies.forEach((strategy, index) => {
       const pooled = (strategy.pools ?? []).reduce((sum, pool) => sum + pool.racks, 0);
       if (strategy.pools !== undefined && pooled !== scenario.cluster.racks) {

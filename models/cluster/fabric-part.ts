@@ -1,6 +1,7 @@
 import type { Sim } from "../../sim/sim.js";
 import { Fabric } from "../fabric/fabric.js";
-import { FatTree } from "../fabric/topology.js";
+import { assert } from "../../sim/assert.js";
+import { Dragonfly, FatTree, type Topology } from "../fabric/topology.js";
 import type { ClusterOptions } from "../hardware/cluster.js";
 import { JobState, type Job } from "../workload/job.js";
 import { Outcome, type JobLifecycle, type LifecycleHooks } from "./lifecycle.js";
@@ -9,13 +10,15 @@ import type { Pace, PaceFactor } from "./pace.js";
 import type { ClusterPart, RunMetricsDraft } from "./part.js";
 
 /**
- * The fabric in a cluster run: a two-level fat-tree, one leaf per rack. A multi-node job
+ * The fabric in a cluster run: a two-level fat-tree, one leaf per rack, or a dragonfly,
+ * one router per rack, racks filling groups in order. A multi-node job
  * that communicates registers its ring all-reduce's traffic as it starts; its pace then
  * is its compute over compute plus the all-reduce, given the traffic on the links it
  * shares. Whenever the traffic changes (a job starts or ends, a link goes down or comes
  * back), every other communicating job whose all-reduce time moved is brought to its new
  * pace. A job whose ring is cut (a link down, no route round it) fails then, or as it
- * starts.
+ * starts. A job all-reduces by its own algorithm (ring or tree), both charged at its ring's
+ * α and bottleneck rate (collectives.ts).
  */
 export class FabricPart implements ClusterPart, LifecycleHooks, PaceFactor {
   readonly fabric: Fabric;
@@ -48,18 +51,7 @@ export class FabricPart implements ClusterPart, LifecycleHooks, PaceFactor {
     this.#sim = sim;
     this.#lifecycle = lifecycle;
     this.#pace = pace;
-    this.fabric = new Fabric(
-      sim,
-      new FatTree({
-        nodesPerLeaf: cluster.nodesPerRack,
-        leafCount: cluster.racks,
-        spineCount: options.spineCount,
-        linkGbps: options.linkGbps,
-        oversubscription: options.oversubscription,
-        linkLatencyUs: options.linkLatencyUs,
-        switchLatencyUs: options.switchLatencyUs,
-      }),
-    );
+    this.fabric = new Fabric(sim, topologyOf(cluster, options));
     this.fabric.setListener({
       // Its ring is cut mid-attempt: it fails now (just after, outside the fabric's update).
       jobPartitioned: (jobId) => {
@@ -79,7 +71,7 @@ export class FabricPart implements ClusterPart, LifecycleHooks, PaceFactor {
     const communication = job.communication;
     if (communication === null || job.nodeCount < 2) return 1;
     this.fabric.addJob(job.id, Int32Array.from(this.#lifecycle.nodesOf(job)));
-    const allReduceUs = this.fabric.allReduceUs(job.id, communication.bytes, "ring");
+    const allReduceUs = this.fabric.allReduceUs(job.id, communication.bytes, communication.algorithm ?? "ring");
     if (!Number.isFinite(allReduceUs)) {
       // Its ring is cut: it fails as it starts, just after.
       this.#sim.schedule(0, this.#onPartitioned, job);
@@ -103,9 +95,16 @@ export class FabricPart implements ClusterPart, LifecycleHooks, PaceFactor {
     if (!alone) this.#trafficChanged();
   }
 
+  /** Whether the fabric has leaf–spine cables for `linkDown` to cut (a fat-tree; a dragonfly has none). */
+  get hasLeafSpineLinks(): boolean {
+    return this.fabric.topology instanceof FatTree;
+  }
+
   /** Cuts the cable between a leaf and a spine (both directions) for `durationUs`. */
   linkDown(leaf: number, spine: number, durationUs: number): void {
-    const links = (this.fabric.topology as FatTree).linksBetweenLeafAndSpine(leaf, spine);
+    const topology = this.fabric.topology;
+    assert(topology instanceof FatTree, "a link-down cuts a fat-tree's leaf–spine cable");
+    const links = topology.linksBetweenLeafAndSpine(leaf, spine);
     for (const link of [links.up, links.down]) if (this.fabric.topology.isLinkUp(link)) this.fabric.failLink(link);
     this.#trafficChanged();
     this.#sim.schedule(durationUs, () => {
@@ -126,7 +125,7 @@ export class FabricPart implements ClusterPart, LifecycleHooks, PaceFactor {
     for (const paced of this.#paced.values()) {
       const communication = paced.job.communication;
       if (communication === null) continue;
-      const allReduceUs = this.fabric.allReduceUsQuietly(paced.job.id, communication.bytes, "ring");
+      const allReduceUs = this.fabric.allReduceUsQuietly(paced.job.id, communication.bytes, communication.algorithm ?? "ring");
       if (!Number.isFinite(allReduceUs)) continue; // cut: it fails just after
       const factor = communication.iterationUs / (communication.iterationUs + allReduceUs);
       if (factor === paced.factor) continue;
@@ -139,4 +138,32 @@ export class FabricPart implements ClusterPart, LifecycleHooks, PaceFactor {
   addMetrics(metrics: RunMetricsDraft): void {
     metrics.fabric_p99_latency_us = this.fabric.p99LatencyUs();
   }
+}
+
+/** The topology the options ask for over the cluster's racks: one leaf (fat-tree) or router (dragonfly) per rack. */
+function topologyOf(cluster: ClusterOptions, options: FabricModelOptions): Topology {
+  if (options.topology === "dragonfly") {
+    assert(options.groupCount * options.routersPerGroup === cluster.racks, "a dragonfly has one router per rack");
+    return new Dragonfly({
+      groupCount: options.groupCount,
+      routersPerGroup: options.routersPerGroup,
+      nodesPerRouter: cluster.nodesPerRack,
+      globalLinksPerGroupPair: options.globalLinksPerGroupPair,
+      linkGbps: options.linkGbps,
+      localLinkGbps: options.localLinkGbps,
+      globalLinkGbps: options.globalLinkGbps,
+      linkLatencyUs: options.linkLatencyUs,
+      globalLinkLatencyUs: options.globalLinkLatencyUs,
+      switchLatencyUs: options.switchLatencyUs,
+    });
+  }
+  return new FatTree({
+    nodesPerLeaf: cluster.nodesPerRack,
+    leafCount: cluster.racks,
+    spineCount: options.spineCount,
+    linkGbps: options.linkGbps,
+    oversubscription: options.oversubscription,
+    linkLatencyUs: options.linkLatencyUs,
+    switchLatencyUs: options.switchLatencyUs,
+  });
 }

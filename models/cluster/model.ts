@@ -329,7 +329,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
   canInject(fault: TimedFault): boolean {
     switch (fault.kind) {
       case "link-down":
-        return this.part(FabricPart) !== undefined;
+        return this.part(FabricPart)?.hasLeafSpineLinks === true;
       case "metadata-storm":
         return this.part(StoragePart) !== undefined;
       case "network-partition":

@@ -53,12 +53,30 @@ export interface GeneratorRequest {
   readonly cuda: number;
 }
 
+/** The fabric's topology: a two-level fat-tree (the default) or a dragonfly, one switch per rack in both. */
+export type FabricModelOptions = FatTreeModelOptions | DragonflyModelOptions;
+
 /** A two-level fat-tree with one leaf switch per rack. */
-export interface FabricModelOptions {
+export interface FatTreeModelOptions {
+  readonly topology?: "fat-tree";
   readonly linkGbps: number;
   readonly oversubscription: number;
   readonly spineCount: number;
   readonly linkLatencyUs: number;
+  readonly switchLatencyUs: number;
+}
+
+/** A dragonfly with one router per rack: groupCount × routersPerGroup routers, racks in order. */
+export interface DragonflyModelOptions {
+  readonly topology: "dragonfly";
+  readonly groupCount: number;
+  readonly routersPerGroup: number;
+  readonly globalLinksPerGroupPair: number;
+  readonly linkGbps: number;
+  readonly localLinkGbps: number;
+  readonly globalLinkGbps: number;
+  readonly linkLatencyUs: number;
+  readonly globalLinkLatencyUs: number;
   readonly switchLatencyUs: number;
 }
 

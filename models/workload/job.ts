@@ -29,6 +29,8 @@ export const DEFAULT_LABELS: JobLabels = { user: "user", account: "account", qos
 export interface JobCommunication {
   readonly bytes: number;
   readonly iterationUs: number;
+  /** How it all-reduces (collectives.ts); default ring. */
+  readonly algorithm?: "ring" | "tree";
 }
 
 export class Job {

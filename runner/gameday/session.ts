@@ -535,7 +535,7 @@ export class GamedaySession extends GamedayBase {
   unavailable(command: GamedayCommand): string | null {
     switch (command.kind) {
       case "link-down":
-        return this.model.canInject({ kind: "link-down", atUs: 0, durationUs: 0, leaf: 0, spine: 0 }) ? null : "the scenario models no fabric (cluster.fabric)";
+        return this.model.canInject({ kind: "link-down", atUs: 0, durationUs: 0, leaf: 0, spine: 0 }) ? null : "the scenario models no fabric with leaf–spine cables (cluster.fabric: fat-tree)";
       case "metadata-storm":
         return this.model.canInject({ kind: "metadata-storm", atUs: 0, ops: 1 }) ? null : "the scenario models no filesystem (cluster.storage)";
       case "spot-wave":

@@ -20,11 +20,20 @@ export const linkDown: FailureKind<typeof linkDownSchema> = {
   check: (link, scenario) => {
     const fabric = scenario.cluster.fabric;
     if (fabric === undefined) return [{ path: ["kind"], message: "a link-down needs cluster.fabric" }];
-    if (link.leaf < scenario.cluster.racks && link.spine < fabric.spines) return [];
+    // A dragonfly has no leaves or spines to name: its cables are local and global links.
+    if (fabric.topology !== "fat-tree") {
+      return [{ path: ["leaf"], message: "a link-down cuts a leaf–spine cable of a fat-tree; cluster.fabric.topology is dragonfly" }];
+    }
+    const dragonfly = scenario.strategies.findIndex((strategy) => strategy.fabric?.topology === "dragonfly");
+    if (dragonfly >= 0) {
+      return [{ path: ["leaf"], message: `a link-down cuts a leaf–spine cable of a fat-tree; strategies[${dragonfly}].fabric.topology is dragonfly` }];
+    }
+    const spines = Math.min(fabric.spines, ...scenario.strategies.map((strategy) => (strategy.fabric?.topology === "fat-tree" ? strategy.fabric.spines : fabric.spines)));
+    if (link.leaf < scenario.cluster.racks && link.spine < spines) return [];
     return [
       {
         path: [],
-        message: `no cable between leaf ${link.leaf} and spine ${link.spine} (leaves 0–${scenario.cluster.racks - 1}, spines 0–${fabric.spines - 1})`,
+        message: `no cable between leaf ${link.leaf} and spine ${link.spine} (leaves 0–${scenario.cluster.racks - 1}, spines 0–${spines - 1})`,
       },
     ];
   },

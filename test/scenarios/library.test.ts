@@ -289,6 +289,20 @@ describe("bundled scenarios answer their questions", () => {
     expect(mean("topology", "goodput")).toBeGreaterThan(mean("spread", "goodput") + 0.1);
   });
 
+  it("allreduce-ring-vs-tree: a tree all-reduce cuts latency-bound jobs' fabric slowdown on both fabrics; the fat-tree slows them less than the dragonfly", async () => {
+    const { mean } = await run("allreduce-ring-vs-tree", 2);
+    const slowdown = (strategy: string) => mean(strategy, "slowdown_fabric_gpu_h");
+    for (const fabric of ["fat-tree", "dragonfly"]) {
+      expect(slowdown(`${fabric}-ring`)).toBeGreaterThan(0);
+      // 8 ranks, 64 KB: 6 steps of α + n/B against 14 of α (closed forms); contention narrows it.
+      expect(slowdown(`${fabric}-tree`)).toBeLessThan(0.75 * slowdown(`${fabric}-ring`));
+    }
+    // Jobs straddling groups share the dragonfly's few global cables; a cross-group hop also
+    // passes more switches (up, local, global, local, down).
+    expect(slowdown("fat-tree-tree")).toBeLessThan(slowdown("dragonfly-tree"));
+    expect(mean("dragonfly-ring", "fabric_p99_latency_us")).toBeGreaterThan(mean("fat-tree-ring", "fabric_p99_latency_us"));
+  });
+
   it("partition-split-brain: an active-passive pair runs split-brained for each partition; a quorum never does and re-elects in milliseconds", async () => {
     const { mean } = await run("partition-split-brain", 1);
     // Two 1-hour partitions, less the 15 s of missed heartbeats and the 15 s takeover each.
