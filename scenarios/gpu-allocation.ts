@@ -94,7 +94,7 @@ export function gpuAllocationIssues(scenario: GpuScenarioView): GpuIssue[] {
     if (node.gpus > SHARED_GPUS_MAX) issues.push({ path: [...path, "gpus"], message: `at most ${SHARED_GPUS_MAX} GPUs per node when GPUs are allocated one by one` });
     if (cluster.gpuModels !== undefined && node.gpus > 0) {
       if (node.gpuModel === undefined) issues.push({ path: [...path, "gpuModel"], message: "name the GPU model: cluster.gpuModels gives speeds by model" });
-      else if (cluster.gpuModels[node.gpuModel] === undefined) {
+      else if (!Object.hasOwn(cluster.gpuModels, node.gpuModel)) {
         issues.push({ path: [...path, "gpuModel"], message: `no speed for "${node.gpuModel}" in cluster.gpuModels (it has: ${Object.keys(cluster.gpuModels).join(", ")})` });
       }
     }
@@ -167,7 +167,8 @@ export function nodeShapes(scenario: GpuScenarioView, nodeList: readonly Alibaba
   const speeds = cluster.gpuModels ?? {};
   const fastest = Math.max(1e-300, ...Object.values(speeds).map((model) => model.speed));
   const speedOf = (model: string | undefined): number => {
-    const declared = model === undefined ? undefined : speeds[model];
+    // Own keys only: a model named "toString" is not Object.prototype's.
+    const declared = model === undefined || !Object.hasOwn(speeds, model) ? undefined : speeds[model];
     return declared === undefined ? 1 : declared.speed / fastest;
   };
   if (nodeList !== null) {
