@@ -165,7 +165,7 @@ const generatorSchema = z.strictObject({
     .nullable()
     .default(2)
     .describe("time limit a user asks, as a multiple of the job's run time; null for none"),
-  users: countUpTo(USERS_MAX, "each user is an account the scheduler keeps").default(16).describe("users submitting, drawn uniformly; each is a fair-share account"),
+  users: countUpTo(USERS_MAX, "each user is an account the scheduler keeps").default(16).describe("users submitting, drawn uniformly unless bigUserShare; each is a fair-share account"),
   bigUserShare: z
     .number()
     .lt(1) // and more than 1/users: checked below, where users is known

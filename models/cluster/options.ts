@@ -32,7 +32,7 @@ export interface GeneratorOptions {
   readonly workS: DistributionSpec;
   /** Time limit a user asks = work × this (users overestimate); null: no limit. */
   readonly timeLimitFactor: number | null;
-  /** Jobs come from this many users, drawn uniformly; each user is a fair-share account. */
+  /** Jobs come from this many users, drawn uniformly (but see `bigUserShare`); each user is a fair-share account. */
   readonly users: number;
   /**
    * Share of jobs the first user submits (a big user), the rest split evenly among the
