@@ -133,6 +133,7 @@ export function modelOptions(
               workS: generator.runtime,
               timeLimitFactor: generator.timeLimitFactor,
               users: generator.users,
+              bigUserShare: generator.bigUserShare ?? null,
               qos: Object.entries(generator.qos ?? {}).map(([name, share]) => ({ name, share })),
               communication:
                 generator.allReduce === undefined

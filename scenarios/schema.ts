@@ -218,7 +218,12 @@ const generatorSchema = z.strictObject({
     .nullable()
     .default(2)
     .describe("time limit a user asks, as a multiple of the job's run time; null for none"),
-  users: countUpTo(USERS_MAX, "each user is an account the scheduler keeps").default(16).describe("users submitting, drawn uniformly; each is a fair-share account"),
+  users: countUpTo(USERS_MAX, "each user is an account the scheduler keeps").default(16).describe("users submitting, drawn uniformly unless bigUserShare; each is a fair-share account"),
+  bigUserShare: z
+    .number()
+    .lt(1) // and more than 1/users: checked below, where users is known
+    .optional()
+    .describe("share of jobs the first user (u000) submits, the rest split evenly among the others: one big user; more than 1/users"),
   qos: z
     .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"), z.number().gt(0).lt(1))
     .refine((shares) => !("normal" in shares), { message: "normal is the rest; give the shares of the other QOS" })
@@ -233,6 +238,16 @@ const generatorSchema = z.strictObject({
     })
     .optional()
     .describe("multi-node jobs all-reduce after every iteration; needs cluster.fabric to cost anything"),
+}).superRefine((generator, context) => {
+  const share = generator.bigUserShare;
+  // A big user needs others to be bigger than: a share at or below 1/users would make some other user the biggest.
+  if (share !== undefined && share * generator.users <= 1) {
+    context.addIssue({
+      code: "custom",
+      path: ["bigUserShare"],
+      message: `a big user needs more than 1/users = ${1 / generator.users} of the jobs (else another user submits as many); got ${share} with ${generator.users} users`,
+    });
+  }
 });
 
 const traceSchema = z.strictObject({

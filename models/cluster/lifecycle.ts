@@ -56,6 +56,8 @@ export interface LifecycleOptions {
   readonly horizonUs: number | null;
   /** Whether every job that will ever be submitted has been (a trace replay's last arrival). */
   readonly allSubmitted: () => boolean;
+  /** The user who submits the largest share of jobs, whose waits are kept apart; null: users alike. */
+  readonly bigUser?: string | null;
 }
 
 export class JobLifecycle {
@@ -65,6 +67,9 @@ export class JobLifecycle {
   readonly waitsH = new SampleSet();
   /** Waits of jobs in a QOS other than normal (the ones priorities and preemption favour). */
   readonly priorityWaitsH = new SampleSet();
+  /** Waits of the big user's jobs and of everyone else's (only with a big user): does fair share hold the big user back? */
+  readonly bigUserWaitsH = new SampleSet();
+  readonly otherUsersWaitsH = new SampleSet();
   readonly timesToSolutionH = new SampleSet();
   readonly boundedSlowdowns = new SampleSet();
   /** Free nodes while some waiting job would fit in that many: idle by fragmentation. */
@@ -254,8 +259,11 @@ export class JobLifecycle {
     if (job.firstStartUs < 0) {
       this.started++;
       job.firstStartUs = this.#sim.now;
-      this.waitsH.add((job.firstStartUs - job.submitUs) / US_PER_H);
-      if (job.labels.qos !== "normal") this.priorityWaitsH.add((job.firstStartUs - job.submitUs) / US_PER_H);
+      const waitH = (job.firstStartUs - job.submitUs) / US_PER_H;
+      this.waitsH.add(waitH);
+      if (job.labels.qos !== "normal") this.priorityWaitsH.add(waitH);
+      const bigUser = this.#options.bigUser ?? null;
+      if (bigUser !== null) (job.labels.user === bigUser ? this.bigUserWaitsH : this.otherUsersWaitsH).add(waitH);
     }
     job.runningIndex = this.running.length;
     this.running.push(job);

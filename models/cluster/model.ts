@@ -20,7 +20,7 @@ import { PoolUsage } from "./pool-usage.js";
 import type { ClusterContext, ClusterPart } from "./part.js";
 import { PreemptionPart } from "./preemption-part.js";
 import { StoragePart } from "./storage-part.js";
-import { JobGenerator, TraceFill, TraceReplay, workloadMix, type JobSource } from "./workload.js";
+import { JobGenerator, TraceFill, TraceReplay, userName, workloadMix, type JobSource } from "./workload.js";
 
 /**
  * A batch cluster end to end: jobs arrive (generated or replayed from a trace), wait in
@@ -99,6 +99,7 @@ export class ClusterModel implements ClusterListener, MtbfEstimate, ClusterConte
       maxRequeues: options.workload.maxRequeues,
       horizonUs: options.horizonUs,
       allSubmitted: () => sources.every((source) => source.exhausted),
+      bigUser: (options.workload.generator?.bigUserShare ?? null) === null ? null : userName(0),
     });
     if (storage !== null) this.#parts.push(storage);
     if (options.fabric !== null) {

@@ -32,8 +32,13 @@ export interface GeneratorOptions {
   readonly workS: DistributionSpec;
   /** Time limit a user asks = work × this (users overestimate); null: no limit. */
   readonly timeLimitFactor: number | null;
-  /** Jobs come from this many users, drawn uniformly; each user is a fair-share account. */
+  /** Jobs come from this many users, drawn uniformly (but see `bigUserShare`); each user is a fair-share account. */
   readonly users: number;
+  /**
+   * Share of jobs the first user submits (a big user), the rest split evenly among the
+   * others; absent or null: every user alike. More than 1/users, below 1.
+   */
+  readonly bigUserShare?: number | null;
   /** Share of jobs in each QOS other than "normal" (drawn per job); empty or absent: all normal. */
   readonly qos?: readonly { readonly name: string; readonly share: number }[];
   /** What a multi-node job communicates; null: nothing (or no fabric to model it). */

@@ -1,3 +1,4 @@
+import { assert } from "../../sim/assert.js";
 import { sample } from "../../sim/distribution.js";
 import type { RngStream } from "../../sim/rng.js";
 import type { Sim } from "../../sim/sim.js";
@@ -131,6 +132,11 @@ function drawRequest(options: GeneratorOptions, request: GeneratorRequest, sizes
   });
 }
 
+/** The name (and fair-share account) of generated user `index`; user 0 is the big user when there is one. */
+export function userName(index: number): string {
+  return `u${String(index).padStart(3, "0")}`;
+}
+
 /** Generated jobs: arrivals, sizes, run times, users; tasks bundled `tasksPerJob` to a job. */
 export class JobGenerator implements JobSource {
   readonly exhausted = false;
@@ -173,8 +179,10 @@ export class JobGenerator implements JobSource {
     this.#runtimes = sim.rng("workload.runtime");
     this.#users = sim.rng("workload.user");
     this.#qos = (options.qos ?? []).length > 0 ? sim.rng("workload.qos") : null;
+    const bigUserShare = options.bigUserShare ?? null;
+    assert(bigUserShare === null || (bigUserShare * options.users > 1 && bigUserShare < 1), "a big user's share must be in (1/users, 1)");
     for (let u = 0; u < options.users; u++) {
-      const name = `u${String(u).padStart(3, "0")}`;
+      const name = userName(u);
       this.#userLabels.push({ user: name, account: name, qos: "normal" });
     }
   }
@@ -194,7 +202,7 @@ export class JobGenerator implements JobSource {
     const drawnNodes = request === null ? Math.round(sample(this.#sizes, options.nodes)) : request.parts;
     const workUs = Math.max(US_PER_S, secondsToUs(sample(this.#runtimes, options.workS)));
     const requestedUs = options.timeLimitFactor === null ? Infinity : Math.ceil(workUs * options.timeLimitFactor);
-    const labels = this.#withQos(this.#userLabels[Math.floor(this.#users.random() * this.#userLabels.length)]);
+    const labels = this.#withQos(this.#userLabels[this.#userIndex()]);
     const nodes = Math.min(this.#nodeCount, Math.max(1, drawnNodes));
     const bundle = this.#bundle;
     if (bundle.tasks === 0) {
@@ -212,6 +220,21 @@ export class JobGenerator implements JobSource {
       bundle.requestedUs = 0;
     }
     this.#scheduleNext();
+  }
+
+  /**
+   * The submitting user: one draw of the user stream either way, so a big user changes
+   * which user a job gets and nothing else. Without one, the draw maps to users exactly
+   * as it always has (existing scenarios' users are unchanged).
+   */
+  #userIndex(): number {
+    const u = this.#users.random();
+    const users = this.#userLabels.length;
+    const share = this.#options.bigUserShare ?? null;
+    if (share === null) return Math.floor(u * users);
+    if (u < share) return 0;
+    // Given u ≥ share, (u − share)/(1 − share) is uniform on [0, 1): the others alike.
+    return 1 + Math.min(users - 2, Math.floor(((u - share) / (1 - share)) * (users - 1)));
   }
 
   /** The user's labels with a QOS drawn from `qos` shares (the rest normal). */

@@ -47,6 +47,8 @@ workload:
     nodes: { logUniform: [1, 8] }
     runtime: { lognormal: { median: 3h, sigma: 1 } }
     allReduce: { sizeMB: 100, every: 10s }
+    users: 4
+    bigUserShare: 0.4
   startup: { processesPerNode: 2, metadataOpsPerProcess: 50 }
   maxRequeues: 2
 scheduler:

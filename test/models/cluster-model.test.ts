@@ -209,6 +209,99 @@ describe("cluster model stories", () => {
     expect({ ...withQos, queue_wait_p90_priority_h: null }).toEqual(plain);
   });
 
+  describe("a big user (bigUserShare) under FIFO and under fair share", () => {
+    // 16 one-node slots, one-node jobs of 1 h mean (exponential) at 14 an hour: ρ = 0.875,
+    // so jobs queue. Five users, u000 submitting half the jobs.
+    const bigUserRun = (bigUserShare: number | null, scheduler: ClusterModelOptions["scheduler"], seed: number) =>
+      run(
+        smallOptions({
+          horizonUs: 20 * 24 * US_PER_H,
+          cluster: { racks: 2, nodesPerRack: 8, gpusPerNode: 1 },
+          workload: {
+            generator: {
+              arrivals: { ratePerHour: 14 },
+              nodes: { kind: "constant", value: 1 },
+              workS: { kind: "exponential", mean: 3_600 },
+              timeLimitFactor: null,
+              users: 5,
+              bigUserShare,
+              communication: null,
+            },
+            trace: null,
+            maxRequeues: 0,
+          },
+          scheduler,
+          failures: [],
+        }),
+        seed,
+      );
+    const fairShare: ClusterModelOptions["scheduler"] = {
+      ...FIFO,
+      priority: {
+        ageWeight: 0,
+        sizeWeight: 0,
+        fairShareWeight: 1_000,
+        qosWeight: 0,
+        maxAgeUs: 7 * 24 * US_PER_H,
+        halfLifeUs: 7 * 24 * US_PER_H,
+        recalcPeriodUs: 300 * 1e6,
+        qosPriority: new Map(),
+      },
+    };
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    /** Mean and 95% half-width (Student's t, 9 degrees of freedom) of big minus others' mean wait, one pair per seed. */
+    const gap = (scheduler: ClusterModelOptions["scheduler"]) => {
+      const gaps = seeds.map((seed) => {
+        const metrics = bigUserRun(0.5, scheduler, seed).result.metrics;
+        return metrics.queue_wait_mean_big_user_h! - metrics.queue_wait_mean_other_users_h!;
+      });
+      const mean = gaps.reduce((sum, g) => sum + g, 0) / gaps.length;
+      const sd = Math.sqrt(gaps.reduce((sum, g) => sum + (g - mean) ** 2, 0) / (gaps.length - 1));
+      return { mean, halfWidth: (2.262 * sd) / Math.sqrt(gaps.length), gaps };
+    };
+
+    it("without a big user the per-user waits are null; with one under FIFO every other metric is unchanged", () => {
+      const plain = bigUserRun(null, FIFO, 3).result.metrics;
+      const big = bigUserRun(0.5, FIFO, 3).result.metrics;
+      expect(plain.queue_wait_mean_big_user_h).toBeNull();
+      expect(plain.queue_wait_p90_other_users_h).toBeNull();
+      // FIFO ignores users, and the big user moves no other draw: the same jobs start at the same times.
+      expect({
+        ...big,
+        queue_wait_mean_big_user_h: null,
+        queue_wait_p90_big_user_h: null,
+        queue_wait_mean_other_users_h: null,
+        queue_wait_p90_other_users_h: null,
+      }).toEqual(plain);
+    });
+
+    it("draws the big user's share of the jobs and splits the rest evenly; the metrics match the job log", () => {
+      const { result } = bigUserRun(0.5, fairShare, 4);
+      const byUser = new Map<string, number>();
+      for (const job of result.jobs) byUser.set(job.user, (byUser.get(job.user) ?? 0) + 1);
+      const waits = (big: boolean) =>
+        result.jobs.filter((job) => job.startH !== null && (job.user === "u000") === big).map((job) => job.startH! - job.submitH);
+      const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+      expect(result.metrics.queue_wait_mean_big_user_h).toBeCloseTo(mean(waits(true)), 9);
+      expect(result.metrics.queue_wait_mean_other_users_h).toBeCloseTo(mean(waits(false)), 9);
+      const total = [...byUser.values()].reduce((sum, n) => sum + n, 0);
+      expect(total).toBeGreaterThan(5_000);
+      // Binomial: share ± 4 standard deviations.
+      const within = (n: number, p: number) => expect(Math.abs(n / total - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / total));
+      within(byUser.get("u000")!, 0.5);
+      for (const user of ["u001", "u002", "u003", "u004"]) within(byUser.get(user)!, 0.125);
+    });
+
+    // At the time of writing: FIFO −0.003 ± 0.011 h, fair share +0.36 ± 0.08 h (mean gap ± 95% half-width).
+    it("FIFO: the big user's mean wait equals the others' within a 95% CI; fair share: the big user waits longer", () => {
+      const fifo = gap(FIFO);
+      expect(Math.abs(fifo.mean)).toBeLessThan(fifo.halfWidth);
+      const fair = gap(fairShare);
+      expect(fair.mean - fair.halfWidth).toBeGreaterThan(0);
+      expect(fair.gaps.every((g) => g > 0)).toBe(true);
+    });
+  });
+
   it("produces exactly DESIGN.md's metrics, in order", () => {
     expect(Object.keys(run(smallOptions()).result.metrics)).toEqual([...METRIC_NAMES]);
   });

@@ -261,6 +261,52 @@ describe("priority and preemption", () => {
     }
   });
 
+  it("fair share by hand: Slurm's 2^(−U/S) with decayed usage, and a shorter half-life forgives old usage", () => {
+    // One node. a runs 2 h from 0 (2 node-h charged at 2 h); b runs 1 h from 2 h (1 node-h
+    // charged at 3 h). At 2.5 h b submits B2, then a submits A2, 1 h each; at 3 h the node
+    // frees and priorities are computed. With half-life H, a's usage at 3 h is 2·2^(−1/H),
+    // b's is 1; two accounts, so S = 1/2 and each factor is 2^(−2U).
+    //   H = 0.5 h: a 2·¼ = 0.5, b 1: U_a = 1/3, factor 2^(−2/3) = 0.630; b 2^(−4/3) = 0.397: A2 first.
+    //   H = 24 h: a 2·2^(−1/24) = 1.943: U_a = 0.660, factor 0.401; b 0.624: B2 first.
+    for (const [halfLifeH, order, factors] of [
+      [0.5, ["a", "b", "a", "b"], { a: Math.pow(2, -2 / 3), b: Math.pow(2, -4 / 3) }],
+      [24, ["a", "b", "b", "a"], { a: Math.pow(2, (-2 * (2 * Math.pow(2, -1 / 24))) / (1 + 2 * Math.pow(2, -1 / 24))), b: Math.pow(2, -2 / (1 + 2 * Math.pow(2, -1 / 24))) }],
+    ] as const) {
+      const priority = {
+        ageWeight: 0,
+        sizeWeight: 0,
+        fairShareWeight: 1,
+        qosWeight: 0,
+        maxAgeUs: 24 * hour,
+        halfLifeUs: halfLifeH * hour,
+        recalcPeriodUs: 0,
+        qosPriority: new Map(),
+      };
+      const sim = new Sim({ seed: 1, keepRecords: true });
+      const model = new ClusterModel(sim, options(1, scheduler("none", { priority })));
+      const accountOf = new Map<number, string>();
+      const jobs = new Map<string, Job>();
+      const submit = (name: string, runH: number) => {
+        const job = model.submit(1, runH * hour, runH * hour, labels(name[0].toLowerCase()));
+        accountOf.set(job.id, name[0].toLowerCase());
+        jobs.set(name, job);
+      };
+      submit("A1", 2);
+      sim.scheduleAt(2 * hour, () => submit("B1", 1));
+      sim.scheduleAt(2.5 * hour, () => submit("B2", 1));
+      sim.scheduleAt(2.5 * hour + S, () => submit("A2", 1));
+      // Just after the 3 h pass: the priorities it sorted by.
+      let seen: { a: number; b: number } | null = null;
+      sim.scheduleAt(3 * hour + S, () => (seen = { a: jobs.get("A2")!.priority, b: jobs.get("B2")!.priority }));
+      model.run();
+      const started = sim.records.filter((r) => r.kind === "JobStarted").map((r) => accountOf.get(r.job as number));
+      expect(started).toEqual(order);
+      // Both were last ranked at the 3 h pass (the next one comes at 4 h).
+      expect(seen!.a).toBeCloseTo(factors.a, 12);
+      expect(seen!.b).toBeCloseTo(factors.b, 12);
+    }
+  });
+
   it("a high-QOS job preempts a low-QOS one after the grace time; the victim is requeued", () => {
     // 4 nodes. A low-QOS job takes all 4 at 0 for 10 h. A high-QOS job of 2 nodes arrives
     // at 1 h: the low job is signalled, killed at 1 h + 60 s, and requeued; the high job

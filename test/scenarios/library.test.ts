@@ -263,6 +263,26 @@ describe("bundled scenarios answer their questions", () => {
     expect(goodput("breaker")).toBeLessThan(goodput("retry-budget") - 0.3);
   });
 
+  it("fair-share-big-user: fair share makes the big user wait about three times as long as the rest, where FIFO waits alike; a shorter half-life softens it only a little", async () => {
+    const { mean } = await run("fair-share-big-user", 4);
+    const big = (strategy: string) => mean(strategy, "queue_wait_mean_big_user_h");
+    const others = (strategy: string) => mean(strategy, "queue_wait_mean_other_users_h");
+    const ratio = (strategy: string) => big(strategy) / others(strategy);
+    // FIFO: who submits a job does not change its wait.
+    expect(ratio("fifo")).toBeGreaterThan(0.75);
+    expect(ratio("fifo")).toBeLessThan(1.33);
+    // Fair share at Slurm's 7-day half-life: the big user waits longer than under FIFO, the rest shorter…
+    expect(ratio("fair-share-7d")).toBeGreaterThan(2);
+    expect(big("fair-share-7d")).toBeGreaterThan(big("fifo"));
+    expect(others("fair-share-7d")).toBeLessThan(others("fifo"));
+    // …moving waits between users rather than adding any: the mean wait over all jobs stays within 10%.
+    expect(Math.abs(mean("fair-share-7d", "queue_wait_mean_h") / mean("fifo", "queue_wait_mean_h") - 1)).toBeLessThan(0.1);
+    // A shorter half-life forgets usage sooner, but the big user is over its share at any time scale.
+    expect(ratio("fair-share-6h")).toBeLessThan(ratio("fair-share-7d"));
+    expect(ratio("fair-share-1h")).toBeLessThan(0.8 * ratio("fair-share-7d"));
+    expect(ratio("fair-share-1h")).toBeGreaterThan(1.5);
+  });
+
   it("traffic-spike: no mitigation keeps the SLO through a 5× spike; shedding serves up to capacity and fails fast, a breaker serves less than nothing", async () => {
     const { mean } = await run("traffic-spike", 2);
     const spike = (strategy: string) => mean(strategy, "service_spike_goodput_ratio");

@@ -139,3 +139,47 @@ describe("scheduler placement", () => {
     }
   });
 });
+
+describe("workload.generator.bigUserShare", () => {
+  const scenario = (generatorExtra: string) => `
+name: s
+description: d
+horizon: 2d
+cluster: { racks: 1, nodesPerRack: 4, node: { gpus: 1 } }
+workload:
+  generator: { arrivalsPerHour: 3, nodes: { empirical: [1] }, runtime: { exponential: { mean: 1h } }${generatorExtra} }
+scheduler: { policy: fifo }
+strategies:
+  - { name: a, checkpoint: { policy: none } }
+`;
+  const problems = (generatorExtra: string) => {
+    const parsed = parseScenarioText(scenario(generatorExtra), "s.yaml", scenarioSchema);
+    return parsed.ok ? [] : parsed.problems;
+  };
+
+  it("is a share in (1/users, 1), refused with its path otherwise", () => {
+    expect(problems(", users: 4, bigUserShare: 0.5")).toEqual([]);
+    expect(problems(", users: 2, bigUserShare: 0.51")).toEqual([]);
+    expect(problems(", users: 4, bigUserShare: 0.25")).toEqual([expect.stringMatching(/workload\.generator\.bigUserShare: a big user needs more than 1\/users = 0\.25/)]);
+    expect(problems(", users: 1, bigUserShare: 0.9")).toEqual([expect.stringMatching(/workload\.generator\.bigUserShare/)]);
+    expect(problems(", bigUserShare: 1")).toEqual([expect.stringMatching(/workload\.generator\.bigUserShare/)]);
+    expect(problems(", bigUserShare: 0")).toEqual([expect.stringMatching(/workload\.generator\.bigUserShare/)]);
+    expect(problems(", bigUserShare: half")).toEqual([expect.stringMatching(/workload\.generator\.bigUserShare/)]);
+  });
+
+  it("reaches the model: per-user waits appear with it and stay null without it", () => {
+    const run = (generatorExtra: string) => {
+      const parsed = parseScenarioText(scenario(generatorExtra), "s.yaml", scenarioSchema);
+      if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+      const results = runScenario(prepareScenario(parsed.value, "s.yaml"), { seed: 1, replications: 1, faultlineVersion: "test" });
+      return results.summary.strategies[0].metrics as Record<string, { mean: number } | null>;
+    };
+    const plain = run("");
+    const big = run(", users: 4, bigUserShare: 0.7");
+    expect(plain.queue_wait_mean_big_user_h).toBeNull();
+    expect(plain.queue_wait_mean_other_users_h).toBeNull();
+    expect(big.queue_wait_mean_big_user_h?.mean).toBeGreaterThanOrEqual(0);
+    expect(big.queue_wait_p90_other_users_h?.mean).toBeGreaterThanOrEqual(0);
+    expect(big.queue_wait_mean_h).toEqual(plain.queue_wait_mean_h); // FIFO: the same jobs at the same times
+  });
+});
