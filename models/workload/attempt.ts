@@ -416,6 +416,9 @@ export class AttemptExecutor {
       assert(workUs < job.remainingUs, "a checkpoint before the end leaves work to do");
       this.#book(job, state, workUs);
       job.committedUs += workUs;
+      // The work saved is rounded down to whole µs: plan the rest from what is left, or each
+      // checkpoint would leave the plan's last segment up to a µs short of its work.
+      if (state.speed !== 1) state.computeTotalUs = state.computeDoneUs + Math.ceil(job.remainingUs / state.speed);
       this.#drawCorruption(job, state);
     } else {
       this.counters.checkpointsFailed++;

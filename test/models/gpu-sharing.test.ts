@@ -207,6 +207,27 @@ describe("heterogeneous pools", () => {
     expect(result.metrics.degraded_gpu_h).toBeCloseTo(8, 9);
   });
 
+  it("checkpointing often at a pace just below full saves whole µs rounded down, yet the job never books more work than its wall time holds", () => {
+    // At 0.9999999 of full speed a 7.000001 s segment holds 7.0000003 s of work: each
+    // checkpoint saves 7 s and leaves the 0.3 µs to the rest. Planned once at the start, the
+    // last segment came up that much short per checkpoint (some 150 µs over the job), more
+    // than its own slowness: the slowdown came out negative ("slowdowns by cause do not add
+    // up to degraded time"), as fast-check once found with a fabric's pace.
+    const speed = 0.9999999;
+    const sim = new Sim({ seed: 1, keepRecords: true });
+    const checkpoint = { policy: "fixed" as const, intervalUs: 7_000_001, costUs: 0, restartUs: 0, sizeBytes: 0, onNotice: false };
+    const model = new ClusterModel(sim, gpuModelOptions([{ ...H100, model: "A100", speed }], "first-fit", { checkpoint }));
+    const job = model.submitRequest(request(8), US_PER_H)!;
+    const result = model.run();
+    const end = sim.records.find((record) => record.kind === "JobCompleted" && record.job === job.id)?.timeUs as number;
+    expect(end).toBeGreaterThanOrEqual(Math.ceil(US_PER_H / speed));
+    // Over 500 checkpoints, every 7 s of compute.
+    expect(result.metrics.checkpoint_interval_mean_h! * US_PER_H).toBeCloseTo(7_000_001, 0);
+    // The wall time beyond the work, all the slow model's, on 8 GPUs.
+    expect(result.metrics.degraded_gpu_h!).toBeCloseTo((8 * (end - US_PER_H)) / US_PER_H, 9);
+    expect(result.metrics.slowdown_gpu_model_gpu_h).toBeCloseTo(result.metrics.degraded_gpu_h!, 12);
+  });
+
   it("fastest placement puts it on the H100 although the A100 comes first", () => {
     const a100: NodeShape = { ...H100, model: "A100", speed: 0.5 };
     const sim = new Sim({ seed: 1, keepRecords: true });
