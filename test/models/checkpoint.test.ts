@@ -1,52 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { ClusterModel } from "../../models/cluster/model.js";
-import { type ClusterModelOptions } from "../../models/cluster/options.js";
 import type { CheckpointPlan } from "../../models/strategies/checkpoint.js";
 import { Sim } from "../../sim/sim.js";
 import { US_PER_H, US_PER_MIN } from "../../sim/time.js";
-import { testModelOptions } from "./options.js";
+import { oneNode, plan, story } from "./checkpoint-story.js";
 
 /**
  * The attempt executor's timeline, told as stories on one node: compute τ = 60 min, write
  * C = 6 min, read back R = 12 min; crashes and repairs placed by hand.
  */
-const plan: CheckpointPlan = { policy: "fixed", intervalUs: 60 * US_PER_MIN, costUs: 6 * US_PER_MIN, restartUs: 12 * US_PER_MIN, sizeBytes: 0 };
-
-function oneNode(checkpoint: CheckpointPlan): ClusterModelOptions {
-  return testModelOptions({
-    horizonUs: 24 * US_PER_H,
-    cluster: { racks: 1, nodesPerRack: 1, gpusPerNode: 1 },
-    workload: { generator: null, trace: null, maxRequeues: 10 },
-    checkpoint,
-  });
-}
-
-/** Runs a 5 h job with crashes and repairs at the given minutes. */
-function story(checkpoint: CheckpointPlan, outages: ReadonlyArray<readonly [number, number]>) {
-  const sim = new Sim({ seed: 1, keepRecords: true });
-  const model = new ClusterModel(sim, oneNode(checkpoint));
-  model.submit(1, 5 * US_PER_H);
-  for (const [crashMin, repairMin] of outages) {
-    sim.scheduleAt(crashMin * US_PER_MIN, () => model.cluster.crash(0));
-    sim.scheduleAt(repairMin * US_PER_MIN, () => model.cluster.restore(0));
-  }
-  const result = model.run();
-  const minutes = (hours: number) => Math.round(hours * 60 * 1e6) / 1e6;
-  const completed = sim.records.find((r) => r.kind === "JobCompleted");
-  return {
-    endMin: completed === undefined ? null : (completed.timeUs as number) / US_PER_MIN,
-    useful: minutes(result.nodeHours.useful),
-    lost: minutes(result.nodeHours.lost),
-    overhead: minutes(result.nodeHours.overhead),
-    busy: minutes(result.nodeHours.busy),
-    checkpointSuccess: result.metrics.checkpoint_success_rate,
-  };
-}
-
 describe("checkpoint timeline", () => {
   it("without failures: a write after every full interval but the last", () => {
     // τ C τ C τ C τ C τ: 5 × 60 + 4 × 6 = 324 min.
-    expect(story(plan, [])).toEqual({ endMin: 324, useful: 300, lost: 0, overhead: 24, busy: 324, checkpointSuccess: 1 });
+    expect(story(plan, [])).toMatchObject({ endMin: 324, useful: 300, lost: 0, overhead: 24, busy: 324, checkpointSuccess: 1 });
   });
 
   it("a crash loses the compute since the last checkpoint; one during a write cuts it", () => {
@@ -58,7 +24,7 @@ describe("checkpoint timeline", () => {
         [100, 110],
         [185, 200],
       ]),
-    ).toEqual({ endMin: 470, useful: 300, lost: 94, overhead: 6 + 15 + 30, busy: 100 + 75 + 270, checkpointSuccess: 0.8 });
+    ).toMatchObject({ endMin: 470, useful: 300, lost: 94, overhead: 6 + 15 + 30, busy: 100 + 75 + 270, checkpointSuccess: 0.8 });
   });
 
   it("a crash while reading the checkpoint back loses no compute", () => {
@@ -68,12 +34,12 @@ describe("checkpoint timeline", () => {
         [100, 110],
         [115, 130],
       ]),
-    ).toEqual({ endMin: 130 + 12 + 240 + 3 * 6, useful: 300, lost: 34, overhead: 6 + 5 + 30, busy: 100 + 5 + 270, checkpointSuccess: 1 });
+    ).toMatchObject({ endMin: 130 + 12 + 240 + 3 * 6, useful: 300, lost: 34, overhead: 6 + 5 + 30, busy: 100 + 5 + 270, checkpointSuccess: 1 });
   });
 
   it("without checkpoints, a crash loses everything computed", () => {
     const none: CheckpointPlan = { policy: "none", intervalUs: Infinity, costUs: 0, restartUs: 0, sizeBytes: 0 };
-    expect(story(none, [[100, 110]])).toEqual({ endMin: 410, useful: 300, lost: 100, overhead: 0, busy: 400, checkpointSuccess: null });
+    expect(story(none, [[100, 110]])).toMatchObject({ endMin: 410, useful: 300, lost: 100, overhead: 0, busy: 400, checkpointSuccess: null });
   });
 });
 
