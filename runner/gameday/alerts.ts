@@ -89,7 +89,11 @@ export class Alerting {
         continue;
       }
       holding.add(key);
-      if (this.#firing.has(key)) continue;
+      const firing = this.#firing.get(key);
+      if (firing !== undefined) {
+        firing.detail = signal.detail; // the view shows how it stands now
+        continue;
+      }
       const recent = this.#recent.get(key);
       if (recent !== undefined) {
         this.#recent.delete(key);
