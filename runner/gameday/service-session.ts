@@ -283,9 +283,16 @@ export class ServiceGamedaySession extends GamedayBase {
     const pool = this.model.pool;
     const sample = pool.snapshotNow();
     const signals: AlertSignal[] = [];
+    // With health checks, a hung replica shows once they have taken it out; without, at once.
+    const checked = this.scenario.service.health !== undefined;
     sample.failed.forEach((failed, k) => {
-      if (failed) signals.push({ rule: "ReplicaDown", severity: "ticket", target: replicaName(k), detail: "failing its health checks" });
-      else if (sample.slowdowns[k] > 1) signals.push({ rule: "ReplicaSlow", severity: "ticket", target: replicaName(k), detail: `latency ×${sample.slowdowns[k].toFixed(1)}` });
+      if (failed) {
+        if (!checked || !sample.admitted[k]) {
+          signals.push({ rule: "ReplicaDown", severity: "ticket", target: replicaName(k), detail: checked ? "failing its health checks" : "not answering" });
+        }
+      } else if (sample.slowdowns[k] > 1) {
+        signals.push({ rule: "ReplicaSlow", severity: "ticket", target: replicaName(k), detail: `latency ×${sample.slowdowns[k].toFixed(1)}` });
+      }
     });
     const surge = pool.arrivalRateFactor;
     if (surge >= SURGE_FACTOR) signals.push({ rule: "TrafficSurge", severity: "ticket", target: this.scenario.service.name, detail: `requests at ${surge.toFixed(1)}× the usual rate` });
