@@ -248,22 +248,26 @@ Opens a terminal view over a live run of one strategy of a scenario. A cluster's
 cluster map (busy, idle, spot, down, draining, hot, quarantined, bad driver), jobs, the
 control plane, the SLO error budget, sparklines of load and queue, and an event log. A
 service's: each replica's health and queue, goodput, errors, p99 latency and the
-circuit breaker (inject a hung, slow or leaking replica; restart one, scale out,
-turn the breaker on). Inject faults and act as an operator
-would; every command applies at the simulated time it is given. A scenario's gameday:
-section hides a script of incidents and sets objectives: the day is scored on time to
-detect and to mitigate, error budget spent and work lost, and ends with a debrief
-written as a postmortem. On quit, session.json, final.json and debrief.md are saved;
+circuit breaker (inject a hung, slow or leaking replica or a traffic spike; restart
+one, scale out, turn the breaker on). Alerts fire from what the run measures, as pages
+(the SLO burning over 2×, a rack or a service down) and tickets (a node, a GPU, a
+replica), once per problem, none for what you took out of service. Inject faults and act
+as an operator would; every command applies at the simulated time it is given. A
+scenario's gameday: section hides a script of incidents and sets objectives: the day is
+scored on time to detect and to mitigate, error budget spent and work lost, and ends
+with a debrief written as a postmortem, each incident's time to fire included. On quit, session.json, final.json and debrief.md are saved;
 --replay plays the saved commands again and gives the same final.json, to the byte.
 
 Keys: space pause · + - speed ×1 … ×100,000 · n step to the next event · i inject ·
 a act (drain, quarantine, return, repair, roll back the driver, checkpoint every
 running job now, switch the scheduler, fail over / repair / heal / renew the
-certificate of a control-plane service, acknowledge) · ? help · q quit and save.
+certificate of a control-plane service, acknowledge what an alert names) · ? help ·
+q quit and save.
 
 Options:
   --speed S           simulated seconds per second: 1, 10, 100, 1000, 10000, 100000
-                      (default: 1000 for a cluster, 1 for a service)
+                      (default: a cluster's fastest at which its detection objective
+                      lasts 10 s, ×100 on the night shift; 1 for a service)
   --paused            start paused (step with n)
   --seed N            master seed (default: the scenario's)
   --strategy NAME     the strategy to play (default: the gameday section's, else the first)
