@@ -255,8 +255,9 @@ replica), once per problem, none for what you took out of service. Inject faults
 as an operator would; every command applies at the simulated time it is given. A
 scenario's gameday: section hides a script of incidents and sets objectives: the day is
 scored on time to detect and to mitigate, error budget spent and work lost, and ends
-with a debrief written as a postmortem, each incident's time to fire included. On quit, session.json, final.json and debrief.md are saved;
---replay plays the saved commands again and gives the same final.json, to the byte.
+with a debrief written as a postmortem, each incident's time to fire included. On quit,
+session.json, final.json and debrief.md are saved; --replay plays the saved commands
+again and gives the same final.json, to the byte.
 
 Keys: space pause · + - speed ×1 … ×100,000 · n step to the next event · i inject ·
 a act (drain, quarantine, return, repair, roll back the driver, checkpoint every
