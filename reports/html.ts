@@ -11,7 +11,8 @@ import { boxplotSvg, failureTimelineSvg, timeSeriesSvg } from "./svg.js";
 import { escapeXml, paragraphs } from "./text.js";
 import { limitingResources, objectiveSentence, significantlyBetterIndices, verdicts } from "./verdict.js";
 
-const CSS = `
+/** The look report.html and sweep.html share: page, headings, the question, the run's facts, figures. */
+export const PAGE_CSS = `
 :root { color-scheme: light; }
 body { font-family: system-ui, sans-serif; color: #222; background: #fff; margin: 0; line-height: 1.45; }
 main { max-width: 980px; margin: 0 auto; padding: 24px 20px 48px; }
@@ -23,7 +24,14 @@ h2 { font-size: 1.2rem; margin: 32px 0 8px; border-bottom: 1px solid #ddd; paddi
 .meta dt { font-weight: 600; }
 .meta dd { margin: 0; }
 .note { color: #555; font-size: 0.9rem; }
-table { border-collapse: collapse; font-size: 0.9rem; }
+.metric { font-family: ui-monospace, monospace; font-size: 0.85rem; }
+figure { margin: 16px 0; }
+svg { max-width: 100%; height: auto; }
+footer { margin-top: 40px; color: #888; font-size: 0.8rem; }
+`;
+
+/** report.html's own: the summary table and the verdict. */
+const CSS = `${PAGE_CSS}table { border-collapse: collapse; font-size: 0.9rem; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #eee; }
 th { text-align: right; font-weight: 600; background: #f6f6f6; }
 th:first-child, td:first-child { text-align: left; }
@@ -31,11 +39,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 td.best { background: #e3f4e6; color: #0b5d1e; font-weight: 600; }
 td.null { color: #999; }
 .ci { color: #777; font-weight: normal; }
-.metric { font-family: ui-monospace, monospace; font-size: 0.85rem; }
-figure { margin: 16px 0; }
-svg { max-width: 100%; height: auto; }
 .verdict p { max-width: 75ch; }
-footer { margin-top: 40px; color: #888; font-size: 0.8rem; }
 `;
 
 /** The whole report page. Deterministic: no date, no randomness, the same results give the same bytes. */

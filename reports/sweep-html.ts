@@ -8,6 +8,7 @@
 
 import { sweepMetrics, type SweepPointSummary } from "./csv.js";
 import { formatHours, formatMetric } from "./format.js";
+import { PAGE_CSS } from "./html.js";
 import type { MetricName, MetricSummary } from "./records.js";
 import { METRIC_BETTER } from "./records.js";
 import { bestIndex, sweepCurveSvg, sweepHeatmapSvg, type SweepCurve, type SweepMarker, type SweepPlotAxis } from "./svg.js";
@@ -26,23 +27,9 @@ export interface SweepReport {
   readonly markers: readonly { readonly lines: readonly SweepMarker[]; readonly note: string }[];
 }
 
-const CSS = `
-:root { color-scheme: light; }
-body { font-family: system-ui, sans-serif; color: #222; background: #fff; margin: 0; line-height: 1.45; }
-main { max-width: 980px; margin: 0 auto; padding: 24px 20px 48px; }
-h1 { font-size: 1.6rem; margin: 0 0 4px; }
-h2 { font-size: 1.2rem; margin: 32px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-h3 { font-size: 1rem; margin: 20px 0 4px; }
-.question { font-size: 1.1rem; margin: 4px 0 12px; }
-.meta { display: flex; flex-wrap: wrap; gap: 4px 20px; margin: 0; color: #555; font-size: 0.9rem; }
-.meta div { display: flex; gap: 6px; }
-.meta dt { font-weight: 600; }
-.meta dd { margin: 0; }
-.note, figcaption { color: #555; font-size: 0.9rem; }
-.metric { font-family: ui-monospace, monospace; font-size: 0.85rem; }
-figure { margin: 16px 0; }
-svg { max-width: 100%; height: auto; }
-footer { margin-top: 40px; color: #888; font-size: 0.8rem; }
+/** sweep.html's own beside report.html's look: a heading per metric, captions under the curves. */
+const CSS = `${PAGE_CSS}h3 { font-size: 1rem; margin: 20px 0 4px; }
+figcaption { color: #555; font-size: 0.9rem; }
 `;
 
 /** The whole page. */

@@ -801,6 +801,9 @@ const gamedayCommon = {
     .describe("planned maintenance windows: alerts on their targets are suppressed"),
 };
 
+/** What every scripted incident has: a title the debrief gives, its start, how long the fault lasts. */
+const incidentCommon = { title: z.string().min(1), at: zDuration(), duration: zDuration({ positive: true }) };
+
 /**
  * A scripted game day (`faultline gameday`): incidents the operator is not told about, at
  * their times, and the objectives the debrief scores against.
@@ -810,11 +813,9 @@ const gamedaySchema = z.strictObject({
   incidents: z
     .array(
       z.strictObject({
-        title: z.string().min(1),
-        at: zDuration(),
+        ...incidentCommon,
         fault: z.enum(AD_HOC_KINDS),
         target: z.string().regex(/^r\d+(n\d+)?$/, 'expected a node ("r01n03") or, for rack-power, a rack ("r01")'),
-        duration: zDuration({ positive: true }),
         mitigation: z.array(z.enum(MITIGATIONS)).min(1).optional().describe("actions on it that may mitigate it, once its impact ends (default: any but an ack)"),
       }),
     )
@@ -827,11 +828,9 @@ const serviceGamedaySchema = z.strictObject({
   incidents: z
     .array(
       z.strictObject({
-        title: z.string().min(1),
-        at: zDuration(),
+        ...incidentCommon,
         fault: z.enum(["replica-failure", "replica-slowdown", "load-spike"]),
         replica: countUpTo(10_000, "", true).optional().describe("the replica a replica-failure or replica-slowdown strikes"),
-        duration: zDuration({ positive: true }),
         factor: z
           .number()
           .gt(0)

@@ -144,18 +144,7 @@ export class FabricPart implements ClusterPart, LifecycleHooks, PaceFactor {
 function topologyOf(cluster: ClusterOptions, options: FabricModelOptions): Topology {
   if (options.topology === "dragonfly") {
     assert(options.groupCount * options.routersPerGroup === cluster.racks, "a dragonfly has one router per rack");
-    return new Dragonfly({
-      groupCount: options.groupCount,
-      routersPerGroup: options.routersPerGroup,
-      nodesPerRouter: cluster.nodesPerRack,
-      globalLinksPerGroupPair: options.globalLinksPerGroupPair,
-      linkGbps: options.linkGbps,
-      localLinkGbps: options.localLinkGbps,
-      globalLinkGbps: options.globalLinkGbps,
-      linkLatencyUs: options.linkLatencyUs,
-      globalLinkLatencyUs: options.globalLinkLatencyUs,
-      switchLatencyUs: options.switchLatencyUs,
-    });
+    return new Dragonfly({ ...options, nodesPerRouter: cluster.nodesPerRack });
   }
   return new FatTree({
     nodesPerLeaf: cluster.nodesPerRack,

@@ -2,6 +2,7 @@ import type { DistributionSpec } from "../../sim/distribution.js";
 import type { AdHocInjection } from "../failures/ad-hoc.js";
 import type { ClusterOptions, Placement } from "../hardware/cluster.js";
 import type { GpuPlacement, GpuRequest, NodeShape } from "../hardware/gpu-share.js";
+import type { DragonflyOptions } from "../fabric/topology.js";
 import type { RunMetrics } from "../metrics.js";
 import type { BackfillMode } from "../scheduler/batch.js";
 import type { SchedulerPolicy } from "../scheduler/policy.js";
@@ -71,18 +72,12 @@ export interface FatTreeModelOptions {
   readonly switchLatencyUs: number;
 }
 
-/** A dragonfly with one router per rack: groupCount × routersPerGroup routers, racks in order. */
-export interface DragonflyModelOptions {
+/**
+ * A dragonfly with one router per rack: groupCount × routersPerGroup routers, racks in
+ * order. The library's options, its nodes per router being the cluster's per rack.
+ */
+export interface DragonflyModelOptions extends Omit<DragonflyOptions, "nodesPerRouter"> {
   readonly topology: "dragonfly";
-  readonly groupCount: number;
-  readonly routersPerGroup: number;
-  readonly globalLinksPerGroupPair: number;
-  readonly linkGbps: number;
-  readonly localLinkGbps: number;
-  readonly globalLinkGbps: number;
-  readonly linkLatencyUs: number;
-  readonly globalLinkLatencyUs: number;
-  readonly switchLatencyUs: number;
 }
 
 /** The parallel filesystem checkpoints go to (when a checkpoint has a size). */

@@ -94,15 +94,16 @@ describe("incremental checkpoints", () => {
 });
 
 describe("adaptive checkpoints", () => {
+  const adaptive: CheckpointPlan = {
+    policy: "adaptive",
+    intervalUs: Infinity,
+    costUs: 5 * US_PER_MIN,
+    restartUs: 10 * US_PER_MIN,
+    sizeBytes: 0,
+    adaptive: { formula: "daly", priorNodeMtbfUs: 100 * US_PER_H },
+  };
+
   it("estimate the node MTBF from the failures seen, starting from the prior", () => {
-    const adaptive: CheckpointPlan = {
-      policy: "adaptive",
-      intervalUs: Infinity,
-      costUs: 5 * US_PER_MIN,
-      restartUs: 10 * US_PER_MIN,
-      sizeBytes: 0,
-      adaptive: { formula: "daly", priorNodeMtbfUs: 100 * US_PER_H },
-    };
     const sim = new Sim({ seed: 1 });
     const model = new ClusterModel(sim, oneNode(adaptive));
     expect(model.nodeMtbfUs()).toBe(100 * US_PER_H); // nothing seen yet: the prior
@@ -114,14 +115,6 @@ describe("adaptive checkpoints", () => {
   });
 
   it("shorten the interval they choose once a crash lowers the estimate: the metrics show the range", () => {
-    const adaptive: CheckpointPlan = {
-      policy: "adaptive",
-      intervalUs: Infinity,
-      costUs: 5 * US_PER_MIN,
-      restartUs: 10 * US_PER_MIN,
-      sizeBytes: 0,
-      adaptive: { formula: "daly", priorNodeMtbfUs: 100 * US_PER_H },
-    };
     const sim = new Sim({ seed: 1 });
     const model = new ClusterModel(sim, oneNode(adaptive));
     model.submit(1, 15 * US_PER_H);

@@ -232,20 +232,22 @@ describe("backfill properties (fast-check)", () => {
 describe("priority and preemption", () => {
   const hour = 3_600 * S;
   const labels = (account: string, qos = "normal") => ({ user: account, account, qos });
+  /** Priority by fair share alone, usage decaying with `halfLifeUs`, recomputed at every pass. */
+  const fairShareOnly = (halfLifeUs: number) => ({
+    ageWeight: 0,
+    sizeWeight: 0,
+    fairShareWeight: 1,
+    qosWeight: 0,
+    maxAgeUs: 24 * hour,
+    halfLifeUs,
+    recalcPeriodUs: 0,
+    qosPriority: new Map(),
+  });
 
   it("fair share runs the account that has used less first", () => {
     // One node. Account a submits three 1 h jobs at 0, account b one at 1 s. FCFS would
     // run a, a, a, b; with fair share, once a's first job has run, b's job outranks a's.
-    const priority = {
-      ageWeight: 0,
-      sizeWeight: 0,
-      fairShareWeight: 1,
-      qosWeight: 0,
-      maxAgeUs: 24 * hour,
-      halfLifeUs: 24 * hour,
-      recalcPeriodUs: 0,
-      qosPriority: new Map(),
-    };
+    const priority = fairShareOnly(24 * hour);
     for (const [withFairShare, order] of [
       [false, ["a", "a", "a", "b"]],
       [true, ["a", "b", "a", "a"]],
@@ -272,16 +274,7 @@ describe("priority and preemption", () => {
       [0.5, ["a", "b", "a", "b"], { a: Math.pow(2, -2 / 3), b: Math.pow(2, -4 / 3) }],
       [24, ["a", "b", "b", "a"], { a: Math.pow(2, (-2 * (2 * Math.pow(2, -1 / 24))) / (1 + 2 * Math.pow(2, -1 / 24))), b: Math.pow(2, -2 / (1 + 2 * Math.pow(2, -1 / 24))) }],
     ] as const) {
-      const priority = {
-        ageWeight: 0,
-        sizeWeight: 0,
-        fairShareWeight: 1,
-        qosWeight: 0,
-        maxAgeUs: 24 * hour,
-        halfLifeUs: halfLifeH * hour,
-        recalcPeriodUs: 0,
-        qosPriority: new Map(),
-      };
+      const priority = fairShareOnly(halfLifeH * hour);
       const sim = new Sim({ seed: 1, keepRecords: true });
       const model = new ClusterModel(sim, options(1, scheduler("none", { priority })));
       const accountOf = new Map<number, string>();
